@@ -1,0 +1,5 @@
+"""Allow ``python -m solver``."""
+
+from solver.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""The library API: load problem files, solve problems, render solutions.
+
+>>> from solver.api import solve_file, render
+>>> print(render(solve_file("problems/lstm.yaml"), "json"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from solver.errors import FieldError, SpecError
+from solver.kinds import kind_module
+from solver.problem import Problem
+from solver.spec import LoadedProblem, load_file
+from solver.trace import Solution
+
+FORMATS = ("text", "latex", "markdown", "json")
+
+
+def load(path: Path | str) -> list[Problem]:
+    """The validated problems in a YAML file."""
+    return [loaded.problem for loaded in load_file(path)]
+
+
+def solve(problem: Problem) -> Solution:
+    """Solve one problem; keep only the asked answers when the problem lists them."""
+    solution = kind_module(problem.kind).solve(problem)
+    if not problem.ask:
+        return solution
+    known = {answer.name for answer in solution.answers}
+    for i, name in enumerate(problem.ask):
+        if name not in known:
+            raise FieldError(("ask", i), f"unknown answer {name!r}; this problem answers: {', '.join(sorted(known))}")
+    answers = tuple(a for name in problem.ask for a in solution.answers if a.name == name)
+    return Solution(**{**solution.__dict__, "answers": answers})
+
+
+def solve_loaded(loaded: LoadedProblem) -> Solution:
+    """Solve a loaded problem; a solver's FieldError becomes a SpecError with file and line."""
+    try:
+        return solve(loaded.problem)
+    except FieldError as error:
+        path = error.path if error.path[:1] == ("ask",) else ("given",) + error.path
+        raise SpecError([loaded.issue(path, error.message)]) from None
+
+
+def solve_file(path: Path | str) -> list[Solution]:
+    """Load and solve every problem in a YAML file."""
+    return [solve_loaded(loaded) for loaded in load_file(path)]
+
+
+def render(solutions: list[Solution], fmt: str = "text", **options: object) -> str:
+    """Render solutions as ``text``, ``latex``, ``markdown`` or ``json``."""
+    from solver.render import renderer
+
+    return renderer(fmt)(solutions, **options)

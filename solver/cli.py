@@ -1,0 +1,399 @@
+"""The ``dlsolve`` command line: one function per command, errors translated once at the edge.
+
+Only the standard library, typer and rich are imported at start-up; everything else is imported
+inside the command that needs it, so ``--help`` and ``lstm-params`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from solver import __version__
+from solver.errors import EXIT_BAD_SPEC, EXIT_INTERRUPTED, EXIT_USAGE, DlsolveError, FieldError, UsageError
+
+EXIT_INTERNAL = 4
+
+EXIT_CODES = (
+    "Exit codes: 0 solved · 1 no (unique) solution, or a check failed · 2 command-line usage · "
+    "3 bad problem file · 4 internal error (a bug: please report it with the --debug output)."
+)
+
+app = typer.Typer(
+    name="dlsolve",
+    help="Solve deep-learning exam problems exactly, step by step.\n\n"
+    "Examples:\n\n"
+    "  dlsolve run problems/lstm.yaml\n\n"
+    "  dlsolve run problems/*.yaml --format latex -o solutions.tex\n\n"
+    "  dlsolve lstm-params --hidden 500 --input 300 --layers 2",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+class Format(str, Enum):
+    """Output formats."""
+
+    text = "text"
+    latex = "latex"
+    markdown = "markdown"
+    json = "json"
+
+
+class Convention(str, Enum):
+    """Bias conventions for recurrent layers."""
+
+    textbook = "textbook"
+    pytorch = "pytorch"
+    keras = "keras"
+
+
+SUFFIX_FORMATS = {".tex": Format.latex, ".md": Format.markdown, ".json": Format.json, ".txt": Format.text}
+
+FormatOption = Annotated[
+    Optional[Format],
+    typer.Option("--format", "-f", help="Output format (default: text, or from the suffix of the -o file)."),
+]
+OutputOption = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="Write to this file instead of the terminal (only after a full success).",
+                 dir_okay=False),
+]
+FragmentOption = Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into your own document.")]
+ColorOption = Annotated[
+    Optional[bool], typer.Option("--color/--no-color", help="Colour the terminal text (default: when writing to a terminal).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dlsolve {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Solve deep-learning exam problems exactly, step by step."""
+    _state["debug"] = debug
+
+
+@contextmanager
+def _errors(option_names: dict[str, str] | None = None) -> Iterator[None]:
+    """Turn every failure into one message on stderr and an exit code (tracebacks only with --debug)."""
+    try:
+        yield
+    except FieldError as error:  # from a command-line shortcut: name the option
+        if _state["debug"]:
+            raise
+        field = str(error.path[0]) if error.path else ""
+        option = (option_names or {}).get(field, "--" + field.replace("_", "-"))
+        _fail(f"{option}: {error.message}", EXIT_USAGE)
+    except DlsolveError as error:
+        if _state["debug"]:
+            raise
+        _fail(error.message, error.exit_code)
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as error:  # a bug: say so plainly
+        if _state["debug"]:
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)", EXIT_INTERNAL)
+
+
+def _fail(message: str, code: int) -> None:
+    prefix = "dlsolve: error: " if "\n" not in message else "dlsolve: errors:\n"
+    sys.stderr.write(prefix + message + "\n")
+    raise typer.Exit(code)
+
+
+def _emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment: bool, color: bool | None) -> None:
+    """Render and write: to ``output`` atomically, or to stdout."""
+    from solver.api import render
+
+    if fmt is None:
+        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.text) if output else Format.text
+    options: dict[str, Any] = {}
+    if fmt is Format.latex:
+        options["fragment"] = fragment
+    if fmt is Format.text:
+        use_color = color if color is not None else (output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        options["color"] = bool(use_color)
+        if output is None and sys.stdout.isatty():
+            options["width"] = max(60, min(os.get_terminal_size().columns, 100))
+    text = render(solutions, fmt.value, **options)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    _write_atomically(output, text)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"-o {path}: the folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _problem_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+            if not found:
+                raise UsageError(f"{path}: no .yaml problem files in this folder")
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file")
+    return files
+
+
+@app.command()
+def run(
+    files: Annotated[list[Path], typer.Argument(help="Problem files (YAML), or folders of them.", show_default=False)],
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    fragment: FragmentOption = False,
+    color: ColorOption = None,
+) -> None:
+    """Solve problem files and print the worked solutions.
+
+    Examples:
+
+      dlsolve run problems/lstm.yaml
+
+      dlsolve run problems/fc-params.yaml --format json
+
+      dlsolve run problems/ --format latex -o solutions.tex
+    """
+    with _errors():
+        from solver.api import solve_loaded
+        from solver.errors import SpecError
+        from solver.spec import load_file
+
+        loaded, issues = [], []
+        for path in _problem_files(files):
+            try:
+                loaded += load_file(path)
+            except SpecError as error:
+                issues += error.issues
+        if issues:
+            raise SpecError(issues)
+        solutions = [solve_loaded(item) for item in loaded]
+        _emit(solutions, fmt, output, fragment, color)
+
+
+@app.command("list")
+def list_problems(
+    folder: Annotated[Path, typer.Argument(help="Folder of problem files.", file_okay=False)] = Path("problems"),
+) -> None:
+    """List the problem bank: id, kind and title of every problem file.
+
+    Example:
+
+      dlsolve list problems
+    """
+    with _errors():
+        from rich.console import Console
+        from rich.table import Table
+
+        from solver.errors import SpecError
+        from solver.spec import load_file
+
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no such folder")
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("file", "id", "kind", "title"):
+            table.add_column(column)
+        invalid = 0
+        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            try:
+                for item in load_file(path):
+                    table.add_row(path.name, item.problem.id, item.problem.kind, item.problem.title)
+            except SpecError as error:
+                invalid += 1
+                table.add_row(path.name, "", "[red]invalid[/red]", str(error.issues[0]))
+        Console(highlight=False).print(table)
+        if invalid:
+            raise typer.Exit(EXIT_BAD_SPEC)
+
+
+# --- parameter-count shortcuts ---------------------------------------------------------------
+
+HiddenOption = Annotated[int, typer.Option("--hidden", min=1, help="Hidden size h.", show_default=False)]
+InputOption = Annotated[int, typer.Option("--input", min=1, help="Input size x of the first layer.", show_default=False)]
+LayersOption = Annotated[int, typer.Option("--layers", min=1, help="Number of stacked layers.")]
+BidirectionalOption = Annotated[bool, typer.Option("--bidirectional", help="Two directions per layer.")]
+ConventionOption = Annotated[
+    Convention,
+    typer.Option("--convention", help="textbook: one bias vector per gate; pytorch: two (b_ih, b_hh); keras: as Keras counts."),
+]
+
+
+def _recurrent(model: str, hidden: int, input_size: int, layers: int, bidirectional: bool, convention: Convention,
+               fmt: Format | None, output: Path | None, color: bool | None) -> None:
+    with _errors({"input": "--input"}):
+        from solver.api import solve
+        from solver.kinds.params import CELL_NAMES, RecurrentNet
+        from solver.problem import Problem
+
+        net = RecurrentNet(model, hidden, input_size, layers, bidirectional, convention.value)
+        layer_words = f"{layers}-layer " if layers > 1 else ""
+        title = f"Parameters of a {layer_words}{'bidirectional ' if bidirectional else ''}{CELL_NAMES[model]} " \
+                f"(hidden {hidden}, input {input_size})"
+        solution = solve(Problem(id=f"{model}-params", kind="params", title=title, given=net))
+        _emit([solution], fmt, output, False, color)
+
+
+@app.command("lstm-params")
+def lstm_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
+                convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
+                color: ColorOption = None) -> None:
+    """Count the parameters of a (stacked, optionally bidirectional) LSTM.
+
+    Example (final exam Q4):
+
+      dlsolve lstm-params --hidden 500 --input 300 --layers 2
+    """
+    _recurrent("lstm", hidden, input, layers, bidirectional, convention, fmt, output, color)
+
+
+@app.command("gru-params")
+def gru_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
+               convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
+               color: ColorOption = None) -> None:
+    """Count the parameters of a (stacked, optionally bidirectional) GRU.
+
+    Example:
+
+      dlsolve gru-params --hidden 128 --input 64 --convention pytorch
+    """
+    _recurrent("gru", hidden, input, layers, bidirectional, convention, fmt, output, color)
+
+
+@app.command("rnn-params")
+def rnn_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
+               convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
+               color: ColorOption = None) -> None:
+    """Count the parameters of a (stacked, optionally bidirectional) Elman RNN.
+
+    Example:
+
+      dlsolve rnn-params --hidden 20 --input 10 --layers 3
+    """
+    _recurrent("rnn", hidden, input, layers, bidirectional, convention, fmt, output, color)
+
+
+def _int_list(text: str, option: str, minimum: int = 1) -> tuple[int, ...]:
+    try:
+        items = tuple(int(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        raise UsageError(f"{option}: expected comma-separated integers such as 3 or 3,5, got {text!r}") from None
+    if not 1 <= len(items) or any(item < minimum for item in items):
+        raise UsageError(f"{option}: every value must be at least {minimum}, got {text!r}")
+    return items
+
+
+@app.command("fc-params")
+def fc_params(
+    sizes: Annotated[str, typer.Option("--sizes", help="Layer sizes, input first, comma-separated.", show_default=False)],
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Layers have bias vectors.")] = True,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    color: ColorOption = None,
+) -> None:
+    """Count the parameters of a fully connected network.
+
+    Example (lecture slides):
+
+      dlsolve fc-params --sizes 2,5,10,5,2
+    """
+    with _errors():
+        from solver.api import solve
+        from solver.kinds.params import DenseNet
+        from solver.problem import Problem
+
+        layer_sizes = list(_int_list(sizes, "--sizes"))
+        title = f"Parameters of a fully connected network {' → '.join(map(str, layer_sizes))}"
+        solution = solve(Problem(id="fc-params", kind="params", title=title, given=DenseNet("fc", layer_sizes, bias)))
+        _emit([solution], fmt, output, False, color)
+
+
+@app.command("conv-params")
+def conv_params(
+    in_channels: Annotated[int, typer.Option("--in-channels", min=1, help="Input channels.", show_default=False)],
+    out_channels: Annotated[int, typer.Option("--out-channels", min=1, help="Output channels (filters).", show_default=False)],
+    kernel: Annotated[str, typer.Option("--kernel", help="Kernel size: 3, or one per dimension (3,5).", show_default=False)],
+    input_size: Annotated[Optional[str], typer.Option("--input-size", help="Input size, e.g. 32,32, to derive the output size.")] = None,
+    stride: Annotated[str, typer.Option("--stride", help="Stride (one, or one per dimension).")] = "1",
+    padding: Annotated[str, typer.Option("--padding", help="valid, same, or zeros per side (one, or one per dimension).")] = "0",
+    dilation: Annotated[str, typer.Option("--dilation", help="Dilation (one, or one per dimension).")] = "1",
+    groups: Annotated[int, typer.Option("--groups", min=1, help="Channel groups.")] = 1,
+    dims: Annotated[Optional[int], typer.Option("--dims", min=1, max=3, help="1, 2 or 3 spatial dimensions (default: from the lists given, else 2).")] = None,
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="One bias per output channel.")] = True,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    color: ColorOption = None,
+) -> None:
+    """Count the parameters of a convolution layer (and its output size with --input-size).
+
+    Example:
+
+      dlsolve conv-params --in-channels 3 --out-channels 16 --kernel 3 --input-size 32,32 --padding 1
+    """
+    with _errors():
+        from solver.api import solve
+        from solver.kinds.params import ConvLayer
+        from solver.problem import Problem
+
+        def per_dim(text: str, option: str, minimum: int = 1) -> Any:
+            items = _int_list(text, option, minimum)
+            return items[0] if len(items) == 1 else items
+
+        pad: Any = padding if padding in ("valid", "same") else per_dim(padding, "--padding", 0)
+        layer = ConvLayer(
+            "conv", in_channels, out_channels, per_dim(kernel, "--kernel"), dims, bias, groups,
+            per_dim(input_size, "--input-size") if input_size else None,
+            per_dim(stride, "--stride"), pad, per_dim(dilation, "--dilation"),
+        )
+        title = f"Parameters of a convolution layer ({in_channels} → {out_channels} channels, kernel {kernel})"
+        solution = solve(Problem(id="conv-params", kind="params", title=title, given=layer))
+        _emit([solution], fmt, output, False, color)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)

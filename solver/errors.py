@@ -1,0 +1,86 @@
+"""One exception family for everything a user can get wrong, with its exit code.
+
+Exit codes (documented in ``dlsolve --help`` and the README):
+0 solved; 1 no (unique) solution or a check failed; 2 command-line usage; 3 bad spec.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_UNSOLVED = 1
+EXIT_USAGE = 2
+EXIT_BAD_SPEC = 3
+EXIT_INTERRUPTED = 130
+
+FieldPath = tuple[str | int, ...]
+
+
+def format_path(path: FieldPath) -> str:
+    """Render a field path as ``given.W[1][0]`` (keys joined by dots, list items indexed)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+class DlsolveError(Exception):
+    """Base class: a message for the user and the exit code that goes with it."""
+
+    exit_code = EXIT_UNSOLVED
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(DlsolveError):
+    """The command line itself is wrong (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class SpecIssue:
+    """One problem found in a spec: where (file, line, field) and what."""
+
+    __slots__ = ("file", "line", "path", "message")
+
+    def __init__(self, file: str, line: int | None, path: FieldPath, message: str):
+        self.file, self.line, self.path, self.message = file, line, path, message
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = format_path(self.path)
+        return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
+
+
+class SpecError(DlsolveError):
+    """A problem file is unreadable or invalid (exit 3); carries one issue per line."""
+
+    exit_code = EXIT_BAD_SPEC
+
+    def __init__(self, issues: list[SpecIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+class FieldError(DlsolveError):
+    """A value is invalid for a reason only the solver can see (e.g. groups not dividing channels).
+
+    Raised with a field path; the loader turns it into a SpecError with file and line, the
+    command-line shortcuts into a usage error naming the option.
+    """
+
+    exit_code = EXIT_BAD_SPEC
+
+    def __init__(self, path: FieldPath, message: str):
+        super().__init__(message)
+        self.path = path
+
+
+class UnsolvableError(DlsolveError):
+    """The problem has no (unique) solution, or a result failed its check (exit 1)."""
+
+    exit_code = EXIT_UNSOLVED

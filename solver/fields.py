@@ -1,0 +1,74 @@
+"""Field types for the spec dataclasses of each kind, validated by pydantic when a file is loaded.
+
+These annotations import nothing heavy: pydantic asks each one for its schema only when a spec
+is validated, so the command-line shortcuts (``dlsolve lstm-params``) never load pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from annotated_types import Ge, Gt, Le
+
+MAX_SIZE = 10**9  # layer sizes, channels, kernel sizes: far beyond any real network
+
+
+class _Strict:
+    """Annotation marker: no coercion (``true`` is not 1, ``"3"`` is not 3)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["strict"] = True
+        return schema
+
+
+Count = Annotated[int, _Strict(), Gt(0), Le(MAX_SIZE)]
+"""A positive integer size (units, channels, layers)."""
+
+Flag = Annotated[bool, _Strict()]
+"""``true`` or ``false``, nothing else."""
+
+
+def _int_or_list(minimum: int, words: str):
+    def validate(value: Any) -> int | tuple[int, ...]:
+        items = value if isinstance(value, list) else [value]
+        if not items or len(items) > 3:
+            raise ValueError(f"expected {words} or a list of 1 to 3 of them, got {value!r}")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int) or not minimum <= item <= MAX_SIZE:
+                raise ValueError(f"expected {words} or a list of them, got {value!r}")
+        return tuple(items) if isinstance(value, list) else value
+
+    return validate
+
+
+class _Validated:
+    """Annotation: validate with a plain function (its ValueError message reaches the user)."""
+
+    def __init__(self, function: Any):
+        self.function = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(self.function)
+
+
+PerDim = Annotated[Any, _Validated(_int_or_list(1, "a positive integer"))]
+"""A positive integer for every spatial dimension, or one per dimension (kernel, stride, dilation)."""
+
+
+def _padding(value: Any) -> Any:
+    if value in ("valid", "same"):
+        return value
+    try:
+        return _int_or_list(0, "'valid', 'same', a non-negative integer")(value)
+    except ValueError:
+        raise ValueError(f"expected 'valid', 'same', a non-negative integer or a list of them, got {value!r}") from None
+
+
+Padding = Annotated[Any, _Validated(_padding)]
+"""Zero padding per side: ``valid`` (0), ``same`` (keep the size, stride 1), an integer or one per dimension."""
+
+NonNegative = Annotated[int, _Strict(), Ge(0), Le(MAX_SIZE)]
+"""A non-negative integer."""

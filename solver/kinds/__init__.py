@@ -1,0 +1,18 @@
+"""The registry of problem kinds: a kind is one module with ``given_type`` and ``solve``.
+
+Modules are imported only when a problem of that kind is loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+KINDS: dict[str, tuple[str, str]] = {
+    "params": ("solver.kinds.params", "parameter counts of RNN/LSTM/GRU, fully connected and conv layers"),
+}
+
+
+def kind_module(name: str) -> ModuleType:
+    """The module that solves problems of kind ``name`` (KeyError if unknown)."""
+    return importlib.import_module(KINDS[name][0])

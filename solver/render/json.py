@@ -1,0 +1,63 @@
+"""JSON output: exactly the contract in DESIGN.md, plus the documented ``steps`` structure.
+
+One problem → one object; several → an array in input order. Each answer is
+``{"exact", "latex", "value"}``. Each step is
+``{"number", "kind", "title", "formula", "substituted", "result", "note", "substeps"}`` where
+``formula``/``substituted`` are ``{"text", "latex"}`` or null and ``result`` is an answer-shaped
+object or null.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from solver.render import values
+from solver.render.steps import numbered
+from solver.trace import Solution, Step
+
+
+def render(solutions: list[Solution], **_: object) -> str:
+    """The solutions as JSON text (an object for one, an array for several)."""
+    documents = [document(solution) for solution in solutions]
+    payload: Any = documents[0] if len(documents) == 1 else documents
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def document(solution: Solution) -> dict[str, Any]:
+    """One solution as the contract's JSON object."""
+    return {
+        "id": solution.id,
+        "kind": solution.kind,
+        "title": solution.title,
+        "answers": {answer.name: exact_value(answer.value) for answer in solution.answers},
+        "steps": steps(solution.steps, ""),
+    }
+
+
+def exact_value(value: Any) -> dict[str, Any]:
+    """``{"exact": sympy-readable text, "latex": …, "value": float | nested list | null}``."""
+    return {"exact": values.exact(value), "latex": values.latex(value), "value": values.number(value)}
+
+
+def _formula(formula: Any) -> dict[str, str] | None:
+    if formula is None:
+        return None
+    return {"text": values.text(formula), "latex": values.latex(formula)}
+
+
+def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
+    """Steps as JSON objects, numbered like the other formats (``"3.1"``)."""
+    return [
+        {
+            "number": number,
+            "kind": step.kind.value,
+            "title": step.title,
+            "formula": _formula(step.formula),
+            "substituted": _formula(step.substituted),
+            "result": None if step.result is None else exact_value(step.result),
+            "note": step.note,
+            "substeps": steps(step.substeps, f"{number}."),
+        }
+        for number, step in numbered(items, prefix)
+    ]

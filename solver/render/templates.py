@@ -1,0 +1,42 @@
+"""Find and load the Jinja2 templates, installed (solver/templates) or in a checkout (templates/)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def templates_dir() -> Path:
+    """The templates folder: inside the installed package, else the checkout's top-level one."""
+    for candidate in (PACKAGE / "templates", PACKAGE.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("dlsolve's templates folder is missing from the installation")
+
+
+@cache
+def environment(latex: bool) -> Any:
+    """A Jinja2 environment; LaTeX templates use ``((* *))``/``((( )))`` so braces stay TeX's."""
+    import jinja2
+
+    options: dict[str, Any] = dict(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    if latex:
+        options.update(
+            block_start_string="((*",
+            block_end_string="*))",
+            variable_start_string="(((",
+            variable_end_string=")))",
+            comment_start_string="((=",
+            comment_end_string="=))",
+        )
+    return jinja2.Environment(**options)

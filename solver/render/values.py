@@ -1,0 +1,207 @@
+"""Formatting at the edge: exact values and formulas → terminal text, LaTeX, JSON.
+
+A value in a trace is a Python ``int`` or ``str`` (kept sympy-free for fast paths) or a sympy
+object; a formula is a Unicode string such as ``"4·(h·(x + h) + h)"`` or a sympy expression.
+Everything about how they look is decided here, once, for every renderer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
+
+# Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
+UNICODE_LATEX = {
+    "·": r"\cdot ",
+    "×": r"\times ",
+    "−": "-",
+    "±": r"\pm ",
+    "⌊": r"\lfloor ",
+    "⌋": r"\rfloor ",
+    "→": r"\to ",
+    "←": r"\leftarrow ",
+    "≈": r"\approx ",
+    "≤": r"\le ",
+    "≥": r"\ge ",
+    "≠": r"\ne ",
+    "Σ": r"\sum ",
+    "∏": r"\prod ",
+    "∂": r"\partial ",
+    "∇": r"\nabla ",
+    "ℝ": r"\mathbb{R}",
+    "√": r"\sqrt",
+    "²": "^{2}",
+    "ᵀ": "^{\\top}",
+    "′": "'",
+    "‖": r"\|",
+    "∈": r"\in ",
+    "α": r"\alpha ",
+    "β": r"\beta ",
+    "γ": r"\gamma ",
+    "δ": r"\delta ",
+    "η": r"\eta ",
+    "θ": r"\theta ",
+    "λ": r"\lambda ",
+    "μ": r"\mu ",
+    "σ": r"\sigma ",
+    "ε": r"\varepsilon ",
+}
+
+_NUMBER = re.compile(r"(?<![\d.])\d{4,}(?![\d.])")
+_IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)?")
+_FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "tanh": r"\tanh"}
+
+
+def is_sympy(value: Any) -> bool:
+    """Whether ``value`` is a sympy object (checked without importing sympy)."""
+    return type(value).__module__.startswith("sympy")
+
+
+def group_digits(text: str, separator: str = ",") -> str:
+    """Group the digits of every integer of 4 or more digits in ``text``: 3604000 → 3,604,000."""
+    return _NUMBER.sub(lambda m: f"{int(m.group()):,}".replace(",", separator), text)
+
+
+# --- terminal text ----------------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """An exact value or formula for the terminal (Unicode, digits grouped)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, str):
+        return group_digits(value)
+    if is_sympy(value):
+        import sympy
+
+        if isinstance(value, sympy.MatrixBase):
+            return sympy.pretty(value, use_unicode=True)
+        return _unicode_scalar(sympy.sstr(value))
+    return str(value)
+
+
+def _unicode_scalar(sstr: str) -> str:
+    out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(")
+    return out.replace("exp(", "exp(").replace("-", "−").replace("pi", "π")
+
+
+def decimal(value: Any) -> str | None:
+    """A decimal approximation to show beside a non-integer exact number, else None."""
+    if isinstance(value, (int, str)) or not is_sympy(value):
+        return None
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase) or not value.is_number or value.is_Integer:
+        return None
+    number = float(sympy.N(value, 30))
+    return f"{number:.{DECIMAL_DIGITS}g}"
+
+
+# --- LaTeX ----------------------------------------------------------------------------------------
+
+
+def latex(value: Any) -> str:
+    """An exact value or formula as LaTeX math (no surrounding ``$``)."""
+    if isinstance(value, bool):
+        return r"\text{%s}" % ("true" if value else "false")
+    if isinstance(value, int):
+        return group_digits(str(value), r"\,").replace("-", "-")
+    if isinstance(value, str):
+        return formula_latex(value)
+    if is_sympy(value):
+        import sympy
+
+        return sympy.latex(value, ln_notation=True)
+    return escape_text(str(value))
+
+
+def formula_latex(formula: str) -> str:
+    """A Unicode formula (``"n_out·n_in + n_out"``) as LaTeX math."""
+
+    def identifier(match: re.Match) -> str:
+        word = match.group()
+        if word in _FUNCTIONS:
+            return _FUNCTIONS[word]
+        base, _, sub = word.partition("_")
+        letters = base.rstrip("0123456789")
+        if len(letters) == 1 and len(base) > 1 and not sub:  # W1 → W_1
+            base, sub = letters, base[1:]
+        if len(base) > 1 and not sub:
+            return r"\text{%s}" % base
+        head = base if len(base) == 1 else r"\text{%s}" % base
+        if not sub:
+            return head
+        return head + ("_{%s}" % sub if len(sub) == 1 or sub.isdigit() else r"_{\text{%s}}" % sub)
+
+    out = []
+    for chunk in re.split(f"({_IDENTIFIER.pattern})", group_digits(formula, "\\,")):
+        if _IDENTIFIER.fullmatch(chunk or "-"):
+            out.append(identifier(re.match(_IDENTIFIER, chunk)))
+        else:
+            out.append("".join(UNICODE_LATEX.get(ch, ch) for ch in chunk))
+    return "".join(out).strip()
+
+
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "%": r"\%",
+    "_": r"\_",
+    "&": r"\&",
+    "#": r"\#",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+
+
+def escape_text(prose: str) -> str:
+    """User or solver prose as LaTeX text: specials escaped, Unicode math set in ``$…$``."""
+    out = []
+    for ch in prose:
+        if ch in _TEXT_ESCAPES:
+            out.append(_TEXT_ESCAPES[ch])
+        elif ch in UNICODE_LATEX:
+            out.append("$" + UNICODE_LATEX[ch].strip() + "$")
+        elif ch in "—–":
+            out.append("---" if ch == "—" else "--")
+        elif ord(ch) > 0x24F:
+            out.append("?")  # outside Latin: pdflatex with T1 fonts cannot typeset it; never break the document
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+
+
+def exact(value: Any) -> str:
+    """Sympy-readable text of an exact value (``sympy.sstr`` style)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, str)):
+        return str(value)
+    import sympy
+
+    return sympy.sstr(value)
+
+
+def number(value: Any) -> Any:
+    """A float (or nested list of floats) for JSON, or None when the value is symbolic."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return float(value)
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        rows = [[number(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+        return None if any(x is None for row in rows for x in row) else rows
+    if not value.is_number:
+        return None
+    return float(sympy.N(value, 30))

@@ -1,0 +1,52 @@
+"""The view model the LaTeX and Markdown templates fill in: strings only, computed nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solver.render import values
+from solver.render.steps import chain, numbered
+from solver.trace import Solution, Step
+
+
+def solution_view(solution: Solution, prose: Any) -> dict[str, Any]:
+    """A solution as plain strings; ``prose`` escapes text for the target format."""
+    return {
+        "id": prose(solution.id),
+        "kind": prose(solution.kind),
+        "title": prose(solution.title),
+        "source": prose(solution.source),
+        "statement": prose(solution.statement),
+        "given": [
+            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": prose(g.description)}
+            for g in solution.given
+        ],
+        "steps": _steps(solution.steps, "", prose),
+        "answers": [
+            {
+                "name": values.formula_latex(a.name),
+                "value": values.latex(a.value),
+                "decimal": values.decimal(a.value),
+                "description": prose(a.description),
+            }
+            for a in solution.answers
+        ],
+    }
+
+
+def _given_value(value: Any, prose: Any) -> str:
+    return r"\text{%s}" % prose(value) if isinstance(value, str) else values.latex(value)
+
+
+def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": number,
+            "kind": step.kind.value,
+            "title": prose(step.title),
+            "math": chain(step, values.latex, equals=" = ", approx=r" \approx "),
+            "note": prose(step.note),
+            "substeps": _steps(step.substeps, f"{number}.", prose),
+        }
+        for number, step in numbered(steps, prefix)
+    ]

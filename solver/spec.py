@@ -1,0 +1,157 @@
+"""YAML problem files → validated :class:`Problem` objects, with file:line in every error.
+
+A file holds one problem (``kind``, ``title``, ``given``, optional ``id``, ``statement``,
+``source``, ``ask``) or several under ``problems:``. Each kind's ``given`` is validated by
+pydantic against the dataclass the kind module names; every pydantic error is turned into one
+line ``file:line: field.path: expected …, got …``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from solver.errors import FieldError, FieldPath, SpecError, SpecIssue
+from solver.kinds import KINDS, kind_module
+from solver.problem import Problem
+from solver.yamlfile import YamlDocument, read_yaml
+
+TOP_FIELDS = ("kind", "title", "given", "id", "statement", "source", "ask")
+REQUIRED = ("kind", "title", "given")
+MAX_PROBLEMS = 200
+
+
+@dataclass(frozen=True)
+class LoadedProblem:
+    """A problem with the document it came from, so later errors can still name a line."""
+
+    problem: Problem
+    document: YamlDocument
+    prefix: FieldPath  # where this problem sits in the file: () or ("problems", i)
+
+    def issue(self, path: FieldPath, message: str) -> SpecIssue:
+        """A SpecIssue for a field path relative to this problem."""
+        return self.document.issue(self.prefix + tuple(path), message)
+
+
+def load_file(path: Path | str, display_name: str | None = None) -> list[LoadedProblem]:
+    """Read, parse and validate every problem in a YAML file (SpecError on any defect)."""
+    path = Path(path)
+    document = read_yaml(path, display_name)
+    data = document.data
+    if isinstance(data, dict) and "problems" in data:
+        extra = sorted(set(data) - {"problems"})
+        if extra:
+            raise SpecError([document.issue((extra[0],), "a file with 'problems:' holds nothing else at the top")])
+        items = data["problems"]
+        if not isinstance(items, list) or not items:
+            raise SpecError([document.issue(("problems",), f"expected a non-empty list of problems, got {_show(items)}")])
+        if len(items) > MAX_PROBLEMS:
+            raise SpecError([document.issue(("problems",), f"at most {MAX_PROBLEMS} problems per file, got {len(items)}")])
+        entries = [(("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
+    else:
+        entries = [((), data, path.stem)]
+    loaded, issues = [], []
+    for prefix, raw, default_id in entries:
+        try:
+            loaded.append(_load_problem(document, prefix, raw, default_id))
+        except SpecError as error:
+            issues += error.issues
+    if issues:
+        raise SpecError(issues)
+    return loaded
+
+
+def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_id: str) -> LoadedProblem:
+    def issue(path: FieldPath, message: str) -> SpecIssue:
+        return document.issue(prefix + tuple(path), message)
+
+    if not isinstance(raw, dict):
+        raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {_show(raw)}")])
+    issues = [issue((key,), f"unknown field; allowed: {', '.join(TOP_FIELDS)}") for key in raw if key not in TOP_FIELDS]
+    issues += [issue((), f"missing required field '{key}'") for key in REQUIRED if key not in raw]
+    for key in ("title", "id", "statement", "source"):
+        if key in raw and not isinstance(raw[key], str):
+            issues.append(issue((key,), f"expected text, got {_show(raw[key])}"))
+    kind = raw.get("kind")
+    if "kind" in raw and kind not in KINDS:
+        issues.append(issue(("kind",), f"unknown kind {_show(kind)}; known kinds: {', '.join(sorted(KINDS))}"))
+    ask = raw.get("ask", [])
+    if isinstance(ask, str):
+        ask = [ask]
+    if not isinstance(ask, list) or not all(isinstance(name, str) for name in ask):
+        issues.append(issue(("ask",), f"expected a list of answer names, got {_show(raw.get('ask'))}"))
+    if "given" in raw and not isinstance(raw["given"], dict):
+        issues.append(issue(("given",), f"expected a mapping of given data, got {_show(raw['given'])}"))
+    if issues:
+        raise SpecError(issues)
+
+    module = kind_module(kind)
+    try:
+        given_type = module.given_type(raw["given"])
+    except FieldError as error:
+        raise SpecError([issue(("given",) + error.path, error.message)]) from None
+    given = validate(given_type, raw["given"], lambda path, message: issue(("given",) + path, message))
+    problem = Problem(
+        id=raw.get("id") or default_id,
+        kind=kind,
+        title=raw["title"].strip(),
+        given=given,
+        statement=(raw.get("statement") or "").strip(),
+        source=(raw.get("source") or "").strip(),
+        ask=tuple(ask),
+    )
+    return LoadedProblem(problem, document, prefix)
+
+
+def validate(target: type, data: Any, issue: Any) -> Any:
+    """Validate ``data`` into ``target`` with pydantic; raise SpecError with one issue per defect."""
+    import dataclasses
+
+    import pydantic
+
+    try:
+        return pydantic.TypeAdapter(target).validate_python(data)
+    except pydantic.ValidationError as error:
+        allowed = [f.name for f in dataclasses.fields(target)] if dataclasses.is_dataclass(target) else []
+        raise SpecError([issue(_clean_loc(e["loc"]), _message(e, allowed)) for e in error.errors()]) from None
+
+
+def _clean_loc(loc: tuple) -> FieldPath:
+    # pydantic inserts the member type of a union ("int", "list[int]") into the location
+    return tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
+
+
+def _message(error: dict, allowed: list[str]) -> str:
+    kind, text, found = error["type"], error["msg"], error.get("input")
+    if kind == "missing":
+        return "missing required field"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return f"unknown field; allowed: {', '.join(allowed)}"
+    if kind == "value_error":
+        return text.removeprefix("Value error, ")
+    if kind in ("dataclass_type", "dataclass_args_type", "model_type"):
+        return f"expected a mapping, got {_show(found)}"
+    if kind.startswith("int_") or kind == "int_type":
+        return f"expected an integer, got {_show(found)}"
+    if kind.startswith("bool"):
+        return f"expected true or false, got {_show(found)}"
+    if kind.startswith("list"):
+        return f"expected a list, got {_show(found)}"
+    text = text.replace("Input should be ", "expected ")
+    return f"{text}, got {_show(found)}"
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it, shortened: strings quoted, lists and mappings by kind."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "an empty list" if not value else f"a list of {len(value)}"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

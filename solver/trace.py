@@ -1,0 +1,79 @@
+"""The derivation trace a solver returns: plain data that knows nothing about printing.
+
+Values inside steps and answers are exact: Python ``int`` where the arithmetic is integer
+(parameter counts stay free of sympy so that they start fast) or sympy objects otherwise.
+Formulas are either Unicode strings such as ``"4·(h·(x + h) + h)"`` or sympy expressions;
+renderers turn both into terminal text, LaTeX or JSON at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class StepKind(str, Enum):
+    """What a step does. One list for every problem kind, so renderers and graders can rely on it.
+
+    Each member's comment is a tiny example of a step of that kind.
+    """
+
+    CONVENTION = "convention"  # "Textbook (Keras) convention: one bias vector per gate."
+    RULE = "rule"  # "An LSTM layer has 4·(h·(x + h) + h) parameters."
+    EVALUATE = "evaluate"  # "h·x = 500·300 = 150,000"
+    SUM = "sum"  # "1,602,000 + 2,002,000 = 3,604,000"
+    COMPARE = "compare"  # "With PyTorch's two bias vectors the total would be 3,608,000."
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: general formula, numbers substituted, exact result, why."""
+
+    kind: StepKind
+    title: str
+    formula: Any = None  # general form, e.g. "h·x"
+    substituted: Any = None  # the same with numbers, e.g. "500·300"
+    result: Any = None  # the exact result, e.g. 150000
+    note: str = ""  # a short why
+    substeps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class Given:
+    """One given quantity as the problem states it."""
+
+    name: str
+    value: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A named final answer (naming per DESIGN.md: ``total``, ``L``, ``dL/dW1``, ``W1_new``)."""
+
+    name: str
+    value: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved problem: what was given, the ordered steps and the named answers."""
+
+    id: str
+    kind: str
+    title: str
+    statement: str = ""
+    source: str = ""
+    given: tuple[Given, ...] = ()
+    steps: tuple[Step, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def answer(self, name: str) -> Answer:
+        """The answer called ``name`` (KeyError if there is none)."""
+        for answer in self.answers:
+            if answer.name == name:
+                return answer
+        raise KeyError(name)

@@ -1,0 +1,155 @@
+"""Read a YAML problem file safely, remembering the line of every field for error messages.
+
+The data comes from :func:`yaml.safe_load`. The same text is also *composed* (parsed into
+nodes, which builds no Python objects) to learn each field's line, to refuse alias bombs before
+anything walks the data, to report duplicate keys, and to recover the literal text of floats so
+that ``0.2`` is read as exactly 1/5 rather than the binary double nearest to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solver.errors import FieldPath, SpecError, SpecIssue
+
+MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1 MiB
+MAX_NODES = 100_000  # nodes after expanding aliases
+
+
+@dataclass
+class YamlDocument:
+    """Parsed data plus the line of each field path (1-based)."""
+
+    file: str
+    data: Any
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that exists in the file."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def issue(self, path: FieldPath, message: str) -> SpecIssue:
+        """A SpecIssue located at ``path``."""
+        return SpecIssue(self.file, self.line_of(path), tuple(path), message)
+
+
+def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
+    """Read and safely parse ``path``; raise SpecError (with file and line) on any failure."""
+    import yaml
+
+    name = display_name or str(path)
+
+    def fail(message: str, line: int | None = None, path: FieldPath = ()) -> SpecError:
+        return SpecError([SpecIssue(name, line, path, message)])
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise fail(f"file is {size} bytes; problem files are limited to {MAX_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise fail(f"cannot read the file: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise fail(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise fail(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise fail("not valid YAML: nested too deeply") from None
+    if root is None:
+        raise fail("file is empty: expected a problem (kind, title, given)")
+
+    _check_expansion(root, fail)
+    document = YamlDocument(name, None)
+    _index(root, (), document.lines, fail)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:  # compose succeeded, so this is a constructor problem (bad tag)
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise fail(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+    document.data = _restore_float_text(data, root)
+    return document
+
+
+def _check_expansion(root: Any, fail: Any) -> None:
+    """Refuse documents whose aliases expand to more than MAX_NODES nodes, or refer to themselves."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise fail("a YAML alias refers to itself (recursive structure)", node.start_mark.line + 1)
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        active.discard(key)
+        if total > MAX_NODES:
+            raise fail(
+                f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
+                "(an alias bomb?); write the data out instead",
+                node.start_mark.line + 1,
+            )
+        sizes[key] = total
+        return total
+
+    try:
+        size(root)
+    except RecursionError:
+        raise fail("not valid YAML: nested too deeply") from None
+
+
+def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -> None:
+    import yaml
+
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                continue
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise fail(f"duplicate key '{key}' (first on line {seen[key]})", line, path)
+            seen[key] = line
+            lines[path + (key,)] = line
+            _index(value_node, path + (key,), lines, fail)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            lines[path + (i,)] = child.start_mark.line + 1
+            _index(child, path + (i,), lines, fail)
+
+
+def _restore_float_text(data: Any, node: Any) -> Any:
+    """Replace each float that safe_load built with the text written in the file (exactness)."""
+    import yaml
+
+    if isinstance(data, float) and isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(data, list) and isinstance(node, yaml.SequenceNode) and len(data) == len(node.value):
+        return [_restore_float_text(item, child) for item, child in zip(data, node.value)]
+    if isinstance(data, dict) and isinstance(node, yaml.MappingNode) and len(data) == len(node.value):
+        return {key: _restore_float_text(value, pair[1]) for (key, value), pair in zip(data.items(), node.value)}
+    return data
