@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from solver.errors import FieldError, SpecError
 from solver.kinds import kind_module
 from solver.problem import Problem
-from solver.spec import LoadedProblem, load_file
 from solver.trace import Solution
+
+if TYPE_CHECKING:  # the loader (yaml, pydantic) is imported only when a file is read
+    from solver.spec import LoadedProblem
 
 FORMATS = ("text", "latex", "markdown", "json")
 
 
 def load(path: Path | str) -> list[Problem]:
     """The validated problems in a YAML file."""
+    from solver.spec import load_file
+
     return [loaded.problem for loaded in load_file(path)]
 
 
@@ -46,6 +52,8 @@ def solve_loaded(loaded: LoadedProblem) -> Solution:
 
 def solve_file(path: Path | str) -> list[Solution]:
     """Load and solve every problem in a YAML file."""
+    from solver.spec import load_file
+
     return [solve_loaded(loaded) for loaded in load_file(path)]
 
 

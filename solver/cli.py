@@ -180,7 +180,7 @@ def _problem_files(paths: list[Path]) -> list[Path]:
 
 @app.command()
 def run(
-    files: Annotated[list[Path], typer.Argument(help="Problem files (YAML), or folders of them.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="Problem files (YAML), or folders of them.", show_default=False, metavar="FILE...")],
     fmt: FormatOption = None,
     output: OutputOption = None,
     fragment: FragmentOption = False,

@@ -8,24 +8,37 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from annotated_types import Ge, Gt, Le
-
 MAX_SIZE = 10**9  # layer sizes, channels, kernel sizes: far beyond any real network
 
 
-class _Strict:
-    """Annotation marker: no coercion (``true`` is not 1, ``"3"`` is not 3)."""
+class _StrictInt:
+    """Annotation: an integer in ``[minimum, MAX_SIZE]``, no coercion (``true`` is not 1, ``"3"`` is not 3)."""
+
+    def __init__(self, minimum: int):
+        self.minimum = minimum
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        schema = handler(source)
-        schema["strict"] = True
-        return schema
+        from pydantic_core import core_schema
+
+        return core_schema.int_schema(strict=True, ge=self.minimum, le=MAX_SIZE)
 
 
-Count = Annotated[int, _Strict(), Gt(0), Le(MAX_SIZE)]
+class _StrictBool:
+    """Annotation: ``true`` or ``false``, nothing else (no ``1``, no ``"yes"`` string)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.bool_schema(strict=True)
+
+
+Count = Annotated[int, _StrictInt(1)]
 """A positive integer size (units, channels, layers)."""
 
-Flag = Annotated[bool, _Strict()]
+NonNegative = Annotated[int, _StrictInt(0)]
+"""A non-negative integer."""
+
+Flag = Annotated[bool, _StrictBool()]
 """``true`` or ``false``, nothing else."""
 
 
@@ -69,6 +82,3 @@ def _padding(value: Any) -> Any:
 
 Padding = Annotated[Any, _Validated(_padding)]
 """Zero padding per side: ``valid`` (0), ``same`` (keep the size, stride 1), an integer or one per dimension."""
-
-NonNegative = Annotated[int, _Strict(), Ge(0), Le(MAX_SIZE)]
-"""A non-negative integer."""

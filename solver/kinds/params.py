@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from solver.errors import FieldError
-from solver.fields import Count, Flag, NonNegative, Padding, PerDim
+from solver.fields import Count, Flag, Padding, PerDim
 from solver.problem import Problem
 from solver.trace import Answer, Given, Solution, Step, StepKind
 
@@ -349,10 +349,15 @@ def _per_dim(value: Any, dims: int, field: str) -> tuple[int, ...]:
 
 
 def _conv_dims(layer: ConvLayer) -> int:
+    """The number of spatial dimensions: given, or the length of the per-dimension lists, else 2."""
     if layer.dims is not None:
         return layer.dims
-    lengths = [len(v) for v in (layer.kernel, layer.input_size, layer.stride, layer.padding, layer.dilation) if isinstance(v, tuple)]
-    return lengths[0] if lengths else 2
+    fields = ("kernel", "input_size", "stride", "padding", "dilation")
+    lengths = {name: len(getattr(layer, name)) for name in fields if isinstance(getattr(layer, name), tuple)}
+    for name, length in lengths.items():
+        if not 1 <= length <= 3:
+            raise FieldError((name,), f"expected 1 to 3 values (one per spatial dimension), got {length}")
+    return next(iter(lengths.values()), 2)
 
 
 def _conv(layer: ConvLayer) -> tuple[list[Given], list[Step], list[Answer]]:

@@ -1,0 +1,73 @@
+"""Cold-start timings of the dlsolve command line (speed budgets in DESIGN.md).
+
+Run: python benchmarks/startup.py [--runs 20]
+
+Prints the median wall time of each command over fresh processes and the ratio of
+`dlsolve lstm-params` to `python -c "import typer, rich.console"` (budget: at most 1.5).
+It also checks that lstm-params imports neither sympy nor numpy (nor pydantic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DLSOLVE = shutil.which("dlsolve") or "dlsolve"
+
+
+def median_seconds(command: list[str], runs: int) -> float:
+    """Median wall time of ``command`` over ``runs`` fresh processes (after one warm-up)."""
+    subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def heavy_imports(command: list[str]) -> list[str]:
+    """Which of sympy, numpy, pydantic, jinja2 a command imports."""
+    args = [sys.executable, "-X", "importtime", "-m", "solver", *command[1:]]
+    log = subprocess.run(args, capture_output=True, text=True, cwd=ROOT).stderr
+    loaded = {line.split("|")[-1].strip() for line in log.splitlines() if line.startswith("import time:")}
+    return [name for name in ("sympy", "numpy", "pydantic", "jinja2") if name in loaded]
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    runs = parser.parse_args().runs
+    base_cmd = [sys.executable, "-c", "import typer, rich.console"]
+    lstm_cmd = [DLSOLVE, "lstm-params", "--hidden", "500", "--input", "300", "--layers", "2"]
+    run_cmd = [DLSOLVE, "run", "problems/lstm.yaml"]
+    json_cmd = [DLSOLVE, "run", "problems/lstm.yaml", "--format", "json"]
+    latex_cmd = [DLSOLVE, "run", "problems/lstm.yaml", "--format", "latex"]
+    sympy_cmd = [sys.executable, "-c", "import sympy"]
+    rows = [
+        ('python -c "import typer, rich.console"', base_cmd),
+        ("dlsolve lstm-params --hidden 500 --input 300 --layers 2", lstm_cmd),
+        ("dlsolve run problems/lstm.yaml", run_cmd),
+        ("dlsolve run problems/lstm.yaml --format json", json_cmd),
+        ("dlsolve run problems/lstm.yaml --format latex", latex_cmd),
+        ('python -c "import sympy"', sympy_cmd),
+    ]
+    results = {}
+    print(f"median of {runs} cold runs each ({sys.version.split()[0]}):")
+    for label, command in rows:
+        results[label] = median_seconds(command, runs)
+        print(f"  {results[label] * 1000:7.1f} ms  {label}")
+    ratio = results[rows[1][0]] / results[rows[0][0]]
+    print(f"lstm-params / typer+rich baseline = {ratio:.2f} (budget 1.5)")
+    print(f"heavy modules imported by lstm-params: {heavy_imports(lstm_cmd) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

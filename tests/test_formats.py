@@ -1,0 +1,137 @@
+"""Every problem in problems/ is solved in every format; the JSON contract; LaTeX compiles."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PROBLEM_FILES, requires_pdflatex, run_cli
+
+FORMATS = ["text", "latex", "markdown", "json"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("problem", PROBLEM_FILES, ids=lambda p: p.stem)
+def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
+    result = run_cli("run", problem, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    data = json.loads(run_cli("run", problem, "--format", "json").stdout)
+    # the final answers appear in every format (digits grouped as each format groups them)
+    for name, answer in data["answers"].items():
+        shown = {"text": f"{int(answer['value']):,}", "json": answer["exact"]}.get(fmt, answer["latex"])
+        assert shown in result.stdout, (name, shown)
+
+
+def test_json_contract_shape() -> None:
+    """DESIGN.md's contract: id, kind, title, answers {exact, latex, value}, steps; nothing else."""
+    data = json.loads(run_cli("run", "problems/lstm.yaml", "--format", "json").stdout)
+    assert set(data) == {"id", "kind", "title", "answers", "steps"}
+    assert data["id"] == "lstm" and data["kind"] == "params"
+    for answer in data["answers"].values():
+        assert set(answer) == {"exact", "latex", "value"}
+        assert isinstance(answer["value"], float)
+        assert math.isclose(float(answer["exact"]), answer["value"])
+
+    def check(steps: list[dict], prefix: str) -> None:
+        for i, step in enumerate(steps, 1):
+            assert set(step) == {"number", "kind", "title", "formula", "substituted", "result", "note", "substeps"}
+            assert step["number"] == f"{prefix}{i}"
+            assert step["kind"] in {"convention", "rule", "evaluate", "sum", "compare"}
+            for key in ("formula", "substituted"):
+                assert step[key] is None or set(step[key]) == {"text", "latex"}
+            check(step["substeps"], f"{step['number']}.")
+
+    check(data["steps"], "")
+
+
+def test_several_problems_give_an_array_in_input_order() -> None:
+    files = ["problems/lstm.yaml", "problems/fc-params.yaml"]
+    data = json.loads(run_cli("run", *files, "--format", "json").stdout)
+    assert [d["id"] for d in data] == ["lstm", "fc-params"]
+
+
+def test_problems_list_in_one_file(tmp_path: Path) -> None:
+    spec = tmp_path / "bank.yaml"
+    spec.write_text(
+        "problems:\n"
+        "  - {kind: params, title: A, given: {model: fc, sizes: [3, 1]}}\n"
+        "  - {kind: params, title: B, id: second, given: {model: rnn, hidden: 2, input: 1}}\n"
+    )
+    data = json.loads(run_cli("run", spec, "--format", "json").stdout)
+    # 3·1 + 1 = 4; RNN textbook: 2·(1 + 2) + 2 = 8
+    assert [(d["id"], d["answers"]["total"]["value"]) for d in data] == [("bank-1", 4.0), ("second", 8.0)]
+
+
+def test_ask_keeps_only_the_asked_answers(tmp_path: Path) -> None:
+    spec = tmp_path / "ask.yaml"
+    spec.write_text("kind: params\ntitle: t\nask: [total]\ngiven: {model: fc, sizes: [2, 5, 10, 5, 2]}\n")
+    data = json.loads(run_cli("run", spec, "--format", "json").stdout)
+    assert list(data["answers"]) == ["total"]
+    assert data["answers"]["total"]["exact"] == "142"
+
+
+def test_output_file_and_format_from_suffix(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    result = run_cli("run", "problems/fc-params.yaml", "-o", target)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["answers"]["total"]["exact"] == "142"
+
+
+def test_text_is_readable_at_80_columns() -> None:
+    text = run_cli("run", *PROBLEM_FILES).stdout
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "\x1b[" not in text  # no colour codes when not writing to a terminal
+
+
+def test_markdown_math_blocks_balance() -> None:
+    markdown = run_cli("run", *PROBLEM_FILES, "--format", "markdown").stdout
+    assert markdown.count("$$") % 2 == 0 and markdown.count("$$") > 0
+    assert "| $h$ | $500$ | hidden size |" in markdown
+
+
+def test_latex_fragment_has_no_preamble() -> None:
+    fragment = run_cli("run", "problems/lstm.yaml", "--format", "latex", "--fragment").stdout
+    assert "\\documentclass" not in fragment and "\\begin{document}" not in fragment
+    assert "\\section*{Parameter count of a two-layer LSTM}" in fragment
+
+
+def _compile(tex: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent, capture_output=True, text=True, timeout=120,
+    )
+
+
+@requires_pdflatex
+def test_latex_of_all_problems_compiles(tmp_path: Path) -> None:
+    tex = tmp_path / "solutions.tex"
+    assert run_cli("run", *PROBLEM_FILES, "-o", tex).exit_code == 0
+    compiled = _compile(tex)
+    assert compiled.returncode == 0, compiled.stdout[-2000:]
+    assert "Overfull \\hbox" not in compiled.stdout, "a formula runs into the margin"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "solutions.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+        compact = re.sub(r"\s", "", text)
+        assert "total=3604000" in compact  # thin spaces between digit groups vanish in pdftotext
+        assert "total=142" in compact
+
+
+@requires_pdflatex
+def test_latex_escapes_special_characters(tmp_path: Path) -> None:
+    spec = tmp_path / "special.yaml"
+    spec.write_text(
+        "kind: params\n"
+        "title: '100% of W_1 & b_1 #1 {x} $y ^z ~w \\\\ 2×3 → σ'\n"
+        "statement: 'Costs 5$ & 10% — under_scores, #hash, {braces}, ~tilde'\n"
+        "given: {model: fc, sizes: [2, 1]}\n"
+    )
+    tex = tmp_path / "special.tex"
+    assert run_cli("run", spec, "-o", tex).exit_code == 0
+    assert _compile(tex).returncode == 0
