@@ -307,8 +307,9 @@ def _dense(net: DenseNet) -> tuple[list[Given], list[Step], list[Answer]]:
                 rule,
                 f"{n_out}·{n_in} + {n_out}" if net.bias else f"{n_out}·{n_in}",
                 w + b,
-                note=f"W{i} is {n_out}×{n_in}" + (f" and b{i} has {n_out} entries: h{i} = f(W{i}·h{i - 1} + b{i})."
-                                                   if net.bias else f": h{i} = f(W{i}·h{i - 1})."),
+                note=f"W_{i} is {n_out}×{n_in}"
+                + (f" and b_{i} has {n_out} entries: h_{i} = f(W_{i}·h_{i - 1} + b_{i})." if net.bias
+                   else f": h_{i} = f(W_{i}·h_{i - 1})."),
             )
         )
     steps.append(Step(StepKind.SUM, "All weights", "Σ n_out·n_in", " + ".join(map(str, weights)), sum(weights)))

@@ -11,5 +11,5 @@ from solver.trace import Solution
 def render(solutions: list[Solution], fragment: bool = False, **_: object) -> str:
     """The solutions as a LaTeX document that compiles with pdflatex, or only its body."""
     template = environment(latex=True).get_template("solution.tex.j2")
-    views = [solution_view(solution, values.escape_text) for solution in solutions]
+    views = [solution_view(solution, values.escape_text, values.escape_notation) for solution in solutions]
     return template.render(solutions=views, fragment=fragment)

@@ -58,14 +58,14 @@ def _given(solution: Solution) -> Table:
 
 def _steps(steps: tuple[Step, ...], prefix: str, depth: int = 0):
     for number, step in numbered(steps, prefix):
-        label = Text.assemble((f"{number}  ", "bold cyan"), (step.title, "bold"))
+        label = Text.assemble((f"{number}  ", "bold cyan"), (values.prose_text(step.title), "bold"))
         yield Padding(label, (0, 0, 0, 1 + INDENT * depth))
         body = INDENT * depth + len(number) + 3
         math = chain(step, values.text)
         if math:
             yield Padding(Text(math, style="green"), (0, 0, 0, body + 2))
         if step.note:
-            yield Padding(Text(step.note, style="italic dim"), (0, 0, 0, body))
+            yield Padding(Text(values.prose_text(step.note), style="italic dim"), (0, 0, 0, body))
         if step.substeps:
             yield from _steps(step.substeps, f"{number}.", depth + 1)
 

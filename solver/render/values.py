@@ -160,8 +160,32 @@ _TEXT_ESCAPES = {
 }
 
 
+_SUBSCRIPTED = re.compile(r"(?<![\w\\])[A-Za-z]\w*_[A-Za-z0-9]+\b")
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def prose_text(prose: str) -> str:
+    """Prose for the terminal: numeric subscripts as Unicode (``W_1`` → ``W₁``)."""
+    return re.sub(r"(?<=[A-Za-z])_(\d+)\b", lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), prose)
+
+
+def escape_notation(prose: str) -> str:
+    """Solver prose as LaTeX text, with names such as ``C_out`` or ``W_1`` set as math."""
+    pieces = _SUBSCRIPTED.split(prose)
+    names = _SUBSCRIPTED.findall(prose)
+    out = [_escape_plain(pieces[0])]
+    for name, piece in zip(names, pieces[1:]):
+        out.append("$" + formula_latex(name) + "$")
+        out.append(_escape_plain(piece))
+    return "".join(out)
+
+
 def escape_text(prose: str) -> str:
-    """User or solver prose as LaTeX text: specials escaped, Unicode math set in ``$…$``."""
+    """User prose as LaTeX text: specials escaped, Unicode math symbols set in ``$…$``."""
+    return _escape_plain(prose)
+
+
+def _escape_plain(prose: str) -> str:
     out = []
     for ch in prose:
         if ch in _TEXT_ESCAPES:

@@ -9,8 +9,13 @@ from solver.render.steps import chain, numbered
 from solver.trace import Solution, Step
 
 
-def solution_view(solution: Solution, prose: Any) -> dict[str, Any]:
-    """A solution as plain strings; ``prose`` escapes text for the target format."""
+def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[str, Any]:
+    """A solution as plain strings.
+
+    ``prose`` escapes the user's text (title, statement) for the target format; ``notation``
+    escapes the solver's own text (step titles, notes, descriptions), where ``C_out`` is notation.
+    """
+    notation = notation or prose
     return {
         "id": prose(solution.id),
         "kind": prose(solution.kind),
@@ -18,16 +23,16 @@ def solution_view(solution: Solution, prose: Any) -> dict[str, Any]:
         "source": prose(solution.source),
         "statement": prose(solution.statement),
         "given": [
-            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": prose(g.description)}
+            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": notation(g.description)}
             for g in solution.given
         ],
-        "steps": _steps(solution.steps, "", prose),
+        "steps": _steps(solution.steps, "", notation),
         "answers": [
             {
                 "name": values.formula_latex(a.name),
                 "value": values.latex(a.value),
                 "decimal": values.decimal(a.value),
-                "description": prose(a.description),
+                "description": notation(a.description),
             }
             for a in solution.answers
         ],
