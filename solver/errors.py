@@ -26,6 +26,29 @@ def format_path(path: FieldPath) -> str:
     return text
 
 
+class NumberText(str):
+    """The literal text of a number written in a YAML file (``0.2``), kept as text for exactness."""
+
+
+def show_value(value: object) -> str:
+    """A value from a spec as the user wrote it, shortened, for messages: ``got true``, ``got [3, 'x']``."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list) and (not value or any(isinstance(item, (list, dict)) for item in value)):
+        return f"a list of {len(value)}" if value else "an empty list"
+    if isinstance(value, list):
+        text = "[" + ", ".join(show_value(item) for item in value[:6]) + (", ...]" if len(value) > 6 else "]")
+    elif isinstance(value, str) and not isinstance(value, NumberText):
+        text = repr(str(value))
+    else:
+        text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 class DlsolveError(Exception):
     """Base class: a message for the user and the exit code that goes with it."""
 

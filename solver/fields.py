@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from solver.errors import show_value
+
 MAX_SIZE = 10**9  # layer sizes, channels, kernel sizes: far beyond any real network
 
 
@@ -46,10 +48,10 @@ def _int_or_list(minimum: int, words: str):
     def validate(value: Any) -> int | tuple[int, ...]:
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > 3:
-            raise ValueError(f"expected {words} or a list of 1 to 3 of them, got {value!r}")
+            raise ValueError(f"expected {words} or a list of 1 to 3 of them, got {show_value(value)}")
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int) or not minimum <= item <= MAX_SIZE:
-                raise ValueError(f"expected {words} or a list of them, got {value!r}")
+                raise ValueError(f"expected {words} or a list of them, got {show_value(value)}")
         return tuple(items) if isinstance(value, list) else value
 
     return validate
@@ -77,7 +79,7 @@ def _padding(value: Any) -> Any:
     try:
         return _int_or_list(0, "'valid', 'same', a non-negative integer")(value)
     except ValueError:
-        raise ValueError(f"expected 'valid', 'same', a non-negative integer or a list of them, got {value!r}") from None
+        raise ValueError(f"expected 'valid', 'same', a non-negative integer or a list of them, got {show_value(value)}") from None
 
 
 Padding = Annotated[Any, _Validated(_padding)]

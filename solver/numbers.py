@@ -10,6 +10,7 @@ input (``9**9**9``, million-digit literals) is rejected at once.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 MAX_TEXT = 500  # characters in one expression
@@ -18,6 +19,9 @@ MAX_NODES = 200  # syntax nodes in one expression
 MAX_EXPONENT = 100  # |n| in x**n when both are numbers
 MAX_DIGITS = 200  # digits of any exact rational produced along the way
 MAX_ENTRIES = 10_000  # entries of one matrix
+MAX_MAGNITUDE = 10**MAX_DIGITS  # |value| of any number along the way
+ZERO_BELOW = 10**-100  # a denominator this close to 0 is treated as 0
+_DECIMAL_LITERAL = re.compile(r"(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?")
 
 FUNCTIONS = ("ln", "log", "exp", "sqrt", "sigmoid", "tanh")
 CONSTANTS = ("pi", "e")
@@ -47,6 +51,7 @@ def _function(name: str):
 
 
 def _check_size(value: Any) -> Any:
+    """Refuse values that are not finite real numbers or that are too large to keep exactly."""
     sp = _sympy()
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise NumberError("division by zero or a logarithm of 0 (the value is not finite)")
@@ -55,7 +60,21 @@ def _check_size(value: Any) -> Any:
     for atom in value.atoms(sp.Rational):
         if len(str(abs(atom.p))) > MAX_DIGITS or len(str(atom.q)) > MAX_DIGITS:
             raise NumberError(f"a number with more than {MAX_DIGITS} digits is too large")
+    if value.is_number and not value.is_Rational:
+        # every part was checked already, so this numeric evaluation is bounded and quick
+        approx = value.evalf(30)
+        if not approx.is_real:
+            raise NumberError("the value is not a real number")
+        if abs(approx) > MAX_MAGNITUDE:
+            raise NumberError(f"the value is larger than 10^{MAX_DIGITS}")
     return value
+
+
+def _is_zero(value: Any) -> bool:
+    """Exactly zero, or zero to 100 digits (``ln 2 + ln 3 − ln 6``), for a number."""
+    if value == 0:
+        return True
+    return bool(value.is_number and not value.is_Rational and abs(value.evalf(30)) < ZERO_BELOW)
 
 
 class _Builder:
@@ -80,7 +99,7 @@ class _Builder:
             left, right = self.build(node.left), self.build(node.right)
             if isinstance(node.op, ast.Pow):
                 return _check_size(self.power(left, right))
-            if isinstance(node.op, ast.Div) and right == 0:
+            if isinstance(node.op, ast.Div) and _is_zero(right):
                 raise NumberError("division by zero")
             op = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
             return _check_size(op[type(node.op)](left, right))
@@ -95,7 +114,7 @@ class _Builder:
         source = ast.get_source_segment(self.text, node) or ""
         if len(source) > MAX_LITERAL:
             raise NumberError(f"a number literal longer than {MAX_LITERAL} characters is not accepted")
-        return sp.Rational(source.replace("_", ""))
+        return _decimal_literal(source)
 
     def name(self, name: str) -> Any:
         sp = _sympy()
@@ -110,10 +129,20 @@ class _Builder:
         raise NumberError(f"unknown name '{name}' (known: pi, e)")
 
     def power(self, base: Any, exponent: Any) -> Any:
-        if exponent.is_number and base.is_number and exponent.is_Rational and abs(exponent) > MAX_EXPONENT:
+        sp = _sympy()
+        if not (base.is_number and exponent.is_number):
+            return base**exponent
+        if exponent.is_Rational and abs(exponent) > MAX_EXPONENT:
             raise NumberError(f"the exponent {exponent} is too large (at most {MAX_EXPONENT})")
-        if base == 0 and exponent.is_number and exponent.is_negative:
-            raise NumberError("division by zero (0 to a negative power)")
+        if _is_zero(base):
+            if exponent.is_negative:
+                raise NumberError("division by zero (0 to a negative power)")
+            return base**exponent
+        if base.is_negative and not exponent.is_integer:
+            raise NumberError("a negative number to a non-integer power is not real")
+        # refuse results beyond 10^±MAX_DIGITS before computing them: |e·log10|b|| bounds the size
+        if abs(exponent.evalf(30) * sp.log(abs(base), 10).evalf(30)) > MAX_DIGITS:
+            raise NumberError(f"the power is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
         return base**exponent
 
     def call(self, node: ast.Call) -> Any:
@@ -122,11 +151,25 @@ class _Builder:
         if node.keywords or len(node.args) != 1:
             raise NumberError(f"{node.func.id}() takes exactly one argument")
         argument = self.build(node.args[0])
+        if node.func.id == "exp" and argument.is_number and argument.evalf(30) > MAX_DIGITS * 2.31:
+            raise NumberError(f"exp of {argument} is larger than 10^{MAX_DIGITS}")
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_zero:
             raise NumberError("log(0) is not finite")
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_negative:
             raise NumberError(f"log of a negative number ({argument}) is not real")
         return _check_size(_function(node.func.id)(argument))
+
+
+def _decimal_literal(source: str) -> Any:
+    """An exact Rational from decimal literal text (``0.2``, ``1e-3``); hex, octal, huge exponents refused."""
+    sp = _sympy()
+    match = _DECIMAL_LITERAL.fullmatch(source)
+    if not source or match is None:
+        raise NumberError(f"{source!r} is not a decimal number")
+    exponent = int(match.group(3)[1:]) if match.group(3) else 0
+    if abs(exponent) > MAX_DIGITS:
+        raise NumberError(f"the exponent of {source} is too large (at most {MAX_DIGITS})")
+    return sp.Rational(source.replace("_", ""))
 
 
 def _describe(node: ast.AST) -> str:

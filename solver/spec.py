@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solver.errors import FieldError, FieldPath, SpecError, SpecIssue
+from solver.errors import FieldError, FieldPath, SpecError, SpecIssue, show_value
 from solver.kinds import KINDS, kind_module
 from solver.problem import Problem
 from solver.yamlfile import YamlDocument, read_yaml
@@ -46,7 +46,7 @@ def load_file(path: Path | str, display_name: str | None = None) -> list[LoadedP
             raise SpecError([document.issue((extra[0],), "a file with 'problems:' holds nothing else at the top")])
         items = data["problems"]
         if not isinstance(items, list) or not items:
-            raise SpecError([document.issue(("problems",), f"expected a non-empty list of problems, got {_show(items)}")])
+            raise SpecError([document.issue(("problems",), f"expected a non-empty list of problems, got {show_value(items)}")])
         if len(items) > MAX_PROBLEMS:
             raise SpecError([document.issue(("problems",), f"at most {MAX_PROBLEMS} problems per file, got {len(items)}")])
         entries = [(("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
@@ -68,22 +68,22 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         return document.issue(prefix + tuple(path), message)
 
     if not isinstance(raw, dict):
-        raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {_show(raw)}")])
+        raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}")])
     issues = [issue((key,), f"unknown field; allowed: {', '.join(TOP_FIELDS)}") for key in raw if key not in TOP_FIELDS]
-    issues += [issue((), f"missing required field '{key}'") for key in REQUIRED if key not in raw]
+    issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
-            issues.append(issue((key,), f"expected text, got {_show(raw[key])}"))
+            issues.append(issue((key,), f"expected text, got {show_value(raw[key])}"))
     kind = raw.get("kind")
-    if "kind" in raw and kind not in KINDS:
-        issues.append(issue(("kind",), f"unknown kind {_show(kind)}; known kinds: {', '.join(sorted(KINDS))}"))
+    if "kind" in raw and not (isinstance(kind, str) and kind in KINDS):
+        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}; known kinds: {', '.join(sorted(KINDS))}"))
     ask = raw.get("ask", [])
     if isinstance(ask, str):
         ask = [ask]
     if not isinstance(ask, list) or not all(isinstance(name, str) for name in ask):
-        issues.append(issue(("ask",), f"expected a list of answer names, got {_show(raw.get('ask'))}"))
+        issues.append(issue(("ask",), f"expected a list of answer names, got {show_value(raw.get('ask'))}"))
     if "given" in raw and not isinstance(raw["given"], dict):
-        issues.append(issue(("given",), f"expected a mapping of given data, got {_show(raw['given'])}"))
+        issues.append(issue(("given",), f"expected a mapping of given data, got {show_value(raw['given'])}"))
     if issues:
         raise SpecError(issues)
 
@@ -132,26 +132,12 @@ def _message(error: dict, allowed: list[str]) -> str:
     if kind == "value_error":
         return text.removeprefix("Value error, ")
     if kind in ("dataclass_type", "dataclass_args_type", "model_type"):
-        return f"expected a mapping, got {_show(found)}"
+        return f"expected a mapping, got {show_value(found)}"
     if kind.startswith("int_") or kind == "int_type":
-        return f"expected an integer, got {_show(found)}"
+        return f"expected an integer, got {show_value(found)}"
     if kind.startswith("bool"):
-        return f"expected true or false, got {_show(found)}"
+        return f"expected true or false, got {show_value(found)}"
     if kind.startswith("list"):
-        return f"expected a list, got {_show(found)}"
+        return f"expected a list, got {show_value(found)}"
     text = text.replace("Input should be ", "expected ")
-    return f"{text}, got {_show(found)}"
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it, shortened: strings quoted, lists and mappings by kind."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "an empty list" if not value else f"a list of {len(value)}"
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return f"{text}, got {show_value(found)}"

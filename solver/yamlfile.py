@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver.errors import FieldPath, SpecError, SpecIssue
+from solver.errors import FieldPath, NumberText, SpecError, SpecIssue
 
 MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1 MiB
 MAX_NODES = 100_000  # nodes after expanding aliases
@@ -59,7 +59,8 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise fail(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+        line = raw[: error.start].count(b"\n") + 1
+        raise fail(f"not UTF-8 text (byte {error.start} cannot be decoded)", line) from None
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -127,10 +128,11 @@ def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None:
-                continue
             line = key_node.start_mark.line + 1
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
+                raise fail(f"field names must be text, got {shown}", line, path)
+            key = key_node.value
             if key in seen:
                 raise fail(f"duplicate key '{key}' (first on line {seen[key]})", line, path)
             seen[key] = line
@@ -147,7 +149,7 @@ def _restore_float_text(data: Any, node: Any) -> Any:
     import yaml
 
     if isinstance(data, float) and isinstance(node, yaml.ScalarNode):
-        return node.value
+        return NumberText(node.value)
     if isinstance(data, list) and isinstance(node, yaml.SequenceNode) and len(data) == len(node.value):
         return [_restore_float_text(item, child) for item, child in zip(data, node.value)]
     if isinstance(data, dict) and isinstance(node, yaml.MappingNode) and len(data) == len(node.value):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from solver.errors import FieldError
+from solver.errors import FieldError, show_value
 from solver.fields import Count, Flag, Padding, PerDim
 from solver.problem import Problem
 from solver.trace import Answer, Given, Solution, Step, StepKind
@@ -72,8 +72,8 @@ def given_type(raw: Any) -> type:
     model = raw.get("model") if isinstance(raw, dict) else None
     if model is None:
         raise FieldError(("model",), f"missing required field: one of {', '.join(MODELS)}")
-    if model not in MODELS:
-        raise FieldError(("model",), f"expected one of {', '.join(MODELS)}, got {model!r}")
+    if not (isinstance(model, str) and model in MODELS):
+        raise FieldError(("model",), f"expected one of {', '.join(MODELS)}, got {show_value(model)}")
     return MODELS[model]
 
 
