@@ -10,6 +10,7 @@ It also checks that lstm-params imports neither sympy nor numpy (nor pydantic).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -19,23 +20,31 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DLSOLVE = shutil.which("dlsolve") or "dlsolve"
+# As a user's machine: bytecode caches are written on the first (warm-up) run and used after.
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    """Median wall time of ``command`` over ``runs`` fresh processes (after one warm-up)."""
-    subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
-    times = []
+def median_seconds(commands: list[list[str]], runs: int) -> list[float]:
+    """Median wall time of each command over ``runs`` fresh processes.
+
+    The commands take turns (round-robin) so that a drift in the machine's speed affects them
+    all alike; one warm-up run each writes the bytecode caches first.
+    """
+    for command in commands:
+        subprocess.run(command, capture_output=True, check=True, cwd=ROOT, env=ENV)
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for i, command in enumerate(commands):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, cwd=ROOT, env=ENV)
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def heavy_imports(command: list[str]) -> list[str]:
     """Which of sympy, numpy, pydantic, jinja2 a command imports."""
     args = [sys.executable, "-X", "importtime", "-m", "solver", *command[1:]]
-    log = subprocess.run(args, capture_output=True, text=True, cwd=ROOT).stderr
+    log = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV).stderr
     loaded = {line.split("|")[-1].strip() for line in log.splitlines() if line.startswith("import time:")}
     return [name for name in ("sympy", "numpy", "pydantic", "jinja2") if name in loaded]
 
@@ -59,11 +68,11 @@ def main() -> None:
         ("dlsolve run problems/lstm.yaml --format latex", latex_cmd),
         ('python -c "import sympy"', sympy_cmd),
     ]
-    results = {}
-    print(f"median of {runs} cold runs each ({sys.version.split()[0]}):")
-    for label, command in rows:
-        results[label] = median_seconds(command, runs)
-        print(f"  {results[label] * 1000:7.1f} ms  {label}")
+    print(f"median of {runs} cold runs each (Python {sys.version.split()[0]}, {DLSOLVE}):")
+    medians = median_seconds([command for _, command in rows], runs)
+    results = dict(zip((label for label, _ in rows), medians))
+    for label, seconds in results.items():
+        print(f"  {seconds * 1000:7.1f} ms  {label}")
     ratio = results[rows[1][0]] / results[rows[0][0]]
     print(f"lstm-params / typer+rich baseline = {ratio:.2f} (budget 1.5)")
     print(f"heavy modules imported by lstm-params: {heavy_imports(lstm_cmd) or 'none'}")

@@ -4,7 +4,6 @@ Only the standard library, typer and rich are imported at start-up; everything e
 inside the command that needs it, so ``--help`` and ``lstm-params`` start fast.
 """
 
-from __future__ import annotations
 
 import os
 import sys

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 
 from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.table import Table
 from rich.text import Text
 
 from solver.render import values
@@ -26,58 +24,78 @@ def render(solutions: list[Solution], color: bool = False, width: int = 80) -> s
     for i, solution in enumerate(solutions):
         if i:
             console.print()
-        console.print(view(solution))
+        console.print(view(solution, width))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def view(solution: Solution) -> RenderableType:
+def view(solution: Solution, width: int = 80) -> RenderableType:
     """One solution as a rich renderable."""
-    parts: list[RenderableType] = [Rule(Text(f"{solution.id} · {solution.kind}", style="bold"), align="left")]
-    parts.append(Text(solution.title, style="bold"))
+    body = Text()
+    _block(body, solution.title, 0, width, "bold")
     if solution.source:
-        parts.append(Text(solution.source, style="dim"))
+        _block(body, solution.source, 0, width, "dim")
     if solution.statement:
-        parts += [Text(), Text(solution.statement)]
+        body.append("\n")
+        _block(body, solution.statement, 0, width)
     if solution.given:
-        parts += [Text(), Text("Given", style="bold underline"), Padding(_given(solution), (0, 0, 0, 2))]
-    parts += [Text(), Text("Solution", style="bold underline")]
-    parts += list(_steps(solution.steps, ""))
-    parts += [Text(), _answers(solution)]
-    return Group(*parts)
+        body.append("\nGiven\n", style="bold underline")
+        _columns(body, [((g.name, "bold"), (values.text(g.value), ""), (g.description, "dim")) for g in solution.given], 2)
+    body.append("\nSolution\n", style="bold underline")
+    _steps(body, solution.steps, "", 0, width)
+    body.rstrip()
+    header = Rule(Text(f"{solution.id} · {solution.kind}", style="bold"), align="left")
+    return Group(header, body, Text(), _answers(solution))
 
 
-def _given(solution: Solution) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_column(style="dim")
-    for given in solution.given:
-        table.add_row(given.name, values.text(given.value), given.description)
-    return table
+def _block(out: Text, text: str, indent: int, width: int, style: str = "") -> None:
+    """Append ``text`` wrapped to ``width`` with every line indented (multi-line text kept as is)."""
+    import textwrap
+
+    lines = text.splitlines() if "\n" in text else textwrap.wrap(text, max(20, width - indent), break_on_hyphens=False)
+    for line in lines:
+        out.append(" " * indent)
+        out.append(line, style=style)
+        out.append("\n")
 
 
-def _steps(steps: tuple[Step, ...], prefix: str, depth: int = 0):
+def _steps(out: Text, steps: tuple[Step, ...], prefix: str, depth: int, width: int) -> None:
     for number, step in numbered(steps, prefix):
-        label = Text.assemble((f"{number}  ", "bold cyan"), (values.prose_text(step.title), "bold"))
-        yield Padding(label, (0, 0, 0, 1 + INDENT * depth))
-        body = INDENT * depth + len(number) + 3
+        indent = 1 + INDENT * depth
+        out.append(" " * indent)
+        out.append(f"{number}  ", style="bold cyan")
+        out.append(values.prose_text(step.title) + "\n", style="bold")
+        body = indent + len(number) + 2
         math = chain(step, values.text)
         if math:
-            yield Padding(Text(math, style="green"), (0, 0, 0, body + 2))
+            _block(out, math, body + 2, width, "green")
         if step.note:
-            yield Padding(Text(values.prose_text(step.note), style="italic dim"), (0, 0, 0, body))
+            _block(out, values.prose_text(step.note), body, width, "italic dim")
         if step.substeps:
-            yield from _steps(step.substeps, f"{number}.", depth + 1)
+            _steps(out, step.substeps, f"{number}.", depth + 1, width)
+
+
+def _columns(out: Text, rows: list[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
+    """Append rows of (text, style) cells aligned in columns two spaces apart; cells may span lines."""
+    split = [[cell.splitlines() or [""] for cell, _ in row] for row in rows]
+    widths = [max(len(line) for row in split for line in row[i]) for i in range(len(rows[0]))]
+    for row, cells in zip(rows, split):
+        for k in range(max(len(lines) for lines in cells)):
+            out.append(" " * indent)
+            for i, ((_, style), lines) in enumerate(zip(row, cells)):
+                line = lines[k] if k < len(lines) else ""
+                last = i == len(row) - 1
+                out.append(line if last else line.ljust(widths[i] + 2), style=style)
+            out.append("\n")
 
 
 def _answers(solution: Solution) -> Panel:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_column(style="bold green")
-    table.add_column(style="dim")
+    rows = []
     for answer in solution.answers:
         shown = values.text(answer.value)
         approx = values.decimal(answer.value)
-        table.add_row(answer.name, "=", f"{shown} ≈ {approx}" if approx else shown, answer.description)
+        shown = f"{shown} ≈ {approx}" if approx else shown
+        rows.append(((answer.name, "bold"), ("=", ""), (shown, "bold green"), (answer.description, "dim")))
+    table = Text()
+    _columns(table, rows)
+    table.rstrip()
     return Panel(table, title="Answers", title_align="left", expand=False, border_style="green")
