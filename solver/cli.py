@@ -274,43 +274,27 @@ def _recurrent(model: str, hidden: int, input_size: int, layers: int, bidirectio
         _emit([solution], fmt, output, False, color)
 
 
-@app.command("lstm-params")
-def lstm_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
-                convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
-                color: ColorOption = None) -> None:
-    """Count the parameters of a (stacked, optionally bidirectional) LSTM.
+def _recurrent_command(model: str, cell: str, example: str) -> Any:
+    """The ``<model>-params`` command: one definition for RNN, LSTM and GRU."""
 
-    Example (final exam Q4):
+    def command(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1,
+                bidirectional: BidirectionalOption = False, convention: ConventionOption = Convention.textbook,
+                fmt: FormatOption = None, output: OutputOption = None, color: ColorOption = None) -> None:
+        _recurrent(model, hidden, input, layers, bidirectional, convention, fmt, output, color)
 
-      dlsolve lstm-params --hidden 500 --input 300 --layers 2
-    """
-    _recurrent("lstm", hidden, input, layers, bidirectional, convention, fmt, output, color)
-
-
-@app.command("gru-params")
-def gru_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
-               convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
-               color: ColorOption = None) -> None:
-    """Count the parameters of a (stacked, optionally bidirectional) GRU.
+    command.__doc__ = f"""Count the parameters of a (stacked, optionally bidirectional) {cell}.
 
     Example:
 
-      dlsolve gru-params --hidden 128 --input 64 --convention pytorch
+      {example}
     """
-    _recurrent("gru", hidden, input, layers, bidirectional, convention, fmt, output, color)
+    command.__name__ = f"{model}_params"
+    return command
 
 
-@app.command("rnn-params")
-def rnn_params(hidden: HiddenOption, input: InputOption, layers: LayersOption = 1, bidirectional: BidirectionalOption = False,
-               convention: ConventionOption = Convention.textbook, fmt: FormatOption = None, output: OutputOption = None,
-               color: ColorOption = None) -> None:
-    """Count the parameters of a (stacked, optionally bidirectional) Elman RNN.
-
-    Example:
-
-      dlsolve rnn-params --hidden 20 --input 10 --layers 3
-    """
-    _recurrent("rnn", hidden, input, layers, bidirectional, convention, fmt, output, color)
+app.command("lstm-params")(_recurrent_command("lstm", "LSTM", "dlsolve lstm-params --hidden 500 --input 300 --layers 2"))
+app.command("gru-params")(_recurrent_command("gru", "GRU", "dlsolve gru-params --hidden 128 --input 64 --convention pytorch"))
+app.command("rnn-params")(_recurrent_command("rnn", "Elman RNN", "dlsolve rnn-params --hidden 20 --input 10 --layers 3"))
 
 
 def _int_list(text: str, option: str, minimum: int = 1) -> tuple[int, ...]:
