@@ -46,7 +46,8 @@ def solve_loaded(loaded: LoadedProblem) -> Solution:
     try:
         return solve(loaded.problem)
     except FieldError as error:
-        path = error.path if error.path[:1] == ("ask",) else ("given",) + error.path
+        top_level = error.path[:1] == ("ask",) or hasattr(kind_module(loaded.problem.kind), "spec_type")
+        path = error.path if top_level else ("given",) + error.path
         raise SpecError([loaded.issue(path, error.message)]) from None
 
 

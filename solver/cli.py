@@ -242,7 +242,7 @@ def list_problems(
             except SpecError as error:
                 invalid += 1
                 table.add_row(path.name, "", "[red]invalid[/red]", str(error.issues[0]))
-        Console(highlight=False).print(table)
+        Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)  # no wrapping in pipes
         if invalid:
             raise typer.Exit(EXIT_BAD_SPEC)
 

@@ -17,7 +17,7 @@ from solver.kinds import KINDS, kind_module
 from solver.problem import Problem
 from solver.yamlfile import YamlDocument, read_yaml
 
-TOP_FIELDS = ("kind", "title", "given", "id", "statement", "source", "ask")
+COMMON_FIELDS = ("kind", "title", "id", "statement", "source", "ask")
 REQUIRED = ("kind", "title", "given")
 MAX_PROBLEMS = 200
 
@@ -69,12 +69,15 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
 
     if not isinstance(raw, dict):
         raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}")])
-    issues = [issue((key,), f"unknown field; allowed: {', '.join(TOP_FIELDS)}") for key in raw if key not in TOP_FIELDS]
+    kind = raw.get("kind")
+    module = kind_module(kind) if isinstance(kind, str) and kind in KINDS else None
+    own = getattr(module, "FIELDS", ("given",))  # the top-level fields the kind defines
+    allowed = (*COMMON_FIELDS[:2], *own, *COMMON_FIELDS[2:])
+    issues = [issue((key,), f"unknown field; allowed: {', '.join(allowed)}") for key in raw if key not in allowed]
     issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
             issues.append(issue((key,), f"expected text, got {show_value(raw[key])}"))
-    kind = raw.get("kind")
     if "kind" in raw and not (isinstance(kind, str) and kind in KINDS):
         issues.append(issue(("kind",), f"unknown kind {show_value(kind)}; known kinds: {', '.join(sorted(KINDS))}"))
     ask = raw.get("ask", [])
@@ -87,12 +90,15 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     if issues:
         raise SpecError(issues)
 
-    module = kind_module(kind)
-    try:
-        given_type = module.given_type(raw["given"])
-    except FieldError as error:
-        raise SpecError([issue(("given",) + error.path, error.message)]) from None
-    given = validate(given_type, raw["given"], lambda path, message: issue(("given",) + path, message))
+    if hasattr(module, "spec_type"):  # the kind validates all of its own top-level fields
+        data = {key: value for key, value in raw.items() if key in own}
+        given = validate(module.spec_type(), data, issue)
+    else:
+        try:
+            given_type = module.given_type(raw["given"])
+        except FieldError as error:
+            raise SpecError([issue(("given",) + error.path, error.message)]) from None
+        given = validate(given_type, raw["given"], lambda path, message: issue(("given",) + path, message))
     problem = Problem(
         id=raw.get("id") or default_id,
         kind=kind,

@@ -24,6 +24,11 @@ class StepKind(str, Enum):
     EVALUATE = "evaluate"  # "h·x = 500·300 = 150,000"
     SUM = "sum"  # "1,602,000 + 2,002,000 = 3,604,000"
     COMPARE = "compare"  # "With PyTorch's two bias vectors the total would be 3,608,000."
+    GROUP = "group"  # "Backward pass" — a heading whose substeps do the work
+    FORWARD = "forward"  # "k = W·x + b = [[1, 1, 0], [0, 0, 1]]·[1, 2, 3] + [0, 0] = [3, 3]"
+    CHAIN = "chain"  # "∂L/∂h through s1: W1ᵀ·∂L/∂s1 = [−1/4, 1/4]" (upstream × local derivative)
+    CHECK = "check"  # "Finite differences agree with every gradient (max. relative error 2e-10) ✓"
+    UPDATE = "update"  # "W_new = W − η·∂L/∂W = …"
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,13 @@ def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
     data = json.loads(run_cli("run", problem, "--format", "json").stdout)
     # the final answers appear in every format (digits grouped as each format groups them)
     for name, answer in data["answers"].items():
-        shown = {"text": f"{int(answer['value']):,}", "json": answer["exact"]}.get(fmt, answer["latex"])
-        assert shown in result.stdout, (name, shown)
+        if fmt == "text":
+            assert f"│ {name} " in result.stdout, name  # a row of the Answers panel
+            if isinstance(answer["value"], float) and answer["value"].is_integer():
+                assert f"{int(answer['value']):,}".replace("-", "−") in result.stdout, name
+        else:
+            shown = answer["exact"] if fmt == "json" else answer["latex"]
+            assert shown in result.stdout, (name, shown)
 
 
 def test_json_contract_shape() -> None:

@@ -16,12 +16,40 @@ def numbered(steps: tuple[Step, ...], prefix: str = "") -> Iterator[tuple[str, S
         yield number, step
 
 
-def chain(step: Step, fmt: Callable[[Any], str], equals: str = " = ", approx: str = " ≈ ") -> str:
-    """``formula = substituted = result ≈ decimal``, leaving out the parts a step does not have."""
-    parts = [fmt(part) for part in (step.formula, step.substituted, step.result) if part is not None]
-    line = equals.join(parts)
+def parts(step: Step, fmt: Callable[[Any], str], decimal: Callable[[Any], str | None] = values.decimal) -> list[str]:
+    """The pieces of ``formula = substituted = result ≈ decimal``, leaving out those a step lacks."""
+    out = [fmt(part) for part in (step.formula, step.substituted, step.result) if part is not None]
     if step.result is not None:
-        shown = values.decimal(step.result)
+        shown = decimal(step.result)
         if shown is not None:
-            line += approx + shown
-    return line
+            out.append(shown)
+    return out
+
+
+def chain(step: Step, fmt: Callable[[Any], str], equals: str = " = ", approx: str = " ≈ ",
+          decimal: Callable[[Any], str | None] = values.decimal) -> str:
+    """``formula = substituted = result ≈ decimal`` on one line."""
+    pieces = parts(step, fmt, decimal)
+    has_decimal = step.result is not None and decimal(step.result) is not None
+    if has_decimal:
+        return equals.join(pieces[:-1]) + approx + pieces[-1]
+    return equals.join(pieces)
+
+
+def side_by_side(pieces: list[str], separators: list[str]) -> list[str]:
+    """Join multi-line blocks horizontally, centred vertically, separators on the middle line."""
+    blocks = [piece.split("\n") for piece in pieces]
+    height = max(len(block) for block in blocks)
+    middle = height // 2
+    lines = [""] * height
+    for i, block in enumerate(blocks):
+        width = max(len(line) for line in block)
+        top = middle - len(block) // 2
+        for row in range(height):
+            k = row - top
+            lines[row] += (block[k] if 0 <= k < len(block) else "").ljust(width)
+        if i < len(separators):
+            sep = separators[i]
+            for row in range(height):
+                lines[row] += sep if row == middle else " " * len(sep)
+    return [line.rstrip() for line in lines]

@@ -10,7 +10,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from solver.render import values
-from solver.render.steps import chain, numbered
+from solver.render.steps import numbered, parts, side_by_side
 from solver.trace import Solution, Step
 
 INDENT = 4
@@ -39,7 +39,7 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         _block(body, solution.statement, 0, width)
     if solution.given:
         body.append("\nGiven\n", style="bold underline")
-        _columns(body, [((g.name, "bold"), (values.text(g.value), ""), (g.description, "dim")) for g in solution.given], 2)
+        _columns(body, [((g.name, "bold"), (values.compact(g.value), ""), (g.description, "dim")) for g in solution.given], 2)
     body.append("\nSolution\n", style="bold underline")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
@@ -65,13 +65,33 @@ def _steps(out: Text, steps: tuple[Step, ...], prefix: str, depth: int, width: i
         out.append(f"{number}  ", style="bold cyan")
         out.append(values.prose_text(step.title) + "\n", style="bold")
         body = indent + len(number) + 2
-        math = chain(step, values.text)
-        if math:
-            _block(out, math, body + 2, width, "green")
+        _math(out, step, body + 2, width)
         if step.note:
             _block(out, values.prose_text(step.note), body, width, "italic dim")
         if step.substeps:
             _steps(out, step.substeps, f"{number}.", depth + 1, width)
+
+
+def _math(out: Text, step: Step, indent: int, width: int) -> None:
+    """``formula = substituted = result ≈ decimal``: on one line, side by side, or one part per line."""
+    pieces = parts(step, values.text)
+    if not pieces:
+        return
+    has_decimal = step.result is not None and values.decimal(step.result) is not None
+    separators = [" = "] * (len(pieces) - 1)
+    if has_decimal:
+        separators[-1] = " ≈ "
+    if not any("\n" in piece for piece in pieces):
+        _block(out, "".join(p + s for p, s in zip(pieces, [*separators, ""])), indent, width, "green")
+        return
+    lines = side_by_side(pieces, separators)
+    if max(len(line) for line in lines) + indent > width:  # too wide: one part per line, aligned on "="
+        lines = []
+        for i, piece in enumerate(pieces):
+            lead = "  " if i == 0 else separators[i - 1].strip() + " "
+            lines += side_by_side([lead, piece], [])
+    for line in lines:
+        out.append(" " * indent + line + "\n", style="green")
 
 
 def _columns(out: Text, rows: list[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
@@ -93,7 +113,8 @@ def _answers(solution: Solution) -> Panel:
     for answer in solution.answers:
         shown = values.text(answer.value)
         approx = values.decimal(answer.value)
-        shown = f"{shown} ≈ {approx}" if approx else shown
+        if approx:
+            shown = "\n".join(side_by_side([shown, approx], [" ≈ "]))
         rows.append(((answer.name, "bold"), ("=", ""), (shown, "bold green"), (answer.description, "dim")))
     table = Text()
     _columns(table, rows)

@@ -8,6 +8,7 @@ Everything about how they look is decided here, once, for every renderer.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
@@ -37,10 +38,12 @@ UNICODE_LATEX = {
     "′": "'",
     "‖": r"\|",
     "∈": r"\in ",
+    "⊙": r"\odot ",
+    "✓": r"\checkmark ",
+    "δ": r"\delta ",
     "α": r"\alpha ",
     "β": r"\beta ",
     "γ": r"\gamma ",
-    "δ": r"\delta ",
     "η": r"\eta ",
     "θ": r"\theta ",
     "λ": r"\lambda ",
@@ -55,8 +58,9 @@ _FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min
 
 
 def is_sympy(value: Any) -> bool:
-    """Whether ``value`` is a sympy object (checked without importing sympy)."""
-    return type(value).__module__.startswith("sympy")
+    """Whether ``value`` is a sympy object (without importing sympy: if it is not loaded, it is not)."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase))
 
 
 def group_digits(text: str, separator: str = ",") -> str:
@@ -78,10 +82,31 @@ def text(value: Any) -> str:
     if is_sympy(value):
         import sympy
 
-        if isinstance(value, sympy.MatrixBase):
-            return sympy.pretty(value, use_unicode=True)
+        if _has_matrix(value):
+            return sympy.pretty(value, use_unicode=True, full_prec=False)
         return _unicode_scalar(sympy.sstr(value))
     return str(value)
+
+
+def _has_matrix(value: Any) -> bool:
+    import sympy
+
+    if isinstance(value, (sympy.MatrixBase, sympy.MatrixExpr)):
+        return True
+    return any(isinstance(node, (sympy.MatrixBase, sympy.MatrixExpr)) for node in sympy.preorder_traversal(value))
+
+
+def compact(value: Any) -> str:
+    """A value on one line: a column vector as (1, 2, 3), a matrix as [[1, 1, 0], [0, 0, 1]]."""
+    if is_sympy(value):
+        import sympy
+
+        if isinstance(value, sympy.MatrixBase):
+            rows = [[text(v) for v in value.row(i)] for i in range(value.rows)]
+            if value.cols == 1:
+                return "(" + ", ".join(row[0] for row in rows) + ")"
+            return "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+    return text(value)
 
 
 def _unicode_scalar(sstr: str) -> str:
@@ -95,10 +120,28 @@ def decimal(value: Any) -> str | None:
         return None
     import sympy
 
-    if isinstance(value, sympy.MatrixBase) or not value.is_number or value.is_Integer:
+    if isinstance(value, sympy.MatrixBase):
+        if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
+            return None
+        rounded = value.applyfunc(lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS))
+        return sympy.pretty(rounded, use_unicode=True)
+    if not value.is_number or value.is_Integer:
         return None
     number = float(sympy.N(value, 30))
     return f"{number:.{DECIMAL_DIGITS}g}"
+
+
+def decimal_latex(value: Any) -> str | None:
+    """The decimal beside a non-integer exact value, as LaTeX."""
+    if isinstance(value, (int, str)) or not is_sympy(value):
+        return None
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
+            return None
+        return sympy.latex(value.applyfunc(lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)))
+    return decimal(value)
 
 
 # --- LaTeX ----------------------------------------------------------------------------------------
@@ -115,7 +158,8 @@ def latex(value: Any) -> str:
     if is_sympy(value):
         import sympy
 
-        return sympy.latex(value, ln_notation=True)
+        printed = sympy.latex(value, ln_notation=True)
+        return "".join(UNICODE_LATEX.get(ch, ch) for ch in printed)  # names such as σ from user symbols
     return escape_text(str(value))
 
 
@@ -212,6 +256,11 @@ def exact(value: Any) -> str:
         return str(value)
     import sympy
 
+    if isinstance(value, sympy.MatrixBase) and value.cols == 1:  # a column vector: Matrix([a, b, c])
+        return "Matrix([" + ", ".join(sympy.sstr(v) for v in value) + "])"
+    if isinstance(value, sympy.MatrixBase):
+        return "Matrix([" + ", ".join("[" + ", ".join(sympy.sstr(v) for v in value.row(i)) + "]"
+                                      for i in range(value.rows)) + "])"
     return sympy.sstr(value)
 
 
@@ -225,7 +274,9 @@ def number(value: Any) -> Any:
 
     if isinstance(value, sympy.MatrixBase):
         rows = [[number(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
-        return None if any(x is None for row in rows for x in row) else rows
+        if any(x is None for row in rows for x in row):
+            return None
+        return [row[0] for row in rows] if value.cols == 1 else rows  # a column vector is a flat list
     if not value.is_number:
         return None
     return float(sympy.N(value, 30))

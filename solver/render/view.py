@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.render import values
-from solver.render.steps import chain, numbered
+from solver.render.steps import numbered, parts
 from solver.trace import Solution, Step
 
 
@@ -31,12 +31,27 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
             {
                 "name": values.formula_latex(a.name),
                 "value": values.latex(a.value),
-                "decimal": values.decimal(a.value),
+                "decimal": values.decimal_latex(a.value),
                 "description": notation(a.description),
             }
             for a in solution.answers
         ],
     }
+
+
+def _latex_chain(step: Step) -> str:
+    """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs."""
+    pieces = parts(step, values.latex, values.decimal_latex)
+    if not pieces:
+        return ""
+    has_decimal = step.result is not None and values.decimal_latex(step.result) is not None
+    separators = ["="] * (len(pieces) - 1)
+    if has_decimal:
+        separators[-1] = r"\approx"
+    if sum(len(p) for p in pieces) < 160 or len(pieces) == 1:
+        return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
+    lines = [pieces[0]] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
+    return "\\begin{aligned}" + lines[0] + " " + " \\\\ ".join(lines[1:]) + "\\end{aligned}"
 
 
 def _given_value(value: Any, prose: Any) -> str:
@@ -49,7 +64,7 @@ def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, A
             "number": number,
             "kind": step.kind.value,
             "title": prose(step.title),
-            "math": chain(step, values.latex, equals=" = ", approx=r" \approx "),
+            "math": _latex_chain(step),
             "note": prose(step.note),
             "substeps": _steps(step.substeps, f"{number}.", prose),
         }

@@ -1,0 +1,326 @@
+"""Build a computational graph from equations, evaluate it exactly, and run the backward loop.
+
+Equations such as ``k = W @ x + b`` are parsed with :mod:`ast` and a strict whitelist (no eval);
+every operation becomes a :class:`Node` whose exact value is computed as it is built. The
+backward loop is the one place where chain-rule steps are recorded: for each node in reverse
+topological order it collects the contributions of its consumers (upstream × local derivative)
+and sums them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.engine import ops
+from solver.engine.ops import Local, Matrix, Op, ShapeError
+from solver.numbers import NumberError, _decimal_literal
+
+MAX_NODES = 2_000
+
+
+class EquationError(ValueError):
+    """An equation is malformed or does not fit; ``index`` says which equation."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass(eq=False)
+class Node:
+    """A value in the graph: a given, a symbol, a constant, an equation's variable or an inner operation."""
+
+    label: str
+    value: Matrix
+    op: Op | None = None
+    inputs: tuple[Node, ...] = ()
+    kind: str = "inner"  # given | symbol | constant | variable | inner
+    equation: int | None = None
+    consumers: list[Node] = field(default_factory=list)
+
+    @property
+    def is_leaf(self) -> bool:
+        """Given data, symbols and constants have no operation."""
+        return self.op is None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows × columns (a scalar is 1×1)."""
+        return tuple(self.value.shape)
+
+
+@dataclass
+class Graph:
+    """Nodes in topological order (the order they were built) and the named ones."""
+
+    nodes: list[Node] = field(default_factory=list)
+    names: dict[str, Node] = field(default_factory=dict)
+    equations: list[tuple[str, Node]] = field(default_factory=list)  # (variable, its node)
+
+    def add(self, node: Node) -> Node:
+        """Append a node, registering it with its inputs."""
+        if len(self.nodes) >= MAX_NODES:
+            raise ValueError(f"the graph has more than {MAX_NODES} operations")
+        for parent in node.inputs:
+            if node not in parent.consumers:
+                parent.consumers.append(node)
+        self.nodes.append(node)
+        return node
+
+
+BINARY = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Div, ast.MatMult: ops.MatMul, ast.Pow: ops.Pow}
+OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
+
+
+def build(given: dict[str, Matrix], equations: list[str]) -> Graph:
+    """The graph of ``equations`` over the ``given`` values (symbols included), evaluated exactly."""
+    graph = Graph()
+    for name, value in given.items():
+        kind = "symbol" if isinstance(value, sp.Symbol) else "given"
+        matrix = Matrix([[value]]) if kind == "symbol" else value
+        graph.names[name] = graph.add(Node(name, matrix, kind=kind))
+    for index, text in enumerate(equations):
+        name, tree, source = _parse_equation(index, text)
+        if name in graph.names:
+            what = "a given value" if graph.names[name].kind in ("given", "symbol") else "an earlier equation"
+            raise EquationError(index, f"'{name}' is already defined by {what}")
+        builder = _Builder(graph, index, source)
+        node = builder.build(tree)
+        if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
+            node = graph.add(Node(name, node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
+        node.label, node.kind = name, "variable"
+        graph.names[name] = node
+        graph.equations.append((name, node))
+    return graph
+
+
+def _parse_equation(index: int, text: str) -> tuple[str, ast.AST, str]:
+    if not isinstance(text, str) or "=" not in text:
+        raise EquationError(index, f"expected 'name = expression', got {text!r}")
+    if len(text) > 1000:
+        raise EquationError(index, "an equation longer than 1000 characters")
+    name, _, source = text.partition("=")
+    name, source = name.strip(), source.strip().replace("^", "**")
+    if not name.isidentifier() or name.startswith("_"):
+        raise EquationError(index, f"the left side must be a name, got {name!r}")
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise EquationError(index, f"cannot read the expression {source!r}") from None
+    return name, tree, source
+
+
+def _constant(graph: Graph, value: Any) -> Node:
+    return graph.add(Node(sp.sstr(value), Matrix([[value]]), kind="constant"))
+
+
+class _Builder:
+    """Turns one equation's whitelisted syntax tree into graph nodes."""
+
+    def __init__(self, graph: Graph, index: int, source: str):
+        self.graph, self.index, self.source = graph, index, source
+
+    def fail(self, message: str) -> EquationError:
+        return EquationError(self.index, message)
+
+    def build(self, node: ast.AST) -> Node:
+        if isinstance(node, ast.Name):
+            if node.id not in self.graph.names:
+                raise self.fail(f"unknown name '{node.id}' (not given and not defined by an earlier equation)")
+            return self.graph.names[node.id]
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise self.fail(f"{node.value!r} is not a number")
+            try:
+                value = _decimal_literal(ast.get_source_segment(self.source, node) or "")
+            except NumberError as error:
+                raise self.fail(str(error)) from None
+            return _constant(self.graph, value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            operand = node.operand
+            if isinstance(operand, ast.Constant):
+                inner = self.build(operand)
+                return _constant(self.graph, -ops.entry(inner.value))
+            return self.apply(ops.Neg(), [self.build(operand)])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.build(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
+            left, right = self.build(node.left), self.build(node.right)
+            return self.apply(BINARY[type(node.op)](), [left, right])
+        if isinstance(node, ast.Attribute):
+            if node.attr != "T":
+                raise self.fail(f"'.{node.attr}' is not allowed (only .T, the transpose)")
+            return self.apply(ops.Transpose(), [self.build(node.value)])
+        if isinstance(node, ast.Subscript):
+            return self.index(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node), type(node).__name__)
+        raise self.fail(f"{kind} is not allowed in an equation")
+
+    def index(self, node: ast.Subscript) -> Node:
+        target = self.build(node.value)
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        numbers = []
+        for part in parts:
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, int) and not isinstance(part.value, bool)):
+                raise self.fail("an index must be a whole number such as p[0] or W[1, 2]")
+            numbers.append(part.value)
+        rows, cols = target.shape
+        if len(numbers) == 1:
+            if 1 not in (rows, cols):
+                raise self.fail(f"'{target.label}' is a {rows}×{cols} matrix: index it as {target.label}[row, column]")
+            row, col = (numbers[0], 0) if cols == 1 else (0, numbers[0])
+        elif len(numbers) == 2:
+            row, col = numbers
+        else:
+            raise self.fail("at most two indices: W[row, column]")
+        return self.apply(ops.Index(row, col, ", ".join(map(str, numbers))), [target])
+
+    def call(self, node: ast.Call) -> Node:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("only the functions of the list can be called (e.g. relu(k))")
+        name = node.func.id
+        if node.keywords:
+            raise self.fail(f"{name}() takes no keyword arguments")
+        args = [self.build(arg) for arg in node.args]
+        if name == "max":
+            if len(args) not in (1, 2):
+                raise self.fail(f"max takes 1 argument (largest entry) or 2 (elementwise), got {len(args)}")
+            return self.apply(ops.Max(len(args)), args)
+        if name not in ops.FUNCTIONS:
+            known = ", ".join(sorted([*ops.FUNCTIONS, "max"]))
+            raise self.fail(f"unknown function '{name}' (known: {known})")
+        op = ops.FUNCTIONS[name]()
+        if len(args) != op.arity:
+            raise self.fail(f"{name} takes {op.arity} argument{'s' * (op.arity > 1)}, got {len(args)}")
+        return self.apply(op, args)
+
+    def apply(self, op: Op, args: list[Node]) -> Node:
+        for position in op.constant_args:
+            if not all(v.is_number for v in args[position].value):
+                raise self.fail(f"argument {position + 1} of {op.label([a.label for a in args])} must be a number")
+        try:
+            op.shape([a.shape for a in args])
+        except ShapeError as error:
+            shapes = ", ".join(f"{a.label}: {ops.shape_text(a.shape)}" for a in args)
+            raise self.fail(f"{error} ({shapes})") from None
+        try:
+            value = op.forward([a.value for a in args])
+        except (ValueError, ZeroDivisionError, TypeError) as error:
+            raise self.fail(f"{op.label([a.label for a in args])}: {error}") from None
+        label = label_of(op, args)
+        return self.graph.add(Node(label, value, op, tuple(args), equation=self.index))
+
+
+PRECEDENCE = {ops.Add: 1, ops.Sub: 1, ops.Mul: 2, ops.Div: 2, ops.MatMul: 2, ops.Neg: 3, ops.Pow: 4}
+
+
+def label_of(op: Op, args: list[Node]) -> str:
+    """The node's expression, parenthesising inputs that bind less tightly than ``op``."""
+    mine = PRECEDENCE.get(type(op), 5)
+    texts = []
+    for position, arg in enumerate(args):
+        theirs = PRECEDENCE.get(type(arg.op), 5) if arg.kind == "inner" else 5
+        tighter = theirs < mine or (theirs == mine and position == 1 and isinstance(op, (ops.Sub, ops.Div)))
+        texts.append(f"({arg.label})" if tighter and mine < 5 else arg.label)
+    if isinstance(op, ops.MatMul):
+        return f"{texts[0]}·{texts[1]}"
+    if isinstance(op, ops.Mul):
+        return f"{texts[0]}{'·' if (1, 1) in (args[0].shape, args[1].shape) else ' ⊙ '}{texts[1]}"
+    if isinstance(op, ops.Sub):
+        return f"{texts[0]} − {texts[1]}"
+    if isinstance(op, ops.Pow):
+        return f"{texts[0]}^{texts[1]}"
+    return op.label(texts)
+
+
+def _wrap(node: Node) -> str:
+    """A node's label, parenthesised when it is a compound expression (for use inside other text)."""
+    if node.kind != "inner" or not isinstance(node.op, (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.MatMul, ops.Neg)):
+        return node.label
+    return f"({node.label})"
+
+
+# --- backward -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Contribution:
+    """What one consumer passes back to a node: upstream δ and the op's Local rule."""
+
+    consumer: Node
+    upstream: Matrix
+    local: Local
+
+
+@dataclass
+class NodeGradient:
+    """The full gradient of the loss at one node, with the contributions that were summed."""
+
+    node: Node
+    contributions: list[Contribution]
+    total: Matrix
+
+
+def relevant_nodes(graph: Graph, loss: Node, wanted: list[Node]) -> set[Node]:
+    """Nodes on some path from a wanted node to the loss: the only ones the backward pass visits."""
+    ancestors = {loss}
+    for node in reversed(graph.nodes):
+        if node in ancestors:
+            ancestors.update(node.inputs)
+    downstream = set(wanted)
+    for node in graph.nodes:
+        if any(parent in downstream for parent in node.inputs):
+            downstream.add(node)
+    return ancestors & downstream
+
+
+def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]:
+    """Reverse-mode differentiation; the records come in reverse topological order, loss first."""
+    keep = relevant_nodes(graph, loss, wanted)
+    incoming: dict[Node, list[Contribution]] = {node: [] for node in keep}
+    records: list[NodeGradient] = []
+    for node in reversed(graph.nodes):
+        if node not in keep:
+            continue
+        if node is loss:
+            total = Matrix.ones(1, 1)
+        else:
+            parts = incoming[node]
+            total = parts[0].local.grad
+            for part in parts[1:]:
+                total = Matrix(total + part.local.grad)
+            total = total.applyfunc(ops._tidy)
+        records.append(NodeGradient(node, incoming[node], total))
+        if node.is_leaf:
+            continue
+        needed = [parent in keep for parent in node.inputs]
+        locals_ = node.op.backward([p.value for p in node.inputs], node.value, total, [_wrap(p) for p in node.inputs], needed)
+        for parent, local, need in zip(node.inputs, locals_, needed):
+            if need and local is not None:
+                incoming[parent].append(Contribution(node, total, local))
+    return records
+
+
+# --- float64 evaluation for the finite-difference check --------------------------------------------
+
+
+def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray]) -> np.ndarray:
+    """``target``'s float64 value, with some nodes' values replaced (given or intermediate)."""
+    values: dict[Node, np.ndarray] = {}
+    for node in graph.nodes:
+        if node in overrides:
+            values[node] = overrides[node]
+        elif node.is_leaf:
+            values[node] = np.array(node.value.evalf(30).tolist(), dtype=float)
+        else:
+            values[node] = node.op.numeric([values[p] for p in node.inputs])
+        if node is target:
+            return values[node]
+    raise KeyError(target.label)

@@ -1,0 +1,339 @@
+"""Computational graphs: forward pass, loss, every backward step, finite-difference check, SGD.
+
+A problem gives values (numbers, vectors, matrices, symbols) and equations in forward order.
+The solver evaluates every node exactly, runs the backward loop of :mod:`solver.engine.graph`
+(which records each chain-rule product and every fan-in sum), checks each reported gradient
+against central finite differences in float64, and applies gradient-descent updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from solver.errors import FieldError, UnsolvableError
+from solver.problem import Problem
+from solver.trace import Answer, Given, Solution, Step, StepKind
+
+FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
+FD_STEP = 1e-6
+FD_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Update:
+    """One gradient-descent step on some parameters: ``p_new = p − lr·∂L/∂p``."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    lr: Any
+    params: list[str] | None = None
+    method: Literal["sgd"] = "sgd"
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """The fields of a ``kind: graph`` problem (values are parsed exactly when solving)."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    given: dict[str, Any]
+    equations: list[str]
+    symbols: list[str] | None = None
+    loss: str | None = None
+    wrt: list[str] | None = None
+    layout: Literal["gradient", "jacobian"] = "gradient"
+    update: Update | None = None
+
+
+def spec_type() -> type:
+    """The dataclass that validates this kind's top-level fields."""
+    return GraphSpec
+
+
+def solve(problem: Problem) -> Solution:
+    """Forward pass, backward pass, finite-difference check and updates, step by step."""
+    import sympy as sp
+
+    from solver.engine import graph as engine
+    from solver.engine.ops import Matrix
+
+    spec: GraphSpec = problem.given
+    symbols = _symbols(spec)
+    values = _given_values(spec, symbols)
+    if not spec.equations:
+        raise FieldError(("equations",), "expected at least one equation")
+    try:
+        graph = engine.build({**symbols, **values}, spec.equations)
+    except engine.EquationError as error:
+        raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
+
+    steps: list[Step] = [_conventions(spec, graph)]
+    steps.append(Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph)))
+    answers = [Answer(name, _plain(node.value), "") for name, node in graph.equations]
+    givens = [Given(name, _plain(value)) for name, value in values.items()]
+    givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
+    last = graph.equations[-1][1]
+    if spec.loss is None and spec.wrt is None and spec.update is None and last.shape != (1, 1):
+        # nothing to differentiate: a forward pass only (e.g. a network evaluated on a batch)
+        return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                        tuple(givens), tuple(steps), tuple(answers))
+
+    loss_name = spec.loss or graph.equations[-1][0]
+    if loss_name not in graph.names:
+        raise FieldError(("loss",), f"unknown name '{loss_name}' (the loss must be an equation's variable)")
+    loss = graph.names[loss_name]
+    if loss.shape != (1, 1):
+        raise FieldError(("loss",), f"the loss must be a scalar, but {loss_name} is {loss.shape[0]}×{loss.shape[1]}")
+    wanted = _wanted(spec, graph, loss)
+    records = engine.backward(graph, loss, [graph.names[name] for name in wanted])
+    gradients = {record.node: record.total for record in records}
+
+    steps.append(_backward_group(records, loss, spec.layout, graph))
+    grads = {}
+    for name in wanted:
+        node = graph.names[name]
+        grads[name] = gradients.get(node, Matrix.zeros(*node.shape))
+    if not symbols:
+        steps.append(_finite_difference_check(graph, loss, wanted, grads))
+    answers += [Answer(f"d{loss_name}/d{name}", _plain(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
+                for name in wanted]
+    if spec.update is not None:
+        update_steps, new_values = _updates(spec, graph, grads, loss_name)
+        steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
+        answers += [Answer(f"{name}_new", _plain(value), "after one step") for name, value in new_values.items()]
+    return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                    tuple(givens), tuple(steps), tuple(answers))
+
+
+# --- reading the spec -----------------------------------------------------------------------------
+
+
+def _symbols(spec: GraphSpec) -> dict[str, Any]:
+    import sympy as sp
+
+    out = {}
+    for i, name in enumerate(spec.symbols or []):
+        if not name.isidentifier() or name in ("e", "pi"):
+            raise FieldError(("symbols", i), f"a symbol must be a name, got {name!r}")
+        out[name] = sp.Symbol(name, real=True)
+    return out
+
+
+def _given_values(spec: GraphSpec, symbols: dict[str, Any]) -> dict[str, Any]:
+    from solver.engine.ops import Matrix
+    from solver.numbers import NumberError, parse_exact, parse_matrix
+
+    values = {}
+    for name, raw in spec.given.items():
+        if not name.isidentifier():
+            raise FieldError(("given", name), "a given's name must be a plain name such as W1 or x")
+        if name in symbols:
+            raise FieldError(("given", name), f"'{name}' is also listed under symbols")
+        try:
+            value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
+        except NumberError as error:
+            raise FieldError(("given", name), str(error)) from None
+        values[name] = Matrix(value)
+    return values
+
+
+def _wanted(spec: GraphSpec, graph: Any, loss: Any) -> list[str]:
+    """The names whose gradients are reported: ``wrt``, or every differentiable given."""
+    from solver.engine.graph import relevant_nodes
+
+    if spec.wrt is None:
+        names = [n for n, node in graph.names.items() if node.kind in ("given", "symbol") and _differentiable(node)]
+        reachable = relevant_nodes(graph, loss, [graph.names[n] for n in names])
+        return [n for n in names if graph.names[n] in reachable]
+    for i, name in enumerate(spec.wrt):
+        if name not in graph.names:
+            raise FieldError(("wrt", i), f"unknown name '{name}'")
+        if not _differentiable(graph.names[name]):
+            raise FieldError(("wrt", i), f"'{name}' is used only as a constant (a class index, a slope or a target)")
+    return list(spec.wrt)
+
+
+def _differentiable(node: Any) -> bool:
+    return any(i not in consumer.op.constant_args for consumer in node.consumers
+               for i, parent in enumerate(consumer.inputs) if parent is node)
+
+
+# --- steps ----------------------------------------------------------------------------------------
+
+
+def _conventions(spec: GraphSpec, graph: Any) -> Step:
+    lines = ["Vectors are columns; W·x is a matrix product; ⊙ multiplies entrywise."]
+    if spec.layout == "jacobian":
+        lines.append("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h ∈ ℝ^{1×n}).")
+    else:
+        lines.append("A gradient has the shape of its variable; δ is the upstream gradient ∂L/∂(node).")
+    names = {type(node.op).__name__ for node in graph.nodes if node.op is not None}
+    if "Relu" in names:
+        lines.append("ReLU'(0) = 0 and LeakyReLU'(0) = slope, as in PyTorch.")
+    if names & {"Log", "Bce", "Nll", "BceLogits", "CrossEntropy", "LogSoftmax"}:
+        lines.append("log is the natural logarithm.")
+    return Step(StepKind.CONVENTION, "Conventions", note=" ".join(lines))
+
+
+def _forward_steps(graph: Any) -> list[Step]:
+    steps = []
+    for name, node in graph.equations:
+        inner = [n for n in graph.nodes if n.equation == node.equation and n is not node and not n.is_leaf]
+        substeps = tuple(_forward_step(n, _display(n), _display(n)) for n in inner)
+        steps.append(_forward_step(node, name, f"{name} = {_display(node)}", substeps))
+    return steps
+
+
+def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> Step:
+    shown = node.op.show([p.value for p in node.inputs])
+    trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
+    return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
+                result=_plain(node.value), substeps=substeps)
+
+
+def _display(node: Any) -> str:
+    """A node's formula as solution sheets write it (W·x for products, ⊙ entrywise)."""
+    from solver.engine.graph import label_of
+
+    return node.label if node.is_leaf else label_of(node.op, list(node.inputs))
+
+
+def _kink_notes(graph: Any) -> str:
+    notes = []
+    for node in graph.nodes:
+        if node.op is not None:
+            text = node.op.kink([p.value for p in node.inputs])
+            if text:
+                notes.append(f"At {node.label}: {text}.")
+    return " ".join(notes)
+
+
+def _backward_group(records: list[Any], loss: Any, layout: str, graph: Any) -> Step:
+    scalar_graph = all(n.shape == (1, 1) for n in graph.nodes)
+    L = loss.label
+    substeps = [Step(StepKind.RULE, f"∂{L}/∂{L} = 1", note="The backward pass starts from the loss with gradient 1.")]
+    for record in records[1:]:
+        substeps.append(_gradient_step(record, L, layout, scalar_graph))
+    note = "Nodes in reverse topological order; each receives upstream gradient × local derivative from every consumer."
+    if scalar_graph:
+        note += " On a scalar graph every edge carries local × upstream."
+    return Step(StepKind.GROUP, "Backward pass", note=note, substeps=tuple(substeps))
+
+
+def _gradient_step(record: Any, L: str, layout: str, scalar_graph: bool) -> Step:
+    import sympy as sp
+
+    node = record.node
+    target = f"∂{L}/∂{_bare(node.label)}"
+    parts = []
+    for part in record.contributions:
+        upstream = f"∂{L}/∂{_bare(part.consumer.label)}"
+        rule = part.local.rule.replace("δ", upstream)
+        note = part.local.local
+        if scalar_graph and part.consumer.op.role:
+            note = f"{part.consumer.op.role}. Local derivative: {note}"
+        title = f"through {part.consumer.label}" if len(record.contributions) > 1 else target
+        parts.append(Step(StepKind.CHAIN, title, formula=rule, substituted=part.local.shown,
+                          result=_plain(_layout(part.local.grad, layout)), note=note))
+    if len(parts) == 1:
+        only = parts[0]
+        return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else target, formula=only.formula,
+                    substituted=only.substituted, result=only.result, note=only.note)
+    grads = [_plain(_layout(p.local.grad, layout)) for p in record.contributions]
+    shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
+    return Step(StepKind.SUM, f"{target}: {_bare(node.label)} feeds {len(parts)} consumers, so their contributions add up",
+                formula=f"{target} = " + " + ".join(p.formula for p in parts),
+                substituted=shown, result=_plain(_layout(record.total, layout)), substeps=tuple(parts))
+
+
+def _role(node: Any) -> str:
+    return {"given": "given", "symbol": "symbol", "variable": ""}.get(node.kind, "")
+
+
+def _bare(label: str) -> str:
+    import re
+
+    return label if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label) else f"({label})"
+
+
+def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dict[str, Any]) -> Step:
+    """Compare every reported gradient with central differences in float64; a mismatch fails the run."""
+    import numpy as np
+
+    from solver.engine.graph import numeric_forward
+
+    substeps, worst, kinked = [], 0.0, bool(_kink_notes(graph))
+    for name in wanted:
+        node = graph.names[name]
+        base = np.array(node.value.evalf(30).tolist(), dtype=float)
+        exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
+        numeric = np.zeros_like(base)
+        for index in np.ndindex(base.shape):
+            step = FD_STEP * max(1.0, abs(base[index]))
+            up, down = base.copy(), base.copy()
+            up[index] += step
+            down[index] -= step
+            numeric[index] = (numeric_forward(graph, loss, {node: up})[0, 0]
+                              - numeric_forward(graph, loss, {node: down})[0, 0]) / (2 * step)
+        error = float(np.max(np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact))))
+        worst = max(worst, error)
+        status = "✓" if error <= FD_TOLERANCE else ("≠ (at a kink: the convention decides)" if kinked else "✗")
+        substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: central differences agree {status}",
+                             note=f"largest difference {error:.1e} (h = {FD_STEP:g}, relative to max(1, |gradient|))"))
+        if error > FD_TOLERANCE and not kinked:
+            raise UnsolvableError(
+                f"finite-difference check failed for ∂{loss.label}/∂{name}: difference {error:.2e} "
+                f"(exact {exact.tolist()}, numeric {numeric.tolist()}); this is a bug in dlsolve, please report it"
+            )
+    return Step(StepKind.CHECK, f"Finite-difference check: {'✓' if worst <= FD_TOLERANCE else 'see the kink note'}",
+                note=f"Every gradient compared with central differences in float64; largest difference {worst:.1e}.",
+                substeps=tuple(substeps))
+
+
+def _updates(spec: GraphSpec, graph: Any, grads: dict[str, Any], loss_name: str) -> tuple[list[Step], dict[str, Any]]:
+    import sympy as sp
+
+    from solver.engine.ops import Matrix
+    from solver.numbers import NumberError, parse_exact
+
+    try:
+        lr = parse_exact(spec.update.lr)
+    except NumberError as error:
+        raise FieldError(("update", "lr"), str(error)) from None
+    params = spec.update.params if spec.update.params is not None else [
+        n for n in grads if graph.names[n].kind == "given"]
+    steps, new_values = [], {}
+    for i, name in enumerate(params):
+        if name not in grads:
+            raise FieldError(("update", "params", i), f"'{name}' has no gradient here: add it to wrt")
+        node = graph.names[name]
+        if node.kind != "given":
+            raise FieldError(("update", "params", i), f"'{name}' is not a given parameter")
+        new = Matrix(node.value - lr * grads[name]).applyfunc(_tidy)
+        new_values[name] = new
+        shown = sp.MatAdd(_plain(node.value), sp.MatMul(-lr, _plain(grads[name]), evaluate=False), evaluate=False) \
+            if node.shape != (1, 1) else sp.Add(_plain(node.value), sp.Mul(-lr, _plain(grads[name]), evaluate=False),
+                                                evaluate=False)
+        steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=f"{name} − η·∂{loss_name}/∂{name}", substituted=shown,
+                          result=_plain(new), note=f"η = {sp.sstr(lr)}"))
+    return steps, new_values
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A 1×1 matrix as its entry; anything else unchanged."""
+    return value[0, 0] if hasattr(value, "shape") and tuple(value.shape) == (1, 1) else value
+
+
+def _tidy(value: Any) -> Any:
+    from solver.engine.ops import _tidy as tidy
+
+    return tidy(value)
+
+
+def _layout(grad: Any, layout: str) -> Any:
+    """A gradient in the requested layout: Jacobian layout writes a column vector's gradient as a row."""
+    if layout == "jacobian" and grad.shape[1] == 1 and grad.shape[0] > 1:
+        return grad.T
+    return grad
