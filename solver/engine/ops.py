@@ -423,7 +423,7 @@ class Elementwise(Op):
 
     def backward(self, xs, out, up, names, needed):
         x = xs[0]
-        local = Matrix(x.shape[0], x.shape[1], [self.df(v, o) for v, o in zip(x, out)])
+        local = Matrix(x.shape[0], x.shape[1], [_tidy(self.df(v, o)) for v, o in zip(x, out)])
         what = f"{self.name}'({names[0]})"
         rule = f"δ ⊙ {what}" if not is_scalar(x) else f"δ·{what}"
         text = f"{what} = {self.derivative_text.format(x=names[0])}"
@@ -879,15 +879,35 @@ def _exact_sigmoid(v: Any) -> Any:
 
 
 def _tidy(value: Any) -> Any:
-    """Targeted, bounded rewrites (never ``simplify``): polynomials expand, fractions combine,
-    logarithms of products and quotients split, so that σ(ln 2) = 2/3 and −ln(1 − e/(1 + e)) = ln(1 + e)."""
+    """The shortest of a few bounded rewrites (never ``simplify``, which can hang): the value itself,
+    its terms over a common denominator, and that fraction cancelled. Polynomials expand, logarithms
+    of products split, and a denominator is kept positive, so that σ(ln 2) = 2/3,
+    −ln(1 − e/(1 + e)) = ln(1 + e) and e³/(−e³ − 1) = −e³/(1 + e³)."""
     if value.is_Rational or value.is_Symbol or sp.count_ops(value) > 200:
         return value
     if not value.is_number and value.is_polynomial():
         return sp.expand(value)
-    out = sp.together(value, deep=True) if value.has(sp.exp, sp.log) or value.is_Add else value
-    out = sp.powsimp(sp.expand_log(out, force=True))
-    return out if sp.count_ops(out) <= sp.count_ops(value) + 4 else value
+    candidates = [value]
+    if value.has(sp.exp, sp.log) or value.is_Add or value.is_Mul:
+        combined = sp.together(value, deep=True)
+        candidates.append(combined)
+        if _cancel_is_safe(combined):
+            candidates.append(sp.cancel(combined))
+    candidates = [sp.expand_log(c, force=True) if c.has(sp.log) else c for c in candidates]
+    best = min(candidates, key=sp.count_ops)
+    numerator, denominator = sp.fraction(best)
+    if denominator != 1 and denominator.could_extract_minus_sign():
+        best = (-numerator) / (-denominator)
+    return best
+
+
+def _cancel_is_safe(value: Any) -> bool:
+    """``cancel`` treats exp(1/q) as a polynomial variable: exp(2349/1600) would mean degree 2349."""
+    for power in value.atoms(sp.exp, sp.Pow):
+        exponent = power.args[0] if isinstance(power, sp.exp) else power.exp
+        if exponent.is_Rational and (exponent.q > 12 or abs(exponent.p) > 60):
+            return False
+    return True
 
 
 def _class_index(value: Matrix, size: int) -> int:

@@ -28,6 +28,8 @@ class Update:
     lr: Any
     params: list[str] | None = None
     method: Literal["sgd"] = "sgd"
+    data: list[Any] | None = None  # observations, each a mapping that replaces some given values
+    mode: Literal["sequential", "batch"] = "sequential"
 
 
 @dataclass(frozen=True)
@@ -53,29 +55,51 @@ def solve(problem: Problem) -> Solution:
     """Forward pass, backward pass, finite-difference check and updates, step by step."""
     import sympy as sp
 
+    spec: GraphSpec = problem.given
+    if not spec.equations:
+        raise FieldError(("equations",), "expected at least one equation")
+    symbols = _symbols(spec)
+    values = _given_values(spec.given, symbols, ("given",))
+    givens = [Given(name, _plain(value)) for name, value in values.items()]
+    givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
+    observations = spec.update.data if spec.update is not None and spec.update.data else None
+    if observations is None:
+        first = _one_pass(spec, symbols, values)
+        steps, answers = [_conventions(spec, first.graph), *first.steps], list(first.answers)
+        if spec.update is not None:
+            update_steps, new_values = _updates(spec, first, values)
+            steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
+            answers += [Answer(f"{name}_new", _plain(value), "after one step") for name, value in new_values.items()]
+    else:
+        steps, answers = _observations(spec, symbols, values, observations)
+    return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                    tuple(givens), tuple(steps), tuple(answers))
+
+
+@dataclass
+class _Pass:
+    """One forward and backward pass: its graph, steps, answers and the gradients asked for."""
+
+    graph: Any
+    steps: list[Step]
+    answers: list[Answer]
+    grads: dict[str, Any]
+    loss_name: str | None
+
+
+def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any]) -> _Pass:
     from solver.engine import graph as engine
     from solver.engine.ops import Matrix
 
-    spec: GraphSpec = problem.given
-    symbols = _symbols(spec)
-    values = _given_values(spec, symbols)
-    if not spec.equations:
-        raise FieldError(("equations",), "expected at least one equation")
     try:
         graph = engine.build({**symbols, **values}, spec.equations)
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
-
-    steps: list[Step] = [_conventions(spec, graph)]
-    steps.append(Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph)))
+    steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
     answers = [Answer(name, _plain(node.value), "") for name, node in graph.equations]
-    givens = [Given(name, _plain(value)) for name, value in values.items()]
-    givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and last.shape != (1, 1):
-        # nothing to differentiate: a forward pass only (e.g. a network evaluated on a batch)
-        return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                        tuple(givens), tuple(steps), tuple(answers))
+        return _Pass(graph, steps, answers, {}, None)  # nothing to differentiate: a forward pass only
 
     loss_name = spec.loss or graph.equations[-1][0]
     if loss_name not in graph.names:
@@ -85,23 +109,74 @@ def solve(problem: Problem) -> Solution:
         raise FieldError(("loss",), f"the loss must be a scalar, but {loss_name} is {loss.shape[0]}×{loss.shape[1]}")
     wanted = _wanted(spec, graph, loss)
     records = engine.backward(graph, loss, [graph.names[name] for name in wanted])
-    gradients = {record.node: record.total for record in records}
-
     steps.append(_backward_group(records, loss, spec.layout, graph))
-    grads = {}
-    for name in wanted:
-        node = graph.names[name]
-        grads[name] = gradients.get(node, Matrix.zeros(*node.shape))
+    gradients = {record.node: record.total for record in records}
+    grads = {name: gradients.get(graph.names[name], Matrix.zeros(*graph.names[name].shape)) for name in wanted}
     if not symbols:
         steps.append(_finite_difference_check(graph, loss, wanted, grads))
     answers += [Answer(f"d{loss_name}/d{name}", _plain(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
                 for name in wanted]
-    if spec.update is not None:
-        update_steps, new_values = _updates(spec, graph, grads, loss_name)
-        steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
-        answers += [Answer(f"{name}_new", _plain(value), "after one step") for name, value in new_values.items()]
-    return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                    tuple(givens), tuple(steps), tuple(answers))
+    return _Pass(graph, steps, answers, grads, loss_name)
+
+
+def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any],
+                  observations: list[dict[str, Any]]) -> tuple[list[Step], list[Answer]]:
+    """Several observations: one after another (an update after each) or as a minibatch (one mean update)."""
+    from solver.engine.ops import Matrix
+
+    sequential = spec.update.mode == "sequential"
+    current = dict(values)
+    steps: list[Step] = []
+    answers: list[Answer] = []
+    batch_grads: list[dict[str, Any]] = []
+    last: _Pass | None = None
+    for i, raw in enumerate(observations, 1):
+        path = ("update", "data", i - 1)
+        if not isinstance(raw, dict) or not raw:
+            raise FieldError(path, "expected a mapping of given names to values, e.g. {x: [1, 5], y: 1}")
+        for name in raw:
+            if name not in values:
+                raise FieldError(path + (name,), f"'{name}' is not a given (an observation replaces given values)")
+        observed = _given_values(raw, symbols, path)
+        one = _one_pass(spec, symbols, {**current, **observed})
+        last = one
+        if one.loss_name is None:
+            raise FieldError(("update",), "an update needs a scalar loss")
+        shown = ", ".join(f"{name} = {_inline(value)}" for name, value in observed.items())
+        substeps = list(one.steps)
+        if sequential:
+            update_steps, new_values = _updates(spec, one, current)
+            substeps += update_steps
+            current.update(new_values)
+        else:
+            batch_grads.append(one.grads)
+        loss_value = one.graph.names[one.loss_name].value
+        answers.append(Answer(f"{one.loss_name}_{i}", _plain(loss_value), f"loss on observation {i}"))
+        steps.append(Step(StepKind.GROUP, f"Observation {i}: {shown}", substeps=tuple(substeps),
+                          note="Parameters as updated after the previous observation." if sequential and i > 1 else ""))
+    if not sequential:
+        n = len(batch_grads)
+        mean = {name: Matrix(sum((g[name] for g in batch_grads[1:]), batch_grads[0][name]) / n).applyfunc(_tidy)
+                for name in batch_grads[0]}
+        assert last is not None
+        batch = _Pass(last.graph, [], [], mean, last.loss_name)
+        mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}", formula=f"(1/{n})·Σ_i ∂{last.loss_name}_i/∂{name}",
+                           result=_plain(value)) for name, value in mean.items()]
+        update_steps, new_values = _updates(spec, batch, values)
+        steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
+        answers += [Answer(f"d{last.loss_name}/d{name}", _plain(value), "minibatch mean") for name, value in mean.items()]
+        current.update(new_values)
+    names = spec.update.params if spec.update.params is not None else list(last.grads) if last else []
+    answers += [Answer(f"{name}_new", _plain(current[name]), f"after {len(observations)} observations"
+                       if sequential else "after the minibatch step") for name in names if name in current]
+    conventions = _conventions(spec, last.graph) if last else None
+    return ([conventions] if conventions else []) + steps, answers
+
+
+def _inline(value: Any) -> str:
+    from solver.render.values import compact
+
+    return compact(_plain(value))
 
 
 # --- reading the spec -----------------------------------------------------------------------------
@@ -118,20 +193,21 @@ def _symbols(spec: GraphSpec) -> dict[str, Any]:
     return out
 
 
-def _given_values(spec: GraphSpec, symbols: dict[str, Any]) -> dict[str, Any]:
+def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -> dict[str, Any]:
+    """Exact values of a mapping of names (numbers and expressions → 1×1, lists → matrices)."""
     from solver.engine.ops import Matrix
     from solver.numbers import NumberError, parse_exact, parse_matrix
 
     values = {}
-    for name, raw in spec.given.items():
-        if not name.isidentifier():
-            raise FieldError(("given", name), "a given's name must be a plain name such as W1 or x")
+    for name, raw in given.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise FieldError(path + (name,), "a given's name must be a plain name such as W1 or x")
         if name in symbols:
-            raise FieldError(("given", name), f"'{name}' is also listed under symbols")
+            raise FieldError(path + (name,), f"'{name}' is also listed under symbols")
         try:
             value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
-            raise FieldError(("given", name), str(error)) from None
+            raise FieldError(path + (name,), str(error)) from None
         values[name] = Matrix(value)
     return values
 
@@ -289,7 +365,8 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
                 substeps=tuple(substeps))
 
 
-def _updates(spec: GraphSpec, graph: Any, grads: dict[str, Any], loss_name: str) -> tuple[list[Step], dict[str, Any]]:
+def _updates(spec: GraphSpec, one: _Pass, current: dict[str, Any]) -> tuple[list[Step], dict[str, Any]]:
+    """``p_new = p − η·∂L/∂p`` for every updated parameter."""
     import sympy as sp
 
     from solver.engine.ops import Matrix
@@ -299,22 +376,23 @@ def _updates(spec: GraphSpec, graph: Any, grads: dict[str, Any], loss_name: str)
         lr = parse_exact(spec.update.lr)
     except NumberError as error:
         raise FieldError(("update", "lr"), str(error)) from None
-    params = spec.update.params if spec.update.params is not None else [
-        n for n in grads if graph.names[n].kind == "given"]
+    grads, loss_name = one.grads, one.loss_name
+    params = spec.update.params if spec.update.params is not None else [n for n in grads if n in current]
     steps, new_values = [], {}
     for i, name in enumerate(params):
+        if name not in current:
+            raise FieldError(("update", "params", i), f"'{name}' is not a given parameter")
         if name not in grads:
             raise FieldError(("update", "params", i), f"'{name}' has no gradient here: add it to wrt")
-        node = graph.names[name]
-        if node.kind != "given":
-            raise FieldError(("update", "params", i), f"'{name}' is not a given parameter")
-        new = Matrix(node.value - lr * grads[name]).applyfunc(_tidy)
+        old = current[name]
+        new = Matrix(old - lr * grads[name]).applyfunc(_tidy)
         new_values[name] = new
-        shown = sp.MatAdd(_plain(node.value), sp.MatMul(-lr, _plain(grads[name]), evaluate=False), evaluate=False) \
-            if node.shape != (1, 1) else sp.Add(_plain(node.value), sp.Mul(-lr, _plain(grads[name]), evaluate=False),
-                                                evaluate=False)
+        if old.shape == (1, 1):
+            shown = sp.Add(_plain(old), sp.Mul(-lr, _plain(grads[name]), evaluate=False), evaluate=False)
+        else:
+            shown = sp.MatAdd(old, sp.MatMul(-lr, grads[name], evaluate=False), evaluate=False)
         steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=f"{name} − η·∂{loss_name}/∂{name}", substituted=shown,
-                          result=_plain(new), note=f"η = {sp.sstr(lr)}"))
+                          result=_plain(new), note=f"learning rate η = {sp.sstr(lr)}"))
     return steps, new_values
 
 

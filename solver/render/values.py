@@ -110,7 +110,7 @@ def compact(value: Any) -> str:
 
 
 def _unicode_scalar(sstr: str) -> str:
-    out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(")
+    out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(").replace("sigma(", "σ(")
     return out.replace("exp(", "exp(").replace("-", "−").replace("pi", "π")
 
 
@@ -128,7 +128,7 @@ def decimal(value: Any) -> str | None:
     if not value.is_number or value.is_Integer:
         return None
     number = float(sympy.N(value, 30))
-    return f"{number:.{DECIMAL_DIGITS}g}"
+    return f"{number:.{DECIMAL_DIGITS}g}".replace("-", "−")
 
 
 def decimal_latex(value: Any) -> str | None:
@@ -141,7 +141,8 @@ def decimal_latex(value: Any) -> str | None:
         if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
             return None
         return sympy.latex(value.applyfunc(lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)))
-    return decimal(value)
+    shown = decimal(value)
+    return None if shown is None else shown.replace("−", "-")
 
 
 # --- LaTeX ----------------------------------------------------------------------------------------
