@@ -123,7 +123,7 @@ def decimal(value: Any) -> str | None:
     if isinstance(value, sympy.MatrixBase):
         if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
             return None
-        rounded = value.applyfunc(lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS))
+        rounded = value.applyfunc(lambda v: v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS))
         return sympy.pretty(rounded, use_unicode=True)
     if not value.is_number or value.is_Integer:
         return None
@@ -140,7 +140,8 @@ def decimal_latex(value: Any) -> str | None:
     if isinstance(value, sympy.MatrixBase):
         if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
             return None
-        return sympy.latex(value.applyfunc(lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)))
+        return sympy.latex(value.applyfunc(
+            lambda v: v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)))
     shown = decimal(value)
     return None if shown is None else shown.replace("−", "-")
 

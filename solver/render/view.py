@@ -50,8 +50,8 @@ def _latex_chain(step: Step) -> str:
         separators[-1] = r"\approx"
     if sum(len(p) for p in pieces) < 160 or len(pieces) == 1:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
-    lines = [pieces[0]] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
-    return "\\begin{aligned}" + lines[0] + " " + " \\\\ ".join(lines[1:]) + "\\end{aligned}"
+    lines = [f"&{pieces[0]}"] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
+    return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
 
 
 def _given_value(value: Any, prose: Any) -> str:
