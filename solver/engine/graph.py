@@ -186,6 +186,9 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise self.fail("only the functions of the list can be called (e.g. relu(k))")
         name = node.func.id
+        if name != "max" and name not in ops.FUNCTIONS:
+            known = ", ".join(sorted([*ops.FUNCTIONS, "max"]))
+            raise self.fail(f"unknown function '{name}' (known: {known})")
         if node.keywords:
             raise self.fail(f"{name}() takes no keyword arguments")
         args = [self.build(arg) for arg in node.args]
@@ -193,9 +196,6 @@ class _Builder:
             if len(args) not in (1, 2):
                 raise self.fail(f"max takes 1 argument (largest entry) or 2 (elementwise), got {len(args)}")
             return self.apply(ops.Max(len(args)), args)
-        if name not in ops.FUNCTIONS:
-            known = ", ".join(sorted([*ops.FUNCTIONS, "max"]))
-            raise self.fail(f"unknown function '{name}' (known: {known})")
         op = ops.FUNCTIONS[name]()
         if len(args) != op.arity:
             raise self.fail(f"{name} takes {op.arity} argument{'s' * (op.arity > 1)}, got {len(args)}")

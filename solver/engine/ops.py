@@ -427,6 +427,10 @@ class Elementwise(Op):
         what = f"{self.name}'({names[0]})"
         rule = f"δ ⊙ {what}" if not is_scalar(x) else f"δ·{what}"
         text = f"{what} = {self.derivative_text.format(x=names[0])}"
+        if 1 in x.shape and len(x) > 1:  # the Jacobian of an entrywise function of a vector is diagonal
+            n = len(x)
+            text += (f". As a Jacobian, ∂{self.name}({names[0]})/∂{names[0]} = diag({what}) is {n}×{n}: "
+                     f"its {n * n - n} off-diagonal entries are always 0")
         return [Local(hadamard(up, local), text, rule, show_hadamard(up, local))] + [None] * (len(xs) - 1)
 
 

@@ -263,7 +263,24 @@ def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> 
     shown = node.op.show([p.value for p in node.inputs])
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
     return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
-                result=_plain(node.value), substeps=substeps)
+                result=_plain(node.value), substeps=substeps, note=_cost_note(node))
+
+
+def _cost_note(node: Any) -> str:
+    """Scalar operations of a matrix product (and of adding a bias to it), as exams ask."""
+    from solver.engine import ops
+
+    if isinstance(node.op, ops.MatMul):
+        (m, n), (_, q) = node.inputs[0].shape, node.inputs[1].shape
+        if (m, n, q) == (1, 1, 1):
+            return ""
+        return (f"{m}·{n}·{q} = {m * n * q} multiplications and {m}·({n} − 1)·{q} = {m * (n - 1) * q} additions "
+                f"(each of the {m * q} entries is a sum of {n} products).")
+    if isinstance(node.op, ops.Add) and isinstance(node.inputs[0].op, ops.MatMul) and node.shape != (1, 1):
+        (m, n), (_, q) = node.inputs[0].inputs[0].shape, node.inputs[0].inputs[1].shape
+        return (f"Adding the bias takes {m * q} more additions: {m}·({n} − 1)·{q} + {m * q} = {m * n * q} additions "
+                f"and {m * n * q} multiplications for the whole affine map.")
+    return ""
 
 
 def _display(node: Any) -> str:

@@ -1,0 +1,196 @@
+"""The graph kind through the public CLI and API: seed problems, conventions, errors, the checks.
+
+Expected values are derived by hand in the comments (and cross-checked against PyTorch float64
+in test_graph_oracle.py); seed solutions are used only after checking them (see DESIGN.md errata).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from conftest import run_cli
+from solver.api import solve_file
+
+E = sp.E
+
+
+def answers(path: str | Path) -> dict:
+    """Exact answers of a problem file, through the library API."""
+    (solution,) = solve_file(path)
+    return {a.name: a.value for a in solution.answers}
+
+
+def M(rows) -> sp.ImmutableMatrix:  # noqa: N802
+    return sp.ImmutableMatrix(rows)
+
+
+def test_multihead_midterm_q3() -> None:
+    # k = W·x = (3, 3), h = (3, 3), s1 = (3, 3, 3, 3), s2 = 3 − 3 = 0; p1 uniform, p2 = 1/2.
+    # L = −ln(1/4) − ln(1 − 1/2) = ln 8 = 3 ln 2 (the seed prints −2.079: sign error).
+    # dL/ds1 = p1 − onehot(0) = (−3/4, 1/4, 1/4, 1/4), dL/ds2 = p2 − 0 = 1/2,
+    # dL/dh = W1ᵀ(−3/4, 1/4, 1/4, 1/4) + W2ᵀ·1/2 = (−1/4, 1/4) + (1/2, −1/2) = (1/4, −1/4),
+    # dL/dW = (1/4, −1/4)·xᵀ.
+    a = answers("problems/multihead.yaml")
+    assert a["L"] == 3 * sp.log(2)
+    assert a["p1"] == M([sp.Rational(1, 4)] * 4) and a["p2"] == sp.Rational(1, 2)
+    assert a["dL/dW"] == M([[sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(3, 4)],
+                            [-sp.Rational(1, 4), -sp.Rational(1, 2), -sp.Rational(3, 4)]])
+    assert a["dL/db"] == M([sp.Rational(1, 4), -sp.Rational(1, 4)])
+    assert a["dL/db1"] == M([-sp.Rational(3, 4), sp.Rational(1, 4), sp.Rational(1, 4), sp.Rational(1, 4)])
+    assert a["dL/dW1"] == M([[-sp.Rational(9, 4)] * 2] + [[sp.Rational(3, 4)] * 2] * 3)  # dL/ds1 · hᵀ
+    assert a["dL/dW2"] == M([[sp.Rational(3, 2), sp.Rational(3, 2)]]) and a["dL/db2"] == sp.Rational(1, 2)
+
+
+def test_multihead_json_matches_the_contract_example() -> None:
+    data = json.loads(run_cli("run", "problems/multihead.yaml", "-f", "json").stdout)
+    assert data["answers"]["L"]["exact"] == "3*log(2)"
+    assert data["answers"]["L"]["value"] == pytest.approx(2.0794415416798357, rel=1e-15)
+    assert data["answers"]["dL/dW"]["exact"] == "Matrix([[1/4, 1/2, 3/4], [-1/4, -1/2, -3/4]])"
+    assert data["answers"]["dL/dW"]["value"] == [[0.25, 0.5, 0.75], [-0.25, -0.5, -0.75]]
+    assert data["answers"]["dL/db"]["value"] == [0.25, -0.25]  # a column vector is a flat list
+
+
+def test_add_mul_graph_cs231n() -> None:
+    # q = x + y = 3, f = q·z = −12; mul swaps: df/dq = z = −4, df/dz = q = 3; add distributes.
+    a = answers("problems/graph-add-mul.yaml")
+    assert (a["f"], a["df/dx"], a["df/dy"], a["df/dz"]) == (-12, -4, -4, 3)
+    text = run_cli("run", "problems/graph-add-mul.yaml").stdout
+    assert "mul swaps" in text and "add distributes" in text
+
+
+def test_sigmoid_neuron_exact_not_rounded() -> None:
+    # s = 2·(−1) + (−3)·(−2) − 3 = 1; f = σ(1); df/ds = σ(1)(1 − σ(1)) = e/(1 + e)² ≈ 0.196612 (slides: 0.2).
+    a = answers("problems/sigmoid-neuron.yaml")
+    slope = E / (1 + E) ** 2
+    assert sp.simplify(a["f"] - 1 / (1 + sp.exp(-1))) == 0
+    for name, factor in {"w0": -1, "x0": 2, "w1": -2, "x1": -3, "w2": 1}.items():  # x0, w0, x1, w1, 1
+        assert sp.simplify(a[f"df/d{name}"] - factor * slope) == 0, name
+    assert float(slope) == pytest.approx(0.196612, abs=1e-6)
+
+
+def test_norm_wx() -> None:
+    # q = W·x = (0.22, 0.26), f = 0.22² + 0.26² = 0.116, df/dW = 2q·xᵀ, df/dx = 2Wᵀq.
+    a = answers("problems/norm-wx.yaml")
+    W, x = M([[sp.Rational(1, 10), sp.Rational(1, 2)], [-sp.Rational(3, 10), sp.Rational(4, 5)]]), M([sp.Rational(1, 5), sp.Rational(2, 5)])
+    q = W * x
+    assert a["f"] == sp.Rational(29, 250)
+    assert a["df/dW"] == 2 * q * x.T and a["df/dx"] == 2 * W.T * q
+
+
+def test_symbolic_partials() -> None:
+    # f = x² + xy + (x + y)²: ∂f/∂x = 2x + y + 2(x + y) = 4x + 3y, ∂f/∂y = x + 2(x + y) = 3x + 2y.
+    data = json.loads(run_cli("run", "problems/graph-partials.yaml", "-f", "json").stdout)
+    assert data["answers"]["df/dx"]["exact"] == "4*x + 3*y" and data["answers"]["df/dx"]["value"] is None
+    assert data["answers"]["df/dy"]["exact"] == "3*x + 2*y"
+
+
+def test_relu_net_step_russian_sheet() -> None:
+    # x·W1 = (2, −1), h = (2, 0), ŷ = 1, L = 1, dL/dŷ = 2(ŷ − y) = +2 (the sheet hands out −2),
+    # dL/dW2 = hᵀ·2 = (4, 0)ᵀ, dL/dh = 2·W2ᵀ = (1, 2), through ReLU (1, 0), dL/dW1 = xᵀ(1, 0).
+    a = answers("problems/relu-net-step.yaml")
+    assert (a["yhat"], a["L"]) == (1, 1)
+    assert a["dL/dW1"] == M([[1, 0], [2, 0]]) and a["dL/dW2"] == M([[4], [0]])
+    assert a["W1_new"] == M([[0, -1], [-sp.Rational(3, 2), 0]]) and a["W2_new"] == M([[-sp.Rational(7, 2)], [1]])
+
+
+def test_relu_net_logloss() -> None:
+    # p = σ(1) = e/(1 + e), L = −ln(1 − p) = ln(1 + e), dL/dŷ = p − y = p, dL/dW2 = hᵀ·p.
+    a = answers("problems/relu-net-logloss.yaml")
+    p = E / (1 + E)
+    assert sp.simplify(a["p"] - p) == 0 and sp.simplify(a["L"] - sp.log(1 + E)) == 0
+    assert sp.simplify(a["W2_new"] - M([[sp.Rational(1, 2) - 2 * p], [1]])) == sp.zeros(2, 1)
+
+
+def test_xor_forward_only() -> None:
+    assert answers("problems/xor.yaml")["y"] == M([0, 1, 1, 0])
+
+
+def test_sequential_observations() -> None:
+    # Observation (x=5, y=0) at w = b = 0: p = 1/2, dL/ds = p − y = 1/2 → w = −5/2, b = −1/2.
+    # Observation (x=1, y=1): s = −3, dL/ds = σ(−3) − 1 = −σ(3) → w = −5/2 + σ(3), b = −1/2 + σ(3).
+    a = answers("problems/sequential-sgd.yaml")
+    sigma3 = 1 / (1 + sp.exp(-3))
+    assert sp.simplify(a["w_new"] - (-sp.Rational(5, 2) + sigma3)) == 0
+    assert sp.simplify(a["b_new"] - (-sp.Rational(1, 2) + sigma3)) == 0
+    assert a["L_1"] == sp.log(2)
+
+
+def test_minibatch_mean(tmp_path: Path) -> None:
+    # L = (w·x − y)²; at w = 1: obs (x=1, y=0): dL/dw = 2(1)(1) = 2; obs (x=2, y=1): 2(2 − 1)·2 = 4.
+    # Mean 3, lr 1/2 → w_new = 1 − 3/2 = −1/2.
+    spec = tmp_path / "batch.yaml"
+    spec.write_text(textwrap.dedent("""\
+        kind: graph
+        title: batch
+        given: {w: 1, x: 0, y: 0}
+        equations: ["L = (w * x - y) ** 2"]
+        wrt: [w]
+        update: {lr: 0.5, mode: batch, data: [{x: 1, y: 0}, {x: 2, y: 1}]}
+        """))
+    a = answers(spec)
+    assert a["dL/dw"] == 3 and a["w_new"] == -sp.Rational(1, 2)
+
+
+def test_jacobian_layout_writes_vector_gradients_as_rows() -> None:
+    a = answers("problems/mlp-binary.yaml")
+    assert a["dL/db"].shape == (1, 3) and a["dL/dW"].shape == (3, 2)
+    text = run_cli("run", "problems/mlp-binary.yaml").stdout
+    assert "6 multiplications" in text and "is 3×3" in text  # op count and the diagonal Jacobian's shape
+
+
+def test_relu_at_zero_is_decided_by_convention(tmp_path: Path) -> None:
+    # relu(0): PyTorch's convention ReLU'(0) = 0 gives dL/dx = 0; central differences would give 1/2.
+    spec = tmp_path / "kink.yaml"
+    spec.write_text("kind: graph\ntitle: kink\ngiven: {x: 0}\nequations: ['L = relu(x)']\nwrt: [x]\n")
+    result = run_cli("run", spec)
+    assert result.exit_code == 0
+    assert "ReLU'(0) = 0 decides its gradient" in " ".join(result.stdout.split())
+    assert answers(spec)["dL/dx"] == 0
+
+
+def test_a_wrong_rule_fails_the_finite_difference_check(monkeypatch, tmp_path: Path) -> None:
+    from solver.engine import ops
+
+    monkeypatch.setattr(ops.Tanh, "df", lambda self, v, out: 1 + out**2)  # the sign is wrong
+    spec = tmp_path / "tanh.yaml"
+    spec.write_text("kind: graph\ntitle: t\ngiven: {x: 0.5}\nequations: ['L = tanh(x)']\nwrt: [x]\n")
+    result = run_cli("run", spec)
+    assert result.exit_code == 1
+    assert "finite-difference check failed for ∂L/∂x" in result.stderr
+
+
+BAD_GRAPHS = [
+    ("equations: ['L = W @ x']", "equations[0]", "'@' needs the columns of the left (2×2) to match the rows of the right (3×1)"),
+    ("equations: ['L = foo(x)']", "equations[0]", "unknown function 'foo'"),
+    ("equations: ['L = q + x']", "equations[0]", "unknown name 'q'"),
+    ("equations: ['L = x +']", "equations[0]", "cannot read the expression"),
+    ("equations: ['x + 1']", "equations[0]", "expected 'name = expression'"),
+    ("equations: ['L = x.__class__']", "equations[0]", "only .T"),
+    ("equations: ['L = (lambda: 1)()']", "equations[0]", "only the functions of the list can be called"),
+    ("equations: ['L = __import__(\"os\")']", "equations[0]", "unknown function '__import__'"),
+    ("equations: ['x = W @ x']", "equations[0]", "'x' is already defined by a given value"),
+    ("equations: ['L = W @ W']\nloss: L", "loss", "the loss must be a scalar, but L is 2×2"),
+    ("equations: ['L = sum(x)']\nwrt: [q]", "wrt[0]", "unknown name 'q'"),
+    ("equations: ['L = nll(softmax(x), 5)']", "equations[0]", "a class index must be an integer from 0 to 2, got 5"),
+    ("equations: ['L = log(x - x)']", "equations[0]", "log of 0 (not positive)"),
+    ("equations: ['L = sum(x) / 0']", "equations[0]", "division by zero"),
+    ("equations: ['L = sum(x)']\nupdate: {lr: 1, params: [q]}", "update.params[0]", "'q' is not a given parameter"),
+    ("equations: []", "equations", "expected at least one equation"),
+]
+
+
+@pytest.mark.parametrize("body, field, message", BAD_GRAPHS, ids=[b[2][:40] for b in BAD_GRAPHS])
+def test_malformed_graphs_get_one_clean_message(tmp_path: Path, body: str, field: str, message: str) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("kind: graph\ntitle: bad\ngiven:\n  W: [[1, 2], [3, 4]]\n  x: [1, 2, 3]\n" + body + "\n")
+    out = tmp_path / "out.txt"
+    result = run_cli("run", spec, "-o", out)
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith(f"dlsolve: error: {spec}:")
+    assert f": {field}: " in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
