@@ -28,9 +28,9 @@ def load(path: Path | str) -> list[Problem]:
     return [loaded.problem for loaded in load_file(path)]
 
 
-def solve(problem: Problem) -> Solution:
-    """Solve one problem; keep only the asked answers when the problem lists them."""
-    solution = kind_module(problem.kind).solve(problem)
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """Solve one problem (``numeric``: floating point instead of exact arithmetic); keep the asked answers."""
+    solution = kind_module(problem.kind).solve(problem, numeric=numeric)
     if not problem.ask:
         return solution
     known = {answer.name for answer in solution.answers}
@@ -41,21 +41,21 @@ def solve(problem: Problem) -> Solution:
     return Solution(**{**solution.__dict__, "answers": answers})
 
 
-def solve_loaded(loaded: LoadedProblem) -> Solution:
+def solve_loaded(loaded: LoadedProblem, numeric: bool = False) -> Solution:
     """Solve a loaded problem; a solver's FieldError becomes a SpecError with file and line."""
     try:
-        return solve(loaded.problem)
+        return solve(loaded.problem, numeric=numeric)
     except FieldError as error:
         top_level = error.path[:1] == ("ask",) or hasattr(kind_module(loaded.problem.kind), "spec_type")
         path = error.path if top_level else ("given",) + error.path
         raise SpecError([loaded.issue(path, error.message)]) from None
 
 
-def solve_file(path: Path | str) -> list[Solution]:
+def solve_file(path: Path | str, numeric: bool = False) -> list[Solution]:
     """Load and solve every problem in a YAML file."""
     from solver.spec import load_file
 
-    return [solve_loaded(loaded) for loaded in load_file(path)]
+    return [solve_loaded(loaded, numeric) for loaded in load_file(path)]
 
 
 def render(solutions: list[Solution], fmt: str = "text", **options: object) -> str:

@@ -184,6 +184,8 @@ def run(
     output: OutputOption = None,
     fragment: FragmentOption = False,
     color: ColorOption = None,
+    numeric: Annotated[bool, typer.Option("--numeric", help="Floating point instead of exact arithmetic "
+                                          "(for networks too large for exact forms).")] = False,
 ) -> None:
     """Solve problem files and print the worked solutions.
 
@@ -208,7 +210,7 @@ def run(
                 issues += error.issues
         if issues:
             raise SpecError(issues)
-        solutions = [solve_loaded(item) for item in loaded]
+        solutions = [solve_loaded(item, numeric) for item in loaded]
         _emit(solutions, fmt, output, fragment, color)
 
 

@@ -32,6 +32,14 @@ class StepKind(str, Enum):
 
 
 @dataclass(frozen=True)
+class Approximate:
+    """A value shown by its decimal: its exact form was too large to print (or arithmetic was float)."""
+
+    value: Any  # a sympy Float, or a Matrix of Floats
+    size: int = 0  # operations in the exact form that was omitted (0: computed in floating point)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a derivation: general formula, numbers substituted, exact result, why."""
 

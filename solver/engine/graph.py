@@ -21,6 +21,30 @@ from solver.engine.ops import Local, Matrix, Op, ShapeError
 from solver.numbers import NumberError, _decimal_literal
 
 MAX_NODES = 2_000
+MAX_EXACT_OPS = 3_000  # an exact entry larger than this means exact arithmetic is exploding
+
+
+class TooLarge(ValueError):
+    """An exact value grew beyond MAX_EXACT_OPS operations: switch to floating point."""
+
+    def __init__(self, label: str, size: int):
+        super().__init__(f"the exact form of {label} grew to {size} operations")
+        self.label, self.size = label, size
+
+
+def as_float(value: Matrix) -> Matrix:
+    """Every numeric entry as a 17-digit Float (floating-point mode)."""
+    return value.applyfunc(lambda v: v.evalf(17) if v.is_number else v)
+
+
+def guard(value: Matrix, label: str) -> Matrix:
+    """Raise TooLarge when an entry of an exact value is beyond MAX_EXACT_OPS operations."""
+    for entry in value:
+        if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
+            size = sp.count_ops(entry)
+            if size > MAX_EXACT_OPS:
+                raise TooLarge(label, size)
+    return value
 
 
 class EquationError(ValueError):
@@ -60,6 +84,7 @@ class Graph:
 
     nodes: list[Node] = field(default_factory=list)
     names: dict[str, Node] = field(default_factory=dict)
+    numeric: bool = False  # floating point: every value is evaluated to a Float as it is computed
     equations: list[tuple[str, Node]] = field(default_factory=list)  # (variable, its node)
 
     def add(self, node: Node) -> Node:
@@ -77,9 +102,9 @@ BINARY = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Di
 OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
 
 
-def build(given: dict[str, Matrix], equations: list[str]) -> Graph:
-    """The graph of ``equations`` over the ``given`` values (symbols included), evaluated exactly."""
-    graph = Graph()
+def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False) -> Graph:
+    """The graph of ``equations`` over the ``given`` values (symbols included), exact unless ``numeric``."""
+    graph = Graph(numeric=numeric)
     for name, value in given.items():
         kind = "symbol" if isinstance(value, sp.Symbol) else "given"
         matrix = Matrix([[value]]) if kind == "symbol" else value
@@ -215,6 +240,7 @@ class _Builder:
         except (ValueError, ZeroDivisionError, TypeError) as error:
             raise self.fail(f"{op.label([a.label for a in args])}: {error}") from None
         label = label_of(op, args)
+        value = as_float(value) if self.graph.numeric else guard(value, label)
         return self.graph.add(Node(label, value, op, tuple(args), equation=self.index))
 
 
@@ -296,7 +322,7 @@ def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]
             total = parts[0].local.grad
             for part in parts[1:]:
                 total = Matrix(total + part.local.grad)
-            total = total.applyfunc(ops._tidy)
+            total = as_float(total) if graph.numeric else guard(total.applyfunc(ops._tidy), f"∂/∂{node.label}")
         records.append(NodeGradient(node, incoming[node], total))
         if node.is_leaf:
             continue
@@ -311,14 +337,21 @@ def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]
 # --- float64 evaluation for the finite-difference check --------------------------------------------
 
 
-def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray]) -> np.ndarray:
+def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
+    """The float64 values of every leaf, computed once for many numeric passes."""
+    return {node: np.array(node.value.evalf(30).tolist(), dtype=float) for node in graph.nodes if node.is_leaf}
+
+
+def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
+                    leaves: dict[Node, np.ndarray] | None = None) -> np.ndarray:
     """``target``'s float64 value, with some nodes' values replaced (given or intermediate)."""
+    leaves = leaves if leaves is not None else leaf_floats(graph)
     values: dict[Node, np.ndarray] = {}
     for node in graph.nodes:
         if node in overrides:
             values[node] = overrides[node]
         elif node.is_leaf:
-            values[node] = np.array(node.value.evalf(30).tolist(), dtype=float)
+            values[node] = leaves[node]
         else:
             values[node] = node.op.numeric([values[p] for p in node.inputs])
         if node is target:

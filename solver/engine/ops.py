@@ -916,6 +916,8 @@ def _cancel_is_safe(value: Any) -> bool:
 
 def _class_index(value: Matrix, size: int) -> int:
     c = entry(value)
+    if c.is_Float and float(c).is_integer():  # floating-point mode: 1.0 is class 1
+        c = sp.Integer(int(c))
     if not (c.is_Integer and 0 <= c < size):
         raise ValueError(f"a class index must be an integer from 0 to {size - 1}, got {c}")
     return int(c)

@@ -15,9 +15,11 @@ from solver.errors import FieldError, UnsolvableError
 from solver.problem import Problem
 from solver.trace import Answer, Given, Solution, Step, StepKind
 
+_MODE: dict[str, Any] = {"numeric": False, "why": ""}  # the arithmetic of the solve under way
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
 FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
+PRINT_OPS = 40  # beyond this many operations in an entry, a value is shown by its decimal
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,35 @@ def spec_type() -> type:
     return GraphSpec
 
 
-def solve(problem: Problem) -> Solution:
-    """Forward pass, backward pass, finite-difference check and updates, step by step."""
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """Forward pass, backward pass, finite-difference check and updates, step by step.
+
+    Exact unless ``numeric``; when exact forms explode (see engine.graph.MAX_EXACT_OPS) the problem
+    is solved again in floating point and the trace says so.
+    """
+    from solver.engine.graph import TooLarge
+
+    try:
+        return _solve(problem, numeric, "")
+    except TooLarge as error:
+        if numeric:
+            raise
+        why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
+               "(15 significant digits). Use --numeric to skip the exact attempt.")
+        return _solve(problem, True, why)
+
+
+def _solve(problem: Problem, numeric: bool, why: str) -> Solution:
     import sympy as sp
 
     spec: GraphSpec = problem.given
     if not spec.equations:
         raise FieldError(("equations",), "expected at least one equation")
     symbols = _symbols(spec)
+    if numeric and symbols:
+        raise FieldError(("symbols",), "floating-point mode (--numeric) needs numbers: this problem has symbols")
+    _MODE["numeric"], _MODE["why"] = numeric, why
+    _PRESENTED.clear()
     values = _given_values(spec.given, symbols, ("given",))
     givens = [Given(name, _plain(value)) for name, value in values.items()]
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
@@ -69,7 +92,7 @@ def solve(problem: Problem) -> Solution:
         if spec.update is not None:
             update_steps, new_values = _updates(spec, first, values)
             steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
-            answers += [Answer(f"{name}_new", _plain(value), "after one step") for name, value in new_values.items()]
+            answers += [Answer(f"{name}_new", _present(value), "after one step") for name, value in new_values.items()]
     else:
         steps, answers = _observations(spec, symbols, values, observations)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
@@ -92,11 +115,11 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any]) 
     from solver.engine.ops import Matrix
 
     try:
-        graph = engine.build({**symbols, **values}, spec.equations)
+        graph = engine.build({**symbols, **values}, spec.equations, numeric=_MODE["numeric"])
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
     steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
-    answers = [Answer(name, _plain(node.value), "") for name, node in graph.equations]
+    answers = [Answer(name, _present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and last.shape != (1, 1):
         return _Pass(graph, steps, answers, {}, None)  # nothing to differentiate: a forward pass only
@@ -114,7 +137,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any]) 
     grads = {name: gradients.get(graph.names[name], Matrix.zeros(*graph.names[name].shape)) for name in wanted}
     if not symbols:
         steps.append(_finite_difference_check(graph, loss, wanted, grads))
-    answers += [Answer(f"d{loss_name}/d{name}", _plain(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
+    answers += [Answer(f"d{loss_name}/d{name}", _present(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
                 for name in wanted]
     return _Pass(graph, steps, answers, grads, loss_name)
 
@@ -151,7 +174,7 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         else:
             batch_grads.append(one.grads)
         loss_value = one.graph.names[one.loss_name].value
-        answers.append(Answer(f"{one.loss_name}_{i}", _plain(loss_value), f"loss on observation {i}"))
+        answers.append(Answer(f"{one.loss_name}_{i}", _present(loss_value), f"loss on observation {i}"))
         steps.append(Step(StepKind.GROUP, f"Observation {i}: {shown}", substeps=tuple(substeps),
                           note="Parameters as updated after the previous observation." if sequential and i > 1 else ""))
     if not sequential:
@@ -161,13 +184,13 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         assert last is not None
         batch = _Pass(last.graph, [], [], mean, last.loss_name)
         mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}", formula=f"(1/{n})·Σ_i ∂{last.loss_name}_i/∂{name}",
-                           result=_plain(value)) for name, value in mean.items()]
+                           result=_present(value)) for name, value in mean.items()]
         update_steps, new_values = _updates(spec, batch, values)
         steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
-        answers += [Answer(f"d{last.loss_name}/d{name}", _plain(value), "minibatch mean") for name, value in mean.items()]
+        answers += [Answer(f"d{last.loss_name}/d{name}", _present(value), "minibatch mean") for name, value in mean.items()]
         current.update(new_values)
     names = spec.update.params if spec.update.params is not None else list(last.grads) if last else []
-    answers += [Answer(f"{name}_new", _plain(current[name]), f"after {len(observations)} observations"
+    answers += [Answer(f"{name}_new", _present(current[name]), f"after {len(observations)} observations"
                        if sequential else "after the minibatch step") for name in names if name in current]
     conventions = _conventions(spec, last.graph) if last else None
     return ([conventions] if conventions else []) + steps, answers
@@ -195,6 +218,8 @@ def _symbols(spec: GraphSpec) -> dict[str, Any]:
 
 def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -> dict[str, Any]:
     """Exact values of a mapping of names (numbers and expressions → 1×1, lists → matrices)."""
+    import sympy as sp
+
     from solver.engine.ops import Matrix
     from solver.numbers import NumberError, parse_exact, parse_matrix
 
@@ -208,7 +233,7 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -
             value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
             raise FieldError(path + (name,), str(error)) from None
-        values[name] = Matrix(value)
+        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(v, 17)) if _MODE["numeric"] else Matrix(value)
     return values
 
 
@@ -238,6 +263,10 @@ def _differentiable(node: Any) -> bool:
 
 def _conventions(spec: GraphSpec, graph: Any) -> Step:
     lines = ["Vectors are columns; W·x is a matrix product; ⊙ multiplies entrywise."]
+    if _MODE["why"]:
+        lines.append(_MODE["why"])
+    elif _MODE["numeric"]:
+        lines.append("Floating-point arithmetic (--numeric): values are rounded, not exact.")
     if spec.layout == "jacobian":
         lines.append("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h ∈ ℝ^{1×n}).")
     else:
@@ -260,10 +289,10 @@ def _forward_steps(graph: Any) -> list[Step]:
 
 
 def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> Step:
-    shown = node.op.show([p.value for p in node.inputs])
+    shown = _show(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
     return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
-                result=_plain(node.value), substeps=substeps, note=_cost_note(node))
+                result=_present(node.value), substeps=substeps, note=_cost_note(node))
 
 
 def _cost_note(node: Any) -> str:
@@ -325,17 +354,19 @@ def _gradient_step(record: Any, L: str, layout: str, scalar_graph: bool) -> Step
         if scalar_graph and part.consumer.op.role:
             note = f"{part.consumer.op.role}. Local derivative: {note}"
         title = f"through {part.consumer.label}" if len(record.contributions) > 1 else target
-        parts.append(Step(StepKind.CHAIN, title, formula=rule, substituted=part.local.shown,
-                          result=_plain(_layout(part.local.grad, layout)), note=note))
+        parts.append(Step(StepKind.CHAIN, title, formula=rule,
+                          substituted=_show(part.local.shown, part.local.grad, part.upstream),
+                          result=_present(_layout(part.local.grad, layout)), note=note))
     if len(parts) == 1:
         only = parts[0]
         return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else target, formula=only.formula,
                     substituted=only.substituted, result=only.result, note=only.note)
     grads = [_plain(_layout(p.local.grad, layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
+    shown = _show(shown, *grads)
     return Step(StepKind.SUM, f"{target}: {_bare(node.label)} feeds {len(parts)} consumers, so their contributions add up",
                 formula=f"{target} = " + " + ".join(p.formula for p in parts),
-                substituted=shown, result=_plain(_layout(record.total, layout)), substeps=tuple(parts))
+                substituted=shown, result=_present(_layout(record.total, layout)), substeps=tuple(parts))
 
 
 def _role(node: Any) -> str:
@@ -352,12 +383,13 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
     """Compare every reported gradient with central differences in float64; a mismatch fails the run."""
     import numpy as np
 
-    from solver.engine.graph import numeric_forward
+    from solver.engine.graph import leaf_floats, numeric_forward
 
+    leaves = leaf_floats(graph)
     substeps, worst, kinked = [], 0.0, bool(_kink_notes(graph))
     for name in wanted:
         node = graph.names[name]
-        base = np.array(node.value.evalf(30).tolist(), dtype=float)
+        base = leaves[node] if node in leaves else np.array(node.value.evalf(30).tolist(), dtype=float)
         exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
         numeric = np.zeros_like(base)
         for index in np.ndindex(base.shape):
@@ -365,8 +397,8 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
             up, down = base.copy(), base.copy()
             up[index] += step
             down[index] -= step
-            numeric[index] = (numeric_forward(graph, loss, {node: up})[0, 0]
-                              - numeric_forward(graph, loss, {node: down})[0, 0]) / (2 * step)
+            numeric[index] = (numeric_forward(graph, loss, {node: up}, leaves)[0, 0]
+                              - numeric_forward(graph, loss, {node: down}, leaves)[0, 0]) / (2 * step)
         error = float(np.max(np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact))))
         worst = max(worst, error)
         status = "✓" if error <= FD_TOLERANCE else ("≠ (at a kink: the convention decides)" if kinked else "✗")
@@ -408,8 +440,9 @@ def _updates(spec: GraphSpec, one: _Pass, current: dict[str, Any]) -> tuple[list
             shown = sp.Add(_plain(old), sp.Mul(-lr, _plain(grads[name]), evaluate=False), evaluate=False)
         else:
             shown = sp.MatAdd(old, sp.MatMul(-lr, grads[name], evaluate=False), evaluate=False)
-        steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=f"{name} − η·∂{loss_name}/∂{name}", substituted=shown,
-                          result=_plain(new), note=f"learning rate η = {sp.sstr(lr)}"))
+        steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=f"{name} − η·∂{loss_name}/∂{name}",
+                          substituted=_show(shown, old, grads[name]),
+                          result=_present(new), note=f"learning rate η = {sp.sstr(lr)}"))
     return steps, new_values
 
 
@@ -419,6 +452,37 @@ def _updates(spec: GraphSpec, one: _Pass, current: dict[str, Any]) -> tuple[list
 def _plain(value: Any) -> Any:
     """A 1×1 matrix as its entry; anything else unchanged."""
     return value[0, 0] if hasattr(value, "shape") and tuple(value.shape) == (1, 1) else value
+
+
+_PRESENTED: dict[Any, Any] = {}  # values are immutable: each is sized and evaluated once per solve
+
+
+def _present(value: Any) -> Any:
+    """A value for the trace: exact while small, else its decimal (DESIGN.md: exact forms can explode)."""
+    value = _plain(value)
+    if value not in _PRESENTED:
+        _PRESENTED[value] = _presented(value)
+    return _PRESENTED[value]
+
+
+def _presented(value: Any) -> Any:
+    import sympy as sp
+
+    from solver.trace import Approximate
+
+    entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+    size = max((sp.count_ops(v) for v in entries if not (v.is_Rational or v.is_Float or v.is_Symbol)), default=0)
+    if size <= PRINT_OPS:
+        return value
+    approx = value.applyfunc(lambda v: v.evalf(15)) if isinstance(value, sp.MatrixBase) else value.evalf(15)
+    return Approximate(approx, size)
+
+
+def _show(expression: Any, *values: Any) -> Any:
+    """The substituted form, unless one of its values is too large to print."""
+    from solver.trace import Approximate
+
+    return None if any(isinstance(_present(v), Approximate) for v in values) else expression
 
 
 def _tidy(value: Any) -> Any:

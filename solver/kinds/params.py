@@ -77,8 +77,8 @@ def given_type(raw: Any) -> type:
     return MODELS[model]
 
 
-def solve(problem: Problem) -> Solution:
-    """Count the parameters of the network in ``problem.given``, step by step."""
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """Count the parameters of the network in ``problem.given``, step by step (integers: always exact)."""
     given = problem.given
     if isinstance(given, RecurrentNet):
         givens, steps, answers = _recurrent(given)

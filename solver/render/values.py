@@ -63,6 +63,32 @@ def is_sympy(value: Any) -> bool:
     return sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase))
 
 
+def _approximate(value: Any) -> Any:
+    """The Approximate wrapper's class if loaded (renderers must not import the solver's heavy parts)."""
+    from solver.trace import Approximate
+
+    return Approximate
+
+
+def rounded(value: Any) -> Any:
+    """Floats (alone or in a matrix) rounded to DECIMAL_DIGITS significant digits for display."""
+    import sympy
+
+    def one(v: Any) -> Any:  # a symbol named "2.5" prints as 2.5 (a Float would print 2.50000)
+        return sympy.Symbol(f"{float(v):.{DECIMAL_DIGITS}g}") if isinstance(v, sympy.Float) else v
+
+    return value.applyfunc(one) if isinstance(value, sympy.MatrixBase) else one(value)
+
+
+def is_float(value: Any) -> bool:
+    """Whether a value holds floating-point numbers (no exact form)."""
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        return any(isinstance(v, sympy.Float) for v in value)
+    return isinstance(value, sympy.Float)
+
+
 def group_digits(text: str, separator: str = ",") -> str:
     """Group the digits of every integer of 4 or more digits in ``text``: 3604000 → 3,604,000."""
     return _NUMBER.sub(lambda m: f"{int(m.group()):,}".replace(",", separator), text)
@@ -73,6 +99,11 @@ def group_digits(text: str, separator: str = ",") -> str:
 
 def text(value: Any) -> str:
     """An exact value or formula for the terminal (Unicode, digits grouped)."""
+    if isinstance(value, _approximate(value)):
+        shown = text(rounded(value.value))
+        return shown + (f"  (exact form omitted: {value.size} operations)" if value.size else "")
+    if is_sympy(value) and is_float(value):
+        value = rounded(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -116,7 +147,7 @@ def _unicode_scalar(sstr: str) -> str:
 
 def decimal(value: Any) -> str | None:
     """A decimal approximation to show beside a non-integer exact number, else None."""
-    if isinstance(value, (int, str)) or not is_sympy(value):
+    if isinstance(value, (int, str)) or not is_sympy(value) or is_float(value):
         return None
     import sympy
 
@@ -133,7 +164,7 @@ def decimal(value: Any) -> str | None:
 
 def decimal_latex(value: Any) -> str | None:
     """The decimal beside a non-integer exact value, as LaTeX."""
-    if isinstance(value, (int, str)) or not is_sympy(value):
+    if isinstance(value, (int, str)) or not is_sympy(value) or is_float(value):
         return None
     import sympy
 
@@ -151,6 +182,11 @@ def decimal_latex(value: Any) -> str | None:
 
 def latex(value: Any) -> str:
     """An exact value or formula as LaTeX math (no surrounding ``$``)."""
+    if isinstance(value, _approximate(value)):
+        shown = latex(rounded(value.value))
+        return shown + (r"\ \text{(exact form omitted: %d operations)}" % value.size if value.size else "")
+    if is_sympy(value) and is_float(value):
+        value = rounded(value)
     if isinstance(value, bool):
         return r"\text{%s}" % ("true" if value else "false")
     if isinstance(value, int):
@@ -250,8 +286,10 @@ def _escape_plain(prose: str) -> str:
 # --- JSON -----------------------------------------------------------------------------------------
 
 
-def exact(value: Any) -> str:
-    """Sympy-readable text of an exact value (``sympy.sstr`` style)."""
+def exact(value: Any) -> str | None:
+    """Sympy-readable text of an exact value (``sympy.sstr`` style); None when there is no exact form."""
+    if isinstance(value, _approximate(value)) or (is_sympy(value) and is_float(value)):
+        return None
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, str)):
@@ -268,6 +306,8 @@ def exact(value: Any) -> str:
 
 def number(value: Any) -> Any:
     """A float (or nested list of floats) for JSON, or None when the value is symbolic."""
+    if isinstance(value, _approximate(value)):
+        return number(value.value)
     if isinstance(value, bool) or isinstance(value, str):
         return None
     if isinstance(value, int):
