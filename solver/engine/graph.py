@@ -182,13 +182,13 @@ class _Builder:
                 raise self.fail(f"'.{node.attr}' is not allowed (only .T, the transpose)")
             return self.apply(ops.Transpose(), [self.build(node.value)])
         if isinstance(node, ast.Subscript):
-            return self.index(node)
+            return self.subscript(node)
         if isinstance(node, ast.Call):
             return self.call(node)
         kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node), type(node).__name__)
         raise self.fail(f"{kind} is not allowed in an equation")
 
-    def index(self, node: ast.Subscript) -> Node:
+    def subscript(self, node: ast.Subscript) -> Node:
         target = self.build(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         numbers = []
@@ -319,6 +319,9 @@ def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]
             total = Matrix.ones(1, 1)
         else:
             parts = incoming[node]
+            if not parts:  # reached only through inputs that are not differentiated (targets, classes)
+                records.append(NodeGradient(node, [], Matrix.zeros(*node.shape)))
+                continue
             total = parts[0].local.grad
             for part in parts[1:]:
                 total = Matrix(total + part.local.grad)

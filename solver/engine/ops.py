@@ -752,7 +752,7 @@ class Mse(Op):
 class Bce(Op):
     """``bce(p, y)``: mean over entries of −[y ln p + (1 − y) ln(1 − p)] (p probabilities)."""
 
-    name, arity = "bce", 2
+    name, arity, constant_args = "bce", 2, (1,)  # the targets y are data, not differentiated
 
     def shape(self, shapes):
         if shapes[0] != shapes[1] and shapes[1] != (1, 1):
@@ -783,7 +783,7 @@ class Bce(Op):
 class BceLogits(Op):
     """``bce_logits(s, y)`` = bce(σ(s), y), computed from the logits."""
 
-    name, arity = "bce_logits", 2
+    name, arity, constant_args = "bce_logits", 2, (1,)
 
     def shape(self, shapes):
         return Bce().shape(shapes)
