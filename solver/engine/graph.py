@@ -141,7 +141,9 @@ def _parse_equation(index: int, text: str) -> tuple[str, ast.AST, str]:
 
 
 def _constant(graph: Graph, value: Any) -> Node:
-    return graph.add(Node(sp.sstr(value), Matrix([[value]]), kind="constant"))
+    text = sp.sstr(value).replace("-", "−")
+    label = f"({text})" if text.startswith("−") or "/" in text else text  # −1·s reads (−1)·s
+    return graph.add(Node(label, Matrix([[value]]), kind="constant"))
 
 
 class _Builder:

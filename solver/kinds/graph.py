@@ -350,6 +350,8 @@ def _gradient_step(record: Any, L: str, layout: str, scalar_graph: bool) -> Step
     for part in record.contributions:
         upstream = f"∂{L}/∂{_bare(part.consumer.label)}"
         rule = part.local.rule.replace("δ", upstream)
+        if part.local.grad.shape == (1, 1) and part.upstream.shape == (1, 1):
+            rule = rule.replace(" ⊙ ", "·")  # scalars: an ordinary product
         note = part.local.local
         if scalar_graph and part.consumer.op.role:
             note = f"{part.consumer.op.role}. Local derivative: {note}"

@@ -142,7 +142,8 @@ def compact(value: Any) -> str:
 
 def _unicode_scalar(sstr: str) -> str:
     out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(").replace("sigma(", "σ(")
-    return out.replace("exp(", "exp(").replace("-", "−").replace("pi", "π")
+    out = re.sub(r"\bE\b", "e", out)  # sympy's name for Euler's number
+    return out.replace("-", "−").replace("pi", "π")
 
 
 def decimal(value: Any) -> str | None:
