@@ -162,6 +162,30 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+@contextmanager
+def _time_limit(seconds: int, numeric: bool) -> Iterator[None]:
+    """Stop the solve cleanly after ``seconds`` (exit 1), suggesting --numeric for exact solves."""
+    import signal
+
+    from solver.errors import UnsolvableError
+
+    if not seconds or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        hint = "" if numeric else "; exact forms may be exploding: try --numeric"
+        raise UnsolvableError(f"the solve took longer than {seconds} s (--timeout){hint}")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _problem_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
@@ -186,6 +210,8 @@ def run(
     color: ColorOption = None,
     numeric: Annotated[bool, typer.Option("--numeric", help="Floating point instead of exact arithmetic "
                                           "(for networks too large for exact forms).")] = False,
+    timeout: Annotated[int, typer.Option("--timeout", min=0, help="Stop a solve that takes longer than this many "
+                                         "seconds (0: no limit).")] = 120,
 ) -> None:
     """Solve problem files and print the worked solutions.
 
@@ -210,7 +236,8 @@ def run(
                 issues += error.issues
         if issues:
             raise SpecError(issues)
-        solutions = [solve_loaded(item, numeric) for item in loaded]
+        with _time_limit(timeout, numeric):
+            solutions = [solve_loaded(item, numeric) for item in loaded]
         _emit(solutions, fmt, output, fragment, color)
 
 

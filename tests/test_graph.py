@@ -194,3 +194,24 @@ def test_malformed_graphs_get_one_clean_message(tmp_path: Path, body: str, field
     assert result.stderr.startswith(f"dlsolve: error: {spec}:")
     assert f": {field}: " in result.stderr and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_timeout_stops_a_long_exact_solve(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from graph_scaling import mlp_spec
+
+    spec = tmp_path / "big.yaml"
+    spec.write_text(mlp_spec(32))
+    result = run_cli("run", spec, "--timeout", "1", "-o", tmp_path / "out.json")
+    assert result.exit_code == 1
+    assert "took longer than 1 s (--timeout)" in result.stderr and "--numeric" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_numeric_mode_gives_floats_without_exact_forms() -> None:
+    data = json.loads(run_cli("run", "problems/multihead.yaml", "--numeric", "-f", "json").stdout)
+    assert data["answers"]["L"]["exact"] is None
+    assert data["answers"]["L"]["value"] == pytest.approx(2.0794415416798357, rel=1e-12)
+    assert data["answers"]["dL/dW"]["value"] == pytest.approx([[0.25, 0.5, 0.75], [-0.25, -0.5, -0.75]])

@@ -906,10 +906,16 @@ def _tidy(value: Any) -> Any:
 
 
 def _cancel_is_safe(value: Any) -> bool:
-    """``cancel`` treats exp(1/q) as a polynomial variable: exp(2349/1600) would mean degree 2349."""
+    """Whether ``cancel`` will finish quickly: it treats every exp, log and root as a polynomial
+    variable, so exp(2349/1600) would mean degree 2349, and several logarithms multiply out."""
+    generators = value.atoms(sp.exp, sp.log, sp.Pow) | (value.atoms(sp.NumberSymbol) if value.has(sp.pi) else set())
+    if len(generators) > 2 or sp.count_ops(value) > 80:
+        return False
     for power in value.atoms(sp.exp, sp.Pow):
         exponent = power.args[0] if isinstance(power, sp.exp) else power.exp
-        if exponent.is_Rational and (exponent.q > 12 or abs(exponent.p) > 60):
+        if not exponent.is_Rational:  # exp(π/4), exp(ln 2 · 3/7): the gcd can run for minutes
+            return False
+        if exponent.q > 12 or abs(exponent.p) > 60:
             return False
     return True
 
