@@ -21,14 +21,14 @@ from solver.engine.ops import Local, Matrix, Op, ShapeError
 from solver.numbers import NumberError, _decimal_literal
 
 MAX_NODES = 2_000
-MAX_EXACT_OPS = 3_000  # an exact entry larger than this means exact arithmetic is exploding
+MAX_EXACT_OPS = 1_000  # an exact entry with more tree nodes means exact arithmetic is exploding
 
 
 class TooLarge(ValueError):
     """An exact value grew beyond MAX_EXACT_OPS operations: switch to floating point."""
 
     def __init__(self, label: str, size: int):
-        super().__init__(f"the exact form of {label} grew to {size} operations")
+        super().__init__(f"the exact form of {label} grew beyond {size - 1} terms")
         self.label, self.size = label, size
 
 
@@ -41,7 +41,7 @@ def guard(value: Matrix, label: str) -> Matrix:
     """Raise TooLarge when an entry of an exact value is beyond MAX_EXACT_OPS operations."""
     for entry in value:
         if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
-            size = sp.count_ops(entry)
+            size = ops.size_at_most(entry, MAX_EXACT_OPS)
             if size > MAX_EXACT_OPS:
                 raise TooLarge(label, size)
     return value

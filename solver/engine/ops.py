@@ -9,6 +9,7 @@ New ops (conv1d, conv2d) plug in by subclassing :class:`Op` and registering in `
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -439,10 +440,10 @@ class Relu(Elementwise):
     role = "relu routes: passes the gradient where the input is positive"
 
     def f(self, v):
-        return sp.Max(0, v) if not v.is_number else (v if v > 0 else sp.Integer(0))
+        return sp.Max(0, v) if not v.is_number else (v if positive(v) else sp.Integer(0))
 
     def df(self, v, out):
-        return sp.Heaviside(v, 0) if not v.is_number else sp.Integer(1 if v > 0 else 0)
+        return sp.Heaviside(v, 0) if not v.is_number else sp.Integer(1 if positive(v) else 0)
 
     def numeric(self, xs):
         return np.maximum(xs[0], 0.0)
@@ -465,14 +466,14 @@ class LeakyRelu(Elementwise):
 
     def forward(self, xs):
         a = entry(xs[1])
-        return xs[0].applyfunc(lambda v: v if v > 0 else a * v)
+        return xs[0].applyfunc(lambda v: v if positive(v) else a * v)
 
     def numeric(self, xs):
         return np.where(xs[0] > 0, xs[0], xs[1] * xs[0])
 
     def backward(self, xs, out, up, names, needed):
         x, a = xs[0], entry(xs[1])
-        local = x.applyfunc(lambda v: sp.Integer(1) if v > 0 else a)
+        local = x.applyfunc(lambda v: sp.Integer(1) if positive(v) else a)
         what = f"leaky_relu'({names[0]})"
         text = f"{what} = 1 where {names[0]} > 0, else {a} (the slope; also at 0, as PyTorch)"
         rule = f"δ ⊙ {what}" if not is_scalar(x) else f"δ·{what}"
@@ -614,8 +615,8 @@ class Max(Op):
             return [Local(grad, f"max routes δ to the largest entr{'ies (shared evenly)' if sum(winners) > 1 else 'y'}",
                           "δ at the argmax")]
         a, b = xs
-        pick_a = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if u > v else (sp.Rational(1, 2) if u == v else 0))
-        pick_b = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if v > u else (sp.Rational(1, 2) if u == v else 0))
+        pick_a = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(u - v) else (sp.Rational(1, 2) if u == v else 0))
+        pick_b = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(v - u) else (sp.Rational(1, 2) if u == v else 0))
         return [
             Local(unbroadcast(hadamard(up, pick_a), a.shape), f"1 where {names[0]} > {names[1]} (½ at a tie)",
                   f"δ where {names[0]} wins") if needed[0] else None,
@@ -762,7 +763,7 @@ class Bce(Op):
     def forward(self, xs):
         p, y = _broadcast_pair(*xs)
         for v in p:
-            if v.is_number and not (0 < v < 1):
+            if v.is_number and not (positive(v) and positive(1 - v)):
                 raise ValueError(f"bce needs probabilities strictly between 0 and 1, got {v}")
         terms = [-(t * sp.log(q) + (1 - t) * sp.log(1 - q)) for q, t in zip(p, y)]
         return Matrix([[_tidy(sum(terms) / len(terms))]])
@@ -887,7 +888,7 @@ def _tidy(value: Any) -> Any:
     its terms over a common denominator, and that fraction cancelled. Polynomials expand, logarithms
     of products split, and a denominator is kept positive, so that σ(ln 2) = 2/3,
     −ln(1 − e/(1 + e)) = ln(1 + e) and e³/(−e³ − 1) = −e³/(1 + e³)."""
-    if value.is_Rational or value.is_Symbol or sp.count_ops(value) > 200:
+    if value.is_Rational or value.is_Symbol or size_at_most(value, 400) > 400:
         return value
     if not value.is_number and value.is_polynomial():
         return sp.expand(value)
@@ -918,6 +919,67 @@ def _cancel_is_safe(value: Any) -> bool:
         if exponent.q > 12 or abs(exponent.p) > 60:
             return False
     return True
+
+
+def positive(value: Any) -> bool:
+    """Whether a number is > 0. sympy's own comparison evaluates an expression at growing precision,
+    which is slow on large exact forms; float64 decides whenever the value is clearly not 0."""
+    if value.is_Rational:
+        return bool(value > 0)
+    approx = to_float(value)
+    if abs(approx) > 1e-9:  # clearly away from 0: float64 decides correctly
+        return approx > 0
+    return bool(value > 0) if size_at_most(value, 200) <= 200 else approx > 0
+
+
+def size_at_most(value: Any, limit: int) -> int:
+    """The number of nodes in an expression's tree, counting stops just past ``limit`` (so it is cheap)."""
+    count = 0
+    for _ in sp.preorder_traversal(value):
+        count += 1
+        if count > limit:
+            break
+    return count
+
+
+_FLOAT_FUNCTIONS = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh, sp.sqrt: math.sqrt}
+
+
+def to_float(value: Any, cache: dict | None = None) -> float:
+    """A float64 value of an exact expression, each shared subexpression evaluated once.
+
+    ``evalf`` re-evaluates shared subtrees and tracks precision; nested sigmoids and softmaxes share
+    a lot, so this is far faster on the large exact forms that are shown by their decimal.
+    """
+    cache = {} if cache is None else cache
+    if value in cache:
+        return cache[value]
+    try:
+        result = _to_float(value, cache)
+    except (OverflowError, ValueError, ZeroDivisionError):  # beyond float64 on the way: let mpmath do it
+        result = float(value.evalf(17))
+    cache[value] = result
+    return result
+
+
+def _to_float(value: Any, cache: dict) -> float:
+    if value.is_Number:
+        result = float(value)
+    elif value is sp.E:
+        result = math.e
+    elif value is sp.pi:
+        result = math.pi
+    elif isinstance(value, sp.Add):
+        result = math.fsum(to_float(term, cache) for term in value.args)
+    elif isinstance(value, sp.Mul):
+        result = math.prod(to_float(factor, cache) for factor in value.args)
+    elif isinstance(value, sp.Pow):
+        result = to_float(value.base, cache) ** to_float(value.exp, cache)
+    elif type(value) in _FLOAT_FUNCTIONS:
+        result = _FLOAT_FUNCTIONS[type(value)](to_float(value.args[0], cache))
+    else:
+        result = float(value.evalf(17))
+    return result
 
 
 def _class_index(value: Matrix, size: int) -> int:

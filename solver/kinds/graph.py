@@ -19,7 +19,7 @@ _MODE: dict[str, Any] = {"numeric": False, "why": ""}  # the arithmetic of the s
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
 FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
-PRINT_OPS = 40  # beyond this many operations in an entry, a value is shown by its decimal
+PRINT_OPS = 60  # beyond this many tree nodes in an entry, a value is shown by its decimal
 
 
 @dataclass(frozen=True)
@@ -184,10 +184,11 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         assert last is not None
         batch = _Pass(last.graph, [], [], mean, last.loss_name)
         mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}", formula=f"(1/{n})·Σ_i ∂{last.loss_name}_i/∂{name}",
-                           result=_present(value)) for name, value in mean.items()]
+                           result=_present(_layout(value, spec.layout))) for name, value in mean.items()]
         update_steps, new_values = _updates(spec, batch, values)
         steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
-        answers += [Answer(f"d{last.loss_name}/d{name}", _present(value), "minibatch mean") for name, value in mean.items()]
+        answers += [Answer(f"d{last.loss_name}/d{name}", _present(_layout(value, spec.layout)), "minibatch mean")
+                    for name, value in mean.items()]
         current.update(new_values)
     names = spec.update.params if spec.update.params is not None else list(last.grads) if last else []
     answers += [Answer(f"{name}_new", _present(current[name]), f"after {len(observations)} observations"
@@ -238,19 +239,46 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -
 
 
 def _wanted(spec: GraphSpec, graph: Any, loss: Any) -> list[str]:
-    """The names whose gradients are reported: ``wrt``, or every differentiable given."""
+    """The names whose gradients are reported: ``wrt``, or every differentiable given.
+
+    A name whose value reaches a constant argument (an exponent, a slope, a class index, a bce
+    target) on the way to the loss gets no gradient: dlsolve would miss that path, so it refuses.
+    """
     from solver.engine.graph import relevant_nodes
 
     if spec.wrt is None:
         names = [n for n, node in graph.names.items() if node.kind in ("given", "symbol") and _differentiable(node)]
         reachable = relevant_nodes(graph, loss, [graph.names[n] for n in names])
-        return [n for n in names if graph.names[n] in reachable]
+        names = [n for n in names if graph.names[n] in reachable]
+        return [n for n in names if _constant_use(graph, loss, graph.names[n]) is None]
     for i, name in enumerate(spec.wrt):
         if name not in graph.names:
             raise FieldError(("wrt", i), f"unknown name '{name}'")
-        if not _differentiable(graph.names[name]):
-            raise FieldError(("wrt", i), f"'{name}' is used only as a constant (a class index, a slope or a target)")
+        node = graph.names[name]
+        if node is loss:
+            continue  # ∂L/∂L = 1
+        if not _differentiable(node):
+            raise FieldError(("wrt", i), f"'{name}' is used only as a constant (a class index, a slope, an exponent "
+                                         "or a target), so it has no gradient here")
+        use = _constant_use(graph, loss, node)
+        if use is not None:
+            raise FieldError(("wrt", i), f"'{name}' reaches {use}, which dlsolve treats as a constant (not "
+                                         "differentiated), so its gradient would be incomplete")
     return list(spec.wrt)
+
+
+def _constant_use(graph: Any, loss: Any, node: Any) -> str | None:
+    """Where ``node`` (or a value computed from it) is a constant argument on the way to the loss."""
+    from solver.engine.graph import relevant_nodes
+
+    downstream = relevant_nodes(graph, loss, [node]) | {node}
+    for consumer in graph.nodes:
+        if consumer.op is None or consumer not in downstream:
+            continue
+        for position in consumer.op.constant_args:
+            if consumer.inputs[position] in downstream:
+                return f"argument {position + 1} of {consumer.label}"
+    return None
 
 
 def _differentiable(node: Any) -> bool:
@@ -470,13 +498,19 @@ def _present(value: Any) -> Any:
 def _presented(value: Any) -> Any:
     import sympy as sp
 
+    from solver.engine.ops import size_at_most, to_float
     from solver.trace import Approximate
 
     entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
-    size = max((sp.count_ops(v) for v in entries if not (v.is_Rational or v.is_Float or v.is_Symbol)), default=0)
-    if size <= PRINT_OPS:
+    size = max((size_at_most(v, 10 * PRINT_OPS) for v in entries
+                if not (v.is_Rational or v.is_Float or v.is_Symbol)), default=0)
+    if size <= PRINT_OPS or not all(v.is_number for v in entries):
         return value
-    approx = value.applyfunc(lambda v: v.evalf(15)) if isinstance(value, sp.MatrixBase) else value.evalf(15)
+    cache: dict = {}
+    if isinstance(value, sp.MatrixBase):
+        approx = value.applyfunc(lambda v: sp.Float(to_float(v, cache), 15))
+    else:
+        approx = sp.Float(to_float(value, cache), 15)
     return Approximate(approx, size)
 
 
