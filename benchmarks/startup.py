@@ -59,6 +59,7 @@ def main() -> None:
     run_cmd = [DLSOLVE, "run", "problems/lstm.yaml"]
     json_cmd = [DLSOLVE, "run", "problems/lstm.yaml", "--format", "json"]
     latex_cmd = [DLSOLVE, "run", "problems/lstm.yaml", "--format", "latex"]
+    graph_cmd = [DLSOLVE, "run", "problems/multihead.yaml", "--format", "json"]
     sympy_cmd = [sys.executable, "-c", "import sympy"]
     rows = [
         ('python -c "import typer, rich.console"', base_cmd),
@@ -66,6 +67,7 @@ def main() -> None:
         ("dlsolve run problems/lstm.yaml", run_cmd),
         ("dlsolve run problems/lstm.yaml --format json", json_cmd),
         ("dlsolve run problems/lstm.yaml --format latex", latex_cmd),
+        ("dlsolve run problems/multihead.yaml --format json", graph_cmd),
         ('python -c "import sympy"', sympy_cmd),
     ]
     print(f"median of {runs} cold runs each (Python {sys.version.split()[0]}, {DLSOLVE}):")
