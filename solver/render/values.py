@@ -146,36 +146,46 @@ def _unicode_scalar(sstr: str) -> str:
     return out.replace("-", "−").replace("pi", "π")
 
 
-def decimal(value: Any) -> str | None:
-    """A decimal approximation to show beside a non-integer exact number, else None."""
+def _decimal_of(value: Any) -> Any:
+    """The rounded decimal of a non-integer exact number or matrix (a sympy object), else None."""
     if isinstance(value, (int, str)) or not is_sympy(value) or is_float(value):
         return None
     import sympy
 
+    def one(v: Any) -> Any:
+        return v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)
+
     if isinstance(value, sympy.MatrixBase):
         if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
             return None
-        rounded = value.applyfunc(lambda v: v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS))
-        return sympy.pretty(rounded, use_unicode=True)
+        return value.applyfunc(one)
     if not value.is_number or value.is_Integer:
         return None
-    number = float(sympy.N(value, 30))
-    return f"{number:.{DECIMAL_DIGITS}g}".replace("-", "−")
+    return one(value)
+
+
+def decimal(value: Any) -> str | None:
+    """A decimal approximation to show beside a non-integer exact value (terminal text), else None."""
+    shown = _decimal_of(value)
+    if shown is None:
+        return None
+    import sympy
+
+    if isinstance(shown, sympy.MatrixBase):
+        return sympy.pretty(shown, use_unicode=True)
+    return f"{float(shown):.{DECIMAL_DIGITS}g}".replace("-", "−")
 
 
 def decimal_latex(value: Any) -> str | None:
     """The decimal beside a non-integer exact value, as LaTeX."""
-    if isinstance(value, (int, str)) or not is_sympy(value) or is_float(value):
+    shown = _decimal_of(value)
+    if shown is None:
         return None
     import sympy
 
-    if isinstance(value, sympy.MatrixBase):
-        if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
-            return None
-        return sympy.latex(value.applyfunc(
-            lambda v: v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)))
-    shown = decimal(value)
-    return None if shown is None else shown.replace("−", "-")
+    if isinstance(shown, sympy.MatrixBase):
+        return sympy.latex(shown)
+    return f"{float(shown):.{DECIMAL_DIGITS}g}"
 
 
 # --- LaTeX ----------------------------------------------------------------------------------------
