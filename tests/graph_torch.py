@@ -371,6 +371,8 @@ class _Evaluator:
         return _vector_entry(base, _index_of(self.eval_constant(index), "index"), "p[i]")
 
     def call(self, node: ast.Call) -> torch.Tensor:
+        if isinstance(node.func, ast.Name) and node.func.id in ("conv1d", "conv2d"):
+            return self.convolution(node)
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise GraphSpecError(f"unknown function {ast.dump(node.func)}")
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
@@ -394,6 +396,24 @@ class _Evaluator:
         elif name == "bce":  # ln(1 − p) loses digits in float64 when p is within ~1e-6 of 1 (or 0)
             self.note("bce_margin", torch.minimum(args[0], 1 - args[0]))
         return function(*args)
+
+
+    def convolution(self, node: ast.Call) -> torch.Tensor:
+        """conv1d/conv2d with one channel through torch.nn.functional (a true convolution = flipped kernel)."""
+        settings = {"stride": 1, "padding": 0, "dilation": 1, "flip": False}
+        for keyword in node.keywords:
+            if keyword.arg not in settings or not isinstance(keyword.value, ast.Constant):
+                raise GraphSpecError(f"{node.func.id}: unsupported setting {keyword.arg}")
+            settings[keyword.arg] = keyword.value.value
+        args = [self.eval(a) for a in node.args]
+        x, w = args[0], args[1]
+        bias = args[2].reshape(1) if len(args) == 3 else None
+        kernel = w.flip([0, 1]) if settings["flip"] else w
+        options = (settings["stride"], settings["padding"], settings["dilation"])
+        if node.func.id == "conv1d":
+            out = F.conv1d(x.reshape(1, 1, -1), kernel.reshape(1, 1, -1), bias, *options).reshape(-1)
+            return out.reshape(-1, 1) if x.shape[1] == 1 else out.reshape(1, -1)
+        return F.conv2d(x[None, None], kernel[None, None], bias, *options)[0, 0]
 
 
 def parse_equation(text: str) -> tuple[str, ast.expr]:

@@ -98,6 +98,7 @@ class Graph:
         return node
 
 
+CONVOLUTIONS = {"conv1d": 1, "conv2d": 2}
 BINARY = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Div, ast.MatMult: ops.MatMul, ast.Pow: ops.Pow}
 OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
 
@@ -213,9 +214,11 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise self.fail("only the functions of the list can be called (e.g. relu(k))")
         name = node.func.id
-        if name != "max" and name not in ops.FUNCTIONS:
-            known = ", ".join(sorted([*ops.FUNCTIONS, "max"]))
+        if name not in (*ops.FUNCTIONS, *CONVOLUTIONS, "max"):
+            known = ", ".join(sorted([*ops.FUNCTIONS, *CONVOLUTIONS, "max"]))
             raise self.fail(f"unknown function '{name}' (known: {known})")
+        if name in CONVOLUTIONS:
+            return self.convolution(name, node)
         if node.keywords:
             raise self.fail(f"{name}() takes no keyword arguments")
         args = [self.build(arg) for arg in node.args]
@@ -226,6 +229,26 @@ class _Builder:
         op = ops.FUNCTIONS[name]()
         if len(args) != op.arity:
             raise self.fail(f"{name} takes {op.arity} argument{'s' * (op.arity > 1)}, got {len(args)}")
+        return self.apply(op, args)
+
+    def convolution(self, name: str, node: ast.Call) -> Node:
+        from solver.engine import conv
+
+        settings: dict[str, Any] = {}
+        for keyword in node.keywords:
+            allowed = conv.Conv.keywords
+            value = keyword.value
+            if keyword.arg not in allowed:
+                raise self.fail(f"{name}() has no setting '{keyword.arg}' (settings: {', '.join(allowed)})")
+            if isinstance(value, ast.UnaryOp) or not isinstance(value, ast.Constant) \
+                    or not isinstance(value.value, allowed[keyword.arg]):
+                raise self.fail(f"{name}(): {keyword.arg} must be a plain {'/'.join(t.__name__ for t in (allowed[keyword.arg] if isinstance(allowed[keyword.arg], tuple) else (allowed[keyword.arg],)))} value")
+            settings[keyword.arg] = value.value
+        args = [self.build(arg) for arg in node.args]
+        try:
+            op = conv.make(CONVOLUTIONS[name], len(args), settings)
+        except (ValueError, TypeError) as error:
+            raise self.fail(f"{name}(): {error}") from None
         return self.apply(op, args)
 
     def apply(self, op: Op, args: list[Node]) -> Node:

@@ -319,8 +319,10 @@ def _forward_steps(graph: Any) -> list[Step]:
 def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> Step:
     shown = _show(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
+    window = node.op.window_note([p.value for p in node.inputs], [p.label for p in node.inputs]) \
+        if hasattr(node.op, "window_note") else ""
     return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
-                result=_present(node.value), substeps=substeps, note=_cost_note(node))
+                result=_present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
 
 
 def _cost_note(node: Any) -> str:
