@@ -138,6 +138,18 @@ class Conv(Op):
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
+    def size_rules(self, x_shape: tuple[int, int], w_shape: tuple[int, int]) -> list[tuple[str, str, str, int]]:
+        """(what, general formula, numbers, result) for the output size along each axis."""
+        xs, ws, pads, out = self.geometry(x_shape, w_shape)
+        axes = ["length"] if self.dims == 1 else ["rows", "columns"]
+        rules = []
+        for axis, name in zip(range(2 - self.dims, 2), axes):
+            (before, after), n, k = pads[axis], xs[axis], ws[axis]
+            numbers = (f"⌊({n} + {before} + {after} − {self.dilation}·({k} − 1) − 1)/{self.stride}⌋ + 1 = "
+                       f"⌊{n + before + after - self.dilation * (k - 1) - 1}/{self.stride}⌋ + 1")
+            rules.append((name, "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1", numbers, out[axis]))
+        return rules
+
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """Each output entry as its sum of products, for small outputs (so it can be followed by hand)."""
         x, w = xs[0], xs[1]

@@ -321,6 +321,11 @@ def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> 
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
     window = node.op.window_note([p.value for p in node.inputs], [p.label for p in node.inputs]) \
         if hasattr(node.op, "window_note") else ""
+    if hasattr(node.op, "size_rules"):  # a convolution: its output size is a step of its own
+        rules = node.op.size_rules(node.inputs[0].shape, node.inputs[1].shape)
+        substeps = tuple(Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
+                              note="n input size, k kernel size, p zero padding, d dilation, s stride")
+                         for what, formula, numbers, result in rules) + substeps
     return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
                 result=_present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
 
