@@ -21,7 +21,7 @@ from solver.engine.ops import Local, Matrix, Op, ShapeError
 from solver.numbers import NumberError, _decimal_literal
 
 MAX_NODES = 2_000
-MAX_EXACT_OPS = 1_000  # an exact entry with more tree nodes means exact arithmetic is exploding
+MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
 
 
 class TooLarge(ValueError):

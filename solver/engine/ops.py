@@ -396,7 +396,7 @@ class Index(Op):
         return xs[0][self.row : self.row + 1, self.col : self.col + 1]
 
     def show(self, xs):
-        return sp.Indexed(sp.IndexedBase("x"), self.row) if False else xs[0][self.row, self.col]
+        return xs[0][self.row, self.col]
 
     def backward(self, xs, out, up, names, needed):
         grad = sp.zeros(*xs[0].shape)
@@ -791,7 +791,8 @@ class BceLogits(Op):
 
     def forward(self, xs):
         s, y = _broadcast_pair(*xs)
-        terms = [-(t * sp.log(_exact_sigmoid(v)) + (1 - t) * sp.log(1 - _exact_sigmoid(v))) for v, t in zip(s, y)]
+        # −ln σ(v) = ln(1 + e^(−v)) and −ln(1 − σ(v)) = ln(1 + e^v): no fraction inside the logarithm
+        terms = [t * sp.log(1 + sp.exp(-v)) + (1 - t) * sp.log(1 + sp.exp(v)) for v, t in zip(s, y)]
         return Matrix([[_tidy(sum(terms) / len(terms))]])
 
     def numeric(self, xs):
@@ -883,13 +884,16 @@ def _exact_sigmoid(v: Any) -> Any:
     return _tidy(1 / (1 + sp.exp(-v)))
 
 
+TIDY_LIMIT = 120  # tree nodes: beyond this, _tidy leaves a value as it is
+
+
 def _tidy(value: Any) -> Any:
     """The shortest of a few bounded rewrites (never ``simplify``, which can hang): the value itself,
     its terms over a common denominator, and that fraction cancelled. Polynomials expand, logarithms
     of products split, and a denominator is kept positive, so that σ(ln 2) = 2/3,
     −ln(1 − e/(1 + e)) = ln(1 + e) and e³/(−e³ − 1) = −e³/(1 + e³)."""
-    if value.is_Rational or value.is_Symbol or size_at_most(value, 400) > 400:
-        return value
+    if value.is_Rational or value.is_Symbol or size_at_most(value, TIDY_LIMIT) > TIDY_LIMIT:
+        return value  # rewriting large forms costs more than it saves (they are shown by their decimal)
     if not value.is_number and value.is_polynomial():
         return sp.expand(value)
     candidates = [value]
@@ -899,7 +903,7 @@ def _tidy(value: Any) -> Any:
         if _cancel_is_safe(combined):
             candidates.append(sp.cancel(combined))
     candidates = [sp.expand_log(c, force=True) if c.has(sp.log) else c for c in candidates]
-    best = min(candidates, key=sp.count_ops)
+    best = min(candidates, key=lambda c: size_at_most(c, 4 * TIDY_LIMIT))
     numerator, denominator = sp.fraction(best)
     if denominator != 1 and denominator.could_extract_minus_sign():
         best = (-numerator) / (-denominator)

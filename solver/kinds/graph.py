@@ -9,17 +9,25 @@ against central finite differences in float64, and applies gradient-descent upda
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from solver.errors import FieldError, UnsolvableError
 from solver.problem import Problem
 from solver.trace import Answer, Given, Solution, Step, StepKind
 
-_MODE: dict[str, Any] = {"numeric": False, "why": ""}  # the arithmetic of the solve under way
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
 FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
 PRINT_OPS = 60  # beyond this many tree nodes in an entry, a value is shown by its decimal
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """How a solve computes: exact (sympy) or floating point, and why it fell back, if it did."""
+
+    numeric: bool = False
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,21 +88,20 @@ def _solve(problem: Problem, numeric: bool, why: str) -> Solution:
     symbols = _symbols(spec)
     if numeric and symbols:
         raise FieldError(("symbols",), "floating-point mode (--numeric) needs numbers: this problem has symbols")
-    _MODE["numeric"], _MODE["why"] = numeric, why
-    _PRESENTED.clear()
-    values = _given_values(spec.given, symbols, ("given",))
+    arithmetic = Arithmetic(numeric, why)
+    values = _given_values(spec.given, symbols, ("given",), numeric)
     givens = [Given(name, _plain(value)) for name, value in values.items()]
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     observations = spec.update.data if spec.update is not None and spec.update.data else None
     if observations is None:
-        first = _one_pass(spec, symbols, values)
-        steps, answers = [_conventions(spec, first.graph), *first.steps], list(first.answers)
+        first = _one_pass(spec, symbols, values, arithmetic)
+        steps, answers = [_conventions(spec, first.graph, arithmetic), *first.steps], list(first.answers)
         if spec.update is not None:
             update_steps, new_values = _updates(spec, first, values)
             steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
             answers += [Answer(f"{name}_new", _present(value), "after one step") for name, value in new_values.items()]
     else:
-        steps, answers = _observations(spec, symbols, values, observations)
+        steps, answers = _observations(spec, symbols, values, observations, arithmetic)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     tuple(givens), tuple(steps), tuple(answers))
 
@@ -110,12 +117,12 @@ class _Pass:
     loss_name: str | None
 
 
-def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any]) -> _Pass:
+def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], arithmetic: Arithmetic) -> _Pass:
     from solver.engine import graph as engine
     from solver.engine.ops import Matrix
 
     try:
-        graph = engine.build({**symbols, **values}, spec.equations, numeric=_MODE["numeric"])
+        graph = engine.build({**symbols, **values}, spec.equations, numeric=arithmetic.numeric)
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
     steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
@@ -143,7 +150,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any]) 
 
 
 def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any],
-                  observations: list[dict[str, Any]]) -> tuple[list[Step], list[Answer]]:
+                  observations: list[dict[str, Any]], arithmetic: Arithmetic) -> tuple[list[Step], list[Answer]]:
     """Several observations: one after another (an update after each) or as a minibatch (one mean update)."""
     from solver.engine.ops import Matrix
 
@@ -160,8 +167,8 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         for name in raw:
             if name not in values:
                 raise FieldError(path + (name,), f"'{name}' is not a given (an observation replaces given values)")
-        observed = _given_values(raw, symbols, path)
-        one = _one_pass(spec, symbols, {**current, **observed})
+        observed = _given_values(raw, symbols, path, arithmetic.numeric)
+        one = _one_pass(spec, symbols, {**current, **observed}, arithmetic)
         last = one
         if one.loss_name is None:
             raise FieldError(("update",), "an update needs a scalar loss")
@@ -193,7 +200,7 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
     names = spec.update.params if spec.update.params is not None else list(last.grads) if last else []
     answers += [Answer(f"{name}_new", _present(current[name]), f"after {len(observations)} observations"
                        if sequential else "after the minibatch step") for name in names if name in current]
-    conventions = _conventions(spec, last.graph) if last else None
+    conventions = _conventions(spec, last.graph, arithmetic) if last else None
     return ([conventions] if conventions else []) + steps, answers
 
 
@@ -217,7 +224,7 @@ def _symbols(spec: GraphSpec) -> dict[str, Any]:
     return out
 
 
-def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -> dict[str, Any]:
+def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, numeric: bool) -> dict[str, Any]:
     """Exact values of a mapping of names (numbers and expressions → 1×1, lists → matrices)."""
     import sympy as sp
 
@@ -234,7 +241,7 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple) -
             value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
             raise FieldError(path + (name,), str(error)) from None
-        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(v, 17)) if _MODE["numeric"] else Matrix(value)
+        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(v, 17)) if numeric else Matrix(value)
     return values
 
 
@@ -289,11 +296,11 @@ def _differentiable(node: Any) -> bool:
 # --- steps ----------------------------------------------------------------------------------------
 
 
-def _conventions(spec: GraphSpec, graph: Any) -> Step:
+def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> Step:
     lines = ["Vectors are columns; W·x is a matrix product; ⊙ multiplies entrywise."]
-    if _MODE["why"]:
-        lines.append(_MODE["why"])
-    elif _MODE["numeric"]:
+    if arithmetic.why:
+        lines.append(arithmetic.why)
+    elif arithmetic.numeric:
         lines.append("Floating-point arithmetic (--numeric): values are rounded, not exact.")
     if spec.layout == "jacobian":
         lines.append("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h ∈ ℝ^{1×n}).")
@@ -455,6 +462,7 @@ def _updates(spec: GraphSpec, one: _Pass, current: dict[str, Any]) -> tuple[list
     """``p_new = p − η·∂L/∂p`` for every updated parameter."""
     import sympy as sp
 
+    from solver.engine.graph import guard
     from solver.engine.ops import Matrix
     from solver.numbers import NumberError, parse_exact
 
@@ -472,6 +480,8 @@ def _updates(spec: GraphSpec, one: _Pass, current: dict[str, Any]) -> tuple[list
             raise FieldError(("update", "params", i), f"'{name}' has no gradient here: add it to wrt")
         old = current[name]
         new = Matrix(old - lr * grads[name]).applyfunc(_tidy)
+        if not one.graph.numeric:
+            guard(new, f"{name}_new")  # the next observation starts from it: it must stay small
         new_values[name] = new
         if old.shape == (1, 1):
             shown = sp.Add(_plain(old), sp.Mul(-lr, _plain(grads[name]), evaluate=False), evaluate=False)
@@ -491,17 +501,12 @@ def _plain(value: Any) -> Any:
     return value[0, 0] if hasattr(value, "shape") and tuple(value.shape) == (1, 1) else value
 
 
-_PRESENTED: dict[Any, Any] = {}  # values are immutable: each is sized and evaluated once per solve
-
-
 def _present(value: Any) -> Any:
     """A value for the trace: exact while small, else its decimal (DESIGN.md: exact forms can explode)."""
-    value = _plain(value)
-    if value not in _PRESENTED:
-        _PRESENTED[value] = _presented(value)
-    return _PRESENTED[value]
+    return _presented(_plain(value))
 
 
+@lru_cache(maxsize=4096)  # sympy values are immutable and hashable: each is sized and evaluated once
 def _presented(value: Any) -> Any:
     import sympy as sp
 
