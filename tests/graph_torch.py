@@ -399,21 +399,57 @@ class _Evaluator:
 
 
     def convolution(self, node: ast.Call) -> torch.Tensor:
-        """conv1d/conv2d with one channel through torch.nn.functional (a true convolution = flipped kernel)."""
-        settings = {"stride": 1, "padding": 0, "dilation": 1, "flip": False}
+        """conv1d/conv2d through torch.nn.functional, channels stacked as the format documents.
+
+        conv1d: x is C×L (any vector when C = 1), w is (K·C)×k = torch's (K, C, k), the output K×L_out
+        (a one-channel output keeps a vector input's orientation). conv2d: x is (C·H)×W, w is
+        (K·C·kh)×kw = torch's (K, C, kh, kw), the output (K·H_out)×W_out. A bias is K×1. A true
+        convolution (flip) is correlation with each filter flipped; per-side padding goes through F.pad.
+        """
+        settings: dict[str, Any] = {"stride": 1, "padding": 0, "dilation": 1, "flip": False,
+                                    "in_channels": 1, "out_channels": 1}
         for keyword in node.keywords:
-            if keyword.arg not in settings or not isinstance(keyword.value, ast.Constant):
+            if keyword.arg not in settings:
                 raise GraphSpecError(f"{node.func.id}: unsupported setting {keyword.arg}")
-            settings[keyword.arg] = keyword.value.value
+            settings[keyword.arg] = _literal_setting(keyword.value)
         args = [self.eval(a) for a in node.args]
         x, w = args[0], args[1]
-        bias = args[2].reshape(1) if len(args) == 3 else None
-        kernel = w.flip([0, 1]) if settings["flip"] else w
-        options = (settings["stride"], settings["padding"], settings["dilation"])
-        if node.func.id == "conv1d":
-            out = F.conv1d(x.reshape(1, 1, -1), kernel.reshape(1, 1, -1), bias, *options).reshape(-1)
-            return out.reshape(-1, 1) if x.shape[1] == 1 else out.reshape(1, -1)
-        return F.conv2d(x[None, None], kernel[None, None], bias, *options)[0, 0]
+        dims = 1 if node.func.id == "conv1d" else 2
+        C, K = settings["in_channels"], settings["out_channels"]
+        if dims == 1:
+            if (C == 1 and 1 not in x.shape) or (C > 1 and x.shape[0] != C) or (C * K > 1 and w.shape[0] != C * K):
+                raise GraphSpecError(f"conv1d: shapes {_shape(x)} and {_shape(w)} do not hold the channels")
+            batch, weight = x.reshape(1, C, -1), w.reshape(K, C, -1)
+        else:
+            if x.shape[0] % C or w.shape[0] % (C * K):
+                raise GraphSpecError(f"conv2d: shapes {_shape(x)} and {_shape(w)} do not hold the channels")
+            batch = x.reshape(1, C, x.shape[0] // C, x.shape[1])
+            weight = w.reshape(K, C, w.shape[0] // (C * K), w.shape[1])
+        if settings["flip"]:
+            weight = weight.flip(list(range(2, 2 + dims)))
+        bias = args[2].reshape(K) if len(args) == 3 else None
+        padding = settings["padding"]
+        if isinstance(padding, tuple) and (dims == 1 or isinstance(padding[0], tuple)):  # per side
+            sides = padding if dims == 1 else (*padding[1], *padding[0])  # F.pad: last axis first
+            batch, padding = F.pad(batch, tuple(sides)), 0
+        function = F.conv1d if dims == 1 else F.conv2d
+        out = function(batch, weight, bias, settings["stride"], padding, settings["dilation"])[0]  # K × …
+        if dims == 2:
+            return out.reshape(-1, out.shape[-1])
+        if C * K == 1 and x.shape[1] == 1:
+            return out.reshape(-1, 1)
+        return out.reshape(K, -1)
+
+
+def _literal_setting(node: ast.AST) -> Any:
+    """A conv keyword's value: a constant, or a (nested) tuple of non-negative integers."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Tuple):
+        items = tuple(_literal_setting(item) for item in node.elts)
+        if all(isinstance(i, tuple) or (type(i) is int and i >= 0) for i in items):
+            return items
+    raise GraphSpecError(f"unsupported conv setting {ast.dump(node)}")
 
 
 def parse_equation(text: str) -> tuple[str, ast.expr]:

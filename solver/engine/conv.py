@@ -1,5 +1,12 @@
-"""Convolution layers as graph ops: ``conv1d`` and ``conv2d`` (one channel), cross-correlation as in
-PyTorch/TensorFlow unless ``flip=True`` (a true convolution), with stride, padding and dilation.
+"""Convolution layers as graph ops: ``conv1d`` and ``conv2d`` with input and output channels,
+cross-correlation as in PyTorch/TensorFlow unless ``flip=True`` (a true convolution), with stride,
+padding (symmetric, per axis or per side) and dilation.
+
+Values stay 2-D matrices; channels are stacked. conv1d: row c of x is input channel c, row o·C + c
+of the kernel is the filter from input channel c to output channel o (torch's weight (K, C, k)
+reshaped to (K·C, k)), row o of the output is output channel o. conv2d: channel blocks are stacked
+vertically: x is (C·H)×W, the kernel (K·C·kh)×kw (block o·C + c), the output (K·H_out)×W_out. The
+bias is a K×1 column (a scalar when K = 1).
 
 The arithmetic is written once over lists of rows and works for exact sympy numbers and floats
 alike, so the exact forward, the float forward (finite-difference check) and the backward rules
@@ -16,43 +23,80 @@ import sympy as sp
 from solver.engine.ops import Local, Matrix, Op, ShapeError, entry, is_scalar, shape_text
 
 Rows = list[list[Any]]
+Pads = list[tuple[int, int]]
+
+MAX_NOTE_ENTRIES = 16  # output entries written out as sums of products
+MAX_NOTE_PRODUCTS = 144  # with channels, also at most this many products (16 entries of a 3×3 kernel)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _sides(dims: int, padding: Any) -> Pads | None:
+    """Explicit (before, after) padding along rows and columns, or None for 'same' (it needs the kernel)."""
+    if padding == "valid":
+        return [(0, 0), (0, 0)]
+    if _whole(padding):
+        return [(0, 0) if dims == 1 else (padding, padding), (padding, padding)]
+    if isinstance(padding, tuple) and len(padding) == 2:
+        if dims == 1 and all(map(_whole, padding)):  # (left, right)
+            return [(0, 0), padding]
+        if dims == 2 and all(map(_whole, padding)):  # (rows, columns), the same on both sides
+            return [(padding[0], padding[0]), (padding[1], padding[1])]
+        if dims == 2 and all(isinstance(p, tuple) and len(p) == 2 and all(map(_whole, p)) for p in padding):
+            return [tuple(padding[0]), tuple(padding[1])]  # ((top, bottom), (left, right))
+    raise ValueError(f"padding must be 'same', 'valid' or a non-negative integer, or "
+                     f"{'(left, right)' if dims == 1 else '(rows, columns) or ((top, bottom), (left, right))'}"
+                     f", got {padding!r}")
 
 
 class Conv(Op):
-    """``conv1d(x, w[, b], stride=1, padding=0, dilation=1, flip=False)``; ``conv2d`` likewise on matrices."""
+    """``conv1d(x, w[, b], stride=1, padding=0, dilation=1, flip=False, in_channels=1, out_channels=1)``;
+    ``conv2d`` likewise on matrices."""
 
-    keywords = {"stride": int, "padding": (int, str), "dilation": int, "flip": bool}
+    keywords = {"stride": int, "padding": (int, str, tuple), "dilation": int, "flip": bool,
+                "in_channels": int, "out_channels": int}
 
     def __init__(self, dims: int, arity: int = 2, stride: int = 1, padding: Any = 0, dilation: int = 1,
-                 flip: bool = False):
+                 flip: bool = False, in_channels: int = 1, out_channels: int = 1):
         self.dims, self.arity = dims, arity
         self.name = f"conv{dims}d"
         if stride < 1 or dilation < 1:
             raise ValueError("stride and dilation must be at least 1")
-        if padding not in ("same", "valid") and not (isinstance(padding, int) and padding >= 0):
-            raise ValueError(f"padding must be 'same', 'valid' or a non-negative integer, got {padding!r}")
+        if in_channels < 1 or out_channels < 1:
+            raise ValueError("in_channels and out_channels must be at least 1")
+        self.sides = None if padding == "same" else _sides(dims, padding)
         if padding == "same" and stride != 1:
             raise ValueError("padding 'same' needs stride 1 (as in PyTorch)")
         self.stride, self.padding, self.dilation, self.flip = stride, padding, dilation, flip
+        self.in_channels, self.out_channels = in_channels, out_channels
+
+    @property
+    def filters(self) -> int:
+        """Number of kh×kw (or length-k) filters in the kernel: one per (output, input) channel pair."""
+        return self.in_channels * self.out_channels
 
     # --- geometry --------------------------------------------------------------------------------
 
+    def _spatial(self, shape: tuple[int, int], blocks: int) -> tuple[int, int]:
+        """The rows × columns of one of ``blocks`` stacked channels; a 1D signal is one row."""
+        if self.dims == 1:
+            return 1, shape[0] * shape[1] // blocks
+        return shape[0] // blocks, shape[1]
+
     def _as_rows(self, shape: tuple[int, int]) -> tuple[int, int]:
         """A 1D signal is one row, whether it was given as a column or a row."""
-        return (1, shape[0] * shape[1]) if self.dims == 1 else shape
+        return self._spatial(shape, 1)
 
-    def _pads(self, kernel: tuple[int, int]) -> list[tuple[int, int]]:
+    def _pads(self, kernel: tuple[int, int]) -> Pads:
         """(before, after) zero padding along rows and columns."""
+        if self.sides is not None:
+            return list(self.sides)
         pads = []
         for axis, k in enumerate(kernel):
-            if self.dims == 1 and axis == 0:
-                pads.append((0, 0))
-            elif self.padding == "same":
-                total = self.dilation * (k - 1)
-                pads.append((total // 2, total - total // 2))  # PyTorch puts the odd zero at the end
-            else:
-                p = 0 if self.padding == "valid" else self.padding
-                pads.append((p, p))
+            total = 0 if self.dims == 1 and axis == 0 else self.dilation * (k - 1)
+            pads.append((total // 2, total - total // 2))  # 'same': PyTorch puts the odd zero at the end
         return pads
 
     def out_size(self, n: int, k: int, before: int, after: int) -> int:
@@ -60,37 +104,77 @@ class Conv(Op):
         return (n + before + after - self.dilation * (k - 1) - 1) // self.stride + 1
 
     def geometry(self, x_shape: tuple[int, int], w_shape: tuple[int, int]) -> tuple:
-        xs, ws = self._as_rows(x_shape), self._as_rows(w_shape)
+        """(input, kernel) spatial shapes of one channel/filter as rows × columns, the pads, the output shape."""
+        xs, ws = self._spatial(x_shape, self.in_channels), self._spatial(w_shape, self.filters)
         pads = self._pads(ws)
         out = tuple(self.out_size(n, k, *p) for n, k, p in zip(xs, ws, pads))
         return xs, ws, pads, out
 
     def label(self, args):
         extra = [f"stride={self.stride}"] * (self.stride != 1) + [f"padding={self.padding!r}"] * (self.padding != 0) \
-            + [f"dilation={self.dilation}"] * (self.dilation != 1) + ["flip=True"] * self.flip
+            + [f"dilation={self.dilation}"] * (self.dilation != 1) + ["flip=True"] * self.flip \
+            + [f"in_channels={self.in_channels}"] * (self.in_channels != 1) \
+            + [f"out_channels={self.out_channels}"] * (self.out_channels != 1)
         return f"{self.name}({', '.join([*args, *extra])})"
 
     def shape(self, shapes):
         x, w = shapes[0], shapes[1]
-        if self.dims == 1 and (1 not in x or 1 not in w):
-            raise ShapeError(f"conv1d needs a vector input and a vector kernel, got {shape_text(x)} and {shape_text(w)}")
-        if self.arity == 3 and shapes[2] != (1, 1):
-            raise ShapeError(f"the bias of {self.name} must be a scalar, got {shape_text(shapes[2])}")
-        _, _, _, out = self.geometry(x, w)
+        self._check_layout(x, w)
+        if self.arity == 3:
+            if self.out_channels == 1 and shapes[2] != (1, 1):
+                raise ShapeError(f"the bias of {self.name} must be a scalar, got {shape_text(shapes[2])}")
+            if shapes[2] != (self.out_channels, 1):
+                raise ShapeError(f"the bias of {self.name} with out_channels={self.out_channels} must be a "
+                                 f"{self.out_channels}×1 column (one entry per output channel), got "
+                                 f"{shape_text(shapes[2])}")
+        xs, ws, pads, out = self.geometry(x, w)
         if min(out) < 1:
-            raise ShapeError(f"the kernel {shape_text(w)} (dilation {self.dilation}) does not fit the padded input "
-                             f"{shape_text(x)}")
+            pad_text = ", ".join(f"{a}+{b}" for a, b in pads[2 - self.dims:])
+            if self.filters == 1:
+                raise ShapeError(f"the kernel {shape_text(w)} (dilation {self.dilation}) does not fit the padded "
+                                 f"input {shape_text(x)} (zero padding {pad_text})")
+            kernel, signal = (f"filter of length {ws[1]}", f"input channel of length {xs[1]}") if self.dims == 1 \
+                else (f"{ws[0]}×{ws[1]} filter", f"{xs[0]}×{xs[1]} input channel")
+            raise ShapeError(f"each {kernel} (dilation {self.dilation}) does not fit a {signal} padded by {pad_text}")
         return self._shape_back(out, x)
 
+    def _check_layout(self, x: tuple[int, int], w: tuple[int, int]) -> None:
+        """Raise ShapeError unless x and w hold whole channels and filters in the stacked layout."""
+        C, K, name = self.in_channels, self.out_channels, self.name
+        channels = f"in_channels={C}" + f" and out_channels={K}" * (K != 1)
+        if self.dims == 1:
+            if C == 1 and 1 not in x:
+                raise ShapeError(f"conv1d needs a vector input, got {shape_text(x)}")
+            if C > 1 and x[0] != C:
+                raise ShapeError(f"conv1d with in_channels={C} needs a {C}×L input (row c = input channel c), "
+                                 f"got {shape_text(x)}")
+            if self.filters == 1 and 1 not in w:
+                raise ShapeError(f"conv1d needs a vector kernel, got {shape_text(w)}")
+            if self.filters > 1 and w[0] != self.filters:
+                raise ShapeError(f"conv1d with {channels} needs a {self.filters}×k kernel (row o·{C} + c = the "
+                                 f"filter from input channel c to output channel o), got {shape_text(w)}")
+            return
+        if x[0] % C:
+            raise ShapeError(f"conv2d with in_channels={C} needs an input with a multiple of {C} rows, "
+                             f"got {shape_text(x)}")
+        if w[0] % self.filters:
+            raise ShapeError(f"conv2d with {channels} needs a kernel with a multiple of {self.filters} rows "
+                             f"(block o·{C} + c = the filter from input channel c to output channel o), "
+                             f"got {shape_text(w)}")
+
     def _shape_back(self, out: tuple[int, int], x_shape: tuple[int, int]) -> tuple[int, int]:
-        if self.dims == 1:  # the output keeps the input's orientation
+        """The stacked output shape; a one-channel 1D output keeps the input's orientation."""
+        if self.dims == 2:
+            return self.out_channels * out[0], out[1]
+        if self.filters == 1:
             return (out[1], 1) if x_shape[1] == 1 else (1, out[1])
-        return out
+        return self.out_channels, out[1]
 
     # --- arithmetic, once for exact and float values ----------------------------------------------
 
     def _taps(self, x_shape, w_shape, with_padding: bool = False):
-        """Every (output position, kernel position, input position) triple; padding zeros only if asked."""
+        """Every (output position, kernel position, input position) triple within one channel and filter;
+        padding zeros only if asked."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
         for oi in range(out[0]):
             for oj in range(out[1]):
@@ -103,45 +187,63 @@ class Conv(Op):
                             kernel = (ws[0] - 1 - ki, ws[1] - 1 - kj) if self.flip else (ki, kj)
                             yield (oi, oj), kernel, (ii, jj) if inside else None
 
-    def _rows(self, value: Any) -> Rows:
-        rows, cols = self._as_rows(tuple(value.shape))
+    def _blocks(self, value: Any, count: int) -> list[Rows]:
+        """A stacked value split into ``count`` channels (or filters), each as a list of rows."""
+        rows, cols = self._spatial(tuple(value.shape), count)
         flat = [value[i, j] for i in range(value.shape[0]) for j in range(value.shape[1])]
-        return [flat[r * cols:(r + 1) * cols] for r in range(rows)]
+        size = rows * cols
+        return [[flat[b * size + r * cols:b * size + (r + 1) * cols] for r in range(rows)] for b in range(count)]
 
-    def _correlate(self, x: Any, w: Any, zero: Any) -> Rows:
-        _, _, _, out = self.geometry(tuple(x.shape), tuple(w.shape))
-        xr, wr = self._rows(x), self._rows(w)
-        result = [[zero] * out[1] for _ in range(out[0])]
-        for (oi, oj), (ki, kj), (ii, jj) in self._taps(tuple(x.shape), tuple(w.shape)):
-            result[oi][oj] = result[oi][oj] + wr[ki][kj] * xr[ii][jj]
+    def _rows(self, value: Any) -> Rows:
+        """A one-channel value as a list of rows."""
+        return self._blocks(value, 1)[0]
+
+    def _correlate(self, x: Any, w: Any, zero: Any) -> list[Rows]:
+        """The output channels, each Σ over input channels of the correlation with its filter."""
+        x_shape, w_shape = tuple(x.shape), tuple(w.shape)
+        _, _, _, out = self.geometry(x_shape, w_shape)
+        xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
+        taps = list(self._taps(x_shape, w_shape))
+        result = [[[zero] * out[1] for _ in range(out[0])] for _ in range(self.out_channels)]
+        for o, rows in enumerate(result):
+            for c, xr in enumerate(xb):
+                wr = wb[o * self.in_channels + c]
+                for (oi, oj), (ki, kj), (ii, jj) in taps:
+                    rows[oi][oj] = rows[oi][oj] + wr[ki][kj] * xr[ii][jj]
         return result
 
-    def _back(self, rows: Rows, like: tuple[int, int]) -> Any:
-        flat = [v for row in rows for v in row]
+    def _bias(self, b: Any) -> list[Any]:
+        return [b[o, 0] for o in range(self.out_channels)]
+
+    def _back(self, blocks: list[Rows], like: tuple[int, int]) -> Any:
+        flat = [v for rows in blocks for row in rows for v in row]
         return Matrix(like[0], like[1], flat)
 
     def forward(self, xs):
         x, w = xs[0], xs[1]
         out = self._correlate(x, w, sp.Integer(0))
         if self.arity == 3:
-            out = [[v + entry(xs[2]) for v in row] for row in out]
-        return self._back(out, self.shape([tuple(x.shape), tuple(w.shape)] + [(1, 1)] * (self.arity - 2)))
+            out = [[[v + b for v in row] for row in rows] for rows, b in zip(out, self._bias(xs[2]))]
+        return self._back(out, self.shape([tuple(x.shape), tuple(w.shape)]
+                                          + [(self.out_channels, 1)] * (self.arity - 2)))
 
     def numeric(self, xs):
         x, w = np.asarray(xs[0], dtype=float), np.asarray(xs[1], dtype=float)
-        out = np.array(self._correlate(x, w, 0.0), dtype=float)
+        out = np.array(self._correlate(x, w, 0.0), dtype=float)  # channels × rows × columns
         if self.arity == 3:
-            out = out + float(xs[2][0, 0])
-        return out.reshape(self._shape_back(out.shape, x.shape))
+            out = out + np.asarray(xs[2], dtype=float).reshape(-1, 1, 1)
+        return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
     def show(self, xs):
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
     def size_rules(self, x_shape: tuple[int, int], w_shape: tuple[int, int]) -> list[tuple[str, str, str, int]]:
-        """(what, general formula, numbers, result) for the output size along each axis."""
+        """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
         axes = ["length"] if self.dims == 1 else ["rows", "columns"]
+        if self.filters > 1:
+            axes = [f"{axis} of each channel" for axis in axes]
         rules = []
         for axis, name in zip(range(2 - self.dims, 2), axes):
             (before, after), n, k = pads[axis], xs[axis], ws[axis]
@@ -151,48 +253,89 @@ class Conv(Op):
         return rules
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
-        """Each output entry as its sum of products, for small outputs (so it can be followed by hand)."""
+        """The channel layout, and each output entry as its sum of products for small outputs (so it can be
+        followed by hand)."""
         x, w = xs[0], xs[1]
-        _, _, _, out = self.geometry(tuple(x.shape), tuple(w.shape))
-        if out[0] * out[1] > 16:
-            return ""
-        xr, wr = self._rows(x), self._rows(w)
-        terms: dict[tuple[int, int], list[str]] = {}
-        for o, (ki, kj), position in self._taps(tuple(x.shape), tuple(w.shape), with_padding=True):
-            value = "0" if position is None else _num(xr[position[0]][position[1]])
-            terms.setdefault(o, []).append(f"{_num(wr[ki][kj])}·{value}")
+        x_shape, w_shape = tuple(x.shape), tuple(w.shape)
+        _, ws, pads, out = self.geometry(x_shape, w_shape)
+        layout = self._layout_note(x_shape, w_shape, names)
+        entries = self.out_channels * out[0] * out[1]
+        if entries > MAX_NOTE_ENTRIES or (self.filters > 1 and entries * self.in_channels * ws[0] * ws[1]
+                                          > MAX_NOTE_PRODUCTS):
+            return layout
+        xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
+        taps = list(self._taps(x_shape, w_shape, with_padding=True))
+        biases = self._bias(xs[2]) if self.arity == 3 else []
         parts = []
-        for oi in range(out[0]):
-            for oj in range(out[1]):
-                index = f"{oj}" if self.dims == 1 else f"{oi},{oj}"
-                products = " + ".join(terms.get((oi, oj), ["0"]))
-                bias = f" + {_num(entry(xs[2]))}" if self.arity == 3 else ""
-                parts.append(f"[{index}] = {products}{bias}")
+        for o in range(self.out_channels):
+            for oi in range(out[0]):
+                for oj in range(out[1]):
+                    groups = []
+                    for c, xr in enumerate(xb):
+                        wr = wb[o * self.in_channels + c]
+                        products = [f"{_num(wr[ki][kj])}·{'0' if at is None else _num(xr[at[0]][at[1]])}"
+                                    for position, (ki, kj), at in taps if position == (oi, oj)]
+                        group = " + ".join(products or ["0"])
+                        groups.append(f"({group})" if self.in_channels > 1 and len(products) > 1 else group)
+                    index = f"{oj}" if self.dims == 1 else f"{oi},{oj}"
+                    index = f"o={o}; {index}" if self.out_channels > 1 else index
+                    bias = f" + {_num(biases[o])}" if biases else ""
+                    parts.append(f"[{index}] = {' + '.join(groups)}{bias}")
         kind = "true convolution (kernel flipped)" if self.flip else "cross-correlation, as PyTorch"
-        pads = self._pads(self._as_rows(tuple(w.shape)))
         pad_text = ", ".join(f"{a}+{b}" for a, b in pads[2 - self.dims:])
-        return f"{kind}; zero padding {pad_text}, stride {self.stride}, dilation {self.dilation}: " + "; ".join(parts)
+        brackets = "; one bracket per input channel" * (self.in_channels > 1 and ws[0] * ws[1] > 1)
+        windows = f"{kind}; zero padding {pad_text}, stride {self.stride}, dilation {self.dilation}{brackets}: " \
+            + "; ".join(parts)
+        return f"{layout} {windows[0].upper()}{windows[1:]}" if layout else windows
+
+    def _layout_note(self, x_shape: tuple[int, int], w_shape: tuple[int, int], names: list[str]) -> str:
+        """How channels and filters are stacked in the matrices (empty for one channel and one filter)."""
+        if self.filters == 1:
+            return ""
+        C, K = self.in_channels, self.out_channels
+        xs, ws, _, out = self.geometry(x_shape, w_shape)
+        x, w = names[0], names[1]
+        bias = " plus b[o]" * (self.arity == 3)
+        if self.dims == 1:
+            return (f"Channels are rows: row c of {x} is input channel c ({C} in all), row o·{C} + c of {w} the "
+                    f"filter from input channel c to output channel o, row o of the output is output channel o "
+                    f"({K} in all): the sum over c of row c of {x} correlated with row o·{C} + c of {w}{bias}.")
+        return (f"Channels are stacked vertically: {x} holds {C} input channel{'s' * (C > 1)} of {xs[0]} rows, "
+                f"{w} {self.filters} filters of {ws[0]} rows (block o·{C} + c from input channel c to output "
+                f"channel o), the output {K} channel{'s' * (K > 1)} of {out[0]} rows; output channel o is the sum "
+                f"over c of input channel c correlated with filter o·{C} + c{bias}.")
 
     def backward(self, xs, out, up, names, needed):
         x, w = xs[0], xs[1]
-        xr, wr, dr = self._rows(x), self._rows(w), self._rows(up)
-        grad_x = [[sp.Integer(0)] * len(xr[0]) for _ in xr]
-        grad_w = [[sp.Integer(0)] * len(wr[0]) for _ in wr]
+        C, K = self.in_channels, self.out_channels
+        xb, wb, db = self._blocks(x, C), self._blocks(w, self.filters), self._blocks(up, K)
+        grad_x = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in xb]
+        grad_w = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in wb]
         for (oi, oj), (ki, kj), (ii, jj) in self._taps(tuple(x.shape), tuple(w.shape)):
-            grad_w[ki][kj] += dr[oi][oj] * xr[ii][jj]
-            grad_x[ii][jj] += dr[oi][oj] * wr[ki][kj]
+            for o, dr in enumerate(db):
+                for c, xr in enumerate(xb):
+                    f = o * C + c
+                    grad_w[f][ki][kj] += dr[oi][oj] * xr[ii][jj]
+                    grad_x[c][ii][jj] += dr[oi][oj] * wb[f][ki][kj]
+        channels = self.filters > 1
         locals_: list[Local | None] = [
             Local(self._back(grad_x, tuple(x.shape)),
-                  f"∂L/∂{names[0]}: every input entry collects δ times the kernel entries it met — the full "
-                  f"correlation of δ with the flipped kernel (a transposed convolution)", "conv_transpose(δ, w)")
+                  f"∂L/∂{names[0]}: every input entry collects δ times the kernel entries it met"
+                  + " (of every output channel)" * (K > 1) + " — the full correlation of δ with the flipped "
+                  "kernel (a transposed convolution)", "conv_transpose(δ, w)")
             if needed[0] else None,
             Local(self._back(grad_w, tuple(w.shape)),
                   f"∂L/∂{names[1]}: each kernel entry collects δ times the input entries it met — the correlation "
-                  f"of the (padded) input with δ", "correlate(x, δ)") if needed[1] else None,
+                  f"of the (padded) input with δ"
+                  + f" (filter o·{C} + c: input channel c with δ of output channel o)" * channels,
+                  "correlate(x, δ)") if needed[1] else None,
         ]
         if self.arity == 3:
-            locals_.append(Local(Matrix([[sum(up)]]), f"∂L/∂{names[2]}: the bias is added to every output entry, "
-                                 "so it collects the sum of δ", "Σ δ") if needed[2] else None)
+            sums = Matrix([[sum((v for row in rows for v in row), sp.Integer(0))] for rows in db])
+            locals_.append(Local(sums, f"∂L/∂{names[2]}: " + (
+                "b[o] is added to every entry of output channel o, so it collects the sum of that channel's δ"
+                if K > 1 else "the bias is added to every output entry, so it collects the sum of δ"),
+                "Σ δ per output channel" if K > 1 else "Σ δ") if needed[2] else None)
         return locals_
 
 

@@ -235,15 +235,17 @@ class _Builder:
         from solver.engine import conv
 
         settings: dict[str, Any] = {}
+        allowed = conv.Conv.keywords
         for keyword in node.keywords:
-            allowed = conv.Conv.keywords
-            value = keyword.value
             if keyword.arg not in allowed:
                 raise self.fail(f"{name}() has no setting '{keyword.arg}' (settings: {', '.join(allowed)})")
-            if isinstance(value, ast.UnaryOp) or not isinstance(value, ast.Constant) \
-                    or not isinstance(value.value, allowed[keyword.arg]):
-                raise self.fail(f"{name}(): {keyword.arg} must be a plain {'/'.join(t.__name__ for t in (allowed[keyword.arg] if isinstance(allowed[keyword.arg], tuple) else (allowed[keyword.arg],)))} value")
-            settings[keyword.arg] = value.value
+            types = allowed[keyword.arg] if isinstance(allowed[keyword.arg], tuple) else (allowed[keyword.arg],)
+            value = _setting(keyword.value)
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                kinds = [SETTING_KINDS[t] for t in types]
+                kinds = " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
+                raise self.fail(f"{name}(): {keyword.arg} must be {kinds}")
+            settings[keyword.arg] = value
         args = [self.build(arg) for arg in node.args]
         try:
             op = conv.make(CONVOLUTIONS[name], len(args), settings)
@@ -267,6 +269,22 @@ class _Builder:
         label = label_of(op, args)
         value = as_float(value) if self.graph.numeric else guard(value, label)
         return self.graph.add(Node(label, value, op, tuple(args), equation=self.index))
+
+
+_NOT_A_SETTING = object()
+SETTING_KINDS = {int: "a whole number", str: "a text such as 'same'", bool: "True or False",
+                 tuple: "a tuple of whole numbers such as (1, 0)"}
+
+
+def _setting(value: ast.AST) -> Any:
+    """A keyword's literal value: a constant, or a tuple (of tuples) of whole numbers; else _NOT_A_SETTING."""
+    if isinstance(value, ast.Constant):
+        return value.value
+    if isinstance(value, ast.Tuple):
+        items = tuple(_setting(item) for item in value.elts)
+        if all(isinstance(item, tuple) or (isinstance(item, int) and not isinstance(item, bool)) for item in items):
+            return items
+    return _NOT_A_SETTING
 
 
 PRECEDENCE = {ops.Add: 1, ops.Sub: 1, ops.Mul: 2, ops.Div: 2, ops.MatMul: 2, ops.Neg: 3, ops.Pow: 4}
