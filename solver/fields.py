@@ -6,6 +6,7 @@ is validated, so the command-line shortcuts (``dlsolve lstm-params``) never load
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Annotated, Any
 
 from solver.errors import show_value
@@ -57,7 +58,7 @@ def _int_or_list(minimum: int, words: str):
     return validate
 
 
-class _Validated:
+class Validated:
     """Annotation: validate with a plain function (its ValueError message reaches the user)."""
 
     def __init__(self, function: Any):
@@ -69,7 +70,7 @@ class _Validated:
         return core_schema.no_info_plain_validator_function(self.function)
 
 
-PerDim = Annotated[Any, _Validated(_int_or_list(1, "a positive integer"))]
+PerDim = Annotated[Any, Validated(_int_or_list(1, "a positive integer"))]
 """A positive integer for every spatial dimension, or one per dimension (kernel, stride, dilation)."""
 
 
@@ -82,5 +83,59 @@ def _padding(value: Any) -> Any:
         raise ValueError(f"expected 'valid', 'same', a non-negative integer or a list of them, got {show_value(value)}") from None
 
 
-Padding = Annotated[Any, _Validated(_padding)]
+Padding = Annotated[Any, Validated(_padding)]
 """Zero padding per side: ``valid`` (0), ``same`` (keep the size, stride 1), an integer or one per dimension."""
+
+
+PerDimNonNegative = Annotated[Any, Validated(_int_or_list(0, "a non-negative integer"))]
+"""A non-negative integer for every spatial dimension, or one per dimension (pooling padding)."""
+
+
+class Tagged:
+    """Annotation: a mapping validated as one of several dataclasses, chosen by its ``tag`` field.
+
+    Like pydantic's discriminated unions, but every error is located at the field itself
+    (``layers[2].kernel``) rather than under the chosen member (``layers[2].conv.kernel``), and an
+    unknown field is reported with the fields of the chosen member.
+    """
+
+    def __init__(self, tag: str, choices: dict[str, type]):
+        self.tag, self.choices = tag, choices
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        members = {name: handler.generate_schema(cls) for name, cls in self.choices.items()}
+        return core_schema.no_info_wrap_validator_function(
+            self._validate, core_schema.tagged_union_schema(members, discriminator=self.tag)
+        )
+
+    def _validate(self, value: Any, handler: Any) -> Any:
+        from pydantic_core import PydanticCustomError, ValidationError
+
+        tag = self.tag
+        if not isinstance(value, dict):
+            raise PydanticCustomError("tagged", f"expected a mapping with a '{tag}' field")
+        names = list(self.choices)
+        if tag not in value:
+            raise ValidationError.from_exception_data(tag, [{"type": "missing", "loc": (tag,), "input": value}])
+        if not isinstance(value[tag], str) or value[tag] not in self.choices:
+            expected = ", ".join(map(repr, names[:-1])) + f" or {names[-1]!r}"
+            error = {"type": "literal_error", "loc": (tag,), "input": value[tag], "ctx": {"expected": expected}}
+            raise ValidationError.from_exception_data(tag, [error])
+        try:
+            return handler(value)
+        except ValidationError as error:
+            allowed = ", ".join(f.name for f in fields(self.choices[value[tag]]))
+            raise ValidationError.from_exception_data(
+                error.title, [_untagged(e, allowed) for e in error.errors()]
+            ) from None
+
+
+def _untagged(error: Any, allowed: str) -> Any:
+    """A member's error without the member's tag in its location; unknown fields name the allowed ones."""
+    loc = error["loc"][1:]
+    if error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        return {"type": "value_error", "loc": loc, "input": error["input"],
+                "ctx": {"error": f"unknown field; allowed: {allowed}"}}
+    return {key: error[key] for key in ("type", "input", "ctx") if key in error} | {"loc": loc}
