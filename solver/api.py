@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from solver.errors import FieldError, SpecError
+from solver.errors import FieldError, SpecError, UnsolvableError
 from solver.kinds import kind_module
 from solver.problem import Problem
 from solver.trace import Solution
@@ -42,9 +42,14 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
 
 
 def solve_loaded(loaded: LoadedProblem, numeric: bool = False) -> Solution:
-    """Solve a loaded problem; a solver's FieldError becomes a SpecError with file and line."""
+    """Solve a loaded problem; a solver's FieldError becomes a SpecError with file and line.
+
+    An UnsolvableError is prefixed with the file, so a run over many files says which one failed.
+    """
     try:
         return solve(loaded.problem, numeric=numeric)
+    except UnsolvableError as error:
+        raise UnsolvableError(f"{loaded.document.file}: {error.message}") from None
     except FieldError as error:
         top_level = error.path[:1] == ("ask",) or hasattr(kind_module(loaded.problem.kind), "spec_type")
         path = error.path if top_level else ("given",) + error.path

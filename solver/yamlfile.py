@@ -125,6 +125,8 @@ def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -
     import yaml
 
     lines.setdefault(path, node.start_mark.line + 1)
+    if _is_bare_question_mark(node):
+        return
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -144,10 +146,28 @@ def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -
             _index(child, path + (i,), lines, fail)
 
 
-def _restore_float_text(data: Any, node: Any) -> Any:
-    """Replace each float that safe_load built with the text written in the file (exactness)."""
+def _is_bare_question_mark(node: Any) -> bool:
+    """Whether ``node`` is an unquoted ``?`` in a flow list (``[?, 1]``), which YAML reads as an empty key.
+
+    Exam problems mark unknown entries with ``?``; quoting every one would be a trap, so the
+    composed node is recognised and read as the text ``"?"``.
+    """
     import yaml
 
+    if not (isinstance(node, yaml.MappingNode) and node.flow_style and len(node.value) == 1):
+        return False
+    key, value = node.value[0]
+    empty = all(isinstance(n, yaml.ScalarNode) and n.value == "" and n.tag == "tag:yaml.org,2002:null" for n in (key, value))
+    return empty and node.start_mark.buffer is not None and node.start_mark.buffer[node.start_mark.index] == "?"
+
+
+def _restore_float_text(data: Any, node: Any) -> Any:
+    """Replace each float that safe_load built with the text written in the file (exactness);
+    read each bare ``?`` in a flow list as the text ``"?"``."""
+    import yaml
+
+    if _is_bare_question_mark(node) and data == {None: None}:
+        return "?"
     if isinstance(data, float) and isinstance(node, yaml.ScalarNode):
         return NumberText(node.value)
     if isinstance(data, list) and isinstance(node, yaml.SequenceNode) and len(data) == len(node.value):

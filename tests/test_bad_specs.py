@@ -57,6 +57,11 @@ def lstm(fields: str) -> str:
     return LSTM_HEAD + textwrap.indent(textwrap.dedent(fields), "  ")
 
 
+def inversion(fields: str) -> str:
+    """A conv-inversion problem with these ``given`` fields."""
+    return "kind: conv-inversion\ntitle: T\ngiven:\n" + textwrap.indent(textwrap.dedent(fields), "  ")
+
+
 def conv(fields: str) -> str:
     """A problem whose given is a 3 → 16 channel conv layer with these fields."""
     return CONV_HEAD + textwrap.indent(textwrap.dedent(fields), "  ")
@@ -92,7 +97,7 @@ BAD_SPECS = [
         kind: nosuch  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind 'nosuch'", "known kinds: graph, params", id="unknown-kind"),
+        """, "kind", "unknown kind 'nosuch'", "known kinds: conv-inversion, graph, params", id="unknown-kind"),
     case("""\
         kind: params  # <-
         given: {model: fc, sizes: [2, 3]}
@@ -441,6 +446,62 @@ BAD_SPECS = [
           sizes: [2, 3]
         statement: """ + "[" * 5000 + "]" * 5000 + """
         """, "", "nested too deeply", line=None, id="nested-too-deeply"),
+    # --- conv-inversion ---
+    case(inversion("""\
+        X: [[1, 2], [3, 4]]
+        W: [[a, b], [c, d], [e, f]]  # <-
+        Y: [[1]]
+        """), "given.W", "kernel 3×2", "does not fit the padded input 2×2", id="inversion-kernel-too-large"),
+    case(inversion("""\
+        X: [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+        W: [[e, e], [f, f]]
+        Y: [[1, 2, 3], [4, 5, 6]]  # <-
+        """), "given.Y", "expected a 2×2 output for a 3×3 input and a 2×2 kernel", "got 2×3",
+         id="inversion-output-shape"),
+    case(inversion("""\
+        X: [1, 2, 3]
+        W: [a, b]
+        Y: [1, 2]
+        stride: 1.5  # <-
+        """), "given.stride", "expected an integer", "got 1.5", id="inversion-non-integer-stride"),
+    case(inversion("""\
+        X: [1, x, 3]  # <-
+        W: [a, b]
+        Y: [1, 2]
+        """), "given.X", "entry [0][1]", "expected a number or '?'", id="inversion-input-name"),
+    case(inversion("""\
+        X: [1, 2, 3]
+        W: [X, b]  # <-
+        Y: [1, 2]
+        """), "given.W", "the names X and Y are taken", id="inversion-reserved-name"),
+    case(inversion("""\
+        X: [1, 2, 3]
+        W: [[a, b]]  # <-
+        Y: [1, 2]
+        """), "given.W", "all be flat lists (1D) or all lists of rows (2D)", id="inversion-1d-2d-mix"),
+    case(inversion("""\
+        X: [[1, 2, 3], [4, 5]]  # <-
+        W: [[a]]
+        Y: [[1]]
+        """), "given.X", "ragged", id="inversion-ragged-input"),
+    case(inversion("""\
+        X: [1, 2, 3, 4]
+        W: [a, b]
+        Y: [1, 2]
+        stride: 2
+        padding: same  # <-
+        """), "given.padding", "'same' needs stride 1", id="inversion-same-with-stride"),
+    case(inversion("""\
+        X: [1, 2, 3]
+        W: [a, b]
+        b: [1]  # <-
+        Y: [1, 2]
+        """), "given.b", "expected a number, a name or '?'", id="inversion-bias-list"),
+    case(inversion("""\
+        X: [1, 2, 3]
+        W: [a, 2*g]  # <-
+        Y: [1, 2]
+        """), "given.W", "entry [0][1]", "expected a number, a name or '?'", id="inversion-unknown-name-in-expression"),
     # --- bytes ---
     case(b"kind: params\ntitle: caf\xe9\ngiven: {model: fc, sizes: [2, 3]}\n", "", "not UTF-8", "byte 23",
          line=2, id="latin-1-bytes"),
@@ -451,12 +512,12 @@ BAD_SPECS = [
         kind: [params]  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: graph, params", id="kind-is-a-list"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, graph, params", id="kind-is-a-list"),
     case("""\
         kind: {name: params}  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: graph, params", id="kind-is-a-mapping"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, graph, params", id="kind-is-a-mapping"),
     case("""\
         kind: params
         title: T
@@ -585,7 +646,7 @@ def test_several_bad_files_are_all_reported(tmp_path: Path):
     assert len(lines) == 3
     assert lines[0] == "dlsolve: errors:"
     assert lines[1].startswith(bad_message(one)) and lines[1].endswith(", got 0")
-    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: graph, params"
+    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, graph, params"
 
 
 def test_solver_error_in_a_later_problem_writes_nothing(tmp_path: Path):

@@ -117,6 +117,9 @@ def _answers(solution: Solution) -> Panel:
             shown = "\n".join(side_by_side([shown, approx], [" ≈ "]))
         rows.append(((answer.name, "bold"), ("=", ""), (shown, "bold green"), (answer.description, "dim")))
     table = Text()
-    _columns(table, rows)
+    if not rows:
+        table.append("No quantity is determined: see the steps.", style="yellow")
+    else:
+        _columns(table, rows)
     table.rstrip()
     return Panel(table, title="Answers", title_align="left", expand=False, border_style="green")

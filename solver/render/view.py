@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from solver.render import values
@@ -39,6 +40,14 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
     }
 
 
+MAX_LINE = 90  # characters of typeset math that fit one line of the page
+
+
+def _visible_length(latex: str) -> int:
+    """Roughly how many characters ``latex`` typesets to: a command is one glyph, braces none."""
+    return len(re.sub(r"[{}]", "", re.sub(r"\\[A-Za-z]+\s?", "x", latex)))
+
+
 def _latex_chain(step: Step) -> str:
     """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs."""
     pieces = parts(step, values.latex, values.decimal_latex)
@@ -48,7 +57,7 @@ def _latex_chain(step: Step) -> str:
     separators = ["="] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = r"\approx"
-    if sum(len(p) for p in pieces) < 160 or len(pieces) == 1:
+    if sum(_visible_length(p) for p in pieces) < MAX_LINE or len(pieces) == 1:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
     lines = [f"&{pieces[0]}"] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
     return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
