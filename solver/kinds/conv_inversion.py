@@ -162,9 +162,9 @@ def _conv(given: Inversion) -> Any:
     dims = 1 if given.X.one_d else 2
     padding = given.padding
     if isinstance(padding, tuple):
-        if len(set(padding)) > 1:
-            raise FieldError(("padding",), f"expected the same padding on both axes, got {list(padding)}")
-        padding = padding[0]
+        if len(padding) != dims:
+            raise FieldError(("padding",), f"expected {dims} value{'s' * (dims > 1)} (one per axis), got {len(padding)}")
+        padding = padding[0] if dims == 1 else padding
     try:
         return Conv(dims, 3, stride=given.stride, padding=padding, dilation=given.dilation, flip=given.flip)
     except ValueError as error:
