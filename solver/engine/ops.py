@@ -879,6 +879,16 @@ def _broadcast_apply(a: Matrix, b: Matrix, f: Any) -> Matrix:
     return Matrix(a.shape[0], a.shape[1], [f(u, v) for u, v in zip(a, b)])
 
 
+class sigmoid(sp.Function):  # noqa: N801 - named as it prints, sigmoid(31*log(2)/20), which dlsolve reads back
+    """σ(x) left unevaluated, for showing a value: σ(31/20·ln 2) reads better than 1/(1 + 2^(−31/20))."""
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer: Any) -> str:
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
 def _exact_sigmoid(v: Any) -> Any:
     """σ(v) = 1/(1 + e^(−v)), tidied so that σ(ln 2) = 2/3 and σ(0) = 1/2."""
     return _tidy(1 / (1 + sp.exp(-v)))

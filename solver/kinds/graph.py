@@ -61,25 +61,26 @@ def spec_type() -> type:
     return GraphSpec
 
 
-def solve(problem: Problem, numeric: bool = False) -> Solution:
+def solve(problem: Problem, numeric: bool = False, forward_only: bool = False) -> Solution:
     """Forward pass, backward pass, finite-difference check and updates, step by step.
 
     Exact unless ``numeric``; when exact forms explode (see engine.graph.MAX_EXACT_OPS) the problem
-    is solved again in floating point and the trace says so.
+    is solved again in floating point and the trace says so. ``forward_only`` (for kinds that build
+    a graph) skips the backward pass even when the last value is a scalar.
     """
     from solver.engine.graph import TooLarge
 
     try:
-        return _solve(problem, numeric, "")
+        return _solve(problem, numeric, "", forward_only)
     except TooLarge as error:
         if numeric:
             raise
         why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
                "(15 significant digits). Use --numeric to skip the exact attempt.")
-        return _solve(problem, True, why)
+        return _solve(problem, True, why, forward_only)
 
 
-def _solve(problem: Problem, numeric: bool, why: str) -> Solution:
+def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False) -> Solution:
     import sympy as sp
 
     spec: GraphSpec = problem.given
@@ -94,7 +95,7 @@ def _solve(problem: Problem, numeric: bool, why: str) -> Solution:
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     observations = spec.update.data if spec.update is not None and spec.update.data else None
     if observations is None:
-        first = _one_pass(spec, symbols, values, arithmetic)
+        first = _one_pass(spec, symbols, values, arithmetic, forward_only)
         steps, answers = [_conventions(spec, first.graph, arithmetic), *first.steps], list(first.answers)
         if spec.update is not None:
             update_steps, new_values = _updates(spec, first, values)
@@ -117,7 +118,8 @@ class _Pass:
     loss_name: str | None
 
 
-def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], arithmetic: Arithmetic) -> _Pass:
+def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], arithmetic: Arithmetic,
+              forward_only: bool = False) -> _Pass:
     from solver.engine import graph as engine
     from solver.engine.ops import Matrix
 
@@ -128,7 +130,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
     answers = [Answer(name, _present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
-    if spec.loss is None and spec.wrt is None and spec.update is None and last.shape != (1, 1):
+    if spec.loss is None and spec.wrt is None and spec.update is None and (last.shape != (1, 1) or forward_only):
         return _Pass(graph, steps, answers, {}, None)  # nothing to differentiate: a forward pass only
 
     loss_name = spec.loss or graph.equations[-1][0]
@@ -238,7 +240,10 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, n
         if name in symbols:
             raise FieldError(path + (name,), f"'{name}' is also listed under symbols")
         try:
-            value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
+            if isinstance(raw, sp.MatrixBase):  # already exact (a kind that builds a graph, such as rnn)
+                value = raw
+            else:
+                value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
             raise FieldError(path + (name,), str(error)) from None
         values[name] = Matrix(value).applyfunc(lambda v: sp.Float(v, 17)) if numeric else Matrix(value)

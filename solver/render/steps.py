@@ -18,7 +18,10 @@ def numbered(steps: tuple[Step, ...], prefix: str = "") -> Iterator[tuple[str, S
 
 def parts(step: Step, fmt: Callable[[Any], str], decimal: Callable[[Any], str | None] = values.decimal) -> list[str]:
     """The pieces of ``formula = substituted = result ≈ decimal``, leaving out those a step lacks."""
-    out = [fmt(part) for part in (step.formula, step.substituted, step.result) if part is not None]
+    out: list[str] = []
+    for part in (step.formula, step.substituted, step.result):
+        if part is not None and (shown := fmt(part)) not in out[-1:]:  # a value shown by decimals twice: once
+            out.append(shown)
     if step.result is not None:
         shown = decimal(step.result)
         if shown is not None:

@@ -114,9 +114,71 @@ def text(value: Any) -> str:
         import sympy
 
         if _has_matrix(value):
-            return sympy.pretty(value, use_unicode=True, full_prec=False)
+            return _fitting_matrix(value)
         return _unicode_scalar(sympy.sstr(value))
     return str(value)
+
+
+TEXT_WIDTH = 60  # columns a matrix may take in the terminal (steps are indented and joined by " = ")
+
+
+def _fitting_matrix(value: Any) -> str:
+    """A matrix laid out in 2D if that fits the terminal, else one row per line, else by its decimals.
+
+    Nested exact forms (tanh(1 − tanh(tanh(1)/2)/2) in a BPTT gradient) are exact but far too wide
+    for 80 columns; LaTeX and JSON still carry them.
+    """
+    import sympy
+
+    shown = pretty(value)
+    if _width(shown) <= TEXT_WIDTH:
+        return shown
+    if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
+        matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
+        return pretty(value.xreplace({m: _decimals(m) for m in matrices}))
+    rows = _one_line_rows(value)
+    if max(len(row) for row in rows) <= TEXT_WIDTH + 10:
+        return "\n".join(rows)
+    return pretty(_decimals(value)) + "  (exact: --format latex or json)"
+
+
+def _one_line_rows(matrix: Any) -> list[str]:
+    import sympy
+
+    return ["[" + ", ".join(_unicode_scalar(sympy.sstr(v)) for v in matrix.row(i)) + "]" for i in range(matrix.rows)]
+
+
+def _shown_by_decimals(value: Any) -> bool:
+    """Whether the terminal shows this matrix by its decimals (its exact layouts are too wide)."""
+    import sympy
+
+    return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > TEXT_WIDTH
+            and max(len(row) for row in _one_line_rows(value)) > TEXT_WIDTH + 10)
+
+
+def _width(block: str) -> int:
+    return max(len(line) for line in block.splitlines())
+
+
+def _decimals(matrix: Any) -> Any:
+    import sympy
+
+    return sympy.ImmutableMatrix(rounded(matrix.applyfunc(
+        lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS) if v.is_number else v)))
+
+
+def pretty(value: Any) -> str:
+    """sympy's 2D layout (for matrices), with ``ln`` for the natural logarithm and ``σ`` for sigmoid."""
+    from sympy.printing.pretty.pretty import PrettyPrinter
+
+    class Printer(PrettyPrinter):
+        def _print_log(self, e: Any) -> Any:
+            return self._print_Function(e, func_name="ln")
+
+        def _print_sigmoid(self, e: Any) -> Any:
+            return self._print_Function(e, func_name="σ")
+
+    return Printer({"use_unicode": True, "full_prec": False}).doprint(value)
 
 
 def _has_matrix(value: Any) -> bool:
@@ -141,7 +203,7 @@ def compact(value: Any) -> str:
 
 
 def _unicode_scalar(sstr: str) -> str:
-    out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(").replace("sigma(", "σ(")
+    out = sstr.replace("**", "^").replace("*", "·").replace("log(", "ln(").replace("sqrt(", "√(").replace("sigmoid(", "σ(").replace("sigma(", "σ(")
     out = re.sub(r"\bE\b", "e", out)  # sympy's name for Euler's number
     return out.replace("-", "−").replace("pi", "π")
 
@@ -167,7 +229,7 @@ def _decimal_of(value: Any) -> Any:
 def decimal(value: Any) -> str | None:
     """A decimal approximation to show beside a non-integer exact value (terminal text), else None."""
     shown = _decimal_of(value)
-    if shown is None:
+    if shown is None or _shown_by_decimals(value):
         return None
     import sympy
 
@@ -179,7 +241,7 @@ def decimal(value: Any) -> str | None:
 def decimal_latex(value: Any) -> str | None:
     """The decimal beside a non-integer exact value, as LaTeX."""
     shown = _decimal_of(value)
-    if shown is None:
+    if shown is None or _latex_too_wide(value):
         return None
     import sympy
 
@@ -207,9 +269,48 @@ def latex(value: Any) -> str:
     if is_sympy(value):
         import sympy
 
+        if not is_float(value) and _latex_too_wide(value):  # (decimals are as short as it gets)
+            matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
+            if isinstance(value, sympy.MatrixBase) or not matrices:
+                shown = _decimals(value) if matrices else rounded(sympy.Float(float(sympy.N(value, 30)), DECIMAL_DIGITS))
+                return sympy.latex(shown) + r"\ \text{(exact form: see JSON)}"
+            value = value.xreplace({m: _decimals(m) for m in matrices})  # an expression of matrices: its matrices
         printed = sympy.latex(value, ln_notation=True)
         return "".join(UNICODE_LATEX.get(ch, ch) for ch in printed)  # names such as σ from user symbols
     return escape_text(str(value))
+
+
+LATEX_WIDTH = 50  # characters of typeset math an exact value may take on the page (a display line holds ~65)
+
+
+_SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "mathrm", "operatorname", "matrix"}
+
+
+def latex_width(latex: str) -> int:
+    """Roughly how many characters ``latex`` typesets to: braces and layout commands take none,
+    a named function (``\\tanh``) its letters, any other command one glyph."""
+    def command(match: re.Match) -> str:
+        name = match.group(1)
+        if name in _SILENT_COMMANDS:
+            return ""
+        return "x" * (len(name) if name in _FUNCTIONS.values() or name in ("tanh", "sin", "cos") else 1)
+
+    return len(re.sub(r"[{}]", "", re.sub(r"\\([A-Za-z]+)\s?", command, latex)))
+
+
+def _latex_too_wide(value: Any) -> bool:
+    """Whether an exact value would run into the margin (nested exact forms: tanh(1 − tanh(tanh(1)/2)/2))."""
+    import sympy
+
+    if all(v.is_Rational for v in (value if isinstance(value, sympy.MatrixBase) else [value])):
+        return False  # decimals would be no shorter
+    if isinstance(value, sympy.MatrixBase):
+        columns = [max(latex_width(sympy.latex(v)) for v in value.col(j)) for j in range(value.cols)]
+        return sum(columns) + 2 * (value.cols - 1) > LATEX_WIDTH
+    matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
+    if matrices:
+        return any(_latex_too_wide(m) for m in matrices)
+    return value.is_number and latex_width(sympy.latex(value)) > LATEX_WIDTH
 
 
 def formula_latex(formula: str) -> str:
@@ -283,6 +384,8 @@ def _escape_plain(prose: str) -> str:
     for ch in prose:
         if ch in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[ch])
+        elif ch == "√":  # in prose the sign stands alone (\sqrt would swallow the next token)
+            out.append(r"$\surd$")
         elif ch in UNICODE_LATEX:
             out.append("$" + UNICODE_LATEX[ch].strip() + "$")
         elif ch in "—–":

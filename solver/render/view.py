@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from solver.render import values
@@ -28,24 +27,24 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
             for g in solution.given
         ],
         "steps": _steps(solution.steps, "", notation),
-        "answers": [
-            {
-                "name": values.formula_latex(a.name),
-                "value": values.latex(a.value),
-                "decimal": values.decimal_latex(a.value),
-                "description": notation(a.description),
-            }
-            for a in solution.answers
-        ],
+        "answers": [_answer(a, notation) for a in solution.answers],
     }
 
 
-MAX_LINE = 90  # characters of typeset math that fit one line of the page
+ANSWER_WIDTH = 70  # characters of a row in the boxed answers before the description is left out
 
 
-def _visible_length(latex: str) -> int:
-    """Roughly how many characters ``latex`` typesets to: a command is one glyph, braces none."""
-    return len(re.sub(r"[{}]", "", re.sub(r"\\[A-Za-z]+\s?", "x", latex)))
+def _answer(answer: Any, notation: Any) -> dict[str, Any]:
+    """One row of the boxed answers; a wide value keeps the row but drops its description."""
+    row = {"name": values.formula_latex(answer.name), "value": values.latex(answer.value),
+           "decimal": values.decimal_latex(answer.value), "description": notation(answer.description)}
+    width = sum(values.latex_width(row[key] or "") for key in ("name", "value", "decimal")) + len(answer.description)
+    if width > ANSWER_WIDTH:
+        row["description"] = ""
+    return row
+
+
+MAX_LINE = 75  # characters of typeset math that fit one line of the page
 
 
 def _latex_chain(step: Step) -> str:
@@ -57,7 +56,7 @@ def _latex_chain(step: Step) -> str:
     separators = ["="] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = r"\approx"
-    if sum(_visible_length(p) for p in pieces) < MAX_LINE or len(pieces) == 1:
+    if sum(values.latex_width(p) for p in pieces) < MAX_LINE or len(pieces) == 1:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
     lines = [f"&{pieces[0]}"] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
     return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"

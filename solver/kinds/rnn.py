@@ -1,0 +1,488 @@
+"""Recurrent networks: Elman RNN steps, LSTM and GRU cell steps, backpropagation through time.
+
+The network is unrolled into the equations of a computational graph (one block per time step)
+and solved by the graph kind, so the forward values, every chain-rule product, the per-step
+contributions to a shared weight and their sum, the finite-difference check and the float
+fallback are those of :mod:`solver.kinds.graph`. This module adds what is particular to
+recurrent nets: the cell equations and their conventions (PyTorch's gate order and two bias
+vectors for LSTM and GRU), steps grouped by time, sigmoids shown as σ(31/20·ln 2) where that
+reads better than a power of 2, and the Jacobian products ∏ diag(act'(a_t))·W_hh that make
+gradients vanish or explode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, ClassVar, Literal
+
+from solver.errors import FieldError, show_value
+from solver.fields import Flag, Validated
+from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix
+from solver.problem import Problem
+from solver.engine.ops import sigmoid
+from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
+
+FIELDS = ("given", "loss", "wrt", "factors")
+GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+MAX_STEPS = 50
+
+
+def _sequence(value: Any) -> list[Any]:
+    """The inputs x_1 … x_T: a list of vectors, or a flat list of numbers (input size 1)."""
+    import sympy as sp
+
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected the input sequence as a non-empty list (one vector per time step), got "
+                         f"{show_value(value)}")
+    if len(value) > MAX_STEPS:
+        raise ValueError(f"at most {MAX_STEPS} time steps, got {len(value)}")
+    steps = []
+    for t, item in enumerate(value):
+        try:
+            steps.append(parse_matrix(item) if isinstance(item, list) else sp.Matrix([[parse_exact(item)]]))
+        except NumberError as error:
+            raise ValueError(f"time step {t + 1}: {error}") from None
+        if steps[-1].cols != 1:
+            raise ValueError(f"time step {t + 1}: expected a vector (a flat list), got a {steps[-1].rows}×"
+                             f"{steps[-1].cols} matrix")
+    sizes = {s.rows for s in steps}
+    if len(sizes) > 1:
+        bad = next(t for t, s in enumerate(steps) if s.rows != steps[0].rows)
+        raise ValueError(f"every x_t must have the same size: x_1 has {steps[0].rows} entries but x_{bad + 1} "
+                         f"has {steps[bad].rows}")
+    return steps
+
+
+def _targets(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of names to values, e.g. {{t: [1, 0]}}, got {show_value(value)}")
+    out = {}
+    for name, raw in value.items():
+        if not isinstance(name, str) or not name.isidentifier() or _reserved(name):
+            raise ValueError(f"'{name}' cannot name a target (plain names only, not h1, x1, W_hh …)")
+        try:
+            out[name] = parse_matrix(raw) if isinstance(raw, list) else parse_matrix([raw])
+        except NumberError as error:
+            raise ValueError(f"{name}: {error}") from None
+    return out
+
+
+def _reserved(name: str) -> bool:
+    head = name.rstrip("0123456789")
+    return (head != name and head in ("h", "x", "y", "a", "c", "i", "f", "g", "o", "r", "z", "n")) or name.startswith(("W_", "b_"))
+
+
+Sequence = Annotated[list, Validated(_sequence)]
+"""The input sequence x_1 … x_T, each a column vector."""
+Targets = Annotated[dict, Validated(_targets)]
+"""Named values the loss may use."""
+
+
+@dataclass(frozen=True)
+class Network:
+    """The ``given`` of an rnn problem: the cell, its weights and the input sequence."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    W_hh: ExactMatrix
+    x: Sequence
+    cell: Literal["rnn", "lstm", "gru"] = "rnn"
+    activation: Literal["sigmoid", "tanh", "relu"] | None = None
+    convention: Literal["column", "row"] = "column"
+    W_xh: ExactMatrix | None = None
+    b_h: ExactMatrix | None = None
+    W_ih: ExactMatrix | None = None
+    b_ih: ExactMatrix | None = None
+    b_hh: ExactMatrix | None = None
+    h0: ExactMatrix | None = None
+    c0: ExactMatrix | None = None
+    W_hy: ExactMatrix | None = None
+    b_y: ExactMatrix | None = None
+    targets: Targets | None = None
+
+
+@dataclass(frozen=True)
+class RnnSpec:
+    """The fields of a ``kind: rnn`` problem."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    given: Network
+    loss: str | None = None
+    wrt: list[str] | None = None
+    factors: Flag = False
+
+
+def spec_type() -> type:
+    """The dataclass that validates this kind's top-level fields."""
+    return RnnSpec
+
+
+# --- the unrolled network -------------------------------------------------------------------------
+
+
+@dataclass
+class Unrolled:
+    """The graph equations of the unrolled network, its values and how to report it."""
+
+    values: dict[str, Any]
+    equations: list[str]
+    step_of: list[int]  # the time step of each equation (0: the loss)
+    wrt: dict[str, list[str]]  # a name the user knows → the graph names it stands for (stacked gates)
+    hidden: int
+
+
+def _vector(value: Any, size: int, field: str, what: str) -> Any:
+    if value.cols != 1 or value.rows != size:
+        raise FieldError(("given", field), f"expected {what} with {size} entries (a flat list), got "
+                         f"{value.rows}×{value.cols}")
+    return value
+
+
+def _shape(value: Any, rows: int, cols: int, field: str, why: str) -> None:
+    if value.shape != (rows, cols):
+        raise FieldError(("given", field), f"expected a {rows}×{cols} matrix ({why}), got {value.rows}×{value.cols}")
+
+
+def _forbid(net: Network, fields: tuple[str, ...], why: str) -> None:
+    for field in fields:
+        if getattr(net, field) is not None:
+            raise FieldError(("given", field), f"not used by {why}")
+
+
+def _unroll(net: Network) -> Unrolled:
+    """Check the shapes and write the equations of every time step."""
+    import sympy as sp
+
+    h = net.W_hh.cols
+    n_x = net.x[0].rows
+    row = net.convention == "row"
+    values: dict[str, Any] = {}
+    equations: list[str] = []
+    step_of: list[int] = []
+    if net.cell == "rnn":
+        _forbid(net, ("W_ih", "b_ih", "b_hh", "c0"), "an Elman RNN (cell: rnn): its weights are W_hh, W_xh and b_h")
+        _shape(net.W_hh, h, h, "W_hh", "hidden × hidden: it maps h_{t−1} to the new state")
+        if net.W_xh is None:
+            raise FieldError(("given", "W_xh"), "missing required field (the input weights)")
+        if row:
+            _shape(net.W_xh, n_x, h, "W_xh", f"input × hidden in the row convention x_t·W_xh; x_t has {n_x} entries")
+        else:
+            _shape(net.W_xh, h, n_x, "W_xh", f"hidden × input: W_xh·x_t with x_t of {n_x} entries")
+        values.update(W_hh=net.W_hh, W_xh=net.W_xh)
+        if net.b_h is not None:
+            values["b_h"] = _orient(_vector(net.b_h, h, "b_h", "one bias per hidden unit"), row)
+    else:
+        _forbid(net, ("W_xh", "b_h"), f"an {net.cell.upper()} cell: its weights are W_ih, W_hh, b_ih, b_hh "
+                "(PyTorch layout)")
+        if net.activation is not None:
+            raise FieldError(("given", "activation"), f"an {net.cell.upper()} cell has fixed activations (σ for the "
+                             "gates, tanh for the candidate); remove this field")
+        if row:
+            raise FieldError(("given", "convention"), "the row convention is for cell: rnn; LSTM and GRU cells "
+                             "follow PyTorch's layout (column vectors)")
+        gates = GATES[net.cell]
+        k = len(gates)
+        if net.W_hh.rows != k * h:
+            raise FieldError(("given", "W_hh"), f"expected {k}·{h} = {k * h} rows ({', '.join(gates)} stacked, "
+                             f"PyTorch layout; the hidden size {h} is W_hh's column count), got {net.W_hh.rows}")
+        if net.W_ih is None:
+            raise FieldError(("given", "W_ih"), "missing required field (the input weights, PyTorch layout)")
+        _shape(net.W_ih, k * h, n_x, "W_ih", f"{k}·hidden × input, the gates {', '.join(gates)} stacked; x_t "
+               f"has {n_x} entries")
+        for field, matrix in (("W_ih", net.W_ih), ("W_hh", net.W_hh)):
+            for j, gate in enumerate(gates):
+                values[f"W_{field[2]}{gate}"] = matrix[j * h:(j + 1) * h, :]
+        for field in ("b_ih", "b_hh"):
+            bias = getattr(net, field)
+            if bias is not None:
+                _vector(bias, k * h, field, f"{k}·{h} = {k * h} biases ({', '.join(gates)} stacked)")
+                for j, gate in enumerate(gates):
+                    values[f"b_{field[2]}{gate}"] = bias[j * h:(j + 1) * h, :]
+    values["h0"] = _orient(_vector(net.h0, h, "h0", "an initial state") if net.h0 is not None else sp.zeros(h, 1), row)
+    if net.cell == "lstm":
+        values["c0"] = _vector(net.c0, h, "c0", "an initial cell state") if net.c0 is not None else sp.zeros(h, 1)
+    elif net.c0 is not None:
+        raise FieldError(("given", "c0"), "only an LSTM has a cell state")
+    n_out = None
+    if net.W_hy is not None:
+        n_out = net.W_hy.cols if row else net.W_hy.rows
+        if (net.W_hy.rows if row else net.W_hy.cols) != h:
+            raise FieldError(("given", "W_hy"), f"expected {'hidden × output' if row else 'output × hidden'} with "
+                             f"hidden = {h}, got {net.W_hy.rows}×{net.W_hy.cols}")
+        values["W_hy"] = net.W_hy
+        if net.b_y is not None:
+            values["b_y"] = _orient(_vector(net.b_y, n_out, "b_y", "one bias per output"), row)
+    elif net.b_y is not None:
+        raise FieldError(("given", "b_y"), "an output bias needs the output weights W_hy")
+    for t, x in enumerate(net.x, 1):
+        values[f"x{t}"] = _orient(x, row)
+    for name, value in (net.targets or {}).items():
+        values[name] = value
+
+    act = net.activation or "tanh"
+    for t in range(1, len(net.x) + 1):
+        block = _cell_equations(net, t, act)
+        if n_out is not None:
+            y = f"h{t} @ W_hy" if row else f"W_hy @ h{t}"
+            block.append(f"y{t} = {y}" + (" + b_y" if "b_y" in values else ""))
+        equations += block
+        step_of += [t] * len(block)
+    wrt = {name: [name] for name in ("W_hh", "W_xh", "b_h", "W_hy", "b_y", "h0", "c0") if name in values}
+    if net.cell != "rnn":
+        gates = GATES[net.cell]
+        wrt.update({field: [f"{field[0]}_{field[2]}{g}" for g in gates] for field in ("W_ih", "W_hh", "b_ih", "b_hh")
+                    if f"{field[0]}_{field[2]}{gates[0]}" in values})
+    return Unrolled(values, equations, step_of, wrt, h)
+
+
+def _orient(vector: Any, row: bool) -> Any:
+    return vector.T if row else vector
+
+
+def _cell_equations(net: Network, t: int, act: str) -> list[str]:
+    prev, x = f"h{t - 1}", f"x{t}"
+    if net.cell == "rnn":
+        terms = [f"{prev} @ W_hh", f"{x} @ W_xh"] if net.convention == "row" else [f"W_hh @ {prev}", f"W_xh @ {x}"]
+        bias = " + b_h" if net.b_h is not None else ""
+        return [f"a{t} = {' + '.join(terms)}{bias}", f"h{t} = {act}(a{t})"]
+
+    def affine(gate: str, hidden: bool = True) -> str:
+        parts = [f"W_i{gate} @ {x}"] + [f"b_i{gate}"] * (net.b_ih is not None)
+        if hidden:
+            parts += [f"W_h{gate} @ {prev}"] + [f"b_h{gate}"] * (net.b_hh is not None)
+        return " + ".join(parts)
+
+    if net.cell == "lstm":
+        return [f"i{t} = sigmoid({affine('i')})", f"f{t} = sigmoid({affine('f')})", f"g{t} = tanh({affine('g')})",
+                f"o{t} = sigmoid({affine('o')})", f"c{t} = f{t} * c{t - 1} + i{t} * g{t}", f"h{t} = o{t} * tanh(c{t})"]
+    hidden_n = f"W_hn @ {prev}" + (" + b_hn" if net.b_hh is not None else "")
+    return [f"r{t} = sigmoid({affine('r')})", f"z{t} = sigmoid({affine('z')})",
+            f"n{t} = tanh({affine('n', hidden=False)} + r{t} * ({hidden_n}))",
+            f"h{t} = (1 - z{t}) * n{t} + z{t} * {prev}"]
+
+
+def _loss(spec: RnnSpec, names: set[str]) -> tuple[str, str] | None:
+    """The loss equation and the name it defines."""
+    if spec.loss is None:
+        if spec.wrt is not None:
+            raise FieldError(("wrt",), "gradients need a loss: add e.g. loss: \"L = 0.5 * norm2(y2 - t)\"")
+        return None
+    name, equals, _ = spec.loss.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise FieldError(("loss",), f"expected an equation such as \"L = 0.5 * norm2(y2 - t)\", got {spec.loss!r}")
+    if name in names:
+        raise FieldError(("loss",), f"'{name}' already names a value of the network; call the loss e.g. L")
+    return spec.loss, name
+
+
+# --- solving and reporting ------------------------------------------------------------------------
+
+
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """Unroll the network, solve its graph (forward, BPTT, checks) and report it step by step."""
+    from solver.kinds import graph
+
+    spec: RnnSpec = problem.given
+    net = spec.given
+    unrolled = _unroll(net)
+    names = set(unrolled.values) | {eq.split("=")[0].strip() for eq in unrolled.equations}
+    loss = _loss(spec, names)
+    equations = list(unrolled.equations)
+    wrt = None
+    if loss is not None:
+        equations.append(loss[0])
+        wrt = []
+        for i, name in enumerate(spec.wrt if spec.wrt is not None else _default_wrt(unrolled)):
+            if name not in unrolled.wrt:
+                raise FieldError(("wrt", i), f"unknown parameter '{name}'; this network has "
+                                 f"{', '.join(unrolled.wrt)}")
+            wrt += unrolled.wrt[name]
+    graph_spec = graph.GraphSpec(given=unrolled.values, equations=equations, loss=loss[1] if loss else None, wrt=wrt)
+    try:
+        solved = graph.solve(Problem(problem.id, "graph", problem.title, graph_spec), numeric, forward_only=loss is None)
+    except FieldError as error:
+        if error.path[:1] == ("equations",) and loss is not None and error.path[1] == len(equations) - 1:
+            raise FieldError(("loss",), error.message.split(": ", 1)[-1]) from None
+        raise
+    answers = _answers(solved, net, unrolled, loss[1] if loss else None, spec)
+    steps = _steps(solved, net, unrolled, answers, loss is not None)
+    if spec.factors:
+        steps.append(_factors(net, answers))
+    return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                    tuple(_givens(net, unrolled)), tuple(steps), tuple(_public(answers, unrolled)))
+
+
+def _default_wrt(unrolled: Unrolled) -> list[str]:
+    return [name for name in unrolled.wrt if name not in ("h0", "c0") and not (name == "W_xh" and "W_ih" in unrolled.wrt)]
+
+
+def _answers(solved: Solution, net: Network, unrolled: Unrolled, loss: str | None, spec: RnnSpec) -> dict[str, Answer]:
+    """The graph's answers, with stacked (PyTorch layout) gradients for LSTM/GRU and σ(·) forms."""
+    answers = {a.name: a for a in solved.answers}
+    if net.cell == "rnn" and (net.activation == "sigmoid"):
+        for t in range(1, len(net.x) + 1):
+            answers[f"h{t}"] = replace(answers[f"h{t}"], value=_sigmoid_form(answers[f"h{t}"].value,
+                                                                            answers[f"a{t}"].value))
+    if loss is not None and net.cell != "rnn":
+        for name, parts in unrolled.wrt.items():
+            if len(parts) > 1 and f"d{loss}/d{parts[0]}" in answers:
+                pieces = [answers.pop(f"d{loss}/d{part}").value for part in parts]
+                answers[f"d{loss}/d{name}"] = Answer(f"d{loss}/d{name}", _stack(pieces),
+                                                     f"gradient of {loss} ({', '.join(GATES[net.cell])} stacked)")
+    return answers
+
+
+def _stack(pieces: list[Any]) -> Any:
+    import sympy as sp
+
+    if any(isinstance(p, Approximate) for p in pieces):
+        values = [p.value if isinstance(p, Approximate) else p.evalf(17) for p in pieces]
+        return Approximate(sp.Matrix.vstack(*values), max(p.size if isinstance(p, Approximate) else 0 for p in pieces))
+    return sp.Matrix.vstack(*pieces)
+
+
+def _sigmoid_form(h: Any, a: Any) -> Any:
+    """σ(a) for each entry whose value is not rational: σ(31/20·ln 2) reads better than 1/(1 + 2^(−31/20))."""
+    import sympy as sp
+
+    if isinstance(h, Approximate) or isinstance(a, Approximate):
+        return h
+    return sp.Matrix(h.rows, h.cols, [v if v.is_Rational else sigmoid(u) for v, u in zip(h, a)])
+
+
+def _public(answers: dict[str, Answer], unrolled: Unrolled) -> list[Answer]:
+    """The answers a user asks for: states, gates, outputs, the loss and gradients (not the givens)."""
+    return [a for name, a in answers.items() if name not in unrolled.values]
+
+
+def _givens(net: Network, unrolled: Unrolled) -> list[Given]:
+    out = []
+    for field in ("W_hh", "W_xh", "b_h", "W_ih", "b_ih", "b_hh", "W_hy", "b_y", "h0", "c0"):
+        value = getattr(net, field)
+        if value is not None:
+            out.append(Given(field, value))
+        elif field in ("h0", "c0") and field in unrolled.values:
+            out.append(Given(field, unrolled.values[field] if net.convention == "column" else unrolled.values[field].T,
+                             "zero (default)"))
+    for t, x in enumerate(net.x, 1):
+        out.append(Given(f"x{t}", x, "input at step " + str(t)))
+    for name, value in (net.targets or {}).items():
+        out.append(Given(name, value, "target"))
+    return out
+
+
+ACTIVATIONS = {"sigmoid": ("σ", "σ'(a) = σ(a)·(1 − σ(a)) ≤ 1/4"), "tanh": ("tanh", "tanh'(a) = 1 − tanh²(a) ≤ 1"),
+               "relu": ("ReLU", "ReLU'(a) = 1 for a > 0, else 0 (also at 0, as PyTorch)")}
+
+
+def _conventions(net: Network, graph_note: str) -> Step:
+    """The cell's equations, the layout of its weights and the conventions that decide values."""
+    T = len(net.x)
+    if net.cell == "rnn":
+        act = ACTIVATIONS[net.activation or "tanh"][0]
+        bias = " + b_h" if net.b_h is not None else ""
+        if net.convention == "row":
+            rules = [f"h_t = {act}(h_(t−1)·W_hh + x_t·W_xh{bias})"] + ["y_t = h_t·W_hy" + (" + b_y" if net.b_y is not None else "")] * (net.W_hy is not None)
+            layout = "Row-vector convention: states and inputs are rows, multiplied from the left (x_t·W_xh)."
+        else:
+            rules = [f"h_t = {act}(W_hh·h_(t−1) + W_xh·x_t{bias})"] + ["y_t = W_hy·h_t" + (" + b_y" if net.b_y is not None else "")] * (net.W_hy is not None)
+            layout = "Column vectors (W·x)."
+        note = f"An Elman RNN unrolled over T = {T} steps from h0 ({'given' if net.h0 is not None else 'zero'}). {layout}"
+    elif net.cell == "lstm":
+        rules = ["i_t = σ(W_ii·x_t + b_ii + W_hi·h_(t−1) + b_hi)", "f_t = σ(W_if·x_t + b_if + W_hf·h_(t−1) + b_hf)",
+                 "g_t = tanh(W_ig·x_t + b_ig + W_hg·h_(t−1) + b_hg)", "o_t = σ(W_io·x_t + b_io + W_ho·h_(t−1) + b_ho)",
+                 "c_t = f_t ⊙ c_(t−1) + i_t ⊙ g_t", "h_t = o_t ⊙ tanh(c_t)"]
+        note = (f"An LSTM cell (torch.nn.LSTMCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ii, W_if, "
+                "W_ig, W_io (gate order i, f, g, o) and W_hh likewise; there are two bias vectors, b_ih and b_hh "
+                "(the textbook's single bias per gate is their sum).")
+    else:
+        rules = ["r_t = σ(W_ir·x_t + b_ir + W_hr·h_(t−1) + b_hr)", "z_t = σ(W_iz·x_t + b_iz + W_hz·h_(t−1) + b_hz)",
+                 "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_(t−1) + b_hn))", "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_(t−1)"]
+        note = (f"A GRU cell (torch.nn.GRUCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ir, W_iz, "
+                "W_in (gate order r, z, n) and W_hh likewise, with two bias vectors b_ih and b_hh; the reset gate "
+                "multiplies the hidden part of n including its bias, and z keeps the old state.")
+    if net.cell != "rnn" and net.b_ih is None and net.b_hh is None:
+        note += " No biases are given: they are zero."
+    substeps = tuple(Step(StepKind.RULE, rule.split(" = ")[0], rule) for rule in rules)
+    return Step(StepKind.CONVENTION, "The network", note=note + " " + graph_note, substeps=substeps)
+
+
+def _steps(solved: Solution, net: Network, unrolled: Unrolled, answers: dict[str, Answer], loss: bool) -> list[Step]:
+    """The graph's steps with the forward pass grouped by time step and the cell's conventions first."""
+    steps = []
+    for step in solved.steps:
+        if step.kind is StepKind.CONVENTION:
+            steps.append(_conventions(net, _graph_conventions(step.note, loss)))
+        elif step.title == "Forward pass":
+            steps += _by_time(step, net, unrolled, answers)
+        else:
+            steps.append(step)
+    return steps
+
+
+def _graph_conventions(note: str, loss: bool) -> str:
+    """The graph kind's conventions that apply here: this kind states its own vector layout."""
+    sentences = [s for s in note.split(". ") if not s.startswith("Vectors are columns")]
+    if not loss:
+        sentences = [s for s in sentences if not s.startswith("A gradient has the shape")]
+    return ". ".join(sentences)
+
+
+def _by_time(forward: Step, net: Network, unrolled: Unrolled, answers: dict[str, Answer]) -> list[Step]:
+    groups: dict[int, list[Step]] = {}
+    for step, t in zip(forward.substeps, unrolled.step_of + [0] * (len(forward.substeps) - len(unrolled.step_of))):
+        name = step.title
+        if name in answers and name.startswith("h") and net.cell == "rnn" and net.activation == "sigmoid":
+            step = replace(step, result=answers[name].value)
+        groups.setdefault(t, []).append(step)
+    out = []
+    for t in range(1, len(net.x) + 1):
+        out.append(Step(StepKind.GROUP, f"Time step {t}", substeps=tuple(groups.get(t, [])),
+                        note=forward.note if t == 1 else ""))
+    if groups.get(0):
+        out.append(Step(StepKind.GROUP, "Loss", substeps=tuple(groups[0])))
+    return out
+
+
+def _factors(net: Network, answers: dict[str, Answer]) -> Step:
+    """∂h_T/∂h_k = ∏ diag(act'(a_t))·W_hh: what BPTT multiplies by at every step back in time."""
+    import sympy as sp
+
+    from solver.kinds.graph import _present
+
+    if net.cell != "rnn":
+        raise FieldError(("factors",), "the Jacobian products are shown for cell: rnn")
+    act = net.activation or "tanh"
+    T = len(net.x)
+    W = net.W_hh.T if net.convention == "row" else net.W_hh
+
+    def exact(value: Any) -> Any:
+        return value.value if isinstance(value, Approximate) else value
+
+    def derivative(a: Any, h: Any) -> Any:
+        if act == "sigmoid":
+            return h * (1 - h)
+        if act == "tanh":
+            return 1 - h**2
+        return sp.Integer(1) if a > 0 else sp.Integer(0)
+
+    substeps, product, norms = [], sp.eye(W.rows), []
+    for t in range(T, 0, -1):
+        a, h = exact(answers[f"a{t}"].value), exact(answers[f"h{t}"].value)
+        slopes = [sp.expand(derivative(u, v)) for u, v in zip(a, h)]
+        jacobian = (sp.diag(*slopes) * W).applyfunc(sp.expand)
+        product = (product * jacobian).applyfunc(sp.expand)
+        w_text = "W_hhᵀ" if net.convention == "row" else "W_hh"
+        substeps.append(Step(StepKind.EVALUATE, f"∂h{t}/∂h{t - 1}", f"diag({ACTIVATIONS[act][0]}'(a{t}))·{w_text}",
+                             None, _present(sp.ImmutableMatrix(jacobian))))
+        if t < T:
+            substeps.append(Step(StepKind.EVALUATE, f"∂h{T}/∂h{t - 1}", f"∂h{T}/∂h{t}·∂h{t}/∂h{t - 1}", None,
+                                 _present(sp.ImmutableMatrix(product))))
+        norms.append((t - 1, float(sp.sqrt(sum(v**2 for v in product)).evalf(15))))
+        answers[f"dh{T}/dh{t - 1}"] = Answer(f"dh{T}/dh{t - 1}", _present(sp.ImmutableMatrix(product)), "Jacobian of the last state")
+    shown = ", ".join(f"k = {k}: {n:.4g}" for k, n in norms)
+    trend = "shrink" if norms[-1][1] < norms[0][1] else "grow"
+    note = (f"Backpropagation through time multiplies by ∂h_t/∂h_(t−1) = diag(act'(a_t))·W at every step back; "
+            f"{ACTIVATIONS[act][1]}. The Frobenius norms of ∂h{T}/∂h_k are {shown}: going back in time they {trend}"
+            f" ({'vanishing' if trend == 'shrink' else 'exploding'} gradients when this continues).")
+    return Step(StepKind.GROUP, "Jacobian products ∏ diag(act'(a_t))·W_hh", note=note, substeps=tuple(substeps))
