@@ -885,8 +885,9 @@ class sigmoid(sp.Function):  # noqa: N801 - named as it prints, sigmoid(31*log(2
     def _eval_evalf(self, prec: int) -> Any:
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        shown = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return shown if exp is None else r"%s^{%s}" % (shown, exp)
 
 
 def _exact_sigmoid(v: Any) -> Any:

@@ -323,6 +323,11 @@ def _answers(solved: Solution, net: Network, unrolled: Unrolled, loss: str | Non
         for t in range(1, len(net.x) + 1):
             answers[f"h{t}"] = replace(answers[f"h{t}"], value=_sigmoid_form(answers[f"h{t}"].value,
                                                                             answers[f"a{t}"].value))
+    if loss is not None and net.convention == "row":  # vectors given as flat lists: their gradients too
+        for name in ("b_h", "b_y", "h0"):
+            key = f"d{loss}/d{name}"
+            if key in answers:
+                answers[key] = replace(answers[key], value=_transposed(answers[key].value))
     if loss is not None and net.cell != "rnn":
         for name, parts in unrolled.wrt.items():
             if len(parts) > 1 and f"d{loss}/d{parts[0]}" in answers:
@@ -332,13 +337,26 @@ def _answers(solved: Solution, net: Network, unrolled: Unrolled, loss: str | Non
     return answers
 
 
-def _stack(pieces: list[Any]) -> Any:
+def _transposed(value: Any) -> Any:
     import sympy as sp
 
+    if isinstance(value, Approximate):
+        return Approximate(_transposed(value.value), value.size)
+    return value.T if isinstance(value, sp.MatrixBase) else value
+
+
+def _stack(pieces: list[Any]) -> Any:
+    """The per-gate blocks stacked in PyTorch's layout (a block of one hidden unit may be a number)."""
+    import sympy as sp
+
+    def block(value: Any) -> Any:
+        return sp.Matrix(value) if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
+
     if any(isinstance(p, Approximate) for p in pieces):
-        values = [p.value if isinstance(p, Approximate) else p.evalf(17) for p in pieces]
-        return Approximate(sp.Matrix.vstack(*values), max(p.size if isinstance(p, Approximate) else 0 for p in pieces))
-    return sp.Matrix.vstack(*pieces)
+        values = [block(p.value if isinstance(p, Approximate) else p.evalf(17)) for p in pieces]
+        return Approximate(sp.ImmutableMatrix(sp.Matrix.vstack(*values)),
+                           max(p.size if isinstance(p, Approximate) else 0 for p in pieces))
+    return sp.ImmutableMatrix(sp.Matrix.vstack(*[block(p) for p in pieces]))
 
 
 def _sigmoid_form(h: Any, a: Any) -> Any:
@@ -347,6 +365,8 @@ def _sigmoid_form(h: Any, a: Any) -> Any:
 
     if isinstance(h, Approximate) or isinstance(a, Approximate):
         return h
+    if not isinstance(h, sp.MatrixBase):  # one hidden unit: a number
+        return h if h.is_Rational else sigmoid(a)
     return sp.Matrix(h.rows, h.cols, [v if v.is_Rational else sigmoid(u) for v, u in zip(h, a)])
 
 
@@ -457,7 +477,8 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
     W = net.W_hh.T if net.convention == "row" else net.W_hh
 
     def exact(value: Any) -> Any:
-        return value.value if isinstance(value, Approximate) else value
+        value = value.value if isinstance(value, Approximate) else value
+        return value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
 
     def derivative(a: Any, h: Any) -> Any:
         if act == "sigmoid":
