@@ -97,7 +97,7 @@ BAD_SPECS = [
         kind: nosuch  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind 'nosuch'", "known kinds: conv-inversion, graph, params, rnn", id="unknown-kind"),
+        """, "kind", "unknown kind 'nosuch'", "known kinds: conv-inversion, gan, graph, params, rnn", id="unknown-kind"),
     case("""\
         kind: params  # <-
         given: {model: fc, sizes: [2, 3]}
@@ -512,12 +512,12 @@ BAD_SPECS = [
         kind: [params]  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: conv-inversion, graph, params, rnn", id="kind-is-a-list"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, gan, graph, params, rnn", id="kind-is-a-list"),
     case("""\
         kind: {name: params}  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: conv-inversion, graph, params, rnn", id="kind-is-a-mapping"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, gan, graph, params, rnn", id="kind-is-a-mapping"),
     case("""\
         kind: params
         title: T
@@ -646,7 +646,7 @@ def test_several_bad_files_are_all_reported(tmp_path: Path):
     assert len(lines) == 3
     assert lines[0] == "dlsolve: errors:"
     assert lines[1].startswith(bad_message(one)) and lines[1].endswith(", got 0")
-    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, graph, params, rnn"
+    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, gan, graph, params, rnn"
 
 
 def test_solver_error_in_a_later_problem_writes_nothing(tmp_path: Path):

@@ -12,6 +12,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "params": ("solver.kinds.params", "parameter counts of RNN/LSTM/GRU, fully connected and conv layers"),
     "graph": ("solver.kinds.graph", "computational graphs: forward pass, loss, backward pass, updates"),
     "rnn": ("solver.kinds.rnn", "recurrent networks: RNN, LSTM and GRU steps, backpropagation through time"),
+    "gan": ("solver.kinds.gan", "one GAN training step: discriminator ascent, then generator descent"),
     "conv-inversion": ("solver.kinds.conv_inversion", "recover a conv kernel, bias and lost inputs from known outputs"),
 }
 

@@ -61,26 +61,27 @@ def spec_type() -> type:
     return GraphSpec
 
 
-def solve(problem: Problem, numeric: bool = False, forward_only: bool = False) -> Solution:
+def solve(problem: Problem, numeric: bool = False, forward_only: bool = False, raw: dict | None = None) -> Solution:
     """Forward pass, backward pass, finite-difference check and updates, step by step.
 
     Exact unless ``numeric``; when exact forms explode (see engine.graph.MAX_EXACT_OPS) the problem
     is solved again in floating point and the trace says so. ``forward_only`` (for kinds that build
-    a graph) skips the backward pass even when the last value is a scalar.
+    a graph) skips the backward pass even when the last value is a scalar; ``raw``, if given, receives
+    the unrounded ``values`` of every node and the ``grads`` (for kinds that compute on with them).
     """
     from solver.engine.graph import TooLarge
 
     try:
-        return _solve(problem, numeric, "", forward_only)
+        return _solve(problem, numeric, "", forward_only, raw)
     except TooLarge as error:
         if numeric:
             raise
         why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
                "(15 significant digits). Use --numeric to skip the exact attempt.")
-        return _solve(problem, True, why, forward_only)
+        return _solve(problem, True, why, forward_only, raw)
 
 
-def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False) -> Solution:
+def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False, raw: dict | None = None) -> Solution:
     import sympy as sp
 
     spec: GraphSpec = problem.given
@@ -96,6 +97,9 @@ def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False
     observations = spec.update.data if spec.update is not None and spec.update.data else None
     if observations is None:
         first = _one_pass(spec, symbols, values, arithmetic, forward_only)
+        if raw is not None:
+            raw.update(grads=first.grads, values={name: node.value for name, node in first.graph.names.items()},
+                       numeric=numeric)
         steps, answers = [_conventions(spec, first.graph, arithmetic), *first.steps], list(first.answers)
         if spec.update is not None:
             update_steps, new_values = _updates(spec, first, values)
@@ -246,7 +250,7 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, n
                 value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
             raise FieldError(path + (name,), str(error)) from None
-        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(v, 17)) if numeric else Matrix(value)
+        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(sp.N(v, 17), 17)) if numeric else Matrix(value)
     return values
 
 

@@ -108,14 +108,28 @@ def _columns(out: Text, rows: list[tuple[tuple[str, str], ...]], indent: int = 0
             out.append("\n")
 
 
+PANEL_WIDTH = 76  # the answers panel inside 80 columns
+
+
+def _block_width(block: str) -> int:
+    return max((len(line) for line in block.splitlines()), default=0)
+
+
 def _answers(solution: Solution) -> Panel:
     rows = []
+    name_width = max((len(a.name) for a in solution.answers), default=0)
+    room = PANEL_WIDTH - name_width - 5  # columns left for the value (and its decimal) in the panel
     for answer in solution.answers:
-        shown = values.text(answer.value)
-        approx = values.decimal(answer.value)
-        if approx:
+        shown = values.text(answer.value, room)
+        approx = values.decimal(answer.value, room)
+        if approx and _block_width(shown) + 3 + _block_width(approx) <= room:
             shown = "\n".join(side_by_side([shown, approx], [" ≈ "]))
+        elif approx:
+            shown = "\n".join(side_by_side([shown], []) + ["≈ " + line if i == 0 else "  " + line
+                                                             for i, line in enumerate(approx.splitlines())])
         rows.append(((answer.name, "bold"), ("=", ""), (shown, "bold green"), (answer.description, "dim")))
+    column = max((_block_width(row[2][0]) for row in rows), default=0)  # descriptions line up after the widest value
+    rows = [row if column + 2 + len(row[3][0]) <= room else (*row[:3], ("", "dim")) for row in rows]
     table = Text()
     if not rows:
         table.append("No quantity is determined: see the steps.", style="yellow")

@@ -97,8 +97,9 @@ def group_digits(text: str, separator: str = ",") -> str:
 # --- terminal text ----------------------------------------------------------------------------
 
 
-def text(value: Any) -> str:
-    """An exact value or formula for the terminal (Unicode, digits grouped)."""
+def text(value: Any, width: int | None = None) -> str:
+    """An exact value or formula for the terminal (Unicode, digits grouped), at most ``width`` columns
+    wide where a matrix can be laid out differently (default TEXT_WIDTH)."""
     if isinstance(value, _approximate(value)):
         shown = text(rounded(value.value))
         return shown + (f"  (exact form omitted: {value.size} operations)" if value.size else "")
@@ -114,7 +115,7 @@ def text(value: Any) -> str:
         import sympy
 
         if _has_matrix(value):
-            return _fitting_matrix(value)
+            return _fitting_matrix(value, width or TEXT_WIDTH)
         return _unicode_scalar(sympy.sstr(value))
     return str(value)
 
@@ -122,7 +123,7 @@ def text(value: Any) -> str:
 TEXT_WIDTH = 60  # columns a matrix may take in the terminal (steps are indented and joined by " = ")
 
 
-def _fitting_matrix(value: Any) -> str:
+def _fitting_matrix(value: Any, width: int) -> str:
     """A matrix laid out in 2D if that fits the terminal, else one row per line, else by its decimals.
 
     Nested exact forms (tanh(1 − tanh(tanh(1)/2)/2) in a BPTT gradient) are exact but far too wide
@@ -131,13 +132,13 @@ def _fitting_matrix(value: Any) -> str:
     import sympy
 
     shown = pretty(value)
-    if _width(shown) <= TEXT_WIDTH:
+    if _width(shown) <= width:
         return shown
     if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
         matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
         return pretty(value.xreplace({m: _decimals(m) for m in matrices}))
     rows = _one_line_rows(value)
-    if max(len(row) for row in rows) <= TEXT_WIDTH + 10:
+    if max(len(row) for row in rows) <= width + 10:
         return "\n".join(rows)
     return pretty(_decimals(value)) + "  (exact: --format latex or json)"
 
@@ -148,12 +149,12 @@ def _one_line_rows(matrix: Any) -> list[str]:
     return ["[" + ", ".join(_unicode_scalar(sympy.sstr(v)) for v in matrix.row(i)) + "]" for i in range(matrix.rows)]
 
 
-def _shown_by_decimals(value: Any) -> bool:
+def _shown_by_decimals(value: Any, width: int = TEXT_WIDTH) -> bool:
     """Whether the terminal shows this matrix by its decimals (its exact layouts are too wide)."""
     import sympy
 
-    return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > TEXT_WIDTH
-            and max(len(row) for row in _one_line_rows(value)) > TEXT_WIDTH + 10)
+    return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > width
+            and max(len(row) for row in _one_line_rows(value)) > width + 10)
 
 
 def _width(block: str) -> int:
@@ -226,10 +227,10 @@ def _decimal_of(value: Any) -> Any:
     return one(value)
 
 
-def decimal(value: Any) -> str | None:
+def decimal(value: Any, width: int = TEXT_WIDTH) -> str | None:
     """A decimal approximation to show beside a non-integer exact value (terminal text), else None."""
     shown = _decimal_of(value)
-    if shown is None or _shown_by_decimals(value):
+    if shown is None or _shown_by_decimals(value, width):
         return None
     import sympy
 
@@ -331,6 +332,7 @@ def formula_latex(formula: str) -> str:
             return head
         return head + ("_{%s}" % sub if len(sub) == 1 or sub.isdigit() else r"_{\text{%s}}" % sub)
 
+    formula = re.sub(r"_\(([^()]*)\)", r"_{\1}", formula)  # h_(t−1) → h_{t−1}
     out = []
     for chunk in re.split(f"({_IDENTIFIER.pattern})", group_digits(formula, "\\,")):
         if _IDENTIFIER.fullmatch(chunk or "-"):

@@ -1,0 +1,374 @@
+"""One GAN training step: the discriminator ascends V(D, G), then the generator descends its loss.
+
+Goodfellow et al. (2014), Algorithm 1: on a minibatch of noise samples z_i and real samples x_i,
+the discriminator takes ``d_steps`` gradient-ascent steps on
+V = mean log D(x_i) + mean log(1 − D(G(z_i))), with the generator frozen; then the generator
+takes one descent step on mean log(1 − D(G(z_i))) (``minimax``) or −mean log D(G(z_i))
+(``non_saturating``) through the *updated*, frozen discriminator. Each phase is a computational
+graph solved by :mod:`solver.kinds.graph` (exact values, every chain-rule step, the
+finite-difference check, the float fallback when exact forms explode); this module writes the
+networks' equations, applies the updates and explains the procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal
+
+from solver.errors import FieldError, show_value
+from solver.fields import Count, Validated
+from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
+from solver.problem import Problem
+from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
+
+from typing import Annotated
+
+FIELDS = ("given",)
+MAX_SAMPLES = 32
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One fully connected layer: ``act(W·h + b)``; a bias that is not given is fixed at 0."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    weights: Any
+    activation: Literal["relu", "leaky_relu", "sigmoid", "tanh", "identity"] = "identity"
+    bias: ExactMatrix | None = None
+    slope: Exact | None = None
+    name: str | None = None
+
+
+def _batch(value: Any) -> list[Any]:
+    """A minibatch: a list of vectors (a flat list of numbers: one number per sample)."""
+    import sympy as sp
+
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of samples, got {show_value(value)}")
+    if len(value) > MAX_SAMPLES:
+        raise ValueError(f"at most {MAX_SAMPLES} samples, got {len(value)}")
+    samples = []
+    for i, item in enumerate(value):
+        try:
+            sample = parse_matrix(item) if isinstance(item, list) else sp.Matrix([[parse_exact(item)]])
+        except NumberError as error:
+            raise ValueError(f"sample {i + 1}: {error}") from None
+        if sample.cols != 1:
+            raise ValueError(f"sample {i + 1}: expected a vector (a flat list), got {sample.rows}×{sample.cols}")
+        samples.append(sample)
+    if len({s.rows for s in samples}) > 1:
+        bad = next(i for i, s in enumerate(samples) if s.rows != samples[0].rows)
+        raise ValueError(f"every sample must have the same size: sample 1 has {samples[0].rows} entries, sample "
+                         f"{bad + 1} has {samples[bad].rows}")
+    return samples
+
+
+Batch = Annotated[list, Validated(_batch)]
+"""A minibatch of column vectors."""
+
+
+@dataclass(frozen=True)
+class Gan:
+    """The ``given`` of a gan problem."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    generator: list[Layer]
+    discriminator: list[Layer]
+    noise: Batch
+    data: Batch
+    lr: Exact = 1
+    order: Literal["discriminator_first", "generator_first"] = "discriminator_first"
+    d_steps: Count = 1
+    generator_loss: Literal["minimax", "non_saturating"] = "minimax"
+
+
+def given_type(raw: Any) -> type:
+    """The spec dataclass for ``given``."""
+    return Gan
+
+
+# --- the two networks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params:
+    """One layer's parameters by graph name, its activation, and how its weights were written."""
+
+    weight: str
+    bias: str | None
+    activation: str
+    slope: Any
+    flat: bool  # weights given as a flat list (one output unit): answered as a flat list too
+
+
+def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any]) -> tuple[list[Params], int]:
+    """Parse one network's layers into ``values`` (exact matrices) and check that the shapes chain."""
+    import sympy as sp
+
+    prefix = "g" if role == "generator" else "d"
+    if not layers:
+        raise FieldError((role,), "expected at least one layer")
+    params = []
+    size = size_in
+    for k, layer in enumerate(layers, 1):
+        path = (role, k - 1)
+        raw = layer.weights
+        try:
+            weights = parse_matrix(raw)
+        except NumberError as error:
+            raise FieldError(path + ("weights",), str(error)) from None
+        flat = isinstance(raw, list) and not any(isinstance(row, list) for row in raw)
+        if flat:
+            weights = weights.T  # one output unit: w·h
+        name = layer.name or f"W{prefix}{k}"
+        if not name.isidentifier() or name in values:
+            raise FieldError(path + ("name",), f"expected a new plain name such as W{prefix}{k}, got {name!r}")
+        if weights.cols != size:
+            what = "the noise" if (k == 1 and role == "generator") else "the data" if k == 1 else f"layer {k - 1}'s output"
+            raise FieldError(path + ("weights",), f"expected {size} column{'s' * (size != 1)} ({what} has {size} "
+                             f"entr{'ies' if size != 1 else 'y'}), got {weights.rows}×{weights.cols}")
+        values[name] = weights
+        bias = None
+        if layer.bias is not None:
+            if layer.bias.shape != (weights.rows, 1):
+                raise FieldError(path + ("bias",), f"expected {weights.rows} biases (a flat list), got "
+                                 f"{layer.bias.rows}×{layer.bias.cols}")
+            bias = "b" + name[1:] if name[0] in "Ww" else name + "_b"
+            values[bias] = layer.bias
+        if layer.slope is not None and layer.activation != "leaky_relu":
+            raise FieldError(path + ("slope",), "a slope is for activation: leaky_relu")
+        slope = layer.slope if layer.slope is not None else sp.Rational(1, 100)  # PyTorch's default
+        params.append(Params(name, bias, layer.activation, slope, flat))
+        size = weights.rows
+    return params, size
+
+
+def _layer_equations(params: list[Params], source: str, hidden: str, output: str, i: int) -> list[str]:
+    """``h = act(W·x + b)`` for every layer of one network on one sample."""
+    equations, prev = [], source
+    for k, p in enumerate(params, 1):
+        name = output if k == len(params) else f"{hidden}{k}_{i}"
+        affine = f"{p.weight} @ {prev}" + (f" + {p.bias}" if p.bias else "")
+        if p.activation == "identity":
+            expr = affine
+        elif p.activation == "leaky_relu":
+            expr = f"leaky_relu({affine}, slope_{p.weight})"
+        else:
+            expr = f"{p.activation}({affine})"
+        equations.append(f"{name} = {expr}")
+        prev = name
+    return equations
+
+
+def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, loss: str) -> list[str]:
+    equations = []
+    for i in range(1, m + 1):
+        equations += _layer_equations(gen, f"z_{i}", "hg", f"xg_{i}", i)
+        if phase == "D":
+            equations += _layer_equations(disc, f"x_{i}", "hr", f"Dr_{i}", i)
+        equations += _layer_equations(disc, f"xg_{i}", "hf", f"Df_{i}", i)
+    fake = " + ".join(f"log(1 - Df_{i})" for i in range(1, m + 1))
+    if phase == "D":
+        real = " + ".join(f"log(Dr_{i})" for i in range(1, m + 1))
+        equations.append(f"V_D = ({real}) / {m} + ({fake}) / {m}")
+    elif loss == "minimax":
+        equations.append(f"V_G = ({fake}) / {m}")
+    else:
+        equations.append(f"V_G = -(" + " + ".join(f"log(Df_{i})" for i in range(1, m + 1)) + f") / {m}")
+    return equations
+
+
+def _names(params: list[Params]) -> list[str]:
+    return [name for p in params for name in (p.weight, p.bias) if name]
+
+
+# --- the training step ----------------------------------------------------------------------------
+
+
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """One GAN training step, each phase a graph: forward passes, objective, gradients, updates."""
+    import sympy as sp
+
+    spec: Gan = problem.given
+    m = len(spec.noise)
+    if len(spec.data) != m:
+        raise FieldError(("data",), f"expected {m} real samples, one per noise sample, got {len(spec.data)}")
+    values: dict[str, Any] = {}
+    gen, g_out = _network(spec.generator, "generator", spec.noise[0].rows, values)
+    if g_out != spec.data[0].rows:
+        raise FieldError(("generator", len(gen) - 1, "weights"),
+                         f"the generator outputs {g_out} entr{'ies' if g_out != 1 else 'y'} but the real samples have "
+                         f"{spec.data[0].rows}: the discriminator reads both")
+    disc, d_out = _network(spec.discriminator, "discriminator", spec.data[0].rows, values)
+    if d_out != 1 or disc[-1].activation != "sigmoid":
+        raise FieldError(("discriminator", len(disc) - 1),
+                         f"the discriminator must end in one probability: 1 unit with activation sigmoid, got "
+                         f"{d_out} unit{'s' * (d_out != 1)} with {disc[-1].activation}")
+    for p in gen + disc:
+        if p.activation == "leaky_relu":
+            values[f"slope_{p.weight}"] = sp.Matrix([[p.slope]])
+    for i, (z, x) in enumerate(zip(spec.noise, spec.data), 1):
+        values[f"z_{i}"], values[f"x_{i}"] = z, x
+    initial = dict(values)
+
+    phases = ["D"] * spec.d_steps + ["G"] if spec.order == "discriminator_first" else ["G"] + ["D"] * spec.d_steps
+    steps = [_procedure(spec, gen, disc, m)]
+    answers: list[Answer] = []
+    d_done = 0
+    for phase in phases:
+        d_done += phase == "D"
+        suffix = f"_{d_done}" if phase == "D" and spec.d_steps > 1 else ""
+        group, phase_answers, new = _phase(problem, phase, gen, disc, spec, values, numeric, suffix)
+        values.update(new)
+        steps.append(group)
+        answers += phase_answers
+    for p in disc + gen:  # the parameters after the whole step, in the shape they were given
+        for name in (p.weight, p.bias):
+            if name:
+                answers.append(Answer(f"{name}_new", _shaped(values[name], p.flat and name == p.weight),
+                                      "after the training step"))
+    return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                    tuple(_givens(spec, gen, disc, initial)), tuple(steps), tuple(answers))
+
+
+def _shaped(value: Any, flat: bool) -> Any:
+    from solver.kinds.graph import _present
+
+    return _present(value.T if flat else value)
+
+
+def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
+           numeric: bool, suffix: str) -> tuple[Step, list[Answer], dict[str, Any]]:
+    """One phase: the graph of every sample, the objective, its gradients and the parameter update."""
+    from solver.kinds import graph
+
+    m = len(spec.noise)
+    trained, frozen = (disc, gen) if phase == "D" else (gen, disc)
+    loss = "V_D" if phase == "D" else "V_G"
+    equations = _phase_equations(gen, disc, m, phase, spec.generator_loss)
+    used = {name for name in values if phase == "D" or not name.startswith("x_")}
+    graph_spec = graph.GraphSpec(given={k: v for k, v in values.items() if k in used}, equations=equations,
+                                 loss=loss, wrt=_names(trained))
+    raw: dict[str, Any] = {}
+    solved = graph.solve(Problem(problem.id, "graph", problem.title, graph_spec), numeric, raw=raw)
+    ascent = phase == "D"
+    new, updates = {}, []
+    for p in trained:
+        for name in (p.weight, p.bias):
+            if not name:
+                continue
+            gradient = raw["grads"][name]
+            value = values[name] + (spec.lr if ascent else -spec.lr) * gradient
+            new[name] = value.applyfunc(graph._tidy)
+            flat = p.flat and name == p.weight
+            updates.append(Step(StepKind.UPDATE, f"{name}_new",
+                                f"{name} {'+' if ascent else '−'} η·∂{loss}/∂{name}",
+                                None, _shaped(new[name], flat),
+                                note="gradient ascent: the discriminator maximises V" if ascent else
+                                "gradient descent on the generator's loss"))
+    answers = [a for a in solved.answers if a.name == loss or a.name.startswith(f"d{loss}/d")
+               or (phase == "D" and a.name.startswith(("Dr_", "Df_")))]
+    answers = [_flat_gradient(a, trained, loss) for a in answers]
+    if suffix:
+        answers = [replace(a, name=a.name + suffix) for a in answers]
+    body = [s for s in solved.steps if s.kind is not StepKind.CONVENTION]
+    body = _by_sample(body, equations, m) + [Step(StepKind.GROUP, "Update", substeps=tuple(updates))]
+    quiet = _silent_samples(phase, trained, raw["values"], m)
+    who = "Discriminator" if phase == "D" else "Generator"
+    note = (f"Trained: {', '.join(_names(trained))}. Frozen: {', '.join(_names(frozen))} (their values are "
+            f"constants in this phase)." + (" " + solved.steps[0].note if raw.get("numeric") else "") + quiet)
+    title = f"{who} step" + (f" {suffix[1:]}" if suffix else "") + (
+        f": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
+    return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new
+
+
+def _flat_gradient(answer: Answer, trained: list[Params], loss: str) -> Answer:
+    from solver.kinds.graph import _present
+
+    for p in trained:
+        if p.flat and answer.name == f"d{loss}/d{p.weight}":
+            value = answer.value
+            return replace(answer, value=Approximate(value.value.T, value.size) if isinstance(value, Approximate)
+                           else _present(value.T))
+    return answer
+
+
+def _by_sample(steps: list[Step], equations: list[str], m: int) -> list[Step]:
+    """The forward pass grouped by sample (the equations are written sample by sample)."""
+    out = []
+    for step in steps:
+        if step.title != "Forward pass":
+            out.append(step)
+            continue
+        groups: dict[int, list[Step]] = {}
+        for sub in step.substeps:
+            tail = sub.title.rsplit("_", 1)[-1]
+            groups.setdefault(int(tail) if tail.isdigit() else 0, []).append(sub)
+        for i in range(1, m + 1):
+            out.append(Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, []))))
+        out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=step.note))
+    return out
+
+
+def _silent_samples(phase: str, trained: list[Params], values: dict[str, Any], m: int) -> str:
+    """Samples whose every layer input is 0 in the trained network: each weight gradient δ·hᵀ is 0."""
+    notes = []
+    for i in range(1, m + 1):
+        passes = [("G(z)", f"z_{i}", "hg", f"xg_{i}")] if phase == "G" else \
+            [("D(x)", f"x_{i}", "hr", None), ("D(G(z))", f"xg_{i}", "hf", None)]
+        for what, source, hidden, _ in passes:
+            inputs = [values[source]] + [values[f"{hidden}{k}_{i}"] for k in range(1, len(trained))]
+            if all(all(v == 0 for v in vector) for vector in inputs):
+                notes.append(f"sample {i} through {what}")
+    if not notes:
+        return ""
+    return (f" Contributing nothing to the weight gradients: {', '.join(notes)} — every layer's input is 0 there "
+            "(z = 0 through a bias-free ReLU net stays 0), so each weight gradient δ·hᵀ from it is 0.")
+
+
+def _procedure(spec: Gan, gen: list[Params], disc: list[Params], m: int) -> Step:
+    loss = ("descends mean log(1 − D(G(z_i))) (the minimax loss)" if spec.generator_loss == "minimax" else
+            "descends −mean log D(G(z_i)) (the non-saturating loss, stronger gradients early in training)")
+    order = (f"first the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)}), then the generator"
+             if spec.order == "discriminator_first" else
+             f"first the generator, then the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)})")
+    note = (f"Goodfellow et al. (2014), Algorithm 1, on a minibatch of m = {m} noise samples z_i and {m} real "
+            f"samples x_i, learning rate η = {_text(spec.lr)}: the discriminator ascends "
+            f"V = (1/m)Σ log D(x_i) + (1/m)Σ log(1 − D(G(z_i))) with the generator frozen; the generator {loss} "
+            f"through the updated, frozen discriminator. Order: {order}."
+            + (" Each discriminator step reuses this minibatch." if spec.d_steps > 1 else "")
+            + " log is the natural logarithm; D(x) is the probability that x is real.")
+    rules = [Step(StepKind.RULE, "Objective", "min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))]"),
+             Step(StepKind.RULE, "Generator", _network_formula(gen, "z")),
+             Step(StepKind.RULE, "Discriminator", _network_formula(disc, "x"))]
+    return Step(StepKind.CONVENTION, "How a GAN is trained", note=note, substeps=tuple(rules))
+
+
+def _network_formula(params: list[Params], source: str) -> str:
+    text = source
+    for p in params:
+        inner = f"{p.weight}·{text}" + (f" + {p.bias}" if p.bias else "")
+        act = {"identity": "", "relu": "ReLU", "sigmoid": "σ", "tanh": "tanh",
+               "leaky_relu": f"LeakyReLU_{_text(p.slope)}"}[p.activation]
+        text = f"{act}({inner})" if act else inner
+    return text
+
+
+def _text(value: Any) -> str:
+    from solver.render.values import text
+
+    return text(value)
+
+
+def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, Any]) -> list[Given]:
+    out = []
+    for role, params in (("generator", gen), ("discriminator", disc)):
+        for k, p in enumerate(params, 1):
+            act = p.activation if p.activation != "leaky_relu" else f"leaky_relu (slope {_text(p.slope)})"
+            out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], f"{role} layer {k}, {act}"))
+            if p.bias:
+                out.append(Given(p.bias, values[p.bias], f"{role} layer {k} bias"))
+    out += [Given(f"z_{i}", z, "noise") for i, z in enumerate(spec.noise, 1)]
+    out += [Given(f"x_{i}", x, "real sample") for i, x in enumerate(spec.data, 1)]
+    out.append(Given("η", spec.lr, "learning rate"))
+    return out
