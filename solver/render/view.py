@@ -48,7 +48,8 @@ MAX_LINE = 75  # characters of typeset math that fit one line of the page
 
 
 def _latex_chain(step: Step) -> str:
-    """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs."""
+    """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs, and
+    a piece too long for one line breaks again before its top-level + signs."""
     pieces = parts(step, values.latex, values.decimal_latex)
     if not pieces:
         return ""
@@ -56,10 +57,39 @@ def _latex_chain(step: Step) -> str:
     separators = ["="] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = r"\approx"
-    if sum(values.latex_width(p) for p in pieces) < MAX_LINE or len(pieces) == 1:
+    if sum(values.latex_width(p) for p in pieces) < MAX_LINE:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
-    lines = [f"&{pieces[0]}"] + [f"&{s} {p}" for s, p in zip(separators, pieces[1:])]
+    lines = []
+    for separator, piece in zip(["", *separators], pieces):
+        head, *rest = _wrapped(piece)
+        lines.append(f"&{separator} {head}" if separator else f"&{head}")
+        lines += [r"&\quad + " + segment for segment in rest]
     return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
+
+
+def _wrapped(latex: str) -> list[str]:
+    """``latex`` cut before top-level `` + `` signs into segments of at most MAX_LINE characters."""
+    if values.latex_width(latex) < MAX_LINE:
+        return [latex]
+    terms, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\left", i) or latex[i] == "{":
+            depth += 1
+        elif latex.startswith(r"\right", i) or latex[i] == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith(" + ", i):
+            terms.append(latex[start:i])
+            start = i + 3
+            i += 2
+        i += 1
+    terms.append(latex[start:])
+    segments = [terms[0]]
+    for term in terms[1:]:
+        if values.latex_width(segments[-1] + " + " + term) < MAX_LINE:
+            segments[-1] += " + " + term
+        else:
+            segments.append(term)
+    return segments
 
 
 def _given_value(value: Any, prose: Any) -> str:
