@@ -10,7 +10,9 @@ never eval); the recurrences are computed here:
 * ``cell: lstm`` / ``gru`` — ``torch.nn.LSTMCell`` / ``torch.nn.GRUCell`` loaded with
   weight_ih/weight_hh/bias_ih/bias_hh (zeros for a missing bias); the gate values, which the cells
   do not expose, are recomputed by hand from the cell's weights and the cell's previous state, and
-  the hand recurrence is asserted to reproduce the cell's h (and c).
+  the hand recurrence is asserted to reproduce the cell's h (and c);
+* ``factors: true`` (rnn cell) — the Jacobians ∂h_T/∂h_k under dlsolve's names ``dhT/dhk``, by
+  ``torch.autograd.functional.jacobian`` of the recurrence restarted from h_k.
 
 Answer layout (as dlsolve's JSON ``value``): float for 1×1, flat list for a column n×1, list of rows
 otherwise — so a row-convention h_t (1×n, n > 1) is ``[[...]]``; a gradient has the shape of its
@@ -75,11 +77,11 @@ def evaluate(spec: dict) -> dict[str, Any]:
         row = given.get("convention", "column") == "row"
         W_hh, W_xh = param("W_hh"), param("W_xh")
         hidden = W_hh.shape[1]
-        b_h = param("b_h", torch.zeros(hidden, 1))
-        h = param("h0", torch.zeros(hidden, 1))
+        b_h = param("b_h", torch.zeros(hidden, 1, dtype=DTYPE))
+        h = param("h0", torch.zeros(hidden, 1, dtype=DTYPE))
         W_hy, b_y = param("W_hy"), None
         if W_hy is not None:
-            b_y = param("b_y", torch.zeros(W_hy.shape[1] if row else W_hy.shape[0], 1))
+            b_y = param("b_y", torch.zeros(W_hy.shape[1] if row else W_hy.shape[0], 1, dtype=DTYPE))
         if row:
             h = h.T
         h_start = h
@@ -95,8 +97,9 @@ def evaluate(spec: dict) -> dict[str, Any]:
             values[f"a{t}"], values[f"h{t}"] = a, h
             if W_hy is not None:
                 values[f"y{t}"] = (h @ W_hy + b_y.T) if row else (W_hy @ h + b_y)
-        if spec.get("factors") and not row:
-            jacobians = _jacobians(act, W_hh, W_xh, b_h, [h_start] + [values[f"h{t}"] for t in range(1, len(xs) + 1)], xs)
+        if spec.get("factors"):
+            hs = [h_start] + [values[f"h{t}"] for t in range(1, len(xs) + 1)]
+            jacobians = _jacobians(act, W_hh, W_xh, b_h, hs, xs, row)
             extra.update(jacobians)
     elif cell in ("lstm", "gru"):
         values.update(_gated(cell, given, xs, param, leaves))
@@ -125,27 +128,30 @@ def evaluate(spec: dict) -> dict[str, Any]:
     return answers
 
 
-def _jacobians(act, W_hh, W_xh, b_h, hs: list[torch.Tensor], xs: list[torch.Tensor]) -> dict[str, torch.Tensor]:
-    """``factors: true`` (column convention): ∂h_T/∂h_k for k = T−1 … 0 by torch.autograd.functional.jacobian
-    of the recurrence restarted from h_k (= ∏ diag(act'(a_t))·W_hh for t = T … k+1)."""
+def _jacobians(act, W_hh, W_xh, b_h, hs: list[torch.Tensor], xs: list[torch.Tensor],
+               row: bool) -> dict[str, torch.Tensor]:
+    """``factors: true``: the Jacobians ∂h_T/∂h_k (entry [j, i] = ∂h_T[j]/∂h_k[i]) for k = T−1 … 0, by
+    torch.autograd.functional.jacobian of the recurrence restarted from h_k; in the column convention
+    this is ∏_{t=T…k+1} diag(act'(a_t))·W_hh."""
     steps = len(xs)
     W_hh, W_xh, b_h = W_hh.detach(), W_xh.detach(), b_h.detach()
 
     def run_from(k: int):
         def f(h: torch.Tensor) -> torch.Tensor:
-            h = h[:, None]
+            h = h[None, :] if row else h[:, None]
             for t in range(k + 1, steps + 1):
-                h = act(W_hh @ h + W_xh @ xs[t - 1] + b_h)
-            return h[:, 0]
+                x = xs[t - 1]
+                h = act(h @ W_hh + x.T @ W_xh + b_h.T) if row else act(W_hh @ h + W_xh @ x + b_h)
+            return h.reshape(-1)
         return f
 
-    return {f"dh{steps}/dh{k}": torch.autograd.functional.jacobian(run_from(k), hs[k].detach()[:, 0])
+    return {f"dh{steps}/dh{k}": torch.autograd.functional.jacobian(run_from(k), hs[k].detach().reshape(-1))
             for k in range(steps - 1, -1, -1)}
 
 
 def _check_against_rnn_cell(activation, W_hh, W_xh, b_h, h, x, h_new) -> None:
     """The hand-written Elman step must equal torch.nn.RNNCell's (a self-check of the oracle)."""
-    cell = torch.nn.RNNCell(W_xh.shape[1], W_hh.shape[0], bias=True, nonlinearity=activation)
+    cell = torch.nn.RNNCell(W_xh.shape[1], W_hh.shape[0], bias=True, nonlinearity=activation, dtype=DTYPE)
     with torch.no_grad():
         cell.weight_ih.copy_(W_xh)
         cell.weight_hh.copy_(W_hh)
@@ -161,18 +167,19 @@ def _gated(cell_kind: str, given: dict, xs: list[torch.Tensor], param, leaves: d
     W_hh = given["W_hh"]
     hidden = len(W_hh[0])
     inputs = xs[0].shape[0]
-    module = (torch.nn.LSTMCell if cell_kind == "lstm" else torch.nn.GRUCell)(inputs, hidden, bias=True)
+    module = (torch.nn.LSTMCell if cell_kind == "lstm" else torch.nn.GRUCell)(inputs, hidden, bias=True, dtype=DTYPE)
     with torch.no_grad():
         module.weight_ih.copy_(parse_given(given["W_ih"]))
         module.weight_hh.copy_(parse_given(given["W_hh"]))
-        module.bias_ih.copy_(_vector(given["b_ih"])[:, 0] if "b_ih" in given else torch.zeros(gates * hidden))
-        module.bias_hh.copy_(_vector(given["b_hh"])[:, 0] if "b_hh" in given else torch.zeros(gates * hidden))
+        for name in ("b_ih", "b_hh"):
+            bias = _vector(given[name])[:, 0] if name in given else torch.zeros(gates * hidden, dtype=DTYPE)
+            getattr(module, name.replace("b_", "bias_")).copy_(bias)
     # the gradients asked for W_ih, W_hh, b_ih, b_hh are the cell parameters' own (stacked, torch layout)
     leaves.update(W_ih=module.weight_ih, W_hh=module.weight_hh, b_ih=module.bias_ih, b_hh=module.bias_hh)
-    h = param("h0", torch.zeros(hidden, 1))
-    c = param("c0", torch.zeros(hidden, 1)) if cell_kind == "lstm" else None
+    h = param("h0", torch.zeros(hidden, 1, dtype=DTYPE))
+    c = param("c0", torch.zeros(hidden, 1, dtype=DTYPE)) if cell_kind == "lstm" else None
     W_hy = param("W_hy")
-    b_y = param("b_y", torch.zeros(W_hy.shape[0], 1)) if W_hy is not None else None
+    b_y = param("b_y", torch.zeros(W_hy.shape[0], 1, dtype=DTYPE)) if W_hy is not None else None
 
     values: dict[str, torch.Tensor] = {}
     W_ih_, W_hh_, b_ih_, b_hh_ = module.weight_ih, module.weight_hh, module.bias_ih[:, None], module.bias_hh[:, None]

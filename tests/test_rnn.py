@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 
@@ -40,19 +39,19 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scope
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def solve(spec: dict, tmp: Path) -> dict[str, dict]:
+def solve(spec: dict, tmp: Path, *options: str) -> dict[str, dict]:
     """Write the spec (JSON is YAML) and return dlsolve's JSON answers."""
     file = tmp / "rnn.yaml"
     file.write_text(json.dumps({"kind": "rnn", "title": "rnn test", **spec}))
-    result = run_cli("run", file, "--format", "json")
+    result = run_cli("run", file, "--format", "json", *options)
     assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}\nspec: {json.dumps(spec)}"
     return json.loads(result.stdout)["answers"]
 
 
-def check(spec: dict, tmp: Path) -> dict[str, dict]:
+def check(spec: dict, tmp: Path, *options: str) -> dict[str, dict]:
     """Every oracle answer matches dlsolve's value, and dlsolve answers no other gradients."""
     expected = evaluate(spec)
-    answers = solve(spec, tmp)
+    answers = solve(spec, tmp, *options)
     values = {name: a["value"] for name, a in answers.items()}
     try:
         assert_close(expected, values)
@@ -118,7 +117,7 @@ def elman(draw, activations=("tanh", "sigmoid", "relu"), max_steps=3, max_hidden
     return {"given": given_}
 
 
-@settings(max_examples=30, **SETTINGS)
+@settings(max_examples=25, **SETTINGS)
 @given(elman())
 def test_elman_forward_matches_torch(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("elman"))
@@ -177,12 +176,12 @@ def bptt(draw):
     else:
         loss = f"L = sum(h{steps})"
     spec = {"given": given_, "loss": loss, "wrt": draw(st.permutations(wrt))}
-    if not row and draw(st.booleans()):
+    if draw(st.booleans()):
         spec["factors"] = True  # the Jacobians dh_T/dh_k, checked against torch.autograd.functional.jacobian
     return spec
 
 
-@settings(max_examples=12, **SETTINGS)
+@settings(max_examples=10, **SETTINGS)
 @given(bptt())
 def test_bptt_gradients_match_autograd(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("bptt"))
@@ -204,6 +203,20 @@ def test_bptt_hand_derivation_scalar(tmp_path: Path) -> None:
     assert math.isclose(answers["dL/dW_hh"]["value"], (1 - h2**2) * h1, rel_tol=1e-12)
     assert math.isclose(answers["dL/dW_xh"]["value"], (1 - h2**2) * (1 - h1**2) / 2, rel_tol=1e-12)
     assert math.isclose(answers["dL/dh0"]["value"], (1 - h2**2) * (1 - h1**2) / 4, rel_tol=1e-12)
+
+
+def test_relu_bptt_at_the_kinks(tmp_path: Path) -> None:
+    # ReLU'(0) = 0 (PyTorch's): h0 = [0, 1], x = [0, 1], W_hh = I, W_xh = [1, −1]ᵀ:
+    # a1 = h0 = [0, 1] → h1 = [0, 1] (first unit at the kink); a2 = h1 + [1, −1] = [1, 0] → h2 = [1, 0]
+    # (second unit at the kink). L = sum(h2): δ2 = [1, relu'(0)] = [1, 0], dL/dh1 = W_hhᵀ δ2 = [1, 0],
+    # δ1 = [1·relu'(0), 0·1] = [0, 0]; so dL/dW_hh = δ2 h1ᵀ = [[0, 1], [0, 0]], dL/dW_xh = δ2·x2 = [1, 0],
+    # dL/dh0 = 0 — the same as torch autograd.
+    spec = {"given": {"activation": "relu", "W_hh": [[1, 0], [0, 1]], "W_xh": [[1], [-1]], "h0": [0, 1], "x": [0, 1]},
+            "loss": "L = sum(h2)", "wrt": ["W_hh", "W_xh", "h0"]}
+    answers = check(spec, tmp_path)
+    assert answers["dL/dW_hh"]["exact"] == "Matrix([[0, 1], [0, 0]])"
+    assert answers["dL/dW_xh"]["exact"] == "Matrix([1, 0])"
+    assert answers["dL/dh0"]["exact"] == "Matrix([0, 0])"
 
 
 def test_default_wrt_is_every_given_parameter(tmp_path: Path) -> None:
@@ -235,6 +248,13 @@ def test_factors_are_the_jacobians(tmp_path: Path) -> None:
     h3 = answers["h3"]["value"]
     assert math.isclose(answers["dh3/dh2"]["value"][0][0], (1 - h3[0] ** 2) / 2, rel_tol=1e-12)
     assert answers["dh3/dh2"]["value"][0][1] == answers["dh3/dh0"]["value"][1][0] == 0
+    # row convention: entry [j, i] = ∂h1[j]/∂h0[i] = (1 − h1[j]²)·W_hh[i, j] (the Jacobian, W_hh transposed)
+    spec = {"given": {"convention": "row", "W_hh": [[1, 2], [0, 1]], "W_xh": [[0, 0]], "h0": ["1/4", "1/2"], "x": [1]},
+            "loss": "L = sum(h1)", "factors": True}
+    answers = check(spec, tmp_path)
+    h1 = answers["h1"]["value"][0]
+    assert_close({"dh1/dh0": [[1 - h1[0] ** 2, 0.0], [2 * (1 - h1[1] ** 2), 1 - h1[1] ** 2]]},
+                 {"dh1/dh0": answers["dh1/dh0"]["value"]})
 
 
 # --- 3. LSTM and GRU --------------------------------------------------------------------------------
@@ -254,7 +274,9 @@ def gated(draw, cell: str):
         given_["c0"] = vector(draw, hidden)
     given_["x"] = sequence(draw, steps, inputs)
     spec = {"given": given_}
-    losses = [f"L = sum(h{steps})", f"L = 0.5 * norm2(h{steps})"] + ([f"L = sum(c{steps}) + sum(h1)"] if cell == "lstm" else [])
+    losses = [f"L = sum(h{steps})", f"L = 0.5 * norm2(h{steps})"]
+    if cell == "lstm":
+        losses.append(f"L = sum(c{steps}) + sum(h1)")
     if draw(st.booleans()):
         given_["W_hy"] = matrix(draw, 1, hidden)
         if draw(st.booleans()):
@@ -269,7 +291,7 @@ def gated(draw, cell: str):
     return spec
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=8, **SETTINGS)
 @given(gated("lstm"))
 def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("lstm"))
@@ -277,7 +299,7 @@ def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
         assert {f"{v}{t}" for v in "ifgoch"} <= set(answers)
 
 
-@settings(max_examples=15, **SETTINGS)
+@settings(max_examples=8, **SETTINGS)
 @given(gated("gru"))
 def test_gru_matches_torch_grucell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("gru"))
@@ -306,18 +328,23 @@ def test_gru_hand_step(tmp_path: Path) -> None:
     answers = check(spec, tmp_path)
     assert answers["r1"]["exact"] == answers["z1"]["exact"] == "1/2"
     assert math.isclose(answers["h1"]["value"], math.tanh(1) / 2 + 1 / 4, rel_tol=1e-12)
-    assert math.isclose(answers["dL/dh0"]["value"], 0.5, rel_tol=1e-12)  # z = 1/2, nothing else depends on h0 (W_hh = 0)
+    # dh1/dh0 = z = 1/2: nothing else depends on h0 (W_hh = 0)
+    assert math.isclose(answers["dL/dh0"]["value"], 0.5, rel_tol=1e-12)
 
 
 def test_lstm_three_steps_two_hidden(tmp_path: Path) -> None:
+    # Exact forms explode here (dlsolve abandons them and solves in floating point, after ~10 s of
+    # exact work): --numeric checks the same answers in floating point within the time budget.
     w = lambda *r: [list(map(str, row)) for row in r]  # noqa: E731
     spec = {"given": {"cell": "lstm",
-                      "W_ih": w(["1/2", 0], [0, "1/4"], [1, -1], ["-1/2", "1/2"], [0, 1], ["1/4", 0], ["1/2", "1/2"], [-1, 0]),
-                      "W_hh": w([0, "1/2"], ["1/4", 0], ["1/2", "-1/2"], [0, 0], [1, 0], [0, "-1/4"], [0, 1], ["1/2", 0]),
+                      "W_ih": w(["1/2", 0], [0, "1/4"], [1, -1], ["-1/2", "1/2"],
+                                [0, 1], ["1/4", 0], ["1/2", "1/2"], [-1, 0]),
+                      "W_hh": w([0, "1/2"], ["1/4", 0], ["1/2", "-1/2"], [0, 0],
+                                [1, 0], [0, "-1/4"], [0, 1], ["1/2", 0]),
                       "b_ih": ["1/4", 0, 0, "-1/4", 0, "1/2", 0, 0], "b_hh": [0, 0, "1/2", 0, 0, 0, "-1/4", 0],
                       "h0": ["1/2", 0], "c0": [0, "-1/2"], "x": [[1, 0], [0, 1], ["1/2", "-1/2"]]},
             "loss": "L = sum(h3) + 0.5 * norm2(c3)", "wrt": ["W_ih", "W_hh", "b_ih", "b_hh", "h0", "c0"]}
-    check(spec, tmp_path)
+    check(spec, tmp_path, "--numeric")
 
 
 # --- 4. the problem files -----------------------------------------------------------------------------
