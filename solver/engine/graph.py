@@ -22,6 +22,9 @@ from solver.numbers import NumberError, _decimal_literal
 
 MAX_NODES = 2_000
 MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
+# sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
+# argument is a few hundred nodes (an LSTM's third step): such inputs switch to floating point first
+MAX_TRANSCENDENTAL_INPUT = 120
 
 
 class TooLarge(ValueError):
@@ -37,12 +40,12 @@ def as_float(value: Matrix) -> Matrix:
     return value.applyfunc(lambda v: v.evalf(17) if v.is_number else v)
 
 
-def guard(value: Matrix, label: str) -> Matrix:
-    """Raise TooLarge when an entry of an exact value is beyond MAX_EXACT_OPS operations."""
+def guard(value: Matrix, label: str, limit: int = MAX_EXACT_OPS) -> Matrix:
+    """Raise TooLarge when an entry of an exact value is beyond ``limit`` operations."""
     for entry in value:
         if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
-            size = ops.size_at_most(entry, MAX_EXACT_OPS)
-            if size > MAX_EXACT_OPS:
+            size = ops.size_at_most(entry, limit)
+            if size > limit:
                 raise TooLarge(label, size)
     return value
 
@@ -262,6 +265,9 @@ class _Builder:
         except ShapeError as error:
             shapes = ", ".join(f"{a.label}: {ops.shape_text(a.shape)}" for a in args)
             raise self.fail(f"{error} ({shapes})") from None
+        if op.transcendental and not self.graph.numeric:
+            for arg in args:
+                guard(arg.value, arg.label, MAX_TRANSCENDENTAL_INPUT)
         try:
             value = op.forward([a.value for a in args])
         except (ValueError, ZeroDivisionError, TypeError) as error:

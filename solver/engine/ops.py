@@ -105,6 +105,7 @@ class Op:
     arity: ClassVar[int] = 1
     role: ClassVar[str] = ""  # a cs231n gate pattern, shown on scalar graphs ("add distributes")
     constant_args: ClassVar[tuple[int, ...]] = ()  # argument positions that must be constants (class, slope)
+    transcendental: ClassVar[bool] = False  # exp or log inside: see engine.graph.MAX_TRANSCENDENTAL_INPUT
 
     def label(self, args: list[str]) -> str:
         """How the node is written, e.g. ``relu(k)``."""
@@ -486,6 +487,7 @@ class LeakyRelu(Elementwise):
 
 
 class Sigmoid(Elementwise):
+    transcendental = True
     name, derivative_text = "sigmoid", "σ({x})·(1 − σ({x}))"
 
     def f(self, v):
@@ -502,6 +504,7 @@ class Sigmoid(Elementwise):
 
 
 class Tanh(Elementwise):
+    transcendental = True
     name, derivative_text = "tanh", "1 − tanh²({x})"
 
     def f(self, v):
@@ -515,6 +518,7 @@ class Tanh(Elementwise):
 
 
 class Exp(Elementwise):
+    transcendental = True
     name, derivative_text = "exp", "exp({x})"
 
     def f(self, v):
@@ -528,6 +532,7 @@ class Exp(Elementwise):
 
 
 class Log(Elementwise):
+    transcendental = True
     name, derivative_text = "log", "1/{x}"
 
     def f(self, v):
@@ -675,6 +680,7 @@ class Dot(Op):
 
 
 class Softmax(Op):
+    transcendental = True
     name = "softmax"
 
     def shape(self, shapes):
@@ -700,6 +706,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    transcendental = True
     name = "log_softmax"
 
     def shape(self, shapes):
@@ -751,6 +758,7 @@ class Mse(Op):
 
 
 class Bce(Op):
+    transcendental = True
     """``bce(p, y)``: mean over entries of −[y ln p + (1 − y) ln(1 − p)] (p probabilities)."""
 
     name, arity, constant_args = "bce", 2, (1,)  # the targets y are data, not differentiated
@@ -782,6 +790,7 @@ class Bce(Op):
 
 
 class BceLogits(Op):
+    transcendental = True
     """``bce_logits(s, y)`` = bce(σ(s), y), computed from the logits."""
 
     name, arity, constant_args = "bce_logits", 2, (1,)
@@ -836,6 +845,7 @@ class Nll(Op):
 
 
 class CrossEntropy(Op):
+    transcendental = True
     """``cross_entropy(s, c)`` = −log_softmax(s)[c], from logits s and a class index c."""
 
     name, arity, constant_args = "cross_entropy", 2, (1,)

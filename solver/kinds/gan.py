@@ -12,8 +12,9 @@ networks' equations, applies the updates and explains the procedure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from solver.errors import FieldError, show_value
 from solver.fields import Count, Validated
@@ -21,10 +22,10 @@ from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_m
 from solver.problem import Problem
 from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
 
-from typing import Annotated
-
 FIELDS = ("given",)
 MAX_SAMPLES = 32
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,19}")  # no underscore: z_1, Dr_1, V_D, slope_W are the step's own
+INTERNAL = re.compile(r"h[grf]\d+|xg|V")
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
         if flat:
             weights = weights.T  # one output unit: w·h
         name = layer.name or f"W{prefix}{k}"
-        if not name.isidentifier() or name in values:
-            raise FieldError(path + ("name",), f"expected a new plain name such as W{prefix}{k}, got {name!r}")
+        if not NAME.fullmatch(name) or INTERNAL.fullmatch(name) or name in values:
+            raise FieldError(path + ("name",), f"expected a new name of letters and digits such as W{prefix}{k} "
+                             f"(not one of the step's own names hg1, hr1, hf1, xg), got {name!r}")
         if weights.cols != size:
             what = "the noise" if (k == 1 and role == "generator") else "the data" if k == 1 else f"layer {k - 1}'s output"
             raise FieldError(path + ("weights",), f"expected {size} column{'s' * (size != 1)} ({what} has {size} "
@@ -133,7 +135,10 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
             if layer.bias.shape != (weights.rows, 1):
                 raise FieldError(path + ("bias",), f"expected {weights.rows} biases (a flat list), got "
                                  f"{layer.bias.rows}×{layer.bias.cols}")
-            bias = "b" + name[1:] if name[0] in "Ww" else name + "_b"
+            bias = "b" + name[1:] if name[0] in "Ww" else name + "b"
+            if bias in values:
+                raise FieldError(path + ("name",), f"this layer's bias would be called {bias}, which already names "
+                                 "another parameter: choose another name")
             values[bias] = layer.bias
         if layer.slope is not None and layer.activation != "leaky_relu":
             raise FieldError(path + ("slope",), "a slope is for activation: leaky_relu")
@@ -349,7 +354,7 @@ def _network_formula(params: list[Params], source: str) -> str:
     for p in params:
         inner = f"{p.weight}·{text}" + (f" + {p.bias}" if p.bias else "")
         act = {"identity": "", "relu": "ReLU", "sigmoid": "σ", "tanh": "tanh",
-               "leaky_relu": f"LeakyReLU_{_text(p.slope)}"}[p.activation]
+               "leaky_relu": "LeakyReLU"}[p.activation]
         text = f"{act}({inner})" if act else inner
     return text
 
@@ -364,7 +369,8 @@ def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, 
     out = []
     for role, params in (("generator", gen), ("discriminator", disc)):
         for k, p in enumerate(params, 1):
-            act = p.activation if p.activation != "leaky_relu" else f"leaky_relu (slope {_text(p.slope)})"
+            act = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "identity": "no activation",
+                   "leaky_relu": f"LeakyReLU with slope {_text(p.slope)}"}[p.activation]
             out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], f"{role} layer {k}, {act}"))
             if p.bias:
                 out.append(Given(p.bias, values[p.bias], f"{role} layer {k} bias"))

@@ -216,7 +216,7 @@ def _unroll(net: Network) -> Unrolled:
     for t, x in enumerate(net.x, 1):
         values[f"x{t}"] = _orient(x, row)
     for name, value in (net.targets or {}).items():
-        values[name] = value
+        values[name] = _orient(value, row) if value.cols == 1 else value  # a flat target is a state-like vector
 
     act = net.activation or "tanh"
     for t in range(1, len(net.x) + 1):

@@ -37,13 +37,13 @@ def document(solution: Solution) -> dict[str, Any]:
 
 def exact_value(value: Any) -> dict[str, Any]:
     """``{"exact": sympy-readable text, "latex": …, "value": float | nested list | null}``."""
-    return {"exact": values.exact(value), "latex": values.latex(value), "value": values.number(value)}
+    return {"exact": values.exact(value), "latex": values.latex(value, fit=False), "value": values.number(value)}
 
 
 def _formula(formula: Any) -> dict[str, str] | None:
     if formula is None:
         return None
-    return {"text": values.text(formula), "latex": values.latex(formula)}
+    return {"text": values.text(formula), "latex": values.latex(formula, fit=False)}
 
 
 def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:

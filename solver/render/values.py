@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from typing import Any
 
 DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
@@ -165,11 +166,22 @@ def _decimals(matrix: Any) -> Any:
     import sympy
 
     return sympy.ImmutableMatrix(rounded(matrix.applyfunc(
-        lambda v: sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS) if v.is_number else v)))
+        lambda v: sympy.Float(_float(v), DECIMAL_DIGITS) if v.is_number else v)))
+
+
+OP_NAMES = {"leaky_relu", "log_softmax", "bce_logits", "cross_entropy"}  # printed whole, never as x_{sub}
 
 
 def pretty(value: Any) -> str:
     """sympy's 2D layout (for matrices), with ``ln`` for the natural logarithm and ``σ`` for sigmoid."""
+    try:
+        return _pretty(value)
+    except TypeError:  # a mutable matrix is not hashable
+        return _pretty.__wrapped__(value)
+
+
+@lru_cache(maxsize=1024)
+def _pretty(value: Any) -> str:
     from sympy.printing.pretty.pretty import PrettyPrinter
 
     class Printer(PrettyPrinter):
@@ -178,6 +190,13 @@ def pretty(value: Any) -> str:
 
         def _print_sigmoid(self, e: Any) -> Any:
             return self._print_Function(e, func_name="σ")
+
+        def _print_Symbol(self, e: Any, bold_name: bool = False) -> Any:
+            if "_" in e.name and e.name in OP_NAMES:  # a function's name, not W_1: no subscript
+                from sympy.printing.pretty.stringpict import prettyForm
+
+                return prettyForm(e.name)
+            return super()._print_Symbol(e, bold_name)
 
     return Printer({"use_unicode": True, "full_prec": False}).doprint(value)
 
@@ -209,6 +228,14 @@ def _unicode_scalar(sstr: str) -> str:
     return out.replace("-", "−").replace("pi", "π")
 
 
+@lru_cache(maxsize=4096)
+def _float(value: Any) -> float:
+    """An exact number's float (evalf guarantees the digits; cached, as a value is shown several times)."""
+    import sympy
+
+    return float(sympy.N(value, 17))
+
+
 def _decimal_of(value: Any) -> Any:
     """The rounded decimal of a non-integer exact number or matrix (a sympy object), else None."""
     if isinstance(value, (int, str)) or not is_sympy(value) or is_float(value):
@@ -216,7 +243,7 @@ def _decimal_of(value: Any) -> Any:
     import sympy
 
     def one(v: Any) -> Any:
-        return v if v.is_Integer else sympy.Float(float(sympy.N(v, 30)), DECIMAL_DIGITS)
+        return v if v.is_Integer else sympy.Float(_float(v), DECIMAL_DIGITS)
 
     if isinstance(value, sympy.MatrixBase):
         if all(v.is_Integer for v in value) or not all(v.is_number for v in value):
@@ -254,8 +281,9 @@ def decimal_latex(value: Any) -> str | None:
 # --- LaTeX ----------------------------------------------------------------------------------------
 
 
-def latex(value: Any) -> str:
-    """An exact value or formula as LaTeX math (no surrounding ``$``)."""
+def latex(value: Any, fit: bool = True) -> str:
+    """An exact value or formula as LaTeX math (no surrounding ``$``); ``fit``: a value too wide for a
+    page is shown by its decimals (documents), else printed whole (JSON)."""
     if isinstance(value, _approximate(value)):
         shown = latex(rounded(value.value))
         return shown + (r"\ \text{(exact form omitted: %d operations)}" % value.size if value.size else "")
@@ -270,10 +298,10 @@ def latex(value: Any) -> str:
     if is_sympy(value):
         import sympy
 
-        if not is_float(value) and _latex_too_wide(value):  # (decimals are as short as it gets)
+        if fit and not is_float(value) and _latex_too_wide(value):  # (decimals are as short as it gets)
             matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
             if isinstance(value, sympy.MatrixBase) or not matrices:
-                shown = _decimals(value) if matrices else rounded(sympy.Float(float(sympy.N(value, 30)), DECIMAL_DIGITS))
+                shown = _decimals(value) if matrices else rounded(sympy.Float(_float(value), DECIMAL_DIGITS))
                 return sympy.latex(shown) + r"\ \text{(exact form: see JSON)}"
             value = value.xreplace({m: _decimals(m) for m in matrices})  # an expression of matrices: its matrices
         printed = sympy.latex(value, ln_notation=True)
@@ -386,6 +414,8 @@ def _escape_plain(prose: str) -> str:
     for ch in prose:
         if ch in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[ch])
+        elif ch == "\u0302" and out:  # a combining circumflex: x̂
+            out[-1] = r"\^{%s}" % out[-1]
         elif ch == "√":  # in prose the sign stands alone (\sqrt would swallow the next token)
             out.append(r"$\surd$")
         elif ch in UNICODE_LATEX:
@@ -437,4 +467,4 @@ def number(value: Any) -> Any:
         return [row[0] for row in rows] if value.cols == 1 else rows  # a column vector is a flat list
     if not value.is_number:
         return None
-    return float(sympy.N(value, 30))
+    return _float(value)
