@@ -18,8 +18,10 @@ Nothing here is imported from ``solver/``; the step is written from the spec (Go
 Answer names and layout follow dlsolve's JSON: float for 1×1, flat list for an n×1 column, list of
 rows otherwise; a weight given as a flat list (one output unit, a row) is answered — with its
 gradient — as a flat list. Bias names follow the weights (README: ``Wg1`` → ``bg1``, ``wd2`` →
-``bd2``, any other name ``n`` → ``n_b``). ``ambiguous`` reports a (leaky) ReLU input within 1e-9 of
-0 but not exactly 0: there float64 and exact arithmetic may pick different sides of the kink.
+``bd2``, any other name ``n`` → ``nb``). ``evaluate`` also returns ``Notes``: ``ambiguous`` — a (leaky)
+ReLU input within 1e-9 of 0 but not exactly 0, where float64 and exact arithmetic may pick
+different sides of the kink; ``fake_logit`` — the largest discriminator logit a on a generated
+sample, where the objective takes log(1 − σ(a)) (a large a saturates the discriminator).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identit
 
 
 def _bias_name(name: str) -> str:
-    return "b" + name[1:] if name[0] in "Ww" else name + "_b"
+    return "b" + name[1:] if name[0] in "Ww" else name + "b"
 
 
 def build(layers: list[dict], prefix: str) -> tuple[list[LayerInfo], list[nn.Module]]:
@@ -140,8 +142,14 @@ class Net:
         return out
 
 
-def evaluate(given: dict) -> tuple[dict[str, Value], bool]:
-    """Every answer of the training step, and whether a float kink tie makes the comparison unsafe."""
+@dataclass
+class Notes:
+    ambiguous: bool
+    fake_logit: float
+
+
+def evaluate(given: dict) -> tuple[dict[str, Value], Notes]:
+    """Every answer of the training step, and notes on where float64 comparisons are delicate."""
     gen, disc = Net(given["generator"], "g"), Net(given["discriminator"], "d")
     z, x = _batch(given["noise"]), _batch(given["data"])
     lr = number(given.get("lr", 1))
@@ -149,6 +157,7 @@ def evaluate(given: dict) -> tuple[dict[str, Value], bool]:
     order = given.get("order", "discriminator_first")
     loss = given.get("generator_loss", "minimax")
     answers: dict[str, Value] = {}
+    fake_logits: list[float] = []
 
     def d_phase(step: int) -> None:
         suffix = f"_{step}" if d_steps > 1 else ""
@@ -157,6 +166,7 @@ def evaluate(given: dict) -> tuple[dict[str, Value], bool]:
         with torch.no_grad():  # the generator is frozen
             fake = gen.forward(z)
         a_real, a_fake = disc.forward(x, logit=True), disc.forward(fake, logit=True)
+        fake_logits.extend(a_fake.detach().flatten().tolist())
         v = nn.functional.logsigmoid(a_real).mean() + nn.functional.logsigmoid(-a_fake).mean()
         v.backward()
         answers["V_D" + suffix] = float(v.detach())
@@ -171,6 +181,7 @@ def evaluate(given: dict) -> tuple[dict[str, Value], bool]:
         optimizer = torch.optim.SGD(gen.parameters(), lr=lr)
         optimizer.zero_grad()
         a_fake = disc.forward(gen.forward(z), logit=True)
+        fake_logits.extend(a_fake.detach().flatten().tolist())
         if loss == "minimax":
             v = nn.functional.logsigmoid(-a_fake).mean()
         else:
@@ -194,4 +205,4 @@ def evaluate(given: dict) -> tuple[dict[str, Value], bool]:
     for net in (disc, gen):
         for name, value, _ in net.named():
             answers[f"{name}_new"] = to_value(value)
-    return answers, gen.ambiguous or disc.ambiguous
+    return answers, Notes(gen.ambiguous or disc.ambiguous, max(fake_logits))

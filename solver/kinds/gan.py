@@ -148,12 +148,17 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
     return params, size
 
 
-def _layer_equations(params: list[Params], source: str, hidden: str, output: str, i: int) -> list[str]:
-    """``h = act(W·x + b)`` for every layer of one network on one sample."""
+def _layer_equations(params: list[Params], source: str, hidden: str, output: str, i: int,
+                     logit: str | None = None) -> list[str]:
+    """``h = act(W·x + b)`` for every layer of one network on one sample; with ``logit``, the last
+    layer's input to its sigmoid gets that name (the objective uses it: see _phase_equations)."""
     equations, prev = [], source
     for k, p in enumerate(params, 1):
         name = output if k == len(params) else f"{hidden}{k}_{i}"
         affine = f"{p.weight} @ {prev}" + (f" + {p.bias}" if p.bias else "")
+        if logit and k == len(params):
+            equations += [f"{logit} = {affine}", f"{name} = sigmoid({logit})"]
+            break
         if p.activation == "identity":
             expr = affine
         elif p.activation == "leaky_relu":
@@ -166,20 +171,25 @@ def _layer_equations(params: list[Params], source: str, hidden: str, output: str
 
 
 def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, loss: str) -> list[str]:
+    """Every sample's forward passes, then the objective written with the logits a = σ⁻¹(D):
+    log D = −bce_logits(a, 1) and log(1 − D) = −bce_logits(a, 0) are the same values, computed
+    without the cancellation in 1 − D when the discriminator is sure (D(G(z)) = σ(32))."""
     equations = []
     for i in range(1, m + 1):
         equations += _layer_equations(gen, f"z_{i}", "hg", f"xg_{i}", i)
         if phase == "D":
-            equations += _layer_equations(disc, f"x_{i}", "hr", f"Dr_{i}", i)
-        equations += _layer_equations(disc, f"xg_{i}", "hf", f"Df_{i}", i)
-    fake = " + ".join(f"log(1 - Df_{i})" for i in range(1, m + 1))
+            equations += _layer_equations(disc, f"x_{i}", "hr", f"Dr_{i}", i, logit=f"ar_{i}")
+        equations += _layer_equations(disc, f"xg_{i}", "hf", f"Df_{i}", i, logit=f"af_{i}")
+
+    def total(name: str, label: int) -> str:
+        return "(" + " + ".join(f"bce_logits({name}_{i}, {label})" for i in range(1, m + 1)) + f") / {m}"
+
     if phase == "D":
-        real = " + ".join(f"log(Dr_{i})" for i in range(1, m + 1))
-        equations.append(f"V_D = ({real}) / {m} + ({fake}) / {m}")
+        equations.append(f"V_D = -{total('ar', 1)} - {total('af', 0)}")
     elif loss == "minimax":
-        equations.append(f"V_G = ({fake}) / {m}")
+        equations.append(f"V_G = -{total('af', 0)}")
     else:
-        equations.append(f"V_G = -(" + " + ".join(f"log(Df_{i})" for i in range(1, m + 1)) + f") / {m}")
+        equations.append(f"V_G = {total('af', 1)}")
     return equations
 
 
@@ -239,7 +249,7 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
 def _shaped(value: Any, flat: bool) -> Any:
     from solver.kinds.graph import _present
 
-    return _present(value.T if flat else value)
+    return _present(value.T if flat and hasattr(value, "T") else value)
 
 
 def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
@@ -292,10 +302,16 @@ def _flat_gradient(answer: Answer, trained: list[Params], loss: str) -> Answer:
 
     for p in trained:
         if p.flat and answer.name == f"d{loss}/d{p.weight}":
-            value = answer.value
-            return replace(answer, value=Approximate(value.value.T, value.size) if isinstance(value, Approximate)
-                           else _present(value.T))
+            return replace(answer, value=_transposed(answer.value))
     return answer
+
+
+def _transposed(value: Any) -> Any:
+    import sympy as sp
+
+    if isinstance(value, Approximate):
+        return Approximate(_transposed(value.value), value.size)
+    return value.T if isinstance(value, sp.MatrixBase) else value  # one entry: a number
 
 
 def _by_sample(steps: list[Step], equations: list[str], m: int) -> list[Step]:
@@ -323,7 +339,7 @@ def _silent_samples(phase: str, trained: list[Params], values: dict[str, Any], m
             [("D(x)", f"x_{i}", "hr", None), ("D(G(z))", f"xg_{i}", "hf", None)]
         for what, source, hidden, _ in passes:
             inputs = [values[source]] + [values[f"{hidden}{k}_{i}"] for k in range(1, len(trained))]
-            if all(all(v == 0 for v in vector) for vector in inputs):
+            if all(all(v.is_zero for v in vector) for vector in inputs):
                 notes.append(f"sample {i} through {what}")
     if not notes:
         return ""
