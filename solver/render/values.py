@@ -349,6 +349,8 @@ def formula_latex(formula: str) -> str:
         word = match.group()
         if word in _FUNCTIONS:
             return _FUNCTIONS[word]
+        if word in OP_NAMES:
+            return r"\operatorname{%s}" % word.replace("_", r"\_")
         base, _, sub = word.partition("_")
         letters = base.rstrip("0123456789")
         if len(letters) == 1 and len(base) > 1 and not sub:  # W1 → W_1
@@ -399,7 +401,7 @@ def escape_notation(prose: str) -> str:
     names = _SUBSCRIPTED.findall(prose)
     out = [_escape_plain(pieces[0])]
     for name, piece in zip(names, pieces[1:]):
-        out.append("$" + formula_latex(name) + "$")
+        out.append(_escape_plain(name) if name in OP_NAMES else "$" + formula_latex(name) + "$")
         out.append(_escape_plain(piece))
     return "".join(out)
 
