@@ -322,9 +322,9 @@ def _by_sample(steps: list[Step], equations: list[str], m: int) -> list[Step]:
             out.append(step)
             continue
         groups: dict[int, list[Step]] = {}
-        for sub in step.substeps:
+        for sub in step.substeps:  # one line per layer: its products and sums are not the point here
             tail = sub.title.rsplit("_", 1)[-1]
-            groups.setdefault(int(tail) if tail.isdigit() else 0, []).append(sub)
+            groups.setdefault(int(tail) if tail.isdigit() else 0, []).append(replace(sub, substeps=()))
         for i in range(1, m + 1):
             out.append(Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, []))))
         out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=step.note))

@@ -182,7 +182,14 @@ def pretty(value: Any) -> str:
 
 @lru_cache(maxsize=1024)
 def _pretty(value: Any) -> str:
+    return _printer().doprint(value)
+
+
+@lru_cache(maxsize=1)
+def _printer() -> Any:
+    """sympy's pretty printer, taught ``ln``, ``σ`` and op names with underscores (made once)."""
     from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.stringpict import prettyForm
 
     class Printer(PrettyPrinter):
         def _print_log(self, e: Any) -> Any:
@@ -193,12 +200,10 @@ def _pretty(value: Any) -> str:
 
         def _print_Symbol(self, e: Any, bold_name: bool = False) -> Any:
             if "_" in e.name and e.name in OP_NAMES:  # a function's name, not W_1: no subscript
-                from sympy.printing.pretty.stringpict import prettyForm
-
                 return prettyForm(e.name)
             return super()._print_Symbol(e, bold_name)
 
-    return Printer({"use_unicode": True, "full_prec": False}).doprint(value)
+    return Printer({"use_unicode": True, "full_prec": False})
 
 
 def _has_matrix(value: Any) -> bool:
