@@ -71,6 +71,44 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class DrawNode:
+    """A node of a computational graph as drawn: its name, operation, value and gradient."""
+
+    id: str  # unique within the drawing: n0, n1, …
+    label: str  # the name (x, h1) or the expression of an inner node (W·x)
+    op: str  # the operation as written on the node (+, ·, ReLU, σ), "" for inputs
+    kind: str  # given | symbol | constant | variable | inner
+    value: Any
+    grad: Any = None  # ∂L/∂node, when the backward pass visited it
+
+
+@dataclass(frozen=True)
+class DrawEdge:
+    """A direct dependency ``source → target``; ``grad`` is what the target passes back (local × upstream)."""
+
+    source: str
+    target: str
+    grad: Any = None
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A computational graph to draw: nodes in topological order, edges, and the loss node if any."""
+
+    title: str
+    nodes: tuple[DrawNode, ...]
+    edges: tuple[DrawEdge, ...]
+    loss: str | None = None
+
+    def node(self, node_id: str) -> DrawNode:
+        """The node with this id (KeyError if none)."""
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)
+
+
+@dataclass(frozen=True)
 class Solution:
     """A solved problem: what was given, the ordered steps and the named answers."""
 
@@ -83,6 +121,7 @@ class Solution:
     steps: tuple[Step, ...] = ()
     answers: tuple[Answer, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    drawings: tuple[Drawing, ...] = ()  # computational graphs (forward values, backward gradients)
 
     def answer(self, name: str) -> Answer:
         """The answer called ``name`` (KeyError if there is none)."""

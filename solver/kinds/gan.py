@@ -229,21 +229,23 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     phases = ["D"] * spec.d_steps + ["G"] if spec.order == "discriminator_first" else ["G"] + ["D"] * spec.d_steps
     steps = [_procedure(spec, gen, disc, m)]
     answers: list[Answer] = []
+    drawings = []
     d_done = 0
     for phase in phases:
         d_done += phase == "D"
         suffix = f"_{d_done}" if phase == "D" and spec.d_steps > 1 else ""
-        group, phase_answers, new = _phase(problem, phase, gen, disc, spec, values, numeric, suffix)
+        group, phase_answers, new, drawing = _phase(problem, phase, gen, disc, spec, values, numeric, suffix)
         values.update(new)
         steps.append(group)
         answers += phase_answers
+        drawings.append(replace(drawing, title=group.title.split(":")[0]))
     for p in disc + gen:  # the parameters after the whole step, in the shape they were given
         for name in (p.weight, p.bias):
             if name:
                 answers.append(Answer(f"{name}_new", _shaped(values[name], p.flat and name == p.weight),
                                       "after the training step"))
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                    tuple(_givens(spec, gen, disc, initial)), tuple(steps), tuple(answers))
+                    tuple(_givens(spec, gen, disc, initial)), tuple(steps), tuple(answers), drawings=tuple(drawings))
 
 
 def _shaped(value: Any, flat: bool) -> Any:
@@ -253,7 +255,7 @@ def _shaped(value: Any, flat: bool) -> Any:
 
 
 def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
-           numeric: bool, suffix: str) -> tuple[Step, list[Answer], dict[str, Any]]:
+           numeric: bool, suffix: str) -> tuple[Step, list[Answer], dict[str, Any], Any]:
     """One phase: the graph of every sample, the objective, its gradients and the parameter update."""
     from solver.kinds import graph
 
@@ -294,7 +296,7 @@ def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], 
             f"constants in this phase)." + (" " + solved.steps[0].note if raw.get("numeric") else "") + quiet)
     title = f"{who} step" + (f" {suffix[1:]}" if suffix else "") + (
         f": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
-    return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new
+    return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new, solved.drawings[0]
 
 
 def _flat_gradient(answer: Answer, trained: list[Params], loss: str) -> Answer:

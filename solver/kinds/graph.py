@@ -8,7 +8,7 @@ against central finite differences in float64, and applies gradient-descent upda
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
@@ -105,10 +105,11 @@ def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False
             update_steps, new_values = _updates(spec, first, values)
             steps.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
             answers += [Answer(f"{name}_new", _present(value), "after one step") for name, value in new_values.items()]
+        drawings = (first.drawing,)
     else:
-        steps, answers = _observations(spec, symbols, values, observations, arithmetic)
+        steps, answers, drawings = _observations(spec, symbols, values, observations, arithmetic)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                    tuple(givens), tuple(steps), tuple(answers))
+                    tuple(givens), tuple(steps), tuple(answers), drawings=drawings)
 
 
 @dataclass
@@ -120,6 +121,7 @@ class _Pass:
     answers: list[Answer]
     grads: dict[str, Any]
     loss_name: str | None
+    drawing: Any = None
 
 
 def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], arithmetic: Arithmetic,
@@ -135,7 +137,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     answers = [Answer(name, _present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and (last.shape != (1, 1) or forward_only):
-        return _Pass(graph, steps, answers, {}, None)  # nothing to differentiate: a forward pass only
+        return _Pass(graph, steps, answers, {}, None, _drawn(graph, [], None))  # a forward pass only
 
     loss_name = spec.loss or graph.equations[-1][0]
     if loss_name not in graph.names:
@@ -152,11 +154,17 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
         steps.append(_finite_difference_check(graph, loss, wanted, grads))
     answers += [Answer(f"d{loss_name}/d{name}", _present(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
                 for name in wanted]
-    return _Pass(graph, steps, answers, grads, loss_name)
+    return _Pass(graph, steps, answers, grads, loss_name, _drawn(graph, records, loss))
+
+
+def _drawn(graph: Any, records: list[Any], loss: Any) -> Any:
+    from solver.engine.drawing import drawing
+
+    return drawing(graph, records, "Computational graph", loss, _present)
 
 
 def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any],
-                  observations: list[dict[str, Any]], arithmetic: Arithmetic) -> tuple[list[Step], list[Answer]]:
+                  observations: list[dict[str, Any]], arithmetic: Arithmetic) -> tuple[list[Step], list[Answer], tuple]:
     """Several observations: one after another (an update after each) or as a minibatch (one mean update)."""
     from solver.engine.ops import Matrix
 
@@ -207,7 +215,8 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
     answers += [Answer(f"{name}_new", _present(current[name]), f"after {len(observations)} observations"
                        if sequential else "after the minibatch step") for name in names if name in current]
     conventions = _conventions(spec, last.graph, arithmetic) if last else None
-    return ([conventions] if conventions else []) + steps, answers
+    drawings = (replace(last.drawing, title="Computational graph (last observation)"),) if last else ()
+    return ([conventions] if conventions else []) + steps, answers, drawings
 
 
 def _inline(value: Any) -> str:

@@ -308,8 +308,9 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     steps = _steps(solved, net, unrolled, answers, loss is not None)
     if spec.factors:
         steps.append(_factors(net, answers))
+    drawings = tuple(replace(d, title=f"The network unrolled over {len(net.x)} time steps") for d in solved.drawings)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                    tuple(_givens(net, unrolled)), tuple(steps), tuple(_public(answers, unrolled)))
+                    tuple(_givens(net, unrolled)), tuple(steps), tuple(_public(answers, unrolled)), drawings=drawings)
 
 
 def _default_wrt(unrolled: Unrolled) -> list[str]:
