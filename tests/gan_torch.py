@@ -33,6 +33,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from graph_torch import to_value  # the JSON value layout, shared by the oracles
+
 DTYPE = torch.float64
 Value = float | list
 
@@ -44,17 +46,6 @@ def number(value: Any) -> float:
     if isinstance(value, float):
         return float(Fraction(repr(value)))
     return float(Fraction(str(value).strip()))
-
-
-def to_value(t: torch.Tensor) -> Value:
-    """The JSON ``value`` layout of a matrix (2-D tensor)."""
-    t = t.detach()
-    rows, cols = t.shape
-    if rows == 1 and cols == 1:
-        return float(t[0, 0])
-    if cols == 1:
-        return [float(v.detach()) for v in t[:, 0]]
-    return [[float(v.detach()) for v in row] for row in t]
 
 
 @dataclass
