@@ -324,6 +324,12 @@ def _answers(solved: Solution, net: Network, unrolled: Unrolled, loss: str | Non
         for t in range(1, len(net.x) + 1):
             answers[f"h{t}"] = replace(answers[f"h{t}"], value=_sigmoid_form(answers[f"h{t}"].value,
                                                                             answers[f"a{t}"].value))
+    if net.cell != "rnn":  # the sigmoid gates: σ(1) reads better than 1/(e^−1 + 1)
+        gates = [g for g in GATES[net.cell] if g not in ("g", "n")]
+        for t in range(1, len(net.x) + 1):
+            for gate in gates:
+                answer = answers[f"{gate}{t}"]
+                answers[f"{gate}{t}"] = replace(answer, value=_sigmoid_of_exp(answer.value))
     if loss is not None and net.convention == "row":  # vectors given as flat lists: their gradients too
         for name in ("b_h", "b_y", "h0"):
             key = f"d{loss}/d{name}"
@@ -371,9 +377,39 @@ def _sigmoid_form(h: Any, a: Any) -> Any:
     return sp.Matrix(h.rows, h.cols, [v if v.is_Rational else sigmoid(u) for v, u in zip(h, a)])
 
 
+ROLES = {"a": "pre-activation", "h": "hidden state", "c": "cell state", "y": "output", "i": "input gate",
+         "f": "forget gate", "g": "candidate", "o": "output gate", "r": "reset gate", "z": "update gate",
+         "n": "new gate"}
+
+
+def _sigmoid_of_exp(value: Any) -> Any:
+    """Entries written 1/(1 + exp(−a)) shown as σ(a); anything else unchanged."""
+    import sympy as sp
+
+    def one(v: Any) -> Any:
+        if v.is_Pow and v.exp == -1 and v.base.is_Add and len(v.base.args) == 2 and sp.S.One in v.base.args:
+            other = next(arg for arg in v.base.args if arg != 1)
+            if isinstance(other, sp.exp) or other == sp.E:  # sympy writes exp(1) as E
+                return sigmoid(-sp.log(other))
+        return v
+
+    if isinstance(value, Approximate):
+        return value
+    return value.applyfunc(one) if isinstance(value, sp.MatrixBase) else one(value)
+
+
 def _public(answers: dict[str, Answer], unrolled: Unrolled) -> list[Answer]:
-    """The answers a user asks for: states, gates, outputs, the loss and gradients (not the givens)."""
-    return [a for name, a in answers.items() if name not in unrolled.values]
+    """The answers a user asks for: states, gates, outputs, the loss and gradients (not the givens),
+    each said what it is."""
+    out = []
+    for name, answer in answers.items():
+        if name in unrolled.values:
+            continue
+        head, step = name.rstrip("0123456789"), name[len(name.rstrip("0123456789")):]
+        if not answer.description and head in ROLES and step:
+            answer = replace(answer, description=f"{ROLES[head]} at step {step}")
+        out.append(answer)
+    return out
 
 
 def _givens(net: Network, unrolled: Unrolled) -> list[Given]:
@@ -453,7 +489,9 @@ def _by_time(forward: Step, net: Network, unrolled: Unrolled, answers: dict[str,
     groups: dict[int, list[Step]] = {}
     for step, t in zip(forward.substeps, unrolled.step_of + [0] * (len(forward.substeps) - len(unrolled.step_of))):
         name = step.title
-        if name in answers and name.startswith("h") and net.cell == "rnn" and net.activation == "sigmoid":
+        sigmoid_valued = (net.cell == "rnn" and net.activation == "sigmoid" and name.startswith("h")) or \
+            (net.cell != "rnn" and name[:1] in ("i", "f", "o", "r", "z"))
+        if name in answers and sigmoid_valued:  # the σ(·) form chosen for the answer
             step = replace(step, result=answers[name].value)
         groups.setdefault(t, []).append(step)
     out = []

@@ -27,21 +27,24 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
             for g in solution.given
         ],
         "steps": _steps(solution.steps, "", notation),
-        "answers": [_answer(a, notation) for a in solution.answers],
+        "answers": _answers(solution.answers, notation),
     }
 
 
 ANSWER_WIDTH = 70  # characters of a row in the boxed answers before the description is left out
 
 
-def _answer(answer: Any, notation: Any) -> dict[str, Any]:
-    """One row of the boxed answers; a wide value keeps the row but drops its description."""
-    row = {"name": values.formula_latex(answer.name), "value": values.latex(answer.value),
-           "decimal": values.decimal_latex(answer.value), "description": notation(answer.description)}
-    width = sum(values.latex_width(row[key] or "") for key in ("name", "value", "decimal")) + len(answer.description)
-    if width > ANSWER_WIDTH:
-        row["description"] = ""
-    return row
+def _answers(answers: tuple[Any, ...], notation: Any) -> list[dict[str, Any]]:
+    """The rows of the boxed answers. Descriptions line up after the widest value (one aligned
+    column), so a description is kept only where that column leaves room for it."""
+    rows = [{"name": values.formula_latex(a.name), "value": values.latex(a.value),
+             "decimal": values.decimal_latex(a.value), "description": notation(a.description)} for a in answers]
+    column = max((sum(values.latex_width(row[key] or "") for key in ("name", "value", "decimal")) for row in rows),
+                 default=0)
+    for row, answer in zip(rows, answers):
+        if column + len(answer.description) > ANSWER_WIDTH:
+            row["description"] = ""
+    return rows
 
 
 MAX_LINE = 75  # characters of typeset math that fit one line of the page
