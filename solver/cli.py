@@ -59,6 +59,13 @@ class Convention(str, Enum):
     keras = "keras"
 
 
+class Sheet(str, Enum):
+    """LaTeX documents: the worked solutions, or the exam (statements, given data, answer space)."""
+
+    solution = "solution"
+    exam = "exam"
+
+
 SUFFIX_FORMATS = {".tex": Format.latex, ".md": Format.markdown, ".json": Format.json, ".txt": Format.text}
 
 FormatOption = Annotated[
@@ -124,15 +131,16 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment: bool, color: bool | None) -> None:
-    """Render and write: to ``output`` atomically, or to stdout."""
+def _emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment: bool, color: bool | None,
+          sheet: Sheet = Sheet.solution, pdf: bool = False) -> None:
+    """Render and write: to ``output`` atomically, or to stdout; ``pdf``: also OUTPUT.pdf (both or neither)."""
     from solver.api import render
 
-    if fmt is None:
-        fmt = SUFFIX_FORMATS.get(output.suffix.lower(), Format.text) if output else Format.text
+    fmt = _resolved_format(fmt, output)
     options: dict[str, Any] = {}
     if fmt is Format.latex:
         options["fragment"] = fragment
+        options["sheet"] = sheet.value
     if fmt is Format.text:
         use_color = color if color is not None else (output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         options["color"] = bool(use_color)
@@ -143,19 +151,55 @@ def _emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragmen
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    if pdf:
+        from solver.pdf import compile_pdf
+
+        _check_folder(output)
+        document = compile_pdf(text, output.stem)  # before writing anything: both files or neither
+        _write_atomically(output, text)
+        _write_atomically(output.with_suffix(".pdf"), document)
+        sys.stderr.write(f"dlsolve: wrote {output} and {output.with_suffix('.pdf')}\n")
+        return
     _write_atomically(output, text)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    import tempfile
+def _resolved_format(fmt: Format | None, output: Path | None) -> Format:
+    """The format asked for, else the one the -o suffix names, else text."""
+    if fmt is None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), Format.text) if output else Format.text
+    return fmt
 
+
+def _check_document_options(fmt: Format | None, output: Path | None, fragment: bool, sheet: Sheet, pdf: bool) -> None:
+    """--sheet exam and --pdf need a LaTeX document (exit 2 before any solving otherwise)."""
+    resolved = _resolved_format(fmt, output)
+    if sheet is Sheet.exam and resolved is not Format.latex:
+        raise UsageError(f"--sheet exam makes a LaTeX document: add --format latex (or -o FILE.tex), not {resolved.value}")
+    if pdf:
+        if resolved is not Format.latex or output is None:
+            raise UsageError("--pdf compiles a LaTeX document: give -o FILE.tex (and --format latex if the suffix "
+                             "is not .tex); the PDF is written next to it")
+        if fragment:
+            raise UsageError("--pdf needs a whole document: leave out --fragment")
+        if output.suffix.lower() == ".pdf":
+            raise UsageError(f"-o {output}: name the LaTeX file (FILE.tex); the PDF is written next to it")
+
+
+def _check_folder(path: Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"-o {path}: the folder {folder} does not exist")
+    return folder
+
+
+def _write_atomically(path: Path, text: str | bytes) -> None:
+    import tempfile
+
+    folder = _check_folder(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -201,6 +245,24 @@ def _problem_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
+    """Load every problem of every file (all their errors at once), then solve them within ``timeout``."""
+    from solver.api import solve_loaded
+    from solver.errors import SpecError
+    from solver.spec import load_file
+
+    loaded, issues = [], []
+    for path in _problem_files(files):
+        try:
+            loaded += load_file(path)
+        except SpecError as error:
+            issues += error.issues
+    if issues:
+        raise SpecError(issues)
+    with _time_limit(timeout, numeric):
+        return [solve_loaded(item, numeric) for item in loaded]
+
+
 @app.command()
 def run(
     files: Annotated[list[Path], typer.Argument(help="Problem files (YAML), or folders of them.", show_default=False, metavar="FILE...")],
@@ -212,6 +274,10 @@ def run(
                                           "(for networks too large for exact forms).")] = False,
     timeout: Annotated[int, typer.Option("--timeout", min=0, help="Stop a solve that takes longer than this many "
                                          "seconds (0: no limit).")] = 120,
+    sheet: Annotated[Sheet, typer.Option("--sheet", help="LaTeX: the solution sheet (steps, graphs, answers) or the "
+                                         "exam sheet (statements, given data and answer space).")] = Sheet.solution,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
+                                      "exit 2 when neither is installed).")] = False,
 ) -> None:
     """Solve problem files and print the worked solutions.
 
@@ -222,23 +288,14 @@ def run(
       dlsolve run problems/fc-params.yaml --format json
 
       dlsolve run problems/ --format latex -o solutions.tex
+
+      dlsolve run problems/*.yaml --pdf -o solutions.tex
+
+      dlsolve run problems/*.yaml --sheet exam --pdf -o exam.tex
     """
     with _errors():
-        from solver.api import solve_loaded
-        from solver.errors import SpecError
-        from solver.spec import load_file
-
-        loaded, issues = [], []
-        for path in _problem_files(files):
-            try:
-                loaded += load_file(path)
-            except SpecError as error:
-                issues += error.issues
-        if issues:
-            raise SpecError(issues)
-        with _time_limit(timeout, numeric):
-            solutions = [solve_loaded(item, numeric) for item in loaded]
-        _emit(solutions, fmt, output, fragment, color)
+        _check_document_options(fmt, output, fragment, sheet, pdf)
+        _emit(_solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet, pdf)
 
 
 @app.command("list")
@@ -401,6 +458,13 @@ def conv_params(
         title = f"Parameters of a convolution layer ({in_channels} → {out_channels} channels, kernel {kernel})"
         solution = solve(Problem(id="conv-params", kind="params", title=title, given=layer))
         _emit([solution], fmt, output, False, color)
+
+
+# --- graph: computational-graph drawings (the command lives in solver/graph_command.py) ----------
+
+from solver import graph_command as _graph_command  # noqa: E402  (typer and the standard library only)
+
+app.command("graph")(_graph_command.graph)
 
 
 def main() -> None:

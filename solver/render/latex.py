@@ -1,15 +1,34 @@
-"""LaTeX output: a complete document from templates/solution.tex.j2 (``fragment`` for the body)."""
+"""LaTeX output: a complete document from templates/solution.tex.j2 (``fragment`` for the body), or
+the exam sheet from templates/exam.tex.j2 (statements, given data and answer space only)."""
 
 from __future__ import annotations
 
-from solver.render import values
+from solver.render import tikz, values
 from solver.render.templates import environment
 from solver.render.view import solution_view
 from solver.trace import Solution
 
+ANSWER_SPACE = (5.0, 1.2, 14.0)  # cm of answer space: base, per asked answer, at most
 
-def render(solutions: list[Solution], fragment: bool = False, **_: object) -> str:
-    """The solutions as a LaTeX document that compiles with pdflatex, or only its body."""
+
+def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solution", **_: object) -> str:
+    """The solutions as a LaTeX document that compiles with pdflatex, or only its body;
+    ``sheet="exam"``: the exam sheet instead (no steps, answers or graphs)."""
+    if sheet == "exam":
+        return exam(solutions, fragment)
     template = environment(latex=True).get_template("solution.tex.j2")
-    views = [solution_view(solution, values.escape_text, values.escape_notation) for solution in solutions]
-    return template.render(solutions=views, fragment=fragment)
+    views = [{**solution_view(solution, values.escape_text, values.escape_notation),
+              "graphs": tikz.figures(solution.drawings)} for solution in solutions]
+    return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views))
+
+
+def exam(solutions: list[Solution], fragment: bool = False) -> str:
+    """The exam sheet: each problem's statement and given data, then a framed answer space."""
+    template = environment(latex=True).get_template("exam.tex.j2")
+    views = []
+    for solution in solutions:
+        view = solution_view(solution, values.escape_text, values.escape_notation)
+        base, per_answer, most = ANSWER_SPACE
+        views.append({key: view[key] for key in ("id", "title", "source", "statement", "given")}
+                     | {"space": f"{min(most, base + per_answer * len(solution.answers)):.1f}cm"})
+    return template.render(problems=views, fragment=fragment)

@@ -137,7 +137,7 @@ def _fitting_matrix(value: Any, width: int) -> str:
         return shown
     if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
         matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
-        return pretty(value.xreplace({m: _decimals(m) for m in matrices}))
+        return pretty(_with_decimals(value, matrices))
     rows = _one_line_rows(value)
     if max(len(row) for row in rows) <= width + 10:
         return "\n".join(rows)
@@ -156,6 +156,15 @@ def _shown_by_decimals(value: Any, width: int = TEXT_WIDTH) -> bool:
 
     return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > width
             and max(len(row) for row in _one_line_rows(value)) > width + 10)
+
+
+def _with_decimals(expression: Any, matrices: list[Any]) -> Any:
+    """``expression`` with its matrices replaced by their decimals, or unchanged when sympy re-evaluates
+    the result into an error (``M**2`` of a row vector is refused once its entries are numbers)."""
+    try:
+        return expression.xreplace({m: _decimals(m) for m in matrices})
+    except Exception:  # noqa: BLE001 - any sympy evaluation error: the exact layout is still correct
+        return expression
 
 
 def _width(block: str) -> int:
@@ -308,7 +317,7 @@ def latex(value: Any, fit: bool = True) -> str:
             if isinstance(value, sympy.MatrixBase) or not matrices:
                 shown = _decimals(value) if matrices else rounded(sympy.Float(_float(value), DECIMAL_DIGITS))
                 return sympy.latex(shown) + r"\ \text{(exact form: see JSON)}"
-            value = value.xreplace({m: _decimals(m) for m in matrices})  # an expression of matrices: its matrices
+            value = _with_decimals(value, matrices)  # an expression of matrices: its matrices by decimals
         printed = sympy.latex(value, ln_notation=True)
         return "".join(UNICODE_LATEX.get(ch, ch) for ch in printed)  # names such as σ from user symbols
     return escape_text(str(value))
