@@ -30,7 +30,8 @@ app = typer.Typer(
     help="Solve deep-learning exam problems exactly, step by step.\n\n"
     "Examples:\n\n"
     "  dlsolve run problems/lstm.yaml\n\n"
-    "  dlsolve run problems/*.yaml --format latex -o solutions.tex\n\n"
+    "  dlsolve run problems/*.yaml --pdf -o solutions.tex\n\n"
+    "  dlsolve graph problems/graph-add-mul.yaml -o graph.png\n\n"
     "  dlsolve lstm-params --hidden 500 --input 300 --layers 2",
     epilog=EXIT_CODES,
     no_args_is_help=True,

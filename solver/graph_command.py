@@ -58,6 +58,8 @@ def graph(
     color: Annotated[Optional[bool], typer.Option(
         "--color/--no-color", help="text: colour values and gradients (default: when writing to a terminal).")] = None,
     numeric: Annotated[bool, typer.Option("--numeric", help="Floating point instead of exact arithmetic.")] = False,
+    timeout: Annotated[int, typer.Option("--timeout", min=0, help="Stop a solve that takes longer than this many "
+                                         "seconds (0: no limit).")] = 120,
 ) -> None:
     """Draw the computational graphs of problem files: values forward, gradients backward.
 
@@ -80,7 +82,7 @@ def graph(
     with cli._errors():
         if fmt is None:
             fmt = SUFFIX_FORMATS.get(output.suffix.lower(), GraphFormat.text) if output else GraphFormat.text
-        items = _drawings(cli, files, numeric, which.value)
+        items = _drawings(cli, files, numeric, which.value, timeout)
         outputs = _render(items, fmt, output, which.value, color)
         if output is None:
             _to_stdout(outputs[0][1], fmt)
@@ -91,12 +93,12 @@ def graph(
             sys.stderr.write(f"dlsolve: wrote {len(outputs)} files: {', '.join(str(p) for p, _ in outputs)}\n")
 
 
-def _drawings(cli: Any, files: list[Path], numeric: bool, which: str) -> list[tuple[str, Any]]:
+def _drawings(cli: Any, files: list[Path], numeric: bool, which: str, timeout: int) -> list[tuple[str, Any]]:
     """Solve the files; the (name, drawing) pairs to draw (a problem with several graphs: id-1, id-2, …)."""
     from solver.errors import UsageError
     from solver.render.graph_labels import has_gradients
 
-    solutions = cli._solve_files(files, numeric, 120)
+    solutions = cli._solve_files(files, numeric, timeout)
     items, skipped = [], []
     for solution in solutions:
         drawings = [d for d in solution.drawings if which != "backward" or has_gradients(d)]
