@@ -19,6 +19,7 @@ from solver import __version__
 from solver.errors import EXIT_BAD_SPEC, EXIT_INTERRUPTED, EXIT_USAGE, DlsolveError, FieldError, UsageError
 
 EXIT_INTERNAL = 4
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports for a writer whose reader quit
 
 EXIT_CODES = (
     "Exit codes: 0 solved · 1 no (unique) solution, or a check failed · 2 command-line usage · "
@@ -120,6 +121,9 @@ def _errors(option_names: dict[str, str] | None = None) -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
+    except BrokenPipeError:  # the reader stopped early (`dlsolve run … | head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except Exception as error:  # a bug: say so plainly
         if _state["debug"]:
             raise

@@ -49,6 +49,23 @@ def show_value(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+MAX_QUOTED = 80  # characters of a quoted value from the spec kept in a message
+MAX_MESSAGE = 1000
+
+
+def _shorten(text: str) -> str:
+    """A message with every long quoted value from the spec cut to its start and end (a hostile
+    10⁶-character expression is not echoed back), and at most MAX_MESSAGE characters."""
+    import re
+
+    def cut(match: re.Match) -> str:
+        quote, inner = match.group(1), match.group(2)
+        return f"{quote}{inner[:MAX_QUOTED - 20]}…{inner[-16:]}{quote} ({len(inner):,} characters)"
+
+    text = re.sub(r"(['\"])([^'\"\n]{%d,})\1" % (MAX_QUOTED + 1), cut, text)
+    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE // 2]} … {text[-MAX_MESSAGE // 2:]}"
+
+
 class DlsolveError(Exception):
     """Base class: a message for the user and the exit code that goes with it."""
 
@@ -71,7 +88,8 @@ class SpecIssue:
     __slots__ = ("file", "line", "path", "message")
 
     def __init__(self, file: str, line: int | None, path: FieldPath, message: str):
-        self.file, self.line, self.path, self.message = file, line, path, message
+        path = tuple(_shorten(part) if isinstance(part, str) else part for part in path)
+        self.file, self.line, self.path, self.message = file, line, path, _shorten(message)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

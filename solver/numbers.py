@@ -208,6 +208,7 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
         raise NumberError("'?' (an unknown entry) is not allowed here")
     if len(text) > MAX_TEXT:
         raise NumberError(f"expression longer than {MAX_TEXT} characters")
+    _refuse_non_ascii(text)
     try:
         tree = ast.parse(text.replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -220,6 +221,21 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
         raise NumberError("expression is nested too deeply") from None
     # 2*ln(sqrt(2)) is ln 2: a targeted rewrite, never an unbounded simplify
     return sp.expand_log(result, force=True) if result.has(sp.log) else result
+
+
+def plain_name(name: str) -> bool:
+    """Whether a spec's name is an ASCII identifier not starting with '_': equations can refer to it,
+    and no dunder or Unicode look-alike (which Python's parser would fold, 'ｘ' into 'x') gets in."""
+    return name.isascii() and name.isidentifier() and not name.startswith("_")
+
+
+def _refuse_non_ascii(text: str) -> None:
+    """Numbers and names are plain ASCII: Python's parser folds look-alikes (``ℯ`` is read as ``e``,
+    ``ｘ`` as ``x``), so a character outside ASCII is refused rather than silently reinterpreted."""
+    for char in text:
+        if ord(char) > 127:
+            raise NumberError(f"the character {char!r} (U+{ord(char):04X}) is not allowed: "
+                              "write numbers and names in plain ASCII")
 
 
 def parse_matrix(value: Any, symbols: dict[str, Any] | None = None) -> Any:

@@ -8,6 +8,7 @@ line ``file:line: field.path: expected …, got …``.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,13 +74,17 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     module = kind_module(kind) if isinstance(kind, str) and kind in KINDS else None
     own = getattr(module, "FIELDS", ("given",))  # the top-level fields the kind defines
     allowed = (*COMMON_FIELDS[:2], *own, *COMMON_FIELDS[2:])
-    issues = [issue((key,), f"unknown field; allowed: {', '.join(allowed)}") for key in raw if key not in allowed]
+    issues = []
+    if "kind" in raw and module is None:  # which other fields are allowed depends on the kind: say only this
+        near = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {', '.join(sorted(KINDS))}"))
+    else:
+        issues += [issue((key,), f"unknown field; allowed: {', '.join(allowed)}") for key in raw if key not in allowed]
     issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
             issues.append(issue((key,), f"expected text, got {show_value(raw[key])}"))
-    if "kind" in raw and not (isinstance(kind, str) and kind in KINDS):
-        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}; known kinds: {', '.join(sorted(KINDS))}"))
     ask = raw.get("ask", [])
     if isinstance(ask, str):
         ask = [ask]

@@ -649,6 +649,16 @@ def test_several_bad_files_are_all_reported(tmp_path: Path):
     assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, gan, graph, params, rnn"
 
 
+def test_an_unknown_kind_is_the_only_message(tmp_path: Path):
+    """With an unknown kind the allowed fields are unknown too: no 'unknown field' noise, and a near
+    miss is named (found by tests/test_fuzz.py)."""
+    file, out = tmp_path / "typo.yaml", tmp_path / "out.txt"
+    file.write_text("kind: grph\ntitle: T\ngiven: {x: 1}\nequations: ['L = x * x']\nwrt: [x]\n")
+    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    assert stderr == (f"dlsolve: error: {file}:1: kind: unknown kind 'grph' (did you mean 'graph'?); "
+                      "known kinds: conv-inversion, gan, graph, params, rnn\n")
+
+
 def test_solver_error_in_a_later_problem_writes_nothing(tmp_path: Path):
     file = tmp_path / "two.yaml"
     file.write_text(

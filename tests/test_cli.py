@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import run_cli, run_dlsolve
+from conftest import ROOT, run_cli, run_dlsolve
 
 COMMANDS = ["run", "list", "lstm-params", "gru-params", "rnn-params", "fc-params", "conv-params"]
 
@@ -106,3 +106,16 @@ def test_installed_entry_point_end_to_end() -> None:
     result = run_dlsolve("run", "problems/lstm.yaml")
     assert result.exit_code == 0
     assert "3,604,000" in result.stdout and "Answers" in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_error_message() -> None:
+    """`dlsolve run … | head`: when the reader quits, dlsolve stops quietly with 141 (128 + SIGPIPE)."""
+    import subprocess
+    import sys
+
+    files = [str(path) for path in sorted((ROOT / "problems").glob("*params*.yaml"))] * 20  # > a pipe's 64 KiB
+    process = subprocess.Popen([sys.executable, "-m", "solver", "run", *files, "-f", "json"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first byte
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141 and stderr == ""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 from solver.api import solve_file
 
 E = sp.E
@@ -151,6 +151,32 @@ def test_relu_at_zero_is_decided_by_convention(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "ReLU'(0) = 0 decides its gradient" in " ".join(result.stdout.split())
     assert answers(spec)["dL/dx"] == 0
+
+
+@pytest.mark.parametrize("equations", [["L = w * x"], ["z = 2 * b", "L = w * x"]])
+def test_a_name_the_loss_does_not_depend_on_has_gradient_zero(tmp_path: Path, equations: list[str]) -> None:
+    # L = w·x does not involve b (unused, or used only by z): ∂L/∂b = 0, and the trace says why.
+    spec = tmp_path / "unused.yaml"
+    spec.write_text(json.dumps({"kind": "graph", "title": "unused", "given": {"x": 2, "w": 3, "b": 1},
+                                "equations": equations, "loss": "L", "wrt": ["b", "w"]}))
+    a = answers(spec)
+    assert a["dL/db"] == 0 and a["dL/dw"] == 2
+    text = " ".join(run_cli("run", spec).stdout.split())
+    assert "∂L/∂b = 0 L does not depend on b: no path of the graph leads from b to L." in text
+
+
+def test_large_inputs_pass_the_finite_difference_check_within_float64_rounding(tmp_path: Path) -> None:
+    # bce-l2 with x = (10^6, 1): h1 = (500000, 1), s = 500000, dJ/ds = σ(500000) − 0 = 1 to float64, so
+    # dJ/dW1 = dJ/ds·(W2ᵀ ⊙ relu'(W1x))·xᵀ + 2λW1 = [[10^6 + 0.01, 1], [0, 0.02]]. Central differences at
+    # values near 10^6 carry ~10^-5 of rounding; found by tests/test_fuzz.py, which saw exit 1 here.
+    spec = tmp_path / "large.yaml"
+    spec.write_text((ROOT / "problems" / "bce-l2.yaml").read_text().replace("x: [1, 1]", "x: [1000000, 1]"))
+    result = run_cli("run", spec, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert sum(document["answers"]["dJ/dW1"]["value"], []) == pytest.approx([1000000.01, 1.0, 0.0, 0.02], rel=1e-12)
+    assert "within float64 rounding: values reach 1e+06" in json.dumps(document["steps"], ensure_ascii=False)
+    assert "e to the power of" in json.dumps(document["steps"], ensure_ascii=False)  # σ(500000): floats
 
 
 def test_a_wrong_rule_fails_the_finite_difference_check(monkeypatch, tmp_path: Path) -> None:

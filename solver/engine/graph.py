@@ -18,20 +18,24 @@ import sympy as sp
 
 from solver.engine import ops
 from solver.engine.ops import Local, Matrix, Op, ShapeError
-from solver.numbers import NumberError, _decimal_literal
+from solver.numbers import MAX_DIGITS, MAX_EXPONENT, NumberError, _decimal_literal, plain_name
 
 MAX_NODES = 2_000
 MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
 # sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
 # argument is a few hundred nodes (an LSTM's third step): such inputs switch to floating point first
 MAX_TRANSCENDENTAL_INPUT = 120
+# e^1000 has 435 digits; sympy compares and simplifies e^(10^6) by computing its 434,295 digits, for
+# minutes. Exponentials of larger inputs are computed in floating point (where they round to 0 or ∞).
+MAX_EXPONENT_INPUT = 1000
 
 
 class TooLarge(ValueError):
-    """An exact value grew beyond MAX_EXACT_OPS operations: switch to floating point."""
+    """Exact arithmetic would explode (a form beyond MAX_EXACT_OPS operations, or e to a power beyond
+    MAX_EXPONENT_INPUT): switch to floating point."""
 
-    def __init__(self, label: str, size: int):
-        super().__init__(f"the exact form of {label} grew beyond {size - 1} terms")
+    def __init__(self, label: str, size: int, why: str | None = None):
+        super().__init__(why or f"the exact form of {label} grew beyond {size - 1} terms")
         self.label, self.size = label, size
 
 
@@ -48,6 +52,16 @@ def guard(value: Matrix, label: str, limit: int = MAX_EXACT_OPS) -> Matrix:
             if size > limit:
                 raise TooLarge(label, size)
     return value
+
+
+def guard_magnitude(node: Node, label: str) -> None:
+    """Raise TooLarge when an exponential would take e to a power beyond ±MAX_EXPONENT_INPUT."""
+    for entry in node.value:
+        if entry.is_number and not entry.is_Rational or entry.is_Rational and abs(entry) > MAX_EXPONENT_INPUT:
+            size = abs(ops.to_float(entry))
+            if size > MAX_EXPONENT_INPUT:
+                raise TooLarge(label, 0, f"{label} takes e to the power of an entry of {node.label} ≈ {size:.4g}, "
+                                         f"beyond ±{MAX_EXPONENT_INPUT}")
 
 
 class EquationError(ValueError):
@@ -135,7 +149,11 @@ def _parse_equation(index: int, text: str) -> tuple[str, ast.AST, str]:
         raise EquationError(index, "an equation longer than 1000 characters")
     name, _, source = text.partition("=")
     name, source = name.strip(), source.strip().replace("^", "**")
-    if not name.isidentifier() or name.startswith("_"):
+    odd = next((char for char in text if ord(char) > 127), None)
+    if odd is not None:  # Python's parser would fold look-alikes: 'ℯ' into 'e', 'ｘ' into 'x'
+        raise EquationError(index, f"the character {odd!r} (U+{ord(odd):04X}) is not allowed: "
+                                   "write equations in plain ASCII")
+    if not plain_name(name):
         raise EquationError(index, f"the left side must be a name, got {name!r}")
     try:
         tree = ast.parse(source, mode="eval").body
@@ -265,9 +283,13 @@ class _Builder:
         except ShapeError as error:
             shapes = ", ".join(f"{a.label}: {ops.shape_text(a.shape)}" for a in args)
             raise self.fail(f"{error} ({shapes})") from None
+        if isinstance(op, ops.Pow):
+            self.check_power(args[0].value, ops.entry(args[1].value))
         if op.transcendental and not self.graph.numeric:
             for arg in args:
                 guard(arg.value, arg.label, MAX_TRANSCENDENTAL_INPUT)
+        if op.exponential and not self.graph.numeric:
+            guard_magnitude(args[0], label_of(op, args))
         try:
             value = op.forward([a.value for a in args])
         except (ValueError, ZeroDivisionError, TypeError) as error:
@@ -275,6 +297,19 @@ class _Builder:
         label = label_of(op, args)
         value = as_float(value) if self.graph.numeric else guard(value, label)
         return self.graph.add(Node(label, value, op, tuple(args), equation=self.index))
+
+
+    def check_power(self, base: Matrix, exponent: Any) -> None:
+        """Refuse powers that would take minutes or produce numbers beyond 10^MAX_DIGITS (9**9**9),
+        before computing them, as the number parser does."""
+        if not exponent.is_number:
+            return
+        if abs(exponent) > MAX_EXPONENT:
+            raise self.fail(f"the exponent {exponent} is too large (at most {MAX_EXPONENT})")
+        for value in base:
+            if value.is_number and not value.is_zero and abs(
+                    exponent.evalf(30) * sp.log(abs(value), 10).evalf(30)) > MAX_DIGITS:
+                raise self.fail(f"{value}^{exponent} is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
 
 
 _NOT_A_SETTING = object()
@@ -397,6 +432,25 @@ def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
 def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
                     leaves: dict[Node, np.ndarray] | None = None) -> np.ndarray:
     """``target``'s float64 value, with some nodes' values replaced (given or intermediate)."""
+    for node, value in _numeric_values(graph, overrides, leaves):
+        if node is target:
+            return value
+    raise KeyError(target.label)
+
+
+def numeric_scale(graph: Graph, leaves: dict[Node, np.ndarray] | None = None) -> float:
+    """The largest magnitude of any value of a float64 forward pass (at least 1): the rounding error of
+    a float64 result grows with the largest value it was computed from."""
+    scale = 1.0
+    with np.errstate(all="ignore"):
+        for _, value in _numeric_values(graph, {}, leaves):
+            finite = np.abs(value[np.isfinite(value)])
+            scale = max(scale, float(finite.max())) if finite.size else scale
+    return scale
+
+
+def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray],
+                    leaves: dict[Node, np.ndarray] | None) -> Iterator[tuple[Node, np.ndarray]]:
     leaves = leaves if leaves is not None else leaf_floats(graph)
     values: dict[Node, np.ndarray] = {}
     for node in graph.nodes:
@@ -406,6 +460,4 @@ def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray
             values[node] = leaves[node]
         else:
             values[node] = node.op.numeric([values[p] for p in node.inputs])
-        if node is target:
-            return values[node]
-    raise KeyError(target.label)
+        yield node, values[node]

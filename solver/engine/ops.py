@@ -106,6 +106,7 @@ class Op:
     role: ClassVar[str] = ""  # a cs231n gate pattern, shown on scalar graphs ("add distributes")
     constant_args: ClassVar[tuple[int, ...]] = ()  # argument positions that must be constants (class, slope)
     transcendental: ClassVar[bool] = False  # exp or log inside: see engine.graph.MAX_TRANSCENDENTAL_INPUT
+    exponential: ClassVar[bool] = False  # exp of its input inside: see engine.graph.MAX_EXPONENT_INPUT
 
     def label(self, args: list[str]) -> str:
         """How the node is written, e.g. ``relu(k)``."""
@@ -236,7 +237,7 @@ class Div(Op):
 
     def forward(self, xs):
         a, b = xs
-        if any(v == 0 for v in b):
+        if any(same_number(v, sp.Integer(0)) for v in b):
             raise ZeroDivisionError("division by zero")
         return _broadcast_apply(a, b, lambda u, v: u / v)
 
@@ -450,7 +451,7 @@ class Relu(Elementwise):
         return np.maximum(xs[0], 0.0)
 
     def kink(self, xs):
-        if any(v == 0 for v in xs[0]):
+        if any(same_number(v, sp.Integer(0)) for v in xs[0]):
             return "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient"
         return None
 
@@ -481,13 +482,13 @@ class LeakyRelu(Elementwise):
         return [Local(hadamard(up, local), text, rule, show_hadamard(up, local)), None]
 
     def kink(self, xs):
-        if any(v == 0 for v in xs[0]):
+        if any(same_number(v, sp.Integer(0)) for v in xs[0]):
             return "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient"
         return None
 
 
 class Sigmoid(Elementwise):
-    transcendental = True
+    transcendental = exponential = True
     name, derivative_text = "sigmoid", "σ({x})·(1 − σ({x}))"
 
     def f(self, v):
@@ -504,7 +505,7 @@ class Sigmoid(Elementwise):
 
 
 class Tanh(Elementwise):
-    transcendental = True
+    transcendental = exponential = True
     name, derivative_text = "tanh", "1 − tanh²({x})"
 
     def f(self, v):
@@ -518,7 +519,7 @@ class Tanh(Elementwise):
 
 
 class Exp(Elementwise):
-    transcendental = True
+    transcendental = exponential = True
     name, derivative_text = "exp", "exp({x})"
 
     def f(self, v):
@@ -614,14 +615,14 @@ class Max(Op):
     def backward(self, xs, out, up, names, needed):
         if self.arity == 1:
             x = xs[0]
-            winners = [v == entry(out) for v in x]
+            winners = [same_number(v, entry(out)) for v in x]
             share = entry(up) / sum(winners)
             grad = Matrix(x.shape[0], x.shape[1], [share if w else 0 for w in winners])
             return [Local(grad, f"max routes δ to the largest entr{'ies (shared evenly)' if sum(winners) > 1 else 'y'}",
                           "δ at the argmax")]
         a, b = xs
-        pick_a = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(u - v) else (sp.Rational(1, 2) if u == v else 0))
-        pick_b = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(v - u) else (sp.Rational(1, 2) if u == v else 0))
+        pick_a = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(u - v) else (sp.Rational(1, 2) if same_number(u, v) else 0))
+        pick_b = _broadcast_apply(a, b, lambda u, v: sp.Integer(1) if positive(v - u) else (sp.Rational(1, 2) if same_number(u, v) else 0))
         return [
             Local(unbroadcast(hadamard(up, pick_a), a.shape), f"1 where {names[0]} > {names[1]} (½ at a tie)",
                   f"δ where {names[0]} wins") if needed[0] else None,
@@ -630,9 +631,9 @@ class Max(Op):
         ]
 
     def kink(self, xs):
-        if self.arity == 2 and any(u == v for u, v in zip(*(_broadcast_pair(*xs)))):
+        if self.arity == 2 and any(same_number(u, v) for u, v in zip(*(_broadcast_pair(*xs)))):
             return "the inputs of max are equal: the gradient is shared evenly (PyTorch's convention)"
-        if self.arity == 1 and sum(v == max(xs[0]) for v in xs[0]) > 1:
+        if self.arity == 1 and sum(same_number(v, max(xs[0])) for v in xs[0]) > 1:
             return "max has a tie: the gradient is shared evenly (PyTorch's convention)"
         return None
 
@@ -680,7 +681,7 @@ class Dot(Op):
 
 
 class Softmax(Op):
-    transcendental = True
+    transcendental = exponential = True
     name = "softmax"
 
     def shape(self, shapes):
@@ -706,7 +707,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
-    transcendental = True
+    transcendental = exponential = True
     name = "log_softmax"
 
     def shape(self, shapes):
@@ -790,7 +791,7 @@ class Bce(Op):
 
 
 class BceLogits(Op):
-    transcendental = True
+    transcendental = exponential = True
     """``bce_logits(s, y)`` = bce(σ(s), y), computed from the logits."""
 
     name, arity, constant_args = "bce_logits", 2, (1,)
@@ -845,7 +846,7 @@ class Nll(Op):
 
 
 class CrossEntropy(Op):
-    transcendental = True
+    transcendental = exponential = True
     """``cross_entropy(s, c)`` = −log_softmax(s)[c], from logits s and a class index c."""
 
     name, arity, constant_args = "cross_entropy", 2, (1,)
@@ -944,6 +945,12 @@ def _cancel_is_safe(value: Any) -> bool:
         if exponent.q > 12 or abs(exponent.p) > 60:
             return False
     return True
+
+
+def same_number(u: Any, v: Any) -> bool:
+    """Whether two numbers are equal, a float counting as equal to the exact number of the same value
+    (sympy's ``Float(0.0) == 0`` is False, which would hide a ReLU kink or a tie in ``--numeric`` mode)."""
+    return bool(u == v) or (bool(u.is_Float or v.is_Float) and (u - v).is_zero is True)
 
 
 def positive(value: Any) -> bool:

@@ -17,13 +17,14 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
 from solver.errors import FieldError, show_value
-from solver.fields import Count, Validated
+from solver.fields import Validated
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
 from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
 
 FIELDS = ("given",)
 MAX_SAMPLES = 32
+MAX_D_STEPS = 20  # each step is solved exactly and shown in full; a longer schedule is not an exam problem
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,19}")  # no underscore: z_1, Dr_1, V_D, slope_W are the step's own
 INTERNAL = re.compile(r"h[grf]\d+|xg|V")
 
@@ -68,6 +69,21 @@ Batch = Annotated[list, Validated(_batch)]
 """A minibatch of column vectors."""
 
 
+def _learning_rate(value: Any) -> Any:
+    rate = parse_exact(value)
+    if not (rate.is_number and rate.is_positive):
+        raise ValueError(f"expected a positive learning rate (the discriminator ascends and the generator "
+                         f"descends by themselves), got {show_value(value)}")
+    return rate
+
+
+def _d_steps(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_D_STEPS:
+        raise ValueError(f"expected a whole number of discriminator steps from 1 to {MAX_D_STEPS}, "
+                         f"got {show_value(value)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Gan:
     """The ``given`` of a gan problem."""
@@ -77,9 +93,9 @@ class Gan:
     discriminator: list[Layer]
     noise: Batch
     data: Batch
-    lr: Exact = 1
+    lr: Annotated[Any, Validated(_learning_rate)] = 1
     order: Literal["discriminator_first", "generator_first"] = "discriminator_first"
-    d_steps: Count = 1
+    d_steps: Annotated[int, Validated(_d_steps)] = 1
     generator_loss: Literal["minimax", "non_saturating"] = "minimax"
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from solver.errors import FieldError, show_value
 from solver.fields import Flag, Validated
-from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix
+from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix, plain_name
 from solver.problem import Problem
 from solver.engine.ops import sigmoid
 from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
@@ -58,8 +58,8 @@ def _targets(value: Any) -> dict[str, Any]:
         raise ValueError(f"expected a mapping of names to values, e.g. {{t: [1, 0]}}, got {show_value(value)}")
     out = {}
     for name, raw in value.items():
-        if not isinstance(name, str) or not name.isidentifier() or _reserved(name):
-            raise ValueError(f"'{name}' cannot name a target (plain names only, not h1, x1, W_hh …)")
+        if not isinstance(name, str) or not plain_name(name) or _reserved(name):
+            raise ValueError(f"'{name}' cannot name a target (plain ASCII names only, not h1, x1, W_hh …)")
         try:
             out[name] = parse_matrix(raw) if isinstance(raw, list) else parse_matrix([raw])
         except NumberError as error:
@@ -268,7 +268,7 @@ def _loss(spec: RnnSpec, names: set[str]) -> tuple[str, str] | None:
         return None
     name, equals, _ = spec.loss.partition("=")
     name = name.strip()
-    if not equals or not name.isidentifier():
+    if not equals or not plain_name(name):
         raise FieldError(("loss",), f"expected an equation such as \"L = 0.5 * norm2(y2 - t)\", got {spec.loss!r}")
     if name in names:
         raise FieldError(("loss",), f"'{name}' already names a value of the network; call the loss e.g. L")
