@@ -29,7 +29,7 @@ MORE_BAD_SPECS = [
     case('kind: graph\ntitle: T\ngiven:\n  x: 3\nequations:\n  - L = log(x - x)  # <-\n', 'equations[0]', 'log(x − x)', 'log of 0 (not positive)', id='graph-log-zero'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 3\nequations:\n  - L = log(-x)  # <-\n', 'equations[0]', 'log of -3 (not positive)', id='graph-log-negative'),
     case('kind: graph\ntitle: T\ngiven:\n  x: ln(-2)  # <-\nequations:\n  - L = x * 2\n', 'given.x', 'log of a negative number (-2) is not real', id='graph-log-negative-given'),
-    case('kind: graph\ntitle: T\ngiven:\n  W: ' + HUGE_MATRIX + '  # <-\nequations:\n  - L = sum(W)\n', 'given.W', 'matrix with more than 10000 entries is too large', id='graph-huge-matrix'),
+    case('kind: graph\ntitle: T\ngiven:\n  W: ' + HUGE_MATRIX + '  # <-\nequations:\n  - L = sum(W)\n', 'given.W', 'the givens have more than 10,000 entries in all', id='graph-huge-matrix'),
     case('kind: graph\ntitle: T\ngiven:  # <-\n  x: 1\n', 'equations', 'missing required field', line=1, id='graph-missing-equations'),
     case('kind: graph\ntitle: T\nequations:  # <-\n  - L = 1\n', 'given', 'missing required field', line=1, id='graph-missing-given'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = x * 2\nlearning_rate: 1  # <-\n', 'learning_rate', 'unknown field', 'allowed: kind, title, given, symbols, equations', id='graph-unknown-field'),

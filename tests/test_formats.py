@@ -101,6 +101,26 @@ def test_text_is_readable_at_80_columns() -> None:
     assert "\x1b[" not in text  # no colour codes when not writing to a terminal
 
 
+def test_large_matrices_are_summarized_in_the_terminal(tmp_path: Path) -> None:
+    """A 40×40 product: the terminal shows its corners (first and last rows and columns) and its size,
+    the givens their corners in exact form."""
+    n = 40
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps({"kind": "graph", "title": "big", "wrt": [], "equations": ["L = sum(A @ B)"],
+                                "given": {"A": [[f"1/{i + j + 1}" for j in range(n)] for i in range(n)],
+                                          "B": [["1/3"] * n for _ in range(n)]}}))
+    result = run_cli("run", spec)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and len(lines) < 80
+    text = result.stdout
+    assert "[[1, 1/2, 1/3, …, 1/39, 1/40], [1/2, 1/3, 1/4, …, 1/40, 1/41], " in " ".join(text.split())
+    assert "(40×40; every entry: --format json or latex)" in text
+    # A·B[0][0] = Σ_j 1/(j+1) · 1/3 = H_40/3 = 1.42618 (6 digits); the last row: Σ_j 1/(40+j)/3 = 0.233145
+    assert re.search(r"\[ ?1\.42618 +1\.42618 +⋯ +1\.42618 +1\.42618\]", text)
+    assert re.search(r"\[0\.233145 +0\.233145 +⋯ +0\.233145 +0\.233145\]", text)
+
+
 def test_markdown_math_blocks_balance() -> None:
     markdown = run_cli("run", *PROBLEM_FILES, "--format", "markdown").stdout
     assert markdown.count("$$") % 2 == 0 and markdown.count("$$") > 0

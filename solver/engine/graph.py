@@ -10,6 +10,7 @@ and sums them.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ MAX_TRANSCENDENTAL_INPUT = 120
 # e^1000 has 435 digits; sympy compares and simplifies e^(10^6) by computing its 434,295 digits, for
 # minutes. Exponentials of larger inputs are computed in floating point (where they round to 0 or ∞).
 MAX_EXPONENT_INPUT = 1000
+MAX_EXACT_PRODUCTS = 40_000  # a matrix product beyond this many exact products is done in floating point
 
 
 class TooLarge(ValueError):
@@ -285,6 +287,11 @@ class _Builder:
             raise self.fail(f"{error} ({shapes})") from None
         if isinstance(op, ops.Pow):
             self.check_power(args[0].value, ops.entry(args[1].value))
+        if isinstance(op, ops.MatMul) and not self.graph.numeric:
+            (m, n), (_, q) = args[0].shape, args[1].shape
+            if m * n * q > MAX_EXACT_PRODUCTS:
+                raise TooLarge(label_of(op, args), 0, f"{label_of(op, args)} needs {m * n * q:,} exact products "
+                                                      f"(more than {MAX_EXACT_PRODUCTS:,})")
         if op.transcendental and not self.graph.numeric:
             for arg in args:
                 guard(arg.value, arg.label, MAX_TRANSCENDENTAL_INPUT)
@@ -430,9 +437,10 @@ def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
 
 
 def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
-                    leaves: dict[Node, np.ndarray] | None = None) -> np.ndarray:
-    """``target``'s float64 value, with some nodes' values replaced (given or intermediate)."""
-    for node, value in _numeric_values(graph, overrides, leaves):
+                    leaves: dict[Node, np.ndarray] | None = None, branches: list | None = None) -> np.ndarray:
+    """``target``'s float64 value, with some nodes' values replaced (given or intermediate); the
+    smooth piece of every op with kinks is appended to ``branches`` if given (see ``Op.branch``)."""
+    for node, value in _numeric_values(graph, overrides, leaves, branches):
         if node is target:
             return value
     raise KeyError(target.label)
@@ -449,8 +457,8 @@ def numeric_scale(graph: Graph, leaves: dict[Node, np.ndarray] | None = None) ->
     return scale
 
 
-def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray],
-                    leaves: dict[Node, np.ndarray] | None) -> Iterator[tuple[Node, np.ndarray]]:
+def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray], leaves: dict[Node, np.ndarray] | None,
+                    branches: list | None = None) -> Iterator[tuple[Node, np.ndarray]]:
     leaves = leaves if leaves is not None else leaf_floats(graph)
     values: dict[Node, np.ndarray] = {}
     for node in graph.nodes:
@@ -459,5 +467,8 @@ def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray],
         elif node.is_leaf:
             values[node] = leaves[node]
         else:
-            values[node] = node.op.numeric([values[p] for p in node.inputs])
+            inputs = [values[p] for p in node.inputs]
+            values[node] = node.op.numeric(inputs)
+            if branches is not None and (piece := node.op.branch(inputs)) is not None:
+                branches.append(piece)
         yield node, values[node]

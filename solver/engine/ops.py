@@ -136,6 +136,11 @@ class Op:
         """A sentence when an input sits exactly where the derivative is decided by convention."""
         return None
 
+    def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
+        """For an op with kinks: which smooth piece each output is on, from float64 inputs. A finite
+        difference whose step changes a piece crosses a kink and says nothing about the derivative."""
+        return None
+
 
 # --- elementwise arithmetic ---------------------------------------------------------------------
 
@@ -455,6 +460,9 @@ class Relu(Elementwise):
             return "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient"
         return None
 
+    def branch(self, xs):
+        return xs[0] > 0
+
 
 class LeakyRelu(Elementwise):
     """``leaky_relu(x, a)``: x for x > 0, a·x otherwise; the slope a is a constant."""
@@ -485,6 +493,9 @@ class LeakyRelu(Elementwise):
         if any(same_number(v, sp.Integer(0)) for v in xs[0]):
             return "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient"
         return None
+
+    def branch(self, xs):
+        return xs[0] > 0
 
 
 class Sigmoid(Elementwise):
@@ -636,6 +647,9 @@ class Max(Op):
         if self.arity == 1 and sum(same_number(v, max(xs[0])) for v in xs[0]) > 1:
             return "max has a tie: the gradient is shared evenly (PyTorch's convention)"
         return None
+
+    def branch(self, xs):
+        return np.sign(xs[0] - xs[1]) if self.arity == 2 else xs[0] == xs[0].max()
 
 
 class Norm2(Op):

@@ -20,6 +20,7 @@ from solver.trace import Answer, Given, Solution, Step, StepKind
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
 FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
+MAX_GIVEN_ENTRIES = 10_000  # numbers in all the givens (a 100×100 matrix): beyond any exam problem
 FD_ROUNDING = 16  # central differences lose about this many ε of the largest value, per h (see the check)
 PRINT_OPS = 60  # beyond this many tree nodes in an entry, a value is shown by its decimal
 
@@ -78,6 +79,10 @@ def solve(problem: Problem, numeric: bool = False, forward_only: bool = False, r
     except TooLarge as error:
         if numeric:
             raise
+        if problem.given.symbols:
+            raise UnsolvableError(f"exact arithmetic explodes ({error}), and floating point cannot take its "
+                                  "place while the problem has symbols: give them values, or make the "
+                                  "problem smaller") from None
         why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
                "(15 significant digits). Use --numeric to skip the exact attempt.")
         return _solve(problem, True, why, forward_only, raw)
@@ -93,8 +98,9 @@ def _solve(problem: Problem, numeric: bool, why: str, forward_only: bool = False
     if numeric and symbols:
         raise FieldError(("symbols",), "floating-point mode (--numeric) needs numbers: this problem has symbols")
     arithmetic = Arithmetic(numeric, why)
-    values = _given_values(spec.given, symbols, ("given",), numeric)
-    givens = [Given(name, _plain(value)) for name, value in values.items()]
+    values = _given_values(spec.given, symbols, ("given",), False)
+    givens = [Given(name, _plain(value)) for name, value in values.items()]  # as given, exact in every mode
+    values = {name: _as_numeric(value) for name, value in values.items()} if numeric else values
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     if spec.update is not None and spec.update.data is not None and not spec.update.data:
         raise FieldError(("update", "data"), "expected a non-empty list of observations, got an empty list "
@@ -251,12 +257,16 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, n
     from solver.engine.ops import Matrix
     from solver.numbers import NumberError, parse_exact, parse_matrix
 
-    values = {}
+    values, entries = {}, 0
     for name, raw in given.items():
         if not isinstance(name, str) or not plain_name(name):
             raise FieldError(path + (name,), f"a given's name must be a plain ASCII name such as W1 or x, got {name!r}")
         if name in symbols:
             raise FieldError(path + (name,), f"'{name}' is also listed under symbols")
+        entries += len(raw) if isinstance(raw, sp.MatrixBase) else _entry_count(raw)
+        if entries > MAX_GIVEN_ENTRIES:
+            raise FieldError(path + (name,), f"the givens have more than {MAX_GIVEN_ENTRIES:,} entries in all (a "
+                                             "100×100 matrix has 10,000): too large for a worked solution")
         try:
             if isinstance(raw, sp.MatrixBase):  # already exact (a kind that builds a graph, such as rnn)
                 value = raw
@@ -264,8 +274,24 @@ def _given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, n
                 value = parse_matrix(raw, symbols) if isinstance(raw, list) else Matrix([[parse_exact(raw, symbols)]])
         except NumberError as error:
             raise FieldError(path + (name,), str(error)) from None
-        values[name] = Matrix(value).applyfunc(lambda v: sp.Float(sp.N(v, 17), 17)) if numeric else Matrix(value)
+        values[name] = _as_numeric(value) if numeric else Matrix(value)
     return values
+
+
+def _as_numeric(value: Any) -> Any:
+    """A given's value as 17-digit floats (floating-point mode)."""
+    import sympy as sp
+
+    from solver.engine.ops import Matrix
+
+    return Matrix(value).applyfunc(lambda v: sp.Float(sp.N(v, 17), 17))
+
+
+def _entry_count(raw: Any) -> int:
+    """How many numbers a given holds (a list of rows, a flat list or one number), before parsing it."""
+    if not isinstance(raw, list):
+        return 1
+    return sum(len(row) if isinstance(row, list) else 1 for row in raw)
 
 
 def _wanted(spec: GraphSpec, graph: Any, loss: Any) -> list[str]:
@@ -462,33 +488,47 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
     # Central differences in float64 carry a rounding error of about ε·(largest value)/h: allowed for,
     # so that large inputs (x = 10^6) do not fail a correct gradient. It is below 1e-7 for values under 100.
     scale = numeric_scale(graph, leaves)
+    numeric_forward(graph, loss, {}, leaves, pieces := [])
+
+    def loss_at(node: Any, value: Any) -> tuple[float, bool]:
+        """The float64 loss with one value replaced, and whether that moved an op with kinks to another piece."""
+        moved: list = []
+        result = numeric_forward(graph, loss, {node: value}, leaves, moved)[0, 0]
+        return result, any(not np.array_equal(a, b) for a, b in zip(pieces, moved))
+
     for name in wanted:
         node = graph.names[name]
         base = leaves[node] if node in leaves else np.array(node.value.evalf(30).tolist(), dtype=float)
         exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
         numeric, allowance = np.zeros_like(base), np.zeros_like(base)
+        crossed = np.zeros(base.shape, dtype=bool)
         with np.errstate(all="ignore"):  # float64 overflow (sigmoid(-1000) = 0, log 0) is reported below
             for index in np.ndindex(base.shape):
                 step = FD_STEP * max(1.0, abs(base[index]))
                 up, down = base.copy(), base.copy()
                 up[index] += step
                 down[index] -= step
-                numeric[index] = (numeric_forward(graph, loss, {node: up}, leaves)[0, 0]
-                                  - numeric_forward(graph, loss, {node: down}, leaves)[0, 0]) / (2 * step)
+                (above, moved_up), (below, moved_down) = loss_at(node, up), loss_at(node, down)
+                numeric[index] = (above - below) / (2 * step)
+                crossed[index] = moved_up or moved_down
                 allowance[index] = FD_ROUNDING * np.finfo(float).eps * scale / step
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
             substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: not checked",
                                  note="float64 overflows at these values (an infinite or undefined result), "
                                       "so central differences cannot be computed here"))
             continue
-        relative = np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact))
+        relative = np.where(crossed, 0.0, np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact)))
         agrees = bool(np.all(relative <= FD_TOLERANCE + allowance / np.maximum(1.0, np.abs(exact))))
         error = float(np.max(relative))
         worst = max(worst, error)
         failed = failed or not agrees
         status = "✓" if agrees else ("≠ (at a kink: the convention decides)" if kinked else "✗")
-        rounding = (f"; within float64 rounding: values reach {scale:.3g}, so up to {FD_ROUNDING}ε·{scale:.3g}/h "
-                    f"= {allowance.max():.1e} is allowed" if allowance.max() > FD_TOLERANCE / 10 else "")
+        rounding = (f"; within float64 rounding: values reach {scale:.3g}, so differences up to {FD_ROUNDING}ε·{scale:.3g}/h "
+                    f"= {allowance.max():.1e} count as rounding" if allowance.max() > FD_TOLERANCE / 10 else "")
+        skipped = int(crossed.sum())
+        if skipped:  # at an exact kink this is expected; near one, a step of h moves an input across it
+            rounding += (f"; {skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
+                         "a step of h moves an input of relu, leaky_relu or max across its kink")
         substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: central differences agree {status}",
                              note=f"largest difference {error:.1e} (h = {FD_STEP:g}, relative to max(1, |gradient|)"
                                   f"{rounding})"))

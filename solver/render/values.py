@@ -137,11 +137,55 @@ def _fitting_matrix(value: Any, width: int) -> str:
         return shown
     if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
         matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
-        return pretty(_with_decimals(value, matrices))
+        shown = pretty(_with_decimals(value, matrices))
+        if _width(shown) <= width:
+            return shown
+        return pretty(_with_sizes(value, matrices))  # too large to show here: the step's result follows
     rows = _one_line_rows(value)
     if max(len(row) for row in rows) <= width + 10:
         return "\n".join(rows)
-    return pretty(_decimals(value)) + "  (exact: --format latex or json)"
+    exact_elsewhere = "" if is_float(value) else "  (exact: --format latex or json)"
+    shown = pretty(_decimals(value))
+    if _width(shown) <= width:
+        return shown + exact_elsewhere
+    return _summary(value, width) + f"\n({value.rows}×{value.cols}; every entry: --format json or latex)"
+
+
+SUMMARY_EDGE = 3  # rows and columns kept at each end of a matrix too large for the terminal
+
+
+def _summary(matrix: Any, width: int) -> str:
+    """A matrix too large for the terminal, as numpy prints one: its first and last rows and columns
+    by their decimals, with ⋯ and ⋮ for the rest."""
+    def keep(n: int, edge: int) -> list[int | None]:
+        return list(range(n)) if n <= 2 * edge + 1 else [*range(edge), None, *range(n - edge, n)]
+
+    edge = SUMMARY_EDGE
+    while True:
+        columns = keep(matrix.cols, edge)
+        table = [[("⋮" if i is None else "⋯" if j is None else _decimal_text(matrix[i, j])) for j in columns]
+                 for i in keep(matrix.rows, SUMMARY_EDGE)]
+        sizes = [max(len(row[k]) for row in table) for k in range(len(columns))]
+        lines = ["[" + "  ".join(cell.rjust(size) for cell, size in zip(row, sizes)) + "]" for row in table]
+        if max(len(line) for line in lines) <= width or edge == 1:
+            return "\n".join(lines)
+        edge -= 1
+
+
+def _decimal_text(value: Any) -> str:
+    return _unicode_scalar(f"{_float(value):.{DECIMAL_DIGITS}g}") if value.is_number else _unicode_scalar(str(value))
+
+
+def _with_sizes(expression: Any, matrices: list[Any]) -> Any:
+    """``expression`` with each matrix written as its size (``[40×40]``), for a step too large to show."""
+    import sympy
+
+    try:
+        distinct = list(dict.fromkeys(matrices))  # a trailing space apiece keeps A·B from printing as a square
+        return expression.xreplace({m: sympy.MatrixSymbol(f"[{m.rows}×{m.cols}]" + " " * k, m.rows, m.cols)
+                                    for k, m in enumerate(distinct)})
+    except Exception:  # noqa: BLE001 - as in _with_decimals
+        return expression
 
 
 def _one_line_rows(matrix: Any) -> list[str]:
@@ -229,11 +273,21 @@ def compact(value: Any) -> str:
         import sympy
 
         if isinstance(value, sympy.MatrixBase):
-            rows = [[text(v) for v in value.row(i)] for i in range(value.rows)]
+            row_keep, col_keep = _kept(value.rows), _kept(value.cols)
+            rows = [["…" if i is None or j is None else text(value[i, j]) for j in col_keep] for i in row_keep]
+            size = f"  ({value.rows}×{value.cols})" if None in row_keep + col_keep else ""
             if value.cols == 1:
-                return "(" + ", ".join(row[0] for row in rows) + ")"
-            return "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+                return "(" + ", ".join(row[0] for row in rows) + ")" + size
+            return "[" + ", ".join("…" if i is None else "[" + ", ".join(row) + "]"
+                                   for i, row in zip(row_keep, rows)) + "]" + size
     return text(value)
+
+
+COMPACT_LIMIT = 8  # rows or columns that compact() writes out; beyond, the first 3 and last 2 with … between
+
+
+def _kept(n: int) -> list[int | None]:
+    return list(range(n)) if n <= COMPACT_LIMIT else [0, 1, 2, None, n - 2, n - 1]
 
 
 def _unicode_scalar(sstr: str) -> str:
