@@ -211,9 +211,15 @@ def _write_atomically(path: Path, text: str | bytes) -> None:
         raise
 
 
+class _Timeout(BaseException):
+    """Raised by the --timeout alarm. A BaseException, like KeyboardInterrupt, so that no library's
+    ``except Exception`` can swallow it in the middle of a computation."""
+
+
 @contextmanager
-def _time_limit(seconds: int, numeric: bool) -> Iterator[None]:
-    """Stop the solve cleanly after ``seconds`` (exit 1), suggesting --numeric for exact solves."""
+def _time_limit(seconds: int, numeric: bool, where: Any) -> Iterator[None]:
+    """Stop the solve cleanly after ``seconds`` (exit 1), naming the file being solved (``where()``)
+    and suggesting --numeric for exact solves."""
     import signal
 
     from solver.errors import UnsolvableError
@@ -223,15 +229,17 @@ def _time_limit(seconds: int, numeric: bool) -> Iterator[None]:
         return
 
     def stop(signum: int, frame: Any) -> None:
-        hint = "" if numeric else "; exact forms may be exploding: try --numeric"
-        raise UnsolvableError(f"the solve took longer than {seconds} s (--timeout){hint}")
+        raise _Timeout
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)  # and again every second, should one be lost
     try:
         yield
+    except _Timeout:
+        hint = "" if numeric else "; exact forms may be exploding: try --numeric"
+        raise UnsolvableError(f"{where()}: the solve took longer than {seconds} s (--timeout){hint}") from None
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -264,8 +272,11 @@ def _solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
             issues += error.issues
     if issues:
         raise SpecError(issues)
-    with _time_limit(timeout, numeric):
-        return [solve_loaded(item, numeric) for item in loaded]
+    solutions: list[Any] = []
+    with _time_limit(timeout, numeric, lambda: loaded[len(solutions)].document.file):
+        for item in loaded:
+            solutions.append(solve_loaded(item, numeric))
+    return solutions
 
 
 @app.command()

@@ -1,13 +1,15 @@
 """Read a YAML problem file safely, remembering the line of every field for error messages.
 
-The data comes from :func:`yaml.safe_load`. The same text is also *composed* (parsed into
-nodes, which builds no Python objects) to learn each field's line, to refuse alias bombs before
-anything walks the data, to report duplicate keys, and to recover the literal text of floats so
-that ``0.2`` is read as exactly 1/5 rather than the binary double nearest to it.
+The text is parsed once by PyYAML's ``SafeLoader`` (what :func:`yaml.safe_load` uses) into nodes,
+which builds no Python objects: the nodes give each field's line, let alias bombs be refused before
+anything walks the data, report duplicate keys, and keep the literal text of floats so that ``0.2``
+is read as exactly 1/5 rather than the binary double nearest to it. Then the same loader constructs
+the data from those nodes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from solver.errors import FieldPath, NumberText, SpecError, SpecIssue
 
 MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1 MiB
 MAX_NODES = 100_000  # nodes after expanding aliases
+MAX_WORD = 10_000  # characters in a row without a space or a YAML separator
+LONG_WORD = re.compile(r"[^\s,\[\]{}]{%d}" % (MAX_WORD + 1))
 
 
 @dataclass
@@ -62,8 +66,16 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         line = raw[: error.start].count(b"\n") + 1
         raise fail(f"not UTF-8 text (byte {error.start} cannot be decoded)", line) from None
 
+    long_word = LONG_WORD.search(text)
+    if long_word:  # found at once, where PyYAML would take a second to read it
+        line = text.count("\n", 0, long_word.start()) + 1
+        raise fail(f"a value of more than {MAX_WORD:,} characters without a space (numbers and names are "
+                   "far shorter)", line)
+    # Parsed once, composed then constructed. Not with libyaml (CSafeLoader): it reads `[?, 1]`, an
+    # unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
+    loader = yaml.SafeLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -77,7 +89,7 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     document = YamlDocument(name, None)
     _index(root, (), document.lines, fail)
     try:
-        data = yaml.safe_load(text)
+        data = loader.construct_document(root)
     except yaml.YAMLError as error:  # compose succeeded, so this is a constructor problem (bad tag)
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]

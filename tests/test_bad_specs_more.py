@@ -14,6 +14,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import run_cli
@@ -148,19 +149,23 @@ def test_huge_hidden_size_is_answered_fast(tmp_path: Path):
     assert total == str(4 * (10**9 * (300 + 10**9) + 10**9))
 
 
-def test_sigmoid_overflow_in_float_mode(tmp_path: Path):
-    """log(sigmoid(-1000)) in --numeric: the answer is right (−1000), float64 overflows in the
-    finite-difference check, which says it cannot check instead of printing numpy warnings or
+@pytest.mark.parametrize("x", [-1000, -100000])
+def test_sigmoid_overflow_in_float_mode(tmp_path: Path, x: int):
+    """log(sigmoid(x)) in --numeric: the answer is right (L = −ln(1 + e^−x) ≈ x, dL/dx = 1 − σ(x) ≈ 1).
+    At −1000 float64 overflows (e^1000) but the check's extended precision does not: checked ✓. At
+    −100000 both overflow: the check says it cannot check, instead of printing numpy warnings or
     claiming a ✓ on NaN."""
-    file, out = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: -1000\nequations:\n"
+    file, out = _write(tmp_path, f"kind: graph\ntitle: T\ngiven:\n  x: {x}\nequations:\n"
                                  "  - p = sigmoid(x)\n  - L = log(p)\n")
     result = run_cli("run", file, "--numeric", "-f", "json", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "" and result.stdout == ""
     solved = json.loads(out.read_text())
-    assert solved["answers"]["L"]["value"] == pytest.approx(-1000.0)
+    assert solved["answers"]["L"]["value"] == pytest.approx(float(x))
     assert solved["answers"]["dL/dx"]["value"] == pytest.approx(1.0)
-    assert "not checked" in out.read_text()
+    extended = np.log(np.finfo(np.longdouble).max) > 1000  # False where long double is float64 (ARM)
+    checked = x == -1000 and extended
+    assert ("not checked" in out.read_text()) != checked
 
 
 def test_log_of_sigmoid_underflow_exact(tmp_path: Path):
@@ -218,3 +223,13 @@ def test_gan_huge_d_steps_is_refused_up_front(tmp_path: Path):
     stderr = _assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:11: given.d_steps: expected a whole number of discriminator "
                              "steps from 1 to 20, got 1000000")
+
+
+def test_a_very_long_word_is_refused_before_parsing(tmp_path: Path):
+    """PyYAML reads a 10⁶-character scalar in about a second; a run of more than 10,000 characters
+    without a space or separator is refused at once, with its line."""
+    file, out = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = x * " + "1" * 1_000_000 + "\n")
+    start = time.perf_counter()
+    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    assert time.perf_counter() - start < 0.5
+    assert stderr == f"dlsolve: error: {file}:6: a value of more than 10,000 characters without a space (numbers and names are far shorter)\n"

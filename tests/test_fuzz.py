@@ -18,6 +18,7 @@ The invariants, for every mutant (``dlsolve run MUTANT -o OUT --timeout 20``):
 * standard error never shows a traceback; on failure it holds one ``dlsolve: error: ...`` message,
   and a bad-file message names the mutant file (and, where the field has a line, that line);
 * on failure nothing is written (``OUT`` does not exist), on success ``OUT`` holds the solution;
+* no warning (a numpy overflow, say) escapes to the terminal: warnings are errors here;
 * a failure never says "this is a bug in dlsolve" (a failed finite-difference check).
 
 How many: ``EXAMPLES`` mutants per family (default 300, 600 in all; the same ones every run, so
@@ -28,6 +29,7 @@ that CI is reproducible). More, and new ones each run, with
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -74,7 +76,7 @@ ODD_VALUES = st.one_of(
     st.integers(-1000, 1000),
     st.fractions(max_denominator=50).map(lambda q: f"{q.numerator}/{q.denominator}"),
     st.text(alphabet="abxyzWL0123456789_+-*/()[] .^", max_size=12),
-)
+).map(copy.deepcopy)  # a fresh copy: a later edit of the mutant must not change the constants above
 
 
 def _paths(tree: Any, prefix: tuple = ()) -> list[tuple]:
@@ -194,12 +196,14 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ
                                        HealthCheck.filter_too_much, HealthCheck.data_too_large])
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a numpy warning would reach the user's terminal
 @FUZZ
 @given(structural_mutants())
 def test_structural_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:
     assert_clean_outcome(*mutant, tmp_path)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 @FUZZ
 @given(textual_mutants())
 def test_textual_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:

@@ -27,6 +27,7 @@ import sympy as sp
 import torch
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 from conftest import PROBLEMS, run_cli
@@ -64,7 +65,10 @@ def solve(given_: dict, tmp: Path) -> dict[str, dict]:
 def check(given_: dict, tmp: Path) -> tuple[dict[str, dict], dict]:
     """dlsolve answers exactly the oracle's names, each equal to torch's value."""
     expected, notes = evaluate(given_)
-    assume(not notes.ambiguous)
+    if currently_in_test_context():  # a random draw near a kink is redrawn
+        assume(not notes.ambiguous)
+    else:  # a fixed example must not be ambiguous
+        assert not notes.ambiguous, f"a ReLU input within 1e-9 of 0: {json.dumps(given_)}"
     answers = solve(given_, tmp)
     values = {name: a["value"] for name, a in answers.items()}
     where = f"\nspec: {json.dumps(given_)}"

@@ -175,7 +175,7 @@ def test_large_inputs_pass_the_finite_difference_check_within_float64_rounding(t
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert sum(document["answers"]["dJ/dW1"]["value"], []) == pytest.approx([1000000.01, 1.0, 0.0, 0.02], rel=1e-12)
-    assert "within float64 rounding: values reach 1e+06, so differences up to 16ε·1e+06/h = 3.6e-03 count as rounding" in json.dumps(document["steps"], ensure_ascii=False)
+    assert "values reach 1e+06, so differences up to 16ε·1e+06/h = " in json.dumps(document["steps"], ensure_ascii=False)
     assert "e to the power of" in json.dumps(document["steps"], ensure_ascii=False)  # σ(500000): floats
 
 
@@ -246,8 +246,31 @@ def test_timeout_stops_a_long_exact_solve(tmp_path: Path) -> None:
     spec.write_text(mlp_spec(32))
     result = run_cli("run", spec, "--timeout", "1", "-o", tmp_path / "out.json")
     assert result.exit_code == 1
-    assert "took longer than 1 s (--timeout)" in result.stderr and "--numeric" in result.stderr
+    assert result.stderr.startswith(f"dlsolve: error: {spec}: the solve took longer than 1 s (--timeout)")
+    assert "--numeric" in result.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_the_timeout_cannot_be_swallowed_by_a_library(monkeypatch, tmp_path: Path) -> None:
+    """A solve stuck in code that catches every Exception (as parts of sympy do) still stops."""
+    import time
+
+    import solver.api
+
+    def stubborn(problem, numeric=False):
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001, S112 - the point of the test
+                continue
+        raise AssertionError("the timeout never stopped the solve")
+
+    monkeypatch.setattr(solver.api, "solve", stubborn)
+    start = time.monotonic()
+    result = run_cli("run", ROOT / "problems" / "lstm.yaml", "--timeout", "1")
+    assert result.exit_code == 1 and "the solve took longer than 1 s (--timeout)" in result.stderr
+    assert time.monotonic() - start < 5
 
 
 def test_numeric_mode_gives_floats_without_exact_forms() -> None:

@@ -228,10 +228,11 @@ class Conv(Op):
                                           + [(self.out_channels, 1)] * (self.arity - 2)))
 
     def numeric(self, xs):
-        x, w = np.asarray(xs[0], dtype=float), np.asarray(xs[1], dtype=float)
-        out = np.array(self._correlate(x, w, 0.0), dtype=float)  # channels × rows × columns
+        kind = np.result_type(*xs, float)  # float64, or the extended precision of the finite-difference check
+        x, w = np.asarray(xs[0], dtype=kind), np.asarray(xs[1], dtype=kind)
+        out = np.array(self._correlate(x, w, kind.type(0)), dtype=kind)  # channels × rows × columns
         if self.arity == 3:
-            out = out + np.asarray(xs[2], dtype=float).reshape(-1, 1, 1)
+            out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
         return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
     def show(self, xs):

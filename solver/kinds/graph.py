@@ -483,12 +483,17 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
 
     from solver.engine.graph import leaf_floats, numeric_forward, numeric_scale
 
-    leaves = leaf_floats(graph)
+    # Extended precision (numpy's long double: 64-bit mantissa on x86) keeps the rounding of central
+    # differences far below the tolerance where float64 would not: 1 − σ(10) cancels 4 digits.
+    leaves = {node: value.astype(np.longdouble) for node, value in leaf_floats(graph).items()}
+    epsilon = float(np.finfo(np.longdouble).eps)
+    precision = "extended precision" if epsilon < np.finfo(float).eps else "float64"
     substeps, worst, failed, kinked = [], 0.0, False, bool(_kink_notes(graph))
-    # Central differences in float64 carry a rounding error of about ε·(largest value)/h: allowed for,
-    # so that large inputs (x = 10^6) do not fail a correct gradient. It is below 1e-7 for values under 100.
+    # The rounding that remains, about ε·(largest value)/h, is allowed for, so that large inputs
+    # (x = 10^6) do not fail a correct gradient.
     scale = numeric_scale(graph, leaves)
-    numeric_forward(graph, loss, {}, leaves, pieces := [])
+    with np.errstate(all="ignore"):  # (overflow is reported per gradient below)
+        numeric_forward(graph, loss, {}, leaves, pieces := [])
 
     def loss_at(node: Any, value: Any) -> tuple[float, bool]:
         """The float64 loss with one value replaced, and whether that moved an op with kinks to another piece."""
@@ -498,11 +503,11 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
 
     for name in wanted:
         node = graph.names[name]
-        base = leaves[node] if node in leaves else np.array(node.value.evalf(30).tolist(), dtype=float)
+        base = leaves[node] if node in leaves else np.array(node.value.evalf(30).tolist(), dtype=np.longdouble)
         exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
         numeric, allowance = np.zeros_like(base), np.zeros_like(base)
         crossed = np.zeros(base.shape, dtype=bool)
-        with np.errstate(all="ignore"):  # float64 overflow (sigmoid(-1000) = 0, log 0) is reported below
+        with np.errstate(all="ignore"):  # overflow (sigmoid(-1e5) = 0, log 0) is reported below
             for index in np.ndindex(base.shape):
                 step = FD_STEP * max(1.0, abs(base[index]))
                 up, down = base.copy(), base.copy()
@@ -511,10 +516,10 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
                 (above, moved_up), (below, moved_down) = loss_at(node, up), loss_at(node, down)
                 numeric[index] = (above - below) / (2 * step)
                 crossed[index] = moved_up or moved_down
-                allowance[index] = FD_ROUNDING * np.finfo(float).eps * scale / step
+                allowance[index] = FD_ROUNDING * epsilon * scale / step
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
             substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: not checked",
-                                 note="float64 overflows at these values (an infinite or undefined result), "
+                                 note=f"{precision} overflows at these values (an infinite or undefined result), "
                                       "so central differences cannot be computed here"))
             continue
         relative = np.where(crossed, 0.0, np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact)))
@@ -523,8 +528,8 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
         worst = max(worst, error)
         failed = failed or not agrees
         status = "✓" if agrees else ("≠ (at a kink: the convention decides)" if kinked else "✗")
-        rounding = (f"; within float64 rounding: values reach {scale:.3g}, so differences up to {FD_ROUNDING}ε·{scale:.3g}/h "
-                    f"= {allowance.max():.1e} count as rounding" if allowance.max() > FD_TOLERANCE / 10 else "")
+        rounding = (f"; values reach {scale:.3g}, so differences up to {FD_ROUNDING}ε·{scale:.3g}/h = "
+                    f"{allowance.max():.1e} count as rounding" if allowance.max() > FD_TOLERANCE / 10 else "")
         skipped = int(crossed.sum())
         if skipped:  # at an exact kink this is expected; near one, a step of h moves an input across it
             rounding += (f"; {skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
@@ -538,7 +543,7 @@ def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: di
                 f"(exact {exact.tolist()}, numeric {numeric.tolist()}); this is a bug in dlsolve, please report it"
             )
     return Step(StepKind.CHECK, f"Finite-difference check: {'see the kink note' if failed else '✓'}",
-                note=f"Every gradient compared with central differences in float64; largest difference {worst:.1e}.",
+                note=f"Every gradient compared with central differences in {precision}; largest difference {worst:.1e}.",
                 substeps=tuple(substeps))
 
 
