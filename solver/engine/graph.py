@@ -447,8 +447,8 @@ def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray
 
 
 def numeric_scale(graph: Graph, leaves: dict[Node, np.ndarray] | None = None) -> float:
-    """The largest magnitude of any value of a float64 forward pass (at least 1): the rounding error of
-    a float64 result grows with the largest value it was computed from."""
+    """The largest magnitude of any value of a numeric forward pass (at least 1): the rounding error of
+    a float result grows with the largest value it was computed from."""
     scale = 1.0
     with np.errstate(all="ignore"):
         for _, value in _numeric_values(graph, {}, leaves):

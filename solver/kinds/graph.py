@@ -18,10 +18,8 @@ from solver.problem import Problem
 from solver.trace import Answer, Given, Solution, Step, StepKind
 
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
-FD_STEP = 1e-6
 FD_TOLERANCE = 1e-6
 MAX_GIVEN_ENTRIES = 10_000  # numbers in all the givens (a 100×100 matrix): beyond any exam problem
-FD_ROUNDING = 16  # central differences lose about this many ε of the largest value, per h (see the check)
 PRINT_OPS = 60  # beyond this many tree nodes in an entry, a value is shown by its decimal
 
 
@@ -478,72 +476,47 @@ def _bare(label: str) -> str:
 
 
 def _finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dict[str, Any]) -> Step:
-    """Compare every reported gradient with central differences in float64; a mismatch fails the run."""
+    """Compare every reported gradient with central differences; a mismatch fails the run."""
     import numpy as np
 
-    from solver.engine.graph import leaf_floats, numeric_forward, numeric_scale
+    from solver.engine.differences import PRECISION, SAFETY, STEP, CentralDifferences
 
-    # Extended precision (numpy's long double: 64-bit mantissa on x86) keeps the rounding of central
-    # differences far below the tolerance where float64 would not: 1 − σ(10) cancels 4 digits.
-    leaves = {node: value.astype(np.longdouble) for node, value in leaf_floats(graph).items()}
-    epsilon = float(np.finfo(np.longdouble).eps)
-    precision = "extended precision" if epsilon < np.finfo(float).eps else "float64"
+    differences = CentralDifferences(graph, loss)
     substeps, worst, failed, kinked = [], 0.0, False, bool(_kink_notes(graph))
-    # The rounding that remains, about ε·(largest value)/h, is allowed for, so that large inputs
-    # (x = 10^6) do not fail a correct gradient.
-    scale = numeric_scale(graph, leaves)
-    with np.errstate(all="ignore"):  # (overflow is reported per gradient below)
-        numeric_forward(graph, loss, {}, leaves, pieces := [])
-
-    def loss_at(node: Any, value: Any) -> tuple[float, bool]:
-        """The float64 loss with one value replaced, and whether that moved an op with kinks to another piece."""
-        moved: list = []
-        result = numeric_forward(graph, loss, {node: value}, leaves, moved)[0, 0]
-        return result, any(not np.array_equal(a, b) for a, b in zip(pieces, moved))
-
     for name in wanted:
-        node = graph.names[name]
-        base = leaves[node] if node in leaves else np.array(node.value.evalf(30).tolist(), dtype=np.longdouble)
+        found = differences.of(graph.names[name])
+        numeric, allowance, crossed = found.numeric, found.allowance, found.crossed
         exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
-        numeric, allowance = np.zeros_like(base), np.zeros_like(base)
-        crossed = np.zeros(base.shape, dtype=bool)
-        with np.errstate(all="ignore"):  # overflow (sigmoid(-1e5) = 0, log 0) is reported below
-            for index in np.ndindex(base.shape):
-                step = FD_STEP * max(1.0, abs(base[index]))
-                up, down = base.copy(), base.copy()
-                up[index] += step
-                down[index] -= step
-                (above, moved_up), (below, moved_down) = loss_at(node, up), loss_at(node, down)
-                numeric[index] = (above - below) / (2 * step)
-                crossed[index] = moved_up or moved_down
-                allowance[index] = FD_ROUNDING * epsilon * scale / step
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
             substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: not checked",
-                                 note=f"{precision} overflows at these values (an infinite or undefined result), "
+                                 note=f"{PRECISION} overflows at these values (an infinite or undefined result), "
                                       "so central differences cannot be computed here"))
             continue
-        relative = np.where(crossed, 0.0, np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact)))
-        agrees = bool(np.all(relative <= FD_TOLERANCE + allowance / np.maximum(1.0, np.abs(exact))))
+        size = np.maximum(1.0, np.abs(exact))
+        relative = np.where(crossed, 0.0, np.abs(numeric - exact) / size)
+        agrees = bool(np.all(relative <= FD_TOLERANCE + allowance / size))
         error = float(np.max(relative))
         worst = max(worst, error)
         failed = failed or not agrees
         status = "✓" if agrees else ("≠ (at a kink: the convention decides)" if kinked else "✗")
-        rounding = (f"; values reach {scale:.3g}, so differences up to {FD_ROUNDING}ε·{scale:.3g}/h = "
-                    f"{allowance.max():.1e} count as rounding" if allowance.max() > FD_TOLERANCE / 10 else "")
+        notes = [f"largest difference {error:.1e} (h = {STEP:g}, relative to max(1, |gradient|))"]
+        if float(np.max(allowance / size)) > FD_TOLERANCE / 10:
+            notes.append(f"up to {float(np.max(allowance / size)):.1e} counts as rounding ({SAFETY}× the rounding "
+                         f"measured at these values, which reach {found.scale:.3g})")
         skipped = int(crossed.sum())
         if skipped:  # at an exact kink this is expected; near one, a step of h moves an input across it
-            rounding += (f"; {skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
+            notes.append(f"{skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
                          "a step of h moves an input of relu, leaky_relu or max across its kink")
         substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: central differences agree {status}",
-                             note=f"largest difference {error:.1e} (h = {FD_STEP:g}, relative to max(1, |gradient|)"
-                                  f"{rounding})"))
+                             note="; ".join(notes)))
         if not agrees and not kinked:
             raise UnsolvableError(
                 f"finite-difference check failed for ∂{loss.label}/∂{name}: difference {error:.2e} "
-                f"(exact {exact.tolist()}, numeric {numeric.tolist()}); this is a bug in dlsolve, please report it"
+                f"(exact {exact.tolist()}, numeric {[float(v) for v in numeric.flat]}); this is a bug in dlsolve, "
+                "please report it"
             )
     return Step(StepKind.CHECK, f"Finite-difference check: {'see the kink note' if failed else '✓'}",
-                note=f"Every gradient compared with central differences in {precision}; largest difference {worst:.1e}.",
+                note=f"Every gradient compared with central differences in {PRECISION}; largest difference {worst:.1e}.",
                 substeps=tuple(substeps))
 
 
