@@ -73,9 +73,13 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
                    "far shorter)", line)
     # Parsed once, composed then constructed. Not with libyaml (CSafeLoader): it reads `[?, 1]`, an
     # unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
-    loader = yaml.SafeLoader(text)
     try:
+        loader = yaml.SafeLoader(text)  # (its reader refuses control characters at once)
         root = loader.get_single_node()
+    except yaml.reader.ReaderError as error:  # a control character: no mark, but its position
+        line = text.count("\n", 0, error.position) + 1
+        raise fail(f"not valid YAML: the character {chr(error.character)!r} (U+{error.character:04X}) is not "
+                   "allowed", line) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]

@@ -233,3 +233,14 @@ def test_a_very_long_word_is_refused_before_parsing(tmp_path: Path):
     stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert time.perf_counter() - start < 0.5
     assert stderr == f"dlsolve: error: {file}:6: a value of more than 10,000 characters without a space (numbers and names are far shorter)\n"
+
+
+@pytest.mark.parametrize(("text", "line", "shown"), [
+    ("\x00kind: graph\ntitle: T\n", 1, "'\\x00' (U+0000)"),
+    ("kind: graph\ntitle: T\x07\ngiven: {x: 1}\n", 2, "'\\x07' (U+0007)"),
+])
+def test_a_control_character_is_named_with_its_line(tmp_path: Path, text: str, line: int, shown: str):
+    """Found by tests/test_fuzz.py: PyYAML refuses these as it opens the text, before any mark exists."""
+    file, out = _write(tmp_path, text)
+    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    assert stderr == f"dlsolve: error: {file}:{line}: not valid YAML: the character {shown} is not allowed\n"

@@ -42,6 +42,7 @@ import pytest
 import torch
 import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 import gan_torch
@@ -93,6 +94,11 @@ def dlsolve(spec: dict, folder: Path, *options: str) -> tuple[int, str, dict | N
     return 0, result.stderr, document[0] if isinstance(document, list) else document
 
 
+# An exact kink input that floating point computes as ±1e-17 (1/3 + 2/3 − 1): the float solve may take the
+# other side of the kink. It says so in its trace; only then are its values not compared with the exact run.
+ROUNDED_KINK = "which may be a 0 moved by floating-point rounding"
+
+
 def differential(spec: dict, expected: dict, folder: Path) -> dict:
     """The two comparisons of the module docstring; returns dlsolve's exact-run answers."""
     where = f"\nspec: {json.dumps(spec)}"
@@ -110,6 +116,10 @@ def differential(spec: dict, expected: dict, folder: Path) -> dict:
     assert code == 0, f"dlsolve run --numeric exited {code}: {stderr}{where}"
     numeric = answers_from_dlsolve(numeric_document)
     assert set(numeric) == set(values), f"answer names: --numeric {sorted(numeric)}, exact {sorted(values)}{where}"
+    if ROUNDED_KINK in json.dumps(numeric_document["steps"]):  # the float solve says it may be off
+        if currently_in_test_context():
+            event("--numeric values not compared: an exact kink moved by rounding")
+        return exact
     for name, value in values.items():
         if value is None:  # symbolic (not generated here)
             continue
@@ -220,3 +230,20 @@ def test_numeric_mode_at_an_exact_relu_kink(given_: dict, equation: str, expecte
     assert code == 0, stderr
     assert_close(expected, answers_from_dlsolve(document))
     assert "the convention" in json.dumps(document["steps"])  # the trace says the kink decided
+
+
+def test_numeric_mode_says_when_rounding_may_have_moved_an_exact_kink(folder: Path) -> None:
+    """Channel 1 of this convolution is −x0/3 + x1 + 2/3 = 1/3 − 1 + 2/3 = 0 at position 0: exactly a
+    ReLU kink, so ReLU'(0) = 0 and dL/dx1[0][0] = 0, as torch says. Floating point computes 8.7e-19 there
+    and takes the other side (−1/3); the float trace must say that its input may be a rounded 0.
+    Found by the conv differential test (1,500 examples)."""
+    spec = {"kind": "graph", "title": "rounded kink",
+            "given": {"x1": [["-1", "0", "0", "0", "0"], ["-1", "0", "0", "0", "0"]], "w1": ["0", "0", "-1/3", "1"],
+                      "b1": ["0", "2/3"]},
+            "equations": ["z1 = conv1d(x1, w1, b1, in_channels=2, out_channels=2)", "z2 = relu(z1)", "L = sum(z2)"],
+            "wrt": ["x1"]}
+    exact = differential(spec, graph_torch.evaluate(spec, {}), folder)
+    assert exact["dL/dx1"]["value"][0][0] == 0.0
+    code, stderr, document = dlsolve(spec, folder, "--numeric")
+    assert code == 0, stderr
+    assert ROUNDED_KINK in json.dumps(document["steps"])

@@ -456,9 +456,8 @@ class Relu(Elementwise):
         return np.maximum(xs[0], 0.0)
 
     def kink(self, xs):
-        if any(same_number(v, sp.Integer(0)) for v in xs[0]):
-            return "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient"
-        return None
+        exact = "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient" if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
+        return _joined(exact, _rounded_kink("relu", "ReLU'(0) = 0", xs[0]))
 
     def branch(self, xs):
         return xs[0] > 0
@@ -490,9 +489,8 @@ class LeakyRelu(Elementwise):
         return [Local(hadamard(up, local), text, rule, show_hadamard(up, local)), None]
 
     def kink(self, xs):
-        if any(same_number(v, sp.Integer(0)) for v in xs[0]):
-            return "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient"
-        return None
+        exact = "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient" if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
+        return _joined(exact, _rounded_kink("leaky_relu", "LeakyReLU'(0) = slope", xs[0]))
 
     def branch(self, xs):
         return xs[0] > 0
@@ -970,6 +968,23 @@ def _cancel_is_safe(value: Any) -> bool:
         if exponent.q > 12 or abs(exponent.p) > 60:
             return False
     return True
+
+
+ROUNDED_ZERO = 1e-12  # a floating-point input this close to a kink may be an exact 0 that rounding moved
+
+
+def _rounded_kink(name: str, convention: str, values: Matrix) -> str | None:
+    """In floating point, a sentence when an input lies within rounding of a kink: 1/3 + 2/3 − 1 is
+    1.1e-16, not 0, so the float solve can take the other side of a kink than the exact one."""
+    near = [v for v in values if v.is_Float and abs(v) < ROUNDED_ZERO]
+    if not near:
+        return None
+    return (f"an input of {name} is {float(near[0]):.1e}, which may be a 0 moved by floating-point rounding: "
+            f"if it is exactly 0, the convention {convention} gives another gradient (solve exactly to know)")
+
+
+def _joined(*sentences: str | None) -> str | None:
+    return "; ".join(s for s in sentences if s) or None
 
 
 def same_number(u: Any, v: Any) -> bool:
