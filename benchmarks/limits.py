@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from startup import DLSOLVE, ROOT, median_seconds  # noqa: E402
+from startup import DLSOLVE, ENV, ROOT  # noqa: E402
 
 
 def _bank(name: str, edit) -> str:
@@ -75,9 +77,14 @@ def main() -> None:
             files[name].write_text(text, encoding="utf-8")
         commands = [[DLSOLVE, "run", str(f), "-o", str(Path(folder) / "out.txt"), "--timeout", "60"]
                     for f in files.values()]
+        medians = []
         for name, command in zip(files, commands):
-            codes[name] = subprocess.run(command, capture_output=True, check=False).returncode
-        medians = median_seconds(commands, args.runs)
+            times = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                codes[name] = subprocess.run(command, capture_output=True, check=False, cwd=ROOT, env=ENV).returncode
+                times.append(time.perf_counter() - start)
+            medians.append(statistics.median(times))
     print(f"{'case':<42}{'seconds':>9}  exit")
     for (name, code), seconds in zip(codes.items(), medians):
         print(f"{name:<42}{seconds:>9.2f}  {code}")
