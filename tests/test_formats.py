@@ -121,6 +121,25 @@ def test_large_matrices_are_summarized_in_the_terminal(tmp_path: Path) -> None:
     assert re.search(r"\[0\.233145 +0\.233145 +⋯ +0\.233145 +0\.233145\]", text)
 
 
+@requires_pdflatex
+def test_large_matrices_are_summarized_on_the_page(tmp_path: Path) -> None:
+    """The same 40×40 product in LaTeX: corners with ⋯ ⋮ ⋱ and the size, no overfull line (it used
+    to typeset all 1,600 entries of each matrix across the margin)."""
+    n = 40
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps({"kind": "graph", "title": "big", "wrt": [], "equations": ["L = sum(A @ B)"],
+                                "given": {"A": [[f"1/{i + j + 1}" for j in range(n)] for i in range(n)],
+                                          "B": [["1/3"] * n for _ in range(n)]}}))
+    tex = tmp_path / "big.tex"
+    assert run_cli("run", spec, "-o", tex).exit_code == 0
+    source = tex.read_text()
+    assert r"\ddots" in source and r"\right]_{40\times 40}" in source
+    assert r"-{}-numeric" in source  # the option in the fallback note, not an en dash
+    compiled = _compile(tex)
+    assert compiled.returncode == 0, compiled.stdout[-2000:]
+    assert "Overfull \\hbox" not in compiled.stdout
+
+
 def test_markdown_math_blocks_balance() -> None:
     markdown = run_cli("run", *PROBLEM_FILES, "--format", "markdown").stdout
     assert markdown.count("$$") % 2 == 0 and markdown.count("$$") > 0

@@ -366,6 +366,11 @@ def latex(value: Any, fit: bool = True) -> str:
     if is_sympy(value):
         import sympy
 
+        if fit and _too_large(value):  # a matrix beyond COMPACT_LIMIT rows or columns: its corners
+            if isinstance(value, sympy.MatrixBase):
+                return _latex_summary(value)
+            value = _with_sizes(value, [m for m in sympy.preorder_traversal(value)
+                                        if isinstance(m, sympy.MatrixBase) and _too_large(m)])
         if fit and not is_float(value) and _latex_too_wide(value):  # (decimals are as short as it gets)
             matrices = [node for node in sympy.preorder_traversal(value) if isinstance(node, sympy.MatrixBase)]
             if isinstance(value, sympy.MatrixBase) or not matrices:
@@ -375,6 +380,32 @@ def latex(value: Any, fit: bool = True) -> str:
         printed = sympy.latex(value, ln_notation=True)
         return "".join(UNICODE_LATEX.get(ch, ch) for ch in printed)  # names such as σ from user symbols
     return escape_text(str(value))
+
+
+def _too_large(value: Any) -> bool:
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        return max(value.shape) > COMPACT_LIMIT
+    return any(isinstance(m, sympy.MatrixBase) and max(m.shape) > COMPACT_LIMIT for m in sympy.preorder_traversal(value))
+
+
+def _latex_summary(matrix: Any) -> str:
+    """A matrix too large for a page: its first and last rows and columns, with ⋯, ⋮ and ⋱ between."""
+    import sympy
+
+    def cell(i: int | None, j: int | None) -> str:
+        if i is None:
+            return r"\ddots" if j is None else r"\vdots"
+        if j is None:
+            return r"\cdots"
+        entry = matrix[i, j]
+        return latex(entry if entry.is_Rational or latex_width(sympy.latex(entry)) <= 12 else
+                     sympy.Float(_float(entry), DECIMAL_DIGITS))
+
+    rows = [" & ".join(cell(i, j) for j in _kept(matrix.cols)) for i in _kept(matrix.rows)]
+    return (r"\left[\begin{matrix}" + r" \\ ".join(rows) + r"\end{matrix}\right]"
+            + r"_{%d\times %d}" % matrix.shape)  # (every entry is in the JSON output)
 
 
 LATEX_WIDTH = 50  # characters of typeset math an exact value may take on the page (a display line holds ~65)
@@ -482,7 +513,9 @@ def escape_text(prose: str) -> str:
 def _escape_plain(prose: str) -> str:
     out = []
     for ch in prose:
-        if ch in _TEXT_ESCAPES:
+        if ch == "-" and out and out[-1] == "-":  # an option (--numeric): two hyphens, not an en dash
+            out.append("{}-")
+        elif ch in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[ch])
         elif ch == "\u0302" and out:  # a combining circumflex: x̂
             out[-1] = r"\^{%s}" % out[-1]
