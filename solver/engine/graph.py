@@ -59,7 +59,7 @@ def guard(value: Matrix, label: str, limit: int = MAX_EXACT_OPS) -> Matrix:
 def guard_magnitude(node: Node, label: str) -> None:
     """Raise TooLarge when an exponential would take e to a power beyond ±MAX_EXPONENT_INPUT."""
     for entry in node.value:
-        if entry.is_number and not entry.is_Rational or entry.is_Rational and abs(entry) > MAX_EXPONENT_INPUT:
+        if entry.is_number and (not entry.is_Rational or abs(entry) > MAX_EXPONENT_INPUT):
             size = abs(ops.to_float(entry))
             if size > MAX_EXPONENT_INPUT:
                 raise TooLarge(label, 0, f"{label} takes e to the power of an entry of {node.label} ≈ {size:.4g}, "
@@ -305,7 +305,6 @@ class _Builder:
         value = as_float(value) if self.graph.numeric else guard(value, label)
         return self.graph.add(Node(label, value, op, tuple(args), equation=self.index))
 
-
     def check_power(self, base: Matrix, exponent: Any) -> None:
         """Refuse powers that would take minutes or produce numbers beyond 10^MAX_DIGITS (9**9**9),
         before computing them, as the number parser does."""
@@ -438,7 +437,7 @@ def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
 
 def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
                     leaves: dict[Node, np.ndarray] | None = None, branches: list | None = None) -> np.ndarray:
-    """``target``'s float64 value, with some nodes' values replaced (given or intermediate); the
+    """``target``'s value in floats (those of ``leaves``), with some nodes' values replaced; the
     smooth piece of every op with kinks is appended to ``branches`` if given (see ``Op.branch``)."""
     for node, value in _numeric_values(graph, overrides, leaves, branches):
         if node is target:
