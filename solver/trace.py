@@ -2,7 +2,7 @@
 
 Values inside steps and answers are exact: Python ``int`` where the arithmetic is integer
 (parameter counts stay free of sympy so that they start fast) or sympy objects otherwise.
-Formulas are either Unicode strings such as ``"4·(h·(x + h) + h)"`` or sympy expressions;
+General forms are :mod:`solver.formula` trees (``4·(h·(x + h) + h)``) or sympy expressions;
 renderers turn both into terminal text, LaTeX or JSON at the edge.
 """
 

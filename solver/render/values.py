@@ -12,6 +12,8 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from solver.formula import Formula, Printer
+
 DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
 
 # Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
@@ -112,6 +114,8 @@ def text(value: Any, width: int | None = None) -> str:
         return f"{value:,}"
     if isinstance(value, str):
         return group_digits(value)
+    if isinstance(value, Formula):
+        return TextPrinter().doprint(value)
     if is_sympy(value):
         import sympy
 
@@ -363,6 +367,8 @@ def latex(value: Any, fit: bool = True) -> str:
         return group_digits(str(value), r"\,").replace("-", "-")
     if isinstance(value, str):
         return formula_latex(value)
+    if isinstance(value, Formula):
+        return LatexPrinter().doprint(value)
     if is_sympy(value):
         import sympy
 
@@ -443,6 +449,11 @@ def _latex_too_wide(value: Any) -> bool:
 
 def formula_latex(formula: str) -> str:
     """A Unicode formula (``"n_out·n_in + n_out"``) as LaTeX math."""
+    return notation_latex(formula).strip()
+
+
+def notation_latex(formula: str) -> str:
+    """A name or a piece of Unicode notation as LaTeX math, its surrounding spaces kept (``W1`` → ``W_1``)."""
 
     def identifier(match: re.Match) -> str:
         word = match.group()
@@ -468,7 +479,7 @@ def formula_latex(formula: str) -> str:
             out.append(identifier(re.match(_IDENTIFIER, chunk)))
         else:
             out.append("".join(UNICODE_LATEX.get(ch, ch) for ch in chunk))
-    return "".join(out).strip()
+    return "".join(out)
 
 
 _TEXT_ESCAPES = {
@@ -571,3 +582,33 @@ def number(value: Any) -> Any:
     if not value.is_number:
         return None
     return _float(value)
+
+
+# --- formulas -------------------------------------------------------------------------------------
+
+
+class TextPrinter(Printer):
+    """A formula for the terminal: the plain Unicode form, integers grouped (3,604,000)."""
+
+    def number(self, value: int | str) -> str:
+        return f"{value:,}" if isinstance(value, int) else value
+
+
+class LatexPrinter(Printer):
+    """A formula as LaTeX math: names set as :func:`notation_latex` sets them (``W1`` → ``W_1``,
+    ``C_out`` → ``C_{\\text{out}}``), operators through UNICODE_LATEX, integers grouped with ``\\,``."""
+
+    def finish(self, printed: str) -> str:
+        return printed.strip()
+
+    def name(self, text: str) -> str:
+        return notation_latex(text)
+
+    def number(self, value: int | str) -> str:
+        return group_digits(str(value), "\\,")
+
+    def symbol(self, text: str) -> str:
+        return "".join(UNICODE_LATEX.get(ch, ch) for ch in text)
+
+    def function(self, name: str) -> str:
+        return notation_latex(name)

@@ -1,0 +1,322 @@
+"""Formulas as data: the general forms of a derivation (``W·x + b``, ``∂L/∂h``, ``4·(h·(x + h) + h)``)
+as a small unevaluated expression tree that printers turn into text, LaTeX or anything else.
+
+sympy reorders terms and evaluates as it builds (``x + h`` prints ``h + x``); a solution sheet must
+keep the order of the formula it explains, so general forms are these trees, and values (the exact
+numbers substituted and the results) are sympy objects. Every operator's notation is in one table,
+:data:`OPERATORS`, that every printer reads. :class:`Printer` walks a tree and dispatches on the node's
+class (``_print_Name``, ``_print_Op``, …) as sympy's printers do; it prints the plain Unicode form
+(``str(formula)``, the terminal's form and the one in error messages). Other targets subclass it and
+change only how atoms (names, numbers, symbols, function names) look, so every target shows the same
+structure, the same parentheses and the same order.
+
+No sympy here: building and printing formulas is cheap, and the parameter-count path stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import NamedTuple, TypeAlias
+
+
+class Operator(NamedTuple):
+    """How one operator is written: its Unicode form with spacing, and how tightly it binds."""
+
+    text: str  # as written between (or after) its operands, e.g. " + ", "·", "ᵀ"
+    precedence: int  # higher binds tighter; an operand that binds looser is parenthesised
+    position: str = "infix"  # infix | postfix | prefix
+
+
+OPERATORS: dict[str, Operator] = {
+    "=": Operator(" = ", 0),
+    "+": Operator(" + ", 1),
+    "−": Operator(" − ", 1),
+    "·": Operator("·", 2),  # a product: W·x, 4·(h + x)
+    "⊙": Operator(" ⊙ ", 2),  # entrywise product
+    "×": Operator("×", 2),  # a size: C_out×H_out
+    "juxtapose": Operator("", 2),  # a coefficient written against its factor: 2h, 2p
+    "/": Operator("/", 2),
+    "neg": Operator("−", 3, "prefix"),
+    "^": Operator("^", 4),
+    "ᵀ": Operator("ᵀ", 5, "postfix"),
+    "²": Operator("²", 5, "postfix"),
+}
+"""Every operator of a formula. Printers for other targets map these texts (``·`` → ``\\cdot``)."""
+
+ATOM = 6  # the precedence of names, numbers, calls and brackets: never parenthesised
+
+
+class Formula:
+    """Base class of formula nodes; ``str()`` is the plain Unicode form. Operators build trees:
+    ``a + b``, ``a - b``, ``a * b`` (``a·b``), ``a / b``, ``a ** b``, ``-a``; see also :func:`op`."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return Printer().doprint(self)
+
+    def __add__(self, other: Term) -> Formula:
+        return Op("+", (self, lift(other)))
+
+    def __radd__(self, other: Term) -> Formula:
+        return Op("+", (lift(other), self))
+
+    def __sub__(self, other: Term) -> Formula:
+        return Op("−", (self, lift(other)))
+
+    def __rsub__(self, other: Term) -> Formula:
+        return Op("−", (lift(other), self))
+
+    def __mul__(self, other: Term) -> Formula:
+        return Op("·", (self, lift(other)))
+
+    def __rmul__(self, other: Term) -> Formula:
+        return Op("·", (lift(other), self))
+
+    def __truediv__(self, other: Term) -> Formula:
+        return Op("/", (self, lift(other)))
+
+    def __rtruediv__(self, other: Term) -> Formula:
+        return Op("/", (lift(other), self))
+
+    def __pow__(self, other: Term) -> Formula:
+        return Op("^", (self, lift(other)))
+
+    def __neg__(self) -> Formula:
+        return Op("neg", (self,))
+
+    @property
+    def T(self) -> Formula:  # as numpy and sympy spell the transpose
+        """The transpose ``xᵀ`` (a transposed transpose is the original)."""
+        if isinstance(self, Op) and self.symbol == "ᵀ":
+            return self.args[0]
+        return Op("ᵀ", (self,))
+
+    def replace(self, old: Formula, new: Formula) -> Formula:
+        """The formula with every occurrence of the subtree ``old`` replaced by ``new``."""
+        return new if self == old else self._map(lambda child: child.replace(old, new))
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return self
+
+    def names(self) -> tuple[str, ...]:
+        """The names the formula uses, in order of first appearance."""
+        return tuple(dict.fromkeys(self._names()))
+
+    def _names(self) -> Iterable[str]:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Formula):
+    """A named quantity as written: ``W1``, ``h_(t−1)``, ``C_out``, ``δ``."""
+
+    text: str
+
+    def _names(self) -> Iterable[str]:
+        yield self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Formula):
+    """A number written in a formula: ``4``, ``2``; a text for a decimal or a fraction (``"0.2"``)."""
+
+    value: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Op(Formula):
+    """An operator of :data:`OPERATORS` applied to its operands (one for prefix and postfix ones)."""
+
+    symbol: str
+    args: tuple[Formula, ...]
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Op(self.symbol, tuple(f(a) for a in self.args))
+
+    def _names(self) -> Iterable[str]:
+        for arg in self.args:
+            yield from arg._names()
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Formula):
+    """A function applied to arguments: ``relu(k)``, ``σ(a)``, ``softmax(s)``, ``diag(v)``."""
+
+    function: str
+    args: tuple[Formula, ...]
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Call(self.function, tuple(f(a) for a in self.args))
+
+    def _names(self) -> Iterable[str]:
+        for arg in self.args:
+            yield from arg._names()
+
+
+@dataclass(frozen=True, slots=True)
+class Grad(Formula):
+    """The derivative ``∂of/∂wrt`` (a compound ``wrt`` is bracketed: ``∂L/∂(W·x)``)."""
+
+    of: Formula
+    wrt: Formula
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Grad(f(self.of), f(self.wrt))
+
+    def _names(self) -> Iterable[str]:
+        yield from self.of._names()
+        yield from self.wrt._names()
+
+
+@dataclass(frozen=True, slots=True)
+class Paren(Formula):
+    """Brackets a notation keeps although precedence does not need them: ``(−1)·s``, ``x·(y)``."""
+
+    body: Formula
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Paren(f(self.body))
+
+    def _names(self) -> Iterable[str]:
+        yield from self.body._names()
+
+
+@dataclass(frozen=True, slots=True)
+class Sum(Formula):
+    """A sum over an index: ``Σ_l body``."""
+
+    index: str
+    body: Formula
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Sum(self.index, f(self.body))
+
+    def _names(self) -> Iterable[str]:
+        yield from self.body._names()
+
+
+Term: TypeAlias = Formula | int | str
+
+
+def lift(term: Term) -> Formula:
+    """A formula from a formula, an int (a Number) or a str (a Name)."""
+    if isinstance(term, Formula):
+        return term
+    if isinstance(term, bool):
+        raise TypeError("a truth value is not a formula")
+    return Number(term) if isinstance(term, int) else Name(term)
+
+
+def op(symbol: str, *args: Term) -> Formula:
+    """``symbol`` of :data:`OPERATORS` applied to ``args``; binary operators fold left over more."""
+    if symbol not in OPERATORS:
+        raise KeyError(f"unknown operator {symbol!r}")
+    items = [lift(a) for a in args]
+    if OPERATORS[symbol].position != "infix":
+        (only,) = items
+        return Op(symbol, (only,))
+    tree = items[0]
+    for item in items[1:]:
+        tree = Op(symbol, (tree, item))
+    return tree
+
+
+def call(function: str, *args: Term) -> Formula:
+    """``function(args…)``."""
+    return Call(function, tuple(lift(a) for a in args))
+
+
+def grad(of: Term, wrt: Term) -> Formula:
+    """``∂of/∂wrt``."""
+    return Grad(lift(of), lift(wrt))
+
+
+def equation(left: Term, *right: Term) -> Formula:
+    """``left = right = …`` (a chain of equal forms)."""
+    return op("=", left, *right)
+
+
+def precedence(formula: Formula) -> int:
+    """How tightly the formula's top binds (ATOM for names, numbers, calls and brackets)."""
+    return OPERATORS[formula.symbol].precedence if isinstance(formula, Op) else ATOM
+
+
+class Printer:
+    """Prints a formula by dispatching on its node class (``_print_<Class>``); this base prints the
+    plain Unicode form. Subclasses for other targets override the atoms: :meth:`name`,
+    :meth:`number`, :meth:`symbol` and :meth:`function`, and :meth:`finish`."""
+
+    def doprint(self, formula: Formula) -> str:
+        """The formula printed for this printer's target."""
+        return self.finish(self._print(formula))
+
+    def _print(self, formula: Formula) -> str:
+        methods: dict[type, Callable[..., str]] = {
+            Name: self._print_Name, Number: self._print_Number, Op: self._print_Op, Call: self._print_Call,
+            Grad: self._print_Grad, Paren: self._print_Paren, Sum: self._print_Sum,
+        }
+        return methods[type(formula)](formula)
+
+    def finish(self, printed: str) -> str:
+        """The last touch on a whole printed formula."""
+        return printed
+
+    def name(self, text: str) -> str:
+        """A quantity's name."""
+        return text
+
+    def number(self, value: int | str) -> str:
+        """A number (an int keeps its digits; grouping is the target's choice)."""
+        return str(value)
+
+    def symbol(self, text: str) -> str:
+        """An operator or bracket as written in Unicode (`` + ``, ``·``, ``(``, ``∂``)."""
+        return text
+
+    def function(self, name: str) -> str:
+        """A function's name (``relu``, ``σ``, ``ln``)."""
+        return name
+
+    def _operand(self, formula: Formula, parent: int, tighter: bool = False) -> str:
+        """An operand, bracketed when it binds looser than its operator (or as loose, where ``tighter``)."""
+        mine = precedence(formula)
+        printed = self._print(formula)
+        if mine < parent or (tighter and mine == parent):
+            return self.symbol("(") + printed + self.symbol(")")
+        return printed
+
+    def _print_Name(self, formula: Name) -> str:
+        return self.name(formula.text)
+
+    def _print_Number(self, formula: Number) -> str:
+        return self.number(formula.value)
+
+    def _print_Op(self, formula: Op) -> str:
+        operator = OPERATORS[formula.symbol]
+        if operator.position == "prefix":
+            return self.symbol(operator.text) + self._operand(formula.args[0], operator.precedence)
+        if operator.position == "postfix":
+            return self._operand(formula.args[0], operator.precedence, tighter=True) + self.symbol(operator.text)
+        left, right = formula.args
+        non_associative = formula.symbol in ("−", "/", "^", "=")
+        return (self._operand(left, operator.precedence, tighter=formula.symbol == "^")
+                + self.symbol(operator.text)
+                + self._operand(right, operator.precedence, tighter=non_associative))
+
+    def _print_Call(self, formula: Call) -> str:
+        args = self.symbol(", ").join(self._print(arg) for arg in formula.args)
+        return self.function(formula.function) + self.symbol("(") + args + self.symbol(")")
+
+    def _print_Grad(self, formula: Grad) -> str:
+        wrt = self._print(formula.wrt)
+        if not isinstance(formula.wrt, Name):
+            wrt = self.symbol("(") + wrt + self.symbol(")")
+        return self.symbol("∂") + self._operand(formula.of, ATOM) + self.symbol("/∂") + wrt
+
+    def _print_Paren(self, formula: Paren) -> str:
+        return self.symbol("(") + self._print(formula.body) + self.symbol(")")
+
+    def _print_Sum(self, formula: Sum) -> str:
+        return self.symbol("Σ_") + self.name(formula.index) + self.symbol(" ") + self._operand(formula.body, 2)
