@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from solver.formula import Formula
+
 
 class StepKind(str, Enum):
     """What a step does. One list for every problem kind, so renderers and graders can rely on it.
@@ -39,17 +41,101 @@ class Approximate:
     size: int = 0  # operations in the exact form that was omitted (0: computed in floating point)
 
 
+# --- typed records: what a step establishes, for code that reads a trace (kinds, graders) ----------
+# Printers show a step by its title, formula, substituted form, result and note; a record says what the
+# step means in data (which quantity, from which others, with which value), so no one parses titles.
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A value of the forward pass: ``name = expression`` evaluated (``h1 = relu(k1)``)."""
+
+    name: str  # the quantity defined: an equation's variable (h1) or an inner node's expression (W·x)
+    expression: Formula
+    value: Any
+    shape: tuple[int, int]
+    uses: tuple[str, ...]  # the named quantities it is computed from
+    equation: int | None = None  # index of the problem's equation that defines it
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One consumer's contribution to a gradient: upstream gradient × local derivative."""
+
+    loss: str
+    node: str  # ∂loss/∂node receives the contribution
+    consumer: str  # the node it flows back from
+    rule: Formula  # the product in general form (Wᵀ·∂L/∂s)
+    value: Any
+
+
+@dataclass(frozen=True)
+class FanIn:
+    """A gradient summed over the consumers of a node (multivariate chain rule)."""
+
+    loss: str
+    node: str
+    consumers: tuple[str, ...]
+    value: Any
+
+
+@dataclass(frozen=True)
+class Update:
+    """A parameter's gradient step: ``new = old ∓ rate·gradient``."""
+
+    param: str
+    rate: Any
+    gradient: Any
+    old: Any
+    new: Any
+    ascent: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """A gradient compared with central finite differences."""
+
+    loss: str
+    wrt: str
+    agrees: bool | None  # None: not compared (overflow)
+    largest: float = 0.0  # the largest relative difference
+    compared: int = 0  # entries compared
+    skipped: int = 0  # entries whose step crossed a kink
+
+
+@dataclass(frozen=True)
+class Equation:
+    """An equation between known values and unknowns (``left = right``, sympy expressions)."""
+
+    label: str
+    left: Any
+    right: Any
+    unknowns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation that the equations leave between unknowns (``left = right``)."""
+
+    left: Any
+    right: Any
+
+
+Record = Forward | Chain | FanIn | Update | Check | Equation | Relation
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: general formula, numbers substituted, exact result, why."""
 
     kind: StepKind
     title: str
-    formula: Any = None  # general form, e.g. "h·x"
-    substituted: Any = None  # the same with numbers, e.g. "500·300"
+    formula: Any = None  # general form: a Formula (h·x) or a sympy expression
+    substituted: Any = None  # the same with numbers, e.g. 500·300 (an unevaluated sympy expression)
     result: Any = None  # the exact result, e.g. 150000
     note: str = ""  # a short why
     substeps: tuple[Step, ...] = ()
+    record: Record | None = None  # what the step establishes, as data
 
 
 @dataclass(frozen=True)
