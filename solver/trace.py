@@ -41,6 +41,20 @@ class Approximate:
     size: int = 0  # operations in the exact form that was omitted (0: computed in floating point)
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """Prose with values inside (``Observation 1: x = (1, 5), y = 1``): a printer writes the words as
+    prose and each value in its own notation, so a solver never formats a value itself."""
+
+    parts: tuple[Any, ...]  # words (str) and values (anything else), in reading order
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+
+Words = str | Phrase  # a title, a note or a description
+
+
 # --- typed records: what a step establishes, for code that reads a trace (kinds, graders) ----------
 # Printers show a step by its title, formula, substituted form, result and note; a record says what the
 # step means in data (which quantity, from which others, with which value), so no one parses titles.
@@ -129,11 +143,11 @@ class Step:
     """One step of a derivation: general formula, numbers substituted, exact result, why."""
 
     kind: StepKind
-    title: str
+    title: Words
     formula: Any = None  # general form: a Formula (h·x) or a sympy expression
     substituted: Any = None  # the same with numbers, e.g. 500·300 (an unevaluated sympy expression)
     result: Any = None  # the exact result, e.g. 150000
-    note: str = ""  # a short why
+    note: Words = ""  # a short why
     substeps: tuple[Step, ...] = ()
     record: Record | None = None  # what the step establishes, as data
 
@@ -144,7 +158,7 @@ class Given:
 
     name: str
     value: Any
-    description: str = ""
+    description: Words = ""
 
 
 @dataclass(frozen=True)

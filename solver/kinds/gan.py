@@ -20,7 +20,9 @@ from solver.errors import FieldError, show_value
 from solver.fields import Validated
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
+from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
+from solver.engine.presentation import present
+from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind
 
 FIELDS = ("given",)
 MAX_SAMPLES = 32
@@ -186,16 +188,19 @@ def _layer_equations(params: list[Params], source: str, hidden: str, output: str
     return equations
 
 
-def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, loss: str) -> list[str]:
+def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, loss: str) -> tuple[list[str], list[int]]:
     """Every sample's forward passes, then the objective written with the logits a = σ⁻¹(D):
     log D = −bce_logits(a, 1) and log(1 − D) = −bce_logits(a, 0) are the same values, computed
-    without the cancellation in 1 − D when the discriminator is sure (D(G(z)) = σ(32))."""
-    equations = []
+    without the cancellation in 1 − D when the discriminator is sure (D(G(z)) = σ(32)).
+    Also the sample each equation belongs to (0 for the objective)."""
+    equations: list[str] = []
+    samples: list[int] = []
     for i in range(1, m + 1):
         equations += _layer_equations(gen, f"z_{i}", "hg", f"xg_{i}", i)
         if phase == "D":
             equations += _layer_equations(disc, f"x_{i}", "hr", f"Dr_{i}", i, logit=f"ar_{i}")
         equations += _layer_equations(disc, f"xg_{i}", "hf", f"Df_{i}", i, logit=f"af_{i}")
+        samples += [i] * (len(equations) - len(samples))
 
     def total(name: str, label: int) -> str:
         return "(" + " + ".join(f"bce_logits({name}_{i}, {label})" for i in range(1, m + 1)) + f") / {m}"
@@ -206,7 +211,7 @@ def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, 
         equations.append(f"V_G = -{total('af', 0)}")
     else:
         equations.append(f"V_G = {total('af', 1)}")
-    return equations
+    return equations, samples + [0]
 
 
 def _names(params: list[Params]) -> list[str]:
@@ -250,11 +255,11 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     for phase in phases:
         d_done += phase == "D"
         suffix = f"_{d_done}" if phase == "D" and spec.d_steps > 1 else ""
-        group, phase_answers, new, drawing = _phase(problem, phase, gen, disc, spec, values, numeric, suffix)
+        group, phase_answers, new, drawing = _phase(phase, gen, disc, spec, values, numeric, suffix)
         values.update(new)
         steps.append(group)
         answers += phase_answers
-        drawings.append(replace(drawing, title=group.title.split(":")[0]))
+        drawings.append(drawing)
     for p in disc + gen:  # the parameters after the whole step, in the shape they were given
         for name in (p.weight, p.bias):
             if name:
@@ -265,12 +270,10 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
 
 
 def _shaped(value: Any, flat: bool) -> Any:
-    from solver.kinds.graph import _present
-
-    return _present(value.T if flat and hasattr(value, "T") else value)
+    return present(value.T if flat and hasattr(value, "T") else value)
 
 
-def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
+def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
            numeric: bool, suffix: str) -> tuple[Step, list[Answer], dict[str, Any], Any]:
     """One phase: the graph of every sample, the objective, its gradients and the parameter update."""
     from solver.kinds import graph
@@ -278,21 +281,20 @@ def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], 
     m = len(spec.noise)
     trained, frozen = (disc, gen) if phase == "D" else (gen, disc)
     loss = "V_D" if phase == "D" else "V_G"
-    equations = _phase_equations(gen, disc, m, phase, spec.generator_loss)
+    equations, samples = _phase_equations(gen, disc, m, phase, spec.generator_loss)
     used = {name for name in values if phase == "D" or not name.startswith("x_")}
     graph_spec = graph.GraphSpec(given={k: v for k, v in values.items() if k in used}, equations=equations,
                                  loss=loss, wrt=_names(trained))
-    raw: dict[str, Any] = {}
-    solved = graph.solve(Problem(problem.id, "graph", problem.title, graph_spec), numeric, raw=raw)
+    solved = graph.solve_graph(graph_spec, numeric)
     ascent = phase == "D"
     new, updates = {}, []
     for p in trained:
         for name in (p.weight, p.bias):
             if not name:
                 continue
-            gradient = raw["grads"][name]
+            gradient = solved.grads[name]
             value = values[name] + (spec.lr if ascent else -spec.lr) * gradient
-            new[name] = value.applyfunc(graph._tidy)
+            new[name] = value.applyfunc(tidy)
             flat = p.flat and name == p.weight
             updates.append(Step(StepKind.UPDATE, f"{name}_new",
                                 f"{name} {'+' if ascent else '−'} η·∂{loss}/∂{name}",
@@ -304,20 +306,20 @@ def _phase(problem: Problem, phase: str, gen: list[Params], disc: list[Params], 
     answers = [_flat_gradient(a, trained, loss) for a in answers]
     if suffix:
         answers = [replace(a, name=a.name + suffix) for a in answers]
-    body = [s for s in solved.steps if s.kind is not StepKind.CONVENTION]
-    body = _by_sample(body, equations, m) + [Step(StepKind.GROUP, "Update", substeps=tuple(updates))]
-    quiet = _silent_samples(phase, trained, raw["values"], m)
+    assert solved.forward is not None
+    body = _by_sample(solved.forward, samples, m) + list(solved.later)
+    body.append(Step(StepKind.GROUP, "Update", substeps=tuple(updates)))
+    quiet = _silent_samples(phase, trained, solved.values, m)
     who = "Discriminator" if phase == "D" else "Generator"
     note = (f"Trained: {', '.join(_names(trained))}. Frozen: {', '.join(_names(frozen))} (their values are "
-            f"constants in this phase)." + (" " + solved.steps[0].note if raw.get("numeric") else "") + quiet)
-    title = f"{who} step" + (f" {suffix[1:]}" if suffix else "") + (
-        f": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
-    return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new, solved.drawings[0]
+            f"constants in this phase)." + (" " + solved.conventions_step().note if solved.numeric else "") + quiet)
+    short = f"{who} step" + (f" {suffix[1:]}" if suffix else "")
+    title = short + (": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
+    drawing = replace(solved.drawings[0], title=short)
+    return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new, drawing
 
 
 def _flat_gradient(answer: Answer, trained: list[Params], loss: str) -> Answer:
-    from solver.kinds.graph import _present
-
     for p in trained:
         if p.flat and answer.name == f"d{loss}/d{p.weight}":
             return replace(answer, value=_transposed(answer.value))
@@ -332,20 +334,14 @@ def _transposed(value: Any) -> Any:
     return value.T if isinstance(value, sp.MatrixBase) else value  # one entry: a number
 
 
-def _by_sample(steps: list[Step], equations: list[str], m: int) -> list[Step]:
-    """The forward pass grouped by sample (the equations are written sample by sample)."""
-    out = []
-    for step in steps:
-        if step.title != "Forward pass":
-            out.append(step)
-            continue
-        groups: dict[int, list[Step]] = {}
-        for sub in step.substeps:  # one line per layer: its products and sums are not the point here
-            tail = sub.title.rsplit("_", 1)[-1]
-            groups.setdefault(int(tail) if tail.isdigit() else 0, []).append(replace(sub, substeps=()))
-        for i in range(1, m + 1):
-            out.append(Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, []))))
-        out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=step.note))
+def _by_sample(forward: Step, samples: list[int], m: int) -> list[Step]:
+    """The forward pass grouped by sample (``samples``: the sample of each equation, 0 for the objective)."""
+    groups: dict[int, list[Step]] = {}
+    for sub in forward.substeps:  # one line per layer: its products and sums are not the point here
+        assert isinstance(sub.record, Forward) and sub.record.equation is not None
+        groups.setdefault(samples[sub.record.equation], []).append(replace(sub, substeps=()))
+    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, []))) for i in range(1, m + 1)]
+    out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=forward.note))
     return out
 
 
@@ -371,12 +367,12 @@ def _procedure(spec: Gan, gen: list[Params], disc: list[Params], m: int) -> Step
     order = (f"first the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)}), then the generator"
              if spec.order == "discriminator_first" else
              f"first the generator, then the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)})")
-    note = (f"Goodfellow et al. (2014), Algorithm 1, on a minibatch of m = {m} noise samples z_i and {m} real "
-            f"samples x_i, learning rate η = {_text(spec.lr)}: the discriminator ascends "
-            f"V = (1/m)Σ log D(x_i) + (1/m)Σ log(1 − D(G(z_i))) with the generator frozen; the generator {loss} "
-            f"through the updated, frozen discriminator. Order: {order}."
-            + (" Each discriminator step reuses this minibatch." if spec.d_steps > 1 else "")
-            + " log is the natural logarithm; D(x) is the probability that x is real.")
+    note = Phrase((f"Goodfellow et al. (2014), Algorithm 1, on a minibatch of m = {m} noise samples z_i and {m} real "
+                   "samples x_i, learning rate η = ", spec.lr, ": the discriminator ascends "
+                   f"V = (1/m)Σ log D(x_i) + (1/m)Σ log(1 − D(G(z_i))) with the generator frozen; the generator {loss} "
+                   f"through the updated, frozen discriminator. Order: {order}."
+                   + (" Each discriminator step reuses this minibatch." if spec.d_steps > 1 else "")
+                   + " log is the natural logarithm; D(x) is the probability that x is real."))
     rules = [Step(StepKind.RULE, "Objective", "min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))]"),
              Step(StepKind.RULE, "Generator", _network_formula(gen, "z")),
              Step(StepKind.RULE, "Discriminator", _network_formula(disc, "x"))]
@@ -393,19 +389,14 @@ def _network_formula(params: list[Params], source: str) -> str:
     return text
 
 
-def _text(value: Any) -> str:
-    from solver.render.values import text
-
-    return text(value)
-
-
 def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, Any]) -> list[Given]:
     out = []
     for role, params in (("generator", gen), ("discriminator", disc)):
         for k, p in enumerate(params, 1):
             act = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "identity": "no activation",
-                   "leaky_relu": f"LeakyReLU with slope {_text(p.slope)}"}[p.activation]
-            out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], f"{role} layer {k}, {act}"))
+                   "leaky_relu": "LeakyReLU with slope "}[p.activation]
+            said = Phrase((f"{role} layer {k}, {act}", p.slope)) if p.activation == "leaky_relu" else f"{role} layer {k}, {act}"
+            out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], said))
             if p.bias:
                 out.append(Given(p.bias, values[p.bias], f"{role} layer {k} bias"))
     out += [Given(f"z_{i}", z, "noise") for i, z in enumerate(spec.noise, 1)]

@@ -13,14 +13,17 @@ gradients vanish or explode.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from solver.errors import FieldError, show_value
 from solver.fields import Flag, Validated
 from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix, plain_name
 from solver.problem import Problem
 from solver.engine.ops import sigmoid
-from solver.trace import Answer, Approximate, Given, Solution, Step, StepKind
+from solver.trace import Answer, Approximate, Forward, Given, Solution, Step, StepKind
+
+if TYPE_CHECKING:
+    from solver.kinds.graph import GraphResult
 
 FIELDS = ("given", "loss", "wrt", "factors")
 GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
@@ -299,7 +302,7 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
             wrt += unrolled.wrt[name]
     graph_spec = graph.GraphSpec(given=unrolled.values, equations=equations, loss=loss[1] if loss else None, wrt=wrt)
     try:
-        solved = graph.solve(Problem(problem.id, "graph", problem.title, graph_spec), numeric, forward_only=loss is None)
+        solved = graph.solve_graph(graph_spec, numeric, forward_only=loss is None)
     except FieldError as error:
         if error.path[:1] == ("equations",) and loss is not None and error.path[1] == len(equations) - 1:
             raise FieldError(("loss",), error.message.split(": ", 1)[-1]) from None
@@ -317,7 +320,7 @@ def _default_wrt(unrolled: Unrolled) -> list[str]:
     return [name for name in unrolled.wrt if name not in ("h0", "c0") and not (name == "W_xh" and "W_ih" in unrolled.wrt)]
 
 
-def _answers(solved: Solution, net: Network, unrolled: Unrolled, loss: str | None, spec: RnnSpec) -> dict[str, Answer]:
+def _answers(solved: GraphResult, net: Network, unrolled: Unrolled, loss: str | None, spec: RnnSpec) -> dict[str, Answer]:
     """The graph's answers, with stacked (PyTorch layout) gradients for LSTM/GRU and σ(·) forms."""
     answers = {a.name: a for a in solved.answers}
     if net.cell == "rnn" and (net.activation == "sigmoid"):
@@ -464,31 +467,25 @@ def _conventions(net: Network, graph_note: str) -> Step:
     return Step(StepKind.CONVENTION, "The network", note=note + " " + graph_note, substeps=substeps)
 
 
-def _steps(solved: Solution, net: Network, unrolled: Unrolled, answers: dict[str, Answer], loss: bool) -> list[Step]:
-    """The graph's steps with the forward pass grouped by time step and the cell's conventions first."""
-    steps = []
-    for step in solved.steps:
-        if step.kind is StepKind.CONVENTION:
-            steps.append(_conventions(net, _graph_conventions(step.note, loss)))
-        elif step.title == "Forward pass":
-            steps += _by_time(step, net, unrolled, answers)
-        else:
-            steps.append(step)
-    return steps
+def _steps(solved: GraphResult, net: Network, unrolled: Unrolled, answers: dict[str, Answer], loss: bool) -> list[Step]:
+    """The graph's steps with the forward pass grouped by time step and the cell's conventions first.
 
-
-def _graph_conventions(note: str, loss: bool) -> str:
-    """The graph kind's conventions that apply here: this kind states its own vector layout."""
-    sentences = [s for s in note.split(". ") if not s.startswith("Vectors are columns")]
-    if not loss:
-        sentences = [s for s in sentences if not s.startswith("A gradient has the shape")]
-    return ". ".join(sentences)
+    The graph's conventions apply except its vector layout (this kind states its own) and, without a
+    loss, what gradients look like."""
+    graph_note = " ".join(sentence for topic, sentence in solved.conventions.items()
+                          if topic != "vectors" and (loss or topic != "gradients"))
+    steps = [_conventions(net, graph_note)]
+    if solved.forward is not None:
+        steps += _by_time(solved.forward, net, unrolled, answers)
+    return steps + list(solved.later)
 
 
 def _by_time(forward: Step, net: Network, unrolled: Unrolled, answers: dict[str, Answer]) -> list[Step]:
     groups: dict[int, list[Step]] = {}
-    for step, t in zip(forward.substeps, unrolled.step_of + [0] * (len(forward.substeps) - len(unrolled.step_of))):
-        name = step.title
+    for step in forward.substeps:
+        assert isinstance(step.record, Forward)
+        name, equation = step.record.name, step.record.equation
+        t = unrolled.step_of[equation] if equation is not None and equation < len(unrolled.step_of) else 0
         sigmoid_valued = (net.cell == "rnn" and net.activation == "sigmoid" and name.startswith("h")) or \
             (net.cell != "rnn" and name[:1] in ("i", "f", "o", "r", "z"))
         if name in answers and sigmoid_valued:  # the σ(·) form chosen for the answer
@@ -507,7 +504,7 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
     """∂h_T/∂h_k = ∏ diag(act'(a_t))·W_hh: what BPTT multiplies by at every step back in time."""
     import sympy as sp
 
-    from solver.kinds.graph import _present
+    from solver.engine.presentation import present as _present
 
     if net.cell != "rnn":
         raise FieldError(("factors",), "the Jacobian products are shown for cell: rnn")

@@ -52,11 +52,11 @@ def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
         {
             "number": number,
             "kind": step.kind.value,
-            "title": step.title,
+            "title": values.words(step.title, str),
             "formula": _formula(step.formula),
             "substituted": _formula(step.substituted),
             "result": None if step.result is None else exact_value(step.result),
-            "note": step.note,
+            "note": values.words(step.note, str),
             "substeps": steps(step.substeps, f"{number}."),
         }
         for number, step in numbered(items, prefix)

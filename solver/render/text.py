@@ -39,7 +39,7 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         _block(body, solution.statement, 0, width)
     if solution.given:
         body.append("\nGiven\n", style="bold underline")
-        _columns(body, [((g.name, "bold"), (values.compact(g.value), ""), (g.description, "dim")) for g in solution.given], 2)
+        _columns(body, [((g.name, "bold"), (values.compact(g.value), ""), (values.words(g.description, str), "dim")) for g in solution.given], 2)
     body.append("\nSolution\n", style="bold underline")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
@@ -63,11 +63,11 @@ def _steps(out: Text, steps: tuple[Step, ...], prefix: str, depth: int, width: i
         indent = 1 + INDENT * depth
         out.append(" " * indent)
         out.append(f"{number}  ", style="bold cyan")
-        out.append(values.prose_text(step.title) + "\n", style="bold")
+        out.append(values.words(step.title, values.prose_text) + "\n", style="bold")
         body = indent + len(number) + 2
         _math(out, step, body + 2, width)
         if step.note:
-            _block(out, values.prose_text(step.note), body, width, "italic dim")
+            _block(out, values.words(step.note, values.prose_text), body, width, "italic dim")
         if step.substeps:
             _steps(out, step.substeps, f"{number}.", depth + 1, width)
 

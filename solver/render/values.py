@@ -500,6 +500,16 @@ _SUBSCRIPTED = re.compile(r"(?<![\w\\])[A-Za-z]\w*_[A-Za-z0-9]+\b")
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def words(text: Any, prose: Any) -> str:
+    """A title, note or description through ``prose`` (the target's escaping); the values inside a
+    :class:`~solver.trace.Phrase` are written with :func:`compact` first."""
+    from solver.trace import Phrase
+
+    if isinstance(text, Phrase):
+        return "".join(prose(part if isinstance(part, str) else compact(part)) for part in text.parts)
+    return str(prose(text))
+
+
 def prose_text(prose: str) -> str:
     """Prose for the terminal: numeric subscripts as Unicode (``W_1`` → ``W₁``)."""
     return re.sub(r"(?<=[A-Za-z])_(\d+)\b", lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), prose)

@@ -23,7 +23,7 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
         "source": prose(solution.source),
         "statement": prose(solution.statement),
         "given": [
-            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": notation(g.description)}
+            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": values.words(g.description, notation)}
             for g in solution.given
         ],
         "steps": _steps(solution.steps, "", notation),
@@ -104,9 +104,9 @@ def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, A
         {
             "number": number,
             "kind": step.kind.value,
-            "title": prose(step.title),
+            "title": values.words(step.title, prose),
             "math": _latex_chain(step),
-            "note": prose(step.note),
+            "note": values.words(step.note, prose),
             "substeps": _steps(step.substeps, f"{number}.", prose),
         }
         for number, step in numbered(steps, prefix)
