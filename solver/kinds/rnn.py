@@ -13,111 +13,21 @@ gradients vanish or explode.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
-from solver.errors import FieldError, show_value
-from solver.fields import Flag, Validated
-from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix, plain_name
-from solver.problem import Problem
 from solver.engine.ops import sigmoid
+from solver.engine.presentation import present
+from solver.errors import FieldError
+from solver.formula import Formula, Name, call, equation, grad, op
+from solver.kinds.rnn_spec import FIELDS, GATES, Network, RnnSpec, spec_type
+from solver.numbers import plain_name
+from solver.problem import Problem
 from solver.trace import Answer, Approximate, Forward, Given, Solution, Step, StepKind
 
 if TYPE_CHECKING:
     from solver.kinds.graph import GraphResult
 
-FIELDS = ("given", "loss", "wrt", "factors")
-GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-MAX_STEPS = 50
-
-
-def _sequence(value: Any) -> list[Any]:
-    """The inputs x_1 … x_T: a list of vectors, or a flat list of numbers (input size 1)."""
-    import sympy as sp
-
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"expected the input sequence as a non-empty list (one vector per time step), got "
-                         f"{show_value(value)}")
-    if len(value) > MAX_STEPS:
-        raise ValueError(f"at most {MAX_STEPS} time steps, got {len(value)}")
-    steps = []
-    for t, item in enumerate(value):
-        try:
-            steps.append(parse_matrix(item) if isinstance(item, list) else sp.Matrix([[parse_exact(item)]]))
-        except NumberError as error:
-            raise ValueError(f"time step {t + 1}: {error}") from None
-        if steps[-1].cols != 1:
-            raise ValueError(f"time step {t + 1}: expected a vector (a flat list), got a {steps[-1].rows}×"
-                             f"{steps[-1].cols} matrix")
-    sizes = {s.rows for s in steps}
-    if len(sizes) > 1:
-        bad = next(t for t, s in enumerate(steps) if s.rows != steps[0].rows)
-        raise ValueError(f"every x_t must have the same size: x_1 has {steps[0].rows} entries but x_{bad + 1} "
-                         f"has {steps[bad].rows}")
-    return steps
-
-
-def _targets(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of names to values, e.g. {{t: [1, 0]}}, got {show_value(value)}")
-    out = {}
-    for name, raw in value.items():
-        if not isinstance(name, str) or not plain_name(name) or _reserved(name):
-            raise ValueError(f"'{name}' cannot name a target (plain ASCII names only, not h1, x1, W_hh …)")
-        try:
-            out[name] = parse_matrix(raw) if isinstance(raw, list) else parse_matrix([raw])
-        except NumberError as error:
-            raise ValueError(f"{name}: {error}") from None
-    return out
-
-
-def _reserved(name: str) -> bool:
-    head = name.rstrip("0123456789")
-    return (head != name and head in ("h", "x", "y", "a", "c", "i", "f", "g", "o", "r", "z", "n")) or name.startswith(("W_", "b_"))
-
-
-Sequence = Annotated[list, Validated(_sequence)]
-"""The input sequence x_1 … x_T, each a column vector."""
-Targets = Annotated[dict, Validated(_targets)]
-"""Named values the loss may use."""
-
-
-@dataclass(frozen=True)
-class Network:
-    """The ``given`` of an rnn problem: the cell, its weights and the input sequence."""
-
-    __pydantic_config__: ClassVar = {"extra": "forbid"}
-    W_hh: ExactMatrix
-    x: Sequence
-    cell: Literal["rnn", "lstm", "gru"] = "rnn"
-    activation: Literal["sigmoid", "tanh", "relu"] | None = None
-    convention: Literal["column", "row"] = "column"
-    W_xh: ExactMatrix | None = None
-    b_h: ExactMatrix | None = None
-    W_ih: ExactMatrix | None = None
-    b_ih: ExactMatrix | None = None
-    b_hh: ExactMatrix | None = None
-    h0: ExactMatrix | None = None
-    c0: ExactMatrix | None = None
-    W_hy: ExactMatrix | None = None
-    b_y: ExactMatrix | None = None
-    targets: Targets | None = None
-
-
-@dataclass(frozen=True)
-class RnnSpec:
-    """The fields of a ``kind: rnn`` problem."""
-
-    __pydantic_config__: ClassVar = {"extra": "forbid"}
-    given: Network
-    loss: str | None = None
-    wrt: list[str] | None = None
-    factors: Flag = False
-
-
-def spec_type() -> type:
-    """The dataclass that validates this kind's top-level fields."""
-    return RnnSpec
-
+__all__ = ["FIELDS", "Network", "RnnSpec", "solve", "spec_type"]
 
 # --- the unrolled network -------------------------------------------------------------------------
 
@@ -435,35 +345,53 @@ ACTIVATIONS = {"sigmoid": ("σ", "σ'(a) = σ(a)·(1 − σ(a)) ≤ 1/4"), "tanh
                "relu": ("ReLU", "ReLU'(a) = 1 for a > 0, else 0 (also at 0, as PyTorch)")}
 
 
+def _gate(name: str, act: str, gate: str) -> tuple[str, Formula]:
+    """``name_t = act(W_i·x_t + b_i + W_h·h_(t−1) + b_h)`` for one gate in PyTorch's layout."""
+    x, h = Name("x_t"), Name("h_(t−1)")
+    inner = Name(f"W_i{gate}") * x + Name(f"b_i{gate}") + Name(f"W_h{gate}") * h + Name(f"b_h{gate}")
+    return f"{name}_t", call(act, inner)
+
+
+def _cell_rules(net: Network) -> list[tuple[str, Formula]]:
+    """The cell's equations at time t, as (the quantity defined, its general form)."""
+    x, h, c = Name("x_t"), Name("h_(t−1)"), Name("c_(t−1)")
+    if net.cell == "rnn":
+        act = ACTIVATIONS[net.activation or "tanh"][0]
+        row = net.convention == "row"
+        pre = h * Name("W_hh") + x * Name("W_xh") if row else Name("W_hh") * h + Name("W_xh") * x
+        rules = [("h_t", call(act, pre + Name("b_h") if net.b_h is not None else pre))]
+        if net.W_hy is not None:
+            out = Name("h_t") * Name("W_hy") if row else Name("W_hy") * Name("h_t")
+            rules.append(("y_t", out + Name("b_y") if net.b_y is not None else out))
+        return rules
+    if net.cell == "lstm":
+        return [_gate("i", "σ", "i"), _gate("f", "σ", "f"), _gate("g", "tanh", "g"), _gate("o", "σ", "o"),
+                ("c_t", op("⊙", "f_t", c) + op("⊙", "i_t", "g_t")), ("h_t", op("⊙", "o_t", call("tanh", "c_t")))]
+    new = call("tanh", Name("W_in") * x + Name("b_in") + op("⊙", "r_t", Name("W_hn") * h + Name("b_hn")))
+    return [_gate("r", "σ", "r"), _gate("z", "σ", "z"), ("n_t", new),
+            ("h_t", op("⊙", 1 - Name("z_t"), "n_t") + op("⊙", "z_t", h))]
+
+
 def _conventions(net: Network, graph_note: str) -> Step:
     """The cell's equations, the layout of its weights and the conventions that decide values."""
     T = len(net.x)
     if net.cell == "rnn":
-        act = ACTIVATIONS[net.activation or "tanh"][0]
-        bias = " + b_h" if net.b_h is not None else ""
         if net.convention == "row":
-            rules = [f"h_t = {act}(h_(t−1)·W_hh + x_t·W_xh{bias})"] + ["y_t = h_t·W_hy" + (" + b_y" if net.b_y is not None else "")] * (net.W_hy is not None)
             layout = "Row-vector convention: states and inputs are rows, multiplied from the left (x_t·W_xh)."
         else:
-            rules = [f"h_t = {act}(W_hh·h_(t−1) + W_xh·x_t{bias})"] + ["y_t = W_hy·h_t" + (" + b_y" if net.b_y is not None else "")] * (net.W_hy is not None)
             layout = "Column vectors (W·x)."
         note = f"An Elman RNN unrolled over T = {T} steps from h0 ({'given' if net.h0 is not None else 'zero'}). {layout}"
     elif net.cell == "lstm":
-        rules = ["i_t = σ(W_ii·x_t + b_ii + W_hi·h_(t−1) + b_hi)", "f_t = σ(W_if·x_t + b_if + W_hf·h_(t−1) + b_hf)",
-                 "g_t = tanh(W_ig·x_t + b_ig + W_hg·h_(t−1) + b_hg)", "o_t = σ(W_io·x_t + b_io + W_ho·h_(t−1) + b_ho)",
-                 "c_t = f_t ⊙ c_(t−1) + i_t ⊙ g_t", "h_t = o_t ⊙ tanh(c_t)"]
         note = (f"An LSTM cell (torch.nn.LSTMCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ii, W_if, "
                 "W_ig, W_io (gate order i, f, g, o) and W_hh likewise; there are two bias vectors, b_ih and b_hh "
                 "(the textbook's single bias per gate is their sum).")
     else:
-        rules = ["r_t = σ(W_ir·x_t + b_ir + W_hr·h_(t−1) + b_hr)", "z_t = σ(W_iz·x_t + b_iz + W_hz·h_(t−1) + b_hz)",
-                 "n_t = tanh(W_in·x_t + b_in + r_t ⊙ (W_hn·h_(t−1) + b_hn))", "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_(t−1)"]
         note = (f"A GRU cell (torch.nn.GRUCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ir, W_iz, "
                 "W_in (gate order r, z, n) and W_hh likewise, with two bias vectors b_ih and b_hh; the reset gate "
                 "multiplies the hidden part of n including its bias, and z keeps the old state.")
     if net.cell != "rnn" and net.b_ih is None and net.b_hh is None:
         note += " No biases are given: they are zero."
-    substeps = tuple(Step(StepKind.RULE, rule.split(" = ")[0], rule) for rule in rules)
+    substeps = tuple(Step(StepKind.RULE, name, equation(name, rule)) for name, rule in _cell_rules(net))
     return Step(StepKind.CONVENTION, "The network", note=note + " " + graph_note, substeps=substeps)
 
 
@@ -504,7 +432,6 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
     """∂h_T/∂h_k = ∏ diag(act'(a_t))·W_hh: what BPTT multiplies by at every step back in time."""
     import sympy as sp
 
-    from solver.engine.presentation import present as _present
 
     if net.cell != "rnn":
         raise FieldError(("factors",), "the Jacobian products are shown for cell: rnn")
@@ -529,14 +456,16 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
         slopes = [sp.expand(derivative(u, v)) for u, v in zip(a, h)]
         jacobian = (sp.diag(*slopes) * W).applyfunc(sp.expand)
         product = (product * jacobian).applyfunc(sp.expand)
-        w_text = "W_hhᵀ" if net.convention == "row" else "W_hh"
-        substeps.append(Step(StepKind.EVALUATE, f"∂h{t}/∂h{t - 1}", f"diag({ACTIVATIONS[act][0]}'(a{t}))·{w_text}",
-                             None, _present(sp.ImmutableMatrix(jacobian))))
+        weights = Name("W_hh").T if net.convention == "row" else Name("W_hh")
+        slope = call("diag", call(f"{ACTIVATIONS[act][0]}'", f"a{t}"))
+        substeps.append(Step(StepKind.EVALUATE, f"∂h{t}/∂h{t - 1}", slope * weights,
+                             None, present(sp.ImmutableMatrix(jacobian))))
         if t < T:
-            substeps.append(Step(StepKind.EVALUATE, f"∂h{T}/∂h{t - 1}", f"∂h{T}/∂h{t}·∂h{t}/∂h{t - 1}", None,
-                                 _present(sp.ImmutableMatrix(product))))
+            substeps.append(Step(StepKind.EVALUATE, f"∂h{T}/∂h{t - 1}", grad(f"h{T}", f"h{t}") * grad(f"h{t}", f"h{t - 1}"),
+                                 None, present(sp.ImmutableMatrix(product))))
         norms.append((t - 1, float(sp.sqrt(sum(v**2 for v in product)).evalf(15))))
-        answers[f"dh{T}/dh{t - 1}"] = Answer(f"dh{T}/dh{t - 1}", _present(sp.ImmutableMatrix(product)), "Jacobian of the last state")
+        answers[f"dh{T}/dh{t - 1}"] = Answer(f"dh{T}/dh{t - 1}", present(sp.ImmutableMatrix(product)),
+                                             "Jacobian of the last state")
     shown = ", ".join(f"k = {k}: {n:.4g}" for k, n in norms)
     trend = "shrink" if norms[-1][1] < norms[0][1] else "grow"
     note = (f"Backpropagation through time multiplies by ∂h_t/∂h_(t−1) = diag(act'(a_t))·W at every step back; "
