@@ -163,7 +163,7 @@ class Given:
 
 @dataclass(frozen=True)
 class Answer:
-    """A named final answer (naming per DESIGN.md: ``total``, ``L``, ``dL/dW1``, ``W1_new``)."""
+    """A named final answer (naming in docs/architecture.md: ``total``, ``L``, ``dL/dW1``, ``W1_new``)."""
 
     name: str
     value: Any
