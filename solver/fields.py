@@ -45,7 +45,7 @@ Flag = Annotated[bool, _StrictBool()]
 """``true`` or ``false``, nothing else."""
 
 
-def _int_or_list(minimum: int, words: str):
+def _int_or_list(minimum: int, words: str) -> Any:
     def validate(value: Any) -> int | tuple[int, ...]:
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > 3:
@@ -118,10 +118,11 @@ class Tagged:
             raise PydanticCustomError("tagged", f"expected a mapping with a '{tag}' field")
         names = list(self.choices)
         if tag not in value:
-            raise ValidationError.from_exception_data(tag, [{"type": "missing", "loc": (tag,), "input": value}])
+            missing: Any = {"type": "missing", "loc": (tag,), "input": value}
+            raise ValidationError.from_exception_data(tag, [missing])
         if not isinstance(value[tag], str) or value[tag] not in self.choices:
             expected = ", ".join(map(repr, names[:-1])) + f" or {names[-1]!r}"
-            error = {"type": "literal_error", "loc": (tag,), "input": value[tag], "ctx": {"expected": expected}}
+            error: Any = {"type": "literal_error", "loc": (tag,), "input": value[tag], "ctx": {"expected": expected}}
             raise ValidationError.from_exception_data(tag, [error])
         try:
             return handler(value)

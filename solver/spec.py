@@ -50,7 +50,8 @@ def load_file(path: Path | str, display_name: str | None = None) -> list[LoadedP
             raise SpecError([document.issue(("problems",), f"expected a non-empty list of problems, got {show_value(items)}")])
         if len(items) > MAX_PROBLEMS:
             raise SpecError([document.issue(("problems",), f"at most {MAX_PROBLEMS} problems per file, got {len(items)}")])
-        entries = [(("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
+        entries: list[tuple[FieldPath, Any, str]] = [
+            (("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
     else:
         entries = [((), data, path.stem)]
     loaded, issues = [], []
@@ -94,6 +95,7 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         issues.append(issue(("given",), f"expected a mapping of given data, got {show_value(raw['given'])}"))
     if issues:
         raise SpecError(issues)
+    assert module is not None and isinstance(kind, str)  # an unknown or missing kind is an issue above
 
     if hasattr(module, "spec_type"):  # the kind validates all of its own top-level fields
         data = {key: value for key, value in raw.items() if key in own}
@@ -129,12 +131,12 @@ def validate(target: type, data: Any, issue: Any) -> Any:
         raise SpecError([issue(_clean_loc(e["loc"]), _message(e, allowed)) for e in error.errors()]) from None
 
 
-def _clean_loc(loc: tuple) -> FieldPath:
+def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
     # pydantic inserts the member type of a union ("int", "list[int]") into the location
     return tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
 
 
-def _message(error: dict, allowed: list[str]) -> str:
+def _message(error: Any, allowed: list[str]) -> str:
     kind, text, found = error["type"], error["msg"], error.get("input")
     if kind == "missing":
         return "missing required field"

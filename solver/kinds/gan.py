@@ -312,7 +312,7 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
     quiet = _silent_samples(phase, trained, solved.values, m)
     who = "Discriminator" if phase == "D" else "Generator"
     note = (f"Trained: {', '.join(_names(trained))}. Frozen: {', '.join(_names(frozen))} (their values are "
-            f"constants in this phase)." + (" " + solved.conventions_step().note if solved.numeric else "") + quiet)
+            f"constants in this phase)." + (" " + solved.conventions_note() if solved.numeric else "") + quiet)
     short = f"{who} step" + (f" {suffix[1:]}" if suffix else "")
     title = short + (": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
     drawing = replace(solved.drawings[0], title=short)

@@ -50,9 +50,13 @@ class GraphResult:
     grads: dict[str, Any] = field(default_factory=dict)  # the loss's gradients by name (the last pass)
     numeric: bool = False
 
+    def conventions_note(self) -> str:
+        """The conventions in one paragraph."""
+        return " ".join(self.conventions.values())
+
     def conventions_step(self) -> Step:
         """The conventions as this kind states them."""
-        return Step(StepKind.CONVENTION, "Conventions", note=" ".join(self.conventions.values()))
+        return Step(StepKind.CONVENTION, "Conventions", note=self.conventions_note())
 
     def steps(self) -> tuple[Step, ...]:
         """Every step of the solution in order."""

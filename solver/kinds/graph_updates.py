@@ -15,6 +15,8 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
     """``p_new = p − η·∂L/∂p`` for every updated parameter."""
     import sympy as sp
 
+    assert spec.update is not None
+
     from solver.engine.graph import guard
     from solver.engine.ops import Matrix
     from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)

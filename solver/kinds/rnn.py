@@ -139,7 +139,8 @@ def _unroll(net: Network) -> Unrolled:
             block.append(f"y{t} = {y}" + (" + b_y" if "b_y" in values else ""))
         equations += block
         step_of += [t] * len(block)
-    wrt = {name: [name] for name in ("W_hh", "W_xh", "b_h", "W_hy", "b_y", "h0", "c0") if name in values}
+    own: tuple[str, ...] = ("W_hh", "W_xh", "b_h", "W_hy", "b_y", "h0", "c0")
+    wrt = {name: [name] for name in own if name in values}
     if net.cell != "rnn":
         gates = GATES[net.cell]
         wrt.update({field: [f"{field[0]}_{field[2]}{g}" for g in gates] for field in ("W_ih", "W_hh", "b_ih", "b_hh")
