@@ -36,6 +36,7 @@ OPERATORS: dict[str, Operator] = {
     "⊙": Operator(" ⊙ ", 2),  # entrywise product
     "×": Operator("×", 2),  # a size: C_out×H_out
     "juxtapose": Operator("", 2),  # a coefficient written against its factor: 2h, 2p
+    "apply": Operator(" ", 2),  # an operator applied without brackets: log D(x), max_D V
     "/": Operator("/", 2),
     "neg": Operator("−", 3, "prefix"),
     "^": Operator("^", 4),
@@ -142,13 +143,14 @@ class Op(Formula):
 
 @dataclass(frozen=True, slots=True)
 class Call(Formula):
-    """A function applied to arguments: ``relu(k)``, ``σ(a)``, ``softmax(s)``, ``diag(v)``."""
+    """A function applied to arguments: ``relu(k)``, ``σ(a)``, ``softmax(s)``, an expectation ``E_x[…]``."""
 
     function: str
     args: tuple[Formula, ...]
+    brackets: str = "()"
 
     def _map(self, f: Callable[[Formula], Formula]) -> Formula:
-        return Call(self.function, tuple(f(a) for a in self.args))
+        return Call(self.function, tuple(f(a) for a in self.args), self.brackets)
 
     def _names(self) -> Iterable[str]:
         for arg in self.args:
@@ -223,9 +225,9 @@ def op(symbol: str, *args: Term) -> Formula:
     return tree
 
 
-def call(function: str, *args: Term) -> Formula:
-    """``function(args…)``."""
-    return Call(function, tuple(lift(a) for a in args))
+def call(function: str, *args: Term, brackets: str = "()") -> Formula:
+    """``function(args…)`` (``brackets="[]"``: ``E_x[…]``)."""
+    return Call(function, tuple(lift(a) for a in args), brackets)
 
 
 def grad(of: Term, wrt: Term) -> Formula:
@@ -307,7 +309,8 @@ class Printer:
 
     def _print_Call(self, formula: Call) -> str:
         args = self.symbol(", ").join(self._print(arg) for arg in formula.args)
-        return self.function(formula.function) + self.symbol("(") + args + self.symbol(")")
+        opening, closing = formula.brackets
+        return self.function(formula.function) + self.symbol(opening) + args + self.symbol(closing)
 
     def _print_Grad(self, formula: Grad) -> str:
         wrt = self._print(formula.wrt)

@@ -22,6 +22,7 @@ from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_m
 from solver.problem import Problem
 from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
 from solver.engine.presentation import present
+from solver.formula import Formula, Name, call, equation, grad, op
 from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind
 
 FIELDS = ("given",)
@@ -297,7 +298,7 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
             new[name] = value.applyfunc(tidy)
             flat = p.flat and name == p.weight
             updates.append(Step(StepKind.UPDATE, f"{name}_new",
-                                f"{name} {'+' if ascent else '−'} η·∂{loss}/∂{name}",
+                                op("+" if ascent else "−", name, Name("η") * grad(loss, name)),
                                 None, _shaped(new[name], flat),
                                 note="gradient ascent: the discriminator maximises V" if ascent else
                                 "gradient descent on the generator's loss"))
@@ -373,20 +374,30 @@ def _procedure(spec: Gan, gen: list[Params], disc: list[Params], m: int) -> Step
                    f"through the updated, frozen discriminator. Order: {order}."
                    + (" Each discriminator step reuses this minibatch." if spec.d_steps > 1 else "")
                    + " log is the natural logarithm; D(x) is the probability that x is real."))
-    rules = [Step(StepKind.RULE, "Objective", "min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))]"),
+    rules = [Step(StepKind.RULE, "Objective", _objective()),
              Step(StepKind.RULE, "Generator", _network_formula(gen, "z")),
              Step(StepKind.RULE, "Discriminator", _network_formula(disc, "x"))]
     return Step(StepKind.CONVENTION, "How a GAN is trained", note=note, substeps=tuple(rules))
 
 
-def _network_formula(params: list[Params], source: str) -> str:
-    text = source
+def _network_formula(params: list[Params], source: str) -> Formula:
+    """The network as one formula: ``σ(Wd2·ReLU(Wd1·x + bd1) + bd2)``."""
+    formula: Formula = Name(source)
     for p in params:
-        inner = f"{p.weight}·{text}" + (f" + {p.bias}" if p.bias else "")
+        inner = Name(p.weight) * formula
+        inner = inner + Name(p.bias) if p.bias else inner
         act = {"identity": "", "relu": "ReLU", "sigmoid": "σ", "tanh": "tanh",
                "leaky_relu": "LeakyReLU"}[p.activation]
-        text = f"{act}({inner})" if act else inner
-    return text
+        formula = call(act, inner) if act else inner
+    return formula
+
+
+def _objective() -> Formula:
+    """``min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 − D(G(z)))]``."""
+    value = op("apply", "min_G", op("apply", "max_D", call("V", "D", "G")))
+    real = call("E_x", op("apply", "log", call("D", "x")), brackets="[]")
+    fake = call("E_z", call("log", 1 - call("D", call("G", "z"))), brackets="[]")
+    return equation(value, real + fake)
 
 
 def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, Any]) -> list[Given]:

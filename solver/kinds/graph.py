@@ -19,6 +19,7 @@ from solver.engine.presentation import plain as _plain
 from solver.engine.presentation import present as _present
 from solver.engine.presentation import shown_if_small as _show
 from solver.errors import FieldError, UnsolvableError
+from solver.formula import Number, Paren, Sum, grad
 from solver.kinds.graph_check import finite_difference_check
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
@@ -218,7 +219,7 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         mean = {name: Matrix(sum((g[name] for g in batch_grads[1:]), batch_grads[0][name]) / n).applyfunc(tidy)
                 for name in batch_grads[0]}
         mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}",
-                           formula=f"(1/{n})·Σ_i ∂{last.loss_name}_i/∂{name}",
+                           formula=Paren(Number(1) / n) * Sum("i", grad(f"{last.loss_name}_i", name)),
                            result=_present(_layout(value, spec.layout))) for name, value in mean.items()]
         update_steps, new_values = updates(spec, mean, last.loss_name, arithmetic.numeric, values)
         steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))

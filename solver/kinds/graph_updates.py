@@ -6,6 +6,7 @@ from typing import Any
 
 from solver.engine.presentation import plain, present, shown_if_small
 from solver.errors import FieldError
+from solver.formula import Name, grad
 from solver.kinds.graph_spec import GraphSpec
 from solver.trace import Step, StepKind
 
@@ -42,7 +43,7 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
             shown = sp.Add(plain(old), sp.Mul(-lr, plain(grads[name]), evaluate=False), evaluate=False)
         else:
             shown = sp.MatAdd(old, sp.MatMul(-lr, grads[name], evaluate=False), evaluate=False)
-        steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=f"{name} − η·∂{loss_name}/∂{name}",
+        steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=Name(name) - Name("η") * grad(str(loss_name), name),
                           substituted=shown_if_small(shown, old, grads[name]),
                           result=present(new), note=f"learning rate η = {sp.sstr(lr)}"))
     return steps, new_values
