@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
-from solver.errors import FieldError, show_value
-from solver.fields import Validated
-from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
-from solver.problem import Problem
 from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
 from solver.engine.presentation import present
+from solver.errors import FieldError, show_value
+from solver.fields import Validated
 from solver.formula import Formula, Name, call, equation, grad, op
+from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
+from solver.problem import Problem
 from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind
 
 FIELDS = ("given",)
