@@ -1,4 +1,4 @@
-"""The registry of problem kinds: a kind is one module with ``given_type`` and ``solve``.
+"""The registry of problem kinds and the contract every kind module keeps (:class:`Kind`).
 
 Modules are imported only when a problem of that kind is loaded.
 """
@@ -6,7 +6,14 @@ Modules are imported only when a problem of that kind is loaded.
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from collections.abc import Mapping
+from dataclasses import make_dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from solver.problem import Problem
+    from solver.trace import Solution
 
 KINDS: dict[str, tuple[str, str]] = {
     "params": ("solver.kinds.params", "parameter counts of RNN/LSTM/GRU, fully connected and conv layers"),
@@ -17,6 +24,31 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
-def kind_module(name: str) -> ModuleType:
+class Kind(Protocol):
+    """What a kind module provides (docs/architecture.md, "How to add a kind").
+
+    ``FIELDS``: the top-level fields of its problems besides kind, title, id, statement, source and ask.
+    ``ANSWERS``: how its answers are named (patterns such as ``d<loss>/d<var>``), for help and schemas.
+    """
+
+    FIELDS: tuple[str, ...]
+    ANSWERS: tuple[str, ...]
+
+    def spec_type(self, fields: Mapping[str, Any]) -> type:
+        """The dataclass that validates the problem's ``FIELDS`` (it may depend on them, e.g. on a model name)."""
+
+    def solve(self, problem: Problem, numeric: bool = False) -> Solution:
+        """The worked solution; ``FieldError`` paths are relative to the problem (``("given", "W")``)."""
+
+
+def kind_module(name: str) -> Kind:
     """The module that solves problems of kind ``name`` (KeyError if unknown)."""
-    return importlib.import_module(KINDS[name][0])
+    return cast(Kind, importlib.import_module(KINDS[name][0]))
+
+
+@lru_cache(maxsize=None)
+def given_only(given: type) -> type:
+    """The spec type of a kind whose only field is ``given``: a dataclass with that one field."""
+    spec = make_dataclass(f"{given.__name__}Problem", [("given", given)], frozen=True)
+    spec.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
+    return spec
