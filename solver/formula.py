@@ -30,6 +30,7 @@ class Operator(NamedTuple):
 
 OPERATORS: dict[str, Operator] = {
     "=": Operator(" = ", 0),
+    "→": Operator(" → ", 0),  # a mapping: 3×32×32 → 16×32×32
     "+": Operator(" + ", 1),
     "−": Operator(" − ", 1),
     "·": Operator("·", 2),  # a product: W·x, 4·(h + x)
@@ -186,8 +187,21 @@ class Paren(Formula):
 
 
 @dataclass(frozen=True, slots=True)
+class Floor(Formula):
+    """The floor ``⌊body⌋``."""
+
+    body: Formula
+
+    def _map(self, f: Callable[[Formula], Formula]) -> Formula:
+        return Floor(f(self.body))
+
+    def _names(self) -> Iterable[str]:
+        yield from self.body._names()
+
+
+@dataclass(frozen=True, slots=True)
 class Sum(Formula):
-    """A sum over an index: ``Σ_l body``."""
+    """A sum over an index: ``Σ_l body``; with the index ``""``, a sum over all terms: ``Σ body``."""
 
     index: str
     body: Formula
@@ -257,7 +271,7 @@ class Printer:
     def _print(self, formula: Formula) -> str:
         methods: dict[type, Callable[..., str]] = {
             Name: self._print_Name, Number: self._print_Number, Op: self._print_Op, Call: self._print_Call,
-            Grad: self._print_Grad, Paren: self._print_Paren, Sum: self._print_Sum,
+            Grad: self._print_Grad, Paren: self._print_Paren, Floor: self._print_Floor, Sum: self._print_Sum,
         }
         return methods[type(formula)](formula)
 
@@ -321,5 +335,9 @@ class Printer:
     def _print_Paren(self, formula: Paren) -> str:
         return self.symbol("(") + self._print(formula.body) + self.symbol(")")
 
+    def _print_Floor(self, formula: Floor) -> str:
+        return self.symbol("⌊") + self._print(formula.body) + self.symbol("⌋")
+
     def _print_Sum(self, formula: Sum) -> str:
-        return self.symbol("Σ_") + self.name(formula.index) + self.symbol(" ") + self._operand(formula.body, 2)
+        index = self.symbol("_") + self.name(formula.index) if formula.index else ""
+        return self.symbol("Σ") + index + self.symbol(" ") + self._operand(formula.body, 2)

@@ -272,7 +272,7 @@ ALLOWED_METHOD_CALLS = {"compile"}  # re.compile(...) is a method call on the re
 # getattr/setattr/delattr/hasattr calls whose attribute name is not a string constant, reviewed:
 # (file, function, source of the name argument) → why the name can never come from a spec.
 DYNAMIC_ATTRIBUTES = {
-    ("kinds/params.py", "_conv_dims", "name"):
+    ("kinds/params/conv.py", "conv_dims", "name"):
         "name iterates the constant tuple ('kernel', 'input_size', 'stride', 'padding', 'dilation')",
     ("kinds/rnn.py", "_forbid", "field"):
         "fields is a constant tuple of Network field names passed by the caller in rnn.py",

@@ -1,0 +1,62 @@
+"""Parameter counting: recurrent layers (RNN, LSTM, GRU), fully connected networks, conv layers and
+small CNNs, step by step.
+
+Integer arithmetic only (no sympy), so that ``dlsolve lstm-params`` starts as fast as typer; the
+general forms are :mod:`solver.formula` trees and the substituted forms the same trees with numbers.
+One module per model family: :mod:`.recurrent`, :mod:`.dense`, :mod:`.conv`, :mod:`.cnn`; the spec
+dataclasses are in :mod:`.models`.
+"""
+
+from __future__ import annotations
+
+from solver.kinds.params.cnn import solve_cnn
+from solver.kinds.params.conv import solve_conv
+from solver.kinds.params.dense import solve_dense
+from solver.kinds.params.models import (
+    CELL_NAMES,
+    CNN_LAYERS,
+    CONVENTIONS,
+    FORBID_EXTRA,
+    GATE_NAMES,
+    GATES,
+    MODELS,
+    CnnConv,
+    CnnDense,
+    CnnNet,
+    CnnPool,
+    ConvLayer,
+    DenseNet,
+    RecurrentNet,
+    given_type,
+)
+from solver.kinds.params.recurrent import solve_recurrent
+from solver.problem import Problem
+from solver.trace import Solution
+
+__all__ = [
+    "CELL_NAMES", "CNN_LAYERS", "CONVENTIONS", "FORBID_EXTRA", "GATES", "GATE_NAMES", "MODELS", "CnnConv", "CnnDense",
+    "CnnNet", "CnnPool", "ConvLayer", "DenseNet", "RecurrentNet", "given_type", "solve",
+]
+
+
+def solve(problem: Problem, numeric: bool = False) -> Solution:
+    """Count the parameters of the network in ``problem.given``, step by step (integers: always exact)."""
+    given = problem.given
+    if isinstance(given, RecurrentNet):
+        givens, steps, answers = solve_recurrent(given)
+    elif isinstance(given, DenseNet):
+        givens, steps, answers = solve_dense(given)
+    elif isinstance(given, CnnNet):
+        givens, steps, answers = solve_cnn(given)
+    else:
+        givens, steps, answers = solve_conv(given)
+    return Solution(
+        id=problem.id,
+        kind=problem.kind,
+        title=problem.title,
+        statement=problem.statement,
+        source=problem.source,
+        given=tuple(givens),
+        steps=tuple(steps),
+        answers=tuple(answers),
+    )
