@@ -37,7 +37,7 @@ def value(number: Any) -> Formula:
         terms = [value(term) for term in number.as_ordered_terms()]
         return total(terms)
     if number.is_Mul:
-        numerator, denominator = sp.fraction(number)
+        numerator, denominator = _fraction(number)
         if denominator != 1:
             bottom = value(denominator)
             return Op("/", (value(numerator), Paren(bottom) if isinstance(bottom, Op) else bottom))
@@ -55,6 +55,23 @@ def value(number: Any) -> Formula:
         name = type(number).__name__
         return Call(_FUNCTIONS.get(name, name), tuple(value(arg) for arg in number.args))
     return Name(sp.sstr(number))
+
+
+def _fraction(product: Any) -> tuple[Any, Any]:
+    """A product as (numerator, denominator) as sympy writes it: only powers with a negative exponent
+    (and a rational's denominator) go below the line, ``exp(−1)`` stays a factor."""
+    import sympy as sp
+
+    top, bottom = [], []
+    for item in sp.Mul.make_args(product):
+        if item.is_Rational and item.q != 1:
+            top.append(sp.Integer(item.p))
+            bottom.append(sp.Integer(item.q))
+        elif item.is_Pow and item.exp.is_Rational and item.exp.is_negative:
+            bottom.append(item.base ** -item.exp)
+        else:
+            top.append(item)
+    return sp.Mul(*top), sp.Mul(*bottom)
 
 
 def factor(formula: Formula) -> Formula:
@@ -75,13 +92,21 @@ def total(terms: list[Formula]) -> Formula:
     ``0`` for none."""
     if not terms:
         return Number(0)
-    total = terms[0]
+    written = terms[0]
     for term in terms[1:]:
-        if isinstance(term, Op) and term.symbol == "neg":
-            total = Op("−", (total, term.args[0]))
-        else:
-            total = Op("+", (total, term))
-    return total
+        positive = without_minus(term)
+        written = Op("+", (written, term)) if positive is None else Op("−", (written, positive))
+    return written
+
+
+def without_minus(formula: Formula) -> Formula | None:
+    """``formula`` without the minus it starts with (``−3/4`` → ``3/4``), or None if it has none."""
+    if isinstance(formula, Op) and formula.symbol == "neg":
+        return formula.args[0]
+    if isinstance(formula, Op) and formula.symbol in ("·", "juxtapose", "/"):
+        left = without_minus(formula.args[0])
+        return None if left is None else Op(formula.symbol, (left, *formula.args[1:]))
+    return None
 
 
 def _terms(expr: Any, order: Order) -> list[tuple[Any, list[Any]]]:
