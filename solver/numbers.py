@@ -1,44 +1,51 @@
 """Safe, exact parsing of the numbers and small expressions written in problem files.
 
 ``"0.2"`` → 1/5, ``"1/3"``, ``"-2"``, ``"2*ln(sqrt(2))"`` → ``2*log(sqrt(2))`` (sympy keeps it exact),
-``"e^-1"``/``"exp(-1)"``, ``"pi"``. The text is parsed with :func:`ast.parse` and only a small
-whitelist of node types is turned into sympy objects by hand: nothing is ever evaluated as Python
-(no ``eval``, ``exec``, ``sympy.sympify`` or ``parse_expr``). Sizes are bounded so that hostile
-input (``9**9**9``, million-digit literals) is rejected at once.
+``"e^-1"``/``"exp(-1)"``, ``"pi"``. The text is read by :mod:`solver.expressions` (the one safe
+parser, with its bounds) and only a small whitelist of node types is turned into sympy objects by
+hand: nothing is ever evaluated as Python (no ``eval``, ``exec``, ``sympy.sympify`` or
+``parse_expr``). Sizes are bounded so that hostile input (``9**9**9``, million-digit literals) is
+rejected at once.
 """
 
 from __future__ import annotations
 
 import ast
-import re
+from collections.abc import Callable
 from typing import Any
 
-MAX_TEXT = 500  # characters in one expression
-MAX_LITERAL = 60  # characters in one number literal
-MAX_NODES = 200  # syntax nodes in one expression
-MAX_EXPONENT = 100  # |n| in x**n when both are numbers
-MAX_DIGITS = 200  # digits of any exact rational produced along the way
+from solver.expressions import (
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_MAGNITUDE,
+    MAX_NODES,
+    MAX_TEXT,
+    NumberError,
+    Unreadable,
+    Visitor,
+    decimal_literal,
+    first_non_ascii,
+    non_ascii_message,
+    power_too_large,
+    read,
+)
+from solver.expressions import plain_name as plain_name  # re-exported: the kinds read names with it
+
 MAX_ENTRIES = 10_000  # entries of one matrix
-MAX_MAGNITUDE = 10**MAX_DIGITS  # |value| of any number along the way
 ZERO_BELOW = 10**-100  # a denominator this close to 0 is treated as 0
-_DECIMAL_LITERAL = re.compile(r"(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?")
 
 FUNCTIONS = ("ln", "log", "exp", "sqrt", "sigmoid", "tanh")
 CONSTANTS = ("pi", "e")
 UNKNOWN = "?"
 
 
-class NumberError(ValueError):
-    """The text is not an exact number or expression we accept; the message says why."""
-
-
-def _sympy():
+def _sympy() -> Any:
     import sympy
 
     return sympy
 
 
-def _function(name: str):
+def _function(name: str) -> Callable[[Any], Any]:
     sp = _sympy()
     return {
         "ln": sp.log,
@@ -77,47 +84,38 @@ def _is_zero(value: Any) -> bool:
     return bool(value.is_number and not value.is_Rational and abs(value.evalf(30)) < ZERO_BELOW)
 
 
-class _Builder:
+class _Builder(Visitor[Any]):
     """Turns a whitelisted Python syntax tree into a sympy object, node by node."""
 
-    def __init__(self, text: str, symbols: dict[str, Any]):
-        self.text = text
+    def __init__(self, source: str, symbols: dict[str, Any]):
+        super().__init__(source)
         self.symbols = symbols
 
-    def build(self, node: ast.AST) -> Any:
-        sp = _sympy()
-        if isinstance(node, ast.Expression):
-            return self.build(node.body)
-        if isinstance(node, ast.Constant):
-            return self.literal(node)
-        if isinstance(node, ast.Name):
-            return self.name(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            operand = self.build(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
-            left, right = self.build(node.left), self.build(node.right)
-            if isinstance(node.op, ast.Pow):
-                return _check_size(self.power(left, right))
-            if isinstance(node.op, ast.Div) and _is_zero(right):
-                raise NumberError("division by zero")
-            op = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
-            return _check_size(op[type(node.op)](left, right))
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise NumberError(f"{_describe(node)} is not allowed (use numbers, + - * / ^, {', '.join(FUNCTIONS)}, pi, e)")
+    def refuse(self, node: ast.AST) -> Exception:
+        return NumberError(f"{_describe(node)} is not allowed (use numbers, + - * / ^, {', '.join(FUNCTIONS)}, pi, e)")
 
-    def literal(self, node: ast.Constant) -> Any:
+    def unary(self, node: ast.UnaryOp) -> Any:
+        operand = self.visit(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+
+    def binary(self, node: ast.BinOp) -> Any:
         sp = _sympy()
+        left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.Pow):
+            return _check_size(self.power(left, right))
+        if isinstance(node.op, ast.Div) and _is_zero(right):
+            raise NumberError("division by zero")
+        op = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
+        return _check_size(op[type(node.op)](left, right))
+
+    def constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise NumberError(f"{node.value!r} is not a number")
-        source = ast.get_source_segment(self.text, node) or ""
-        if len(source) > MAX_LITERAL:
-            raise NumberError(f"a number literal longer than {MAX_LITERAL} characters is not accepted")
-        return _decimal_literal(source)
+        return decimal_literal(self.literal_text(node))
 
-    def name(self, name: str) -> Any:
+    def name(self, node: ast.Name) -> Any:
         sp = _sympy()
+        name = node.id
         if name == "pi":
             return sp.pi
         if name == "e":
@@ -129,7 +127,7 @@ class _Builder:
         raise NumberError(f"unknown name '{name}' (known: pi, e)")
 
     def power(self, base: Any, exponent: Any) -> Any:
-        sp = _sympy()
+        """``base**exponent``, refused when it would be too large to keep exactly."""
         if not (base.is_number and exponent.is_number):
             return base**exponent
         if exponent.is_Rational and abs(exponent) > MAX_EXPONENT:
@@ -140,8 +138,7 @@ class _Builder:
             return base**exponent
         if base.is_negative and not exponent.is_integer:
             raise NumberError("a negative number to a non-integer power is not real")
-        # refuse results beyond 10^±MAX_DIGITS before computing them: |e·log10|b|| bounds the size
-        if abs(exponent.evalf(30) * sp.log(abs(base), 10).evalf(30)) > MAX_DIGITS:
+        if power_too_large(base, exponent):
             raise NumberError(f"the power is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
         return base**exponent
 
@@ -150,7 +147,7 @@ class _Builder:
             raise NumberError(f"{_describe(node.func)} is not a known function (known: {', '.join(FUNCTIONS)})")
         if node.keywords or len(node.args) != 1:
             raise NumberError(f"{node.func.id}() takes exactly one argument")
-        argument = self.build(node.args[0])
+        argument = self.visit(node.args[0])
         if node.func.id == "exp" and argument.is_number and argument.evalf(30) > MAX_DIGITS * 2.31:
             raise NumberError(f"exp of {argument} is larger than 10^{MAX_DIGITS}")
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_zero:
@@ -158,18 +155,6 @@ class _Builder:
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_negative:
             raise NumberError(f"log of a negative number ({argument}) is not real")
         return _check_size(_function(node.func.id)(argument))
-
-
-def _decimal_literal(source: str) -> Any:
-    """An exact Rational from decimal literal text (``0.2``, ``1e-3``); hex, octal, huge exponents refused."""
-    sp = _sympy()
-    match = _DECIMAL_LITERAL.fullmatch(source)
-    if not source or match is None:
-        raise NumberError(f"{source!r} is not a decimal number")
-    exponent = int(match.group(3)[1:]) if match.group(3) else 0
-    if abs(exponent) > MAX_DIGITS:
-        raise NumberError(f"the exponent of {source} is too large (at most {MAX_DIGITS})")
-    return sp.Rational(source.replace("_", ""))
 
 
 def _describe(node: ast.AST) -> str:
@@ -208,34 +193,21 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
         raise NumberError("'?' (an unknown entry) is not allowed here")
     if len(text) > MAX_TEXT:
         raise NumberError(f"expression longer than {MAX_TEXT} characters")
-    _refuse_non_ascii(text)
+    odd = first_non_ascii(text)
+    if odd is not None:
+        raise NumberError(non_ascii_message(odd, "numbers and names"))
     try:
-        tree = ast.parse(text.replace("^", "**"), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        parsed = read(text)
+    except Unreadable:
         raise NumberError(f"cannot read {text!r} as a number or expression") from None
-    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+    if parsed.parts > MAX_NODES:
         raise NumberError(f"expression with more than {MAX_NODES} parts is too complex")
     try:
-        result = _Builder(text.replace("^", "**"), symbols or {}).build(tree)
+        result = _Builder(parsed.source, symbols or {}).visit(parsed.tree.body)
     except RecursionError:
         raise NumberError("expression is nested too deeply") from None
     # 2*ln(sqrt(2)) is ln 2: a targeted rewrite, never an unbounded simplify
     return sp.expand_log(result, force=True) if result.has(sp.log) else result
-
-
-def plain_name(name: str) -> bool:
-    """Whether a spec's name is an ASCII identifier not starting with '_': equations can refer to it,
-    and no dunder or Unicode look-alike (which Python's parser would fold, 'ｘ' into 'x') gets in."""
-    return name.isascii() and name.isidentifier() and not name.startswith("_")
-
-
-def _refuse_non_ascii(text: str) -> None:
-    """Numbers and names are plain ASCII: Python's parser folds look-alikes (``ℯ`` is read as ``e``,
-    ``ｘ`` as ``x``), so a character outside ASCII is refused rather than silently reinterpreted."""
-    for char in text:
-        if ord(char) > 127:
-            raise NumberError(f"the character {char!r} (U+{ord(char):04X}) is not allowed: "
-                              "write numbers and names in plain ASCII")
 
 
 def parse_matrix(value: Any, symbols: dict[str, Any] | None = None) -> Any:

@@ -15,15 +15,18 @@ share one definition of which input entry meets which kernel entry.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
 
-from solver.engine.ops import Local, Matrix, Op, ShapeError, entry, is_scalar, shape_text
+from solver.engine.ops import Local, Matrix, Op, Shape, ShapeError, entry, is_scalar, shape_text
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
+Position = tuple[int, int]
+Geometry = tuple[Shape, Shape, Pads, Shape]
 
 MAX_NOTE_ENTRIES = 16  # output entries written out as sums of products
 MAX_NOTE_PRODUCTS = 144  # with channels, also at most this many products (16 entries of a 3×3 kernel)
@@ -55,8 +58,10 @@ class Conv(Op):
     """``conv1d(x, w[, b], stride=1, padding=0, dilation=1, flip=False, in_channels=1, out_channels=1)``;
     ``conv2d`` likewise on matrices."""
 
-    keywords = {"stride": int, "padding": (int, str, tuple), "dilation": int, "flip": bool,
-                "in_channels": int, "out_channels": int}
+    keywords: ClassVar[dict[str, type | tuple[type, ...]]] = {
+        "stride": int, "padding": (int, str, tuple), "dilation": int, "flip": bool,
+        "in_channels": int, "out_channels": int}
+    """The keyword settings of ``conv1d``/``conv2d`` and the Python types each accepts."""
 
     def __init__(self, dims: int, arity: int = 2, stride: int = 1, padding: Any = 0, dilation: int = 1,
                  flip: bool = False, in_channels: int = 1, out_channels: int = 1):
@@ -79,21 +84,23 @@ class Conv(Op):
 
     # --- geometry --------------------------------------------------------------------------------
 
-    def _spatial(self, shape: tuple[int, int], blocks: int) -> tuple[int, int]:
+    def _spatial(self, shape: Shape, blocks: int) -> Shape:
         """The rows × columns of one of ``blocks`` stacked channels; a 1D signal is one row."""
         if self.dims == 1:
             return 1, shape[0] * shape[1] // blocks
         return shape[0] // blocks, shape[1]
 
-    def _as_rows(self, shape: tuple[int, int]) -> tuple[int, int]:
-        """A 1D signal is one row, whether it was given as a column or a row."""
+    def as_rows(self, shape: Shape) -> Shape:
+        """The rows × columns of a one-channel value: a 1D signal is one row, whether it was given as a
+        column or a row."""
         return self._spatial(shape, 1)
 
-    def _pads(self, kernel: tuple[int, int]) -> Pads:
-        """(before, after) zero padding along rows and columns."""
+    def pads(self, kernel: Shape) -> Pads:
+        """(before, after) zero padding along rows and columns for a kernel of ``kernel`` rows × columns
+        (one filter, as :meth:`as_rows` gives it): the explicit padding, or what 'same' needs."""
         if self.sides is not None:
             return list(self.sides)
-        pads = []
+        pads: Pads = []
         for axis, k in enumerate(kernel):
             total = 0 if self.dims == 1 and axis == 0 else self.dilation * (k - 1)
             pads.append((total // 2, total - total // 2))  # 'same': PyTorch puts the odd zero at the end
@@ -103,21 +110,21 @@ class Conv(Op):
         """⌊(n + p_before + p_after − d(k − 1) − 1)/s⌋ + 1."""
         return (n + before + after - self.dilation * (k - 1) - 1) // self.stride + 1
 
-    def geometry(self, x_shape: tuple[int, int], w_shape: tuple[int, int]) -> tuple:
+    def geometry(self, x_shape: Shape, w_shape: Shape) -> Geometry:
         """(input, kernel) spatial shapes of one channel/filter as rows × columns, the pads, the output shape."""
         xs, ws = self._spatial(x_shape, self.in_channels), self._spatial(w_shape, self.filters)
-        pads = self._pads(ws)
-        out = tuple(self.out_size(n, k, *p) for n, k, p in zip(xs, ws, pads))
+        pads = self.pads(ws)
+        out = (self.out_size(xs[0], ws[0], *pads[0]), self.out_size(xs[1], ws[1], *pads[1]))
         return xs, ws, pads, out
 
-    def label(self, args):
+    def label(self, args: list[str]) -> str:
         extra = [f"stride={self.stride}"] * (self.stride != 1) + [f"padding={self.padding!r}"] * (self.padding != 0) \
             + [f"dilation={self.dilation}"] * (self.dilation != 1) + ["flip=True"] * self.flip \
             + [f"in_channels={self.in_channels}"] * (self.in_channels != 1) \
             + [f"out_channels={self.out_channels}"] * (self.out_channels != 1)
         return f"{self.name}({', '.join([*args, *extra])})"
 
-    def shape(self, shapes):
+    def shape(self, shapes: list[Shape]) -> Shape:
         x, w = shapes[0], shapes[1]
         self._check_layout(x, w)
         if self.arity == 3:
@@ -138,9 +145,9 @@ class Conv(Op):
             raise ShapeError(f"each {kernel} (dilation {self.dilation}) does not fit a {signal} padded by {pad_text}")
         return self._shape_back(out, x)
 
-    def _check_layout(self, x: tuple[int, int], w: tuple[int, int]) -> None:
+    def _check_layout(self, x: Shape, w: Shape) -> None:
         """Raise ShapeError unless x and w hold whole channels and filters in the stacked layout."""
-        C, K, name = self.in_channels, self.out_channels, self.name
+        C, K = self.in_channels, self.out_channels
         channels = f"in_channels={C}" + f" and out_channels={K}" * (K != 1)
         if self.dims == 1:
             if C == 1 and 1 not in x:
@@ -162,7 +169,7 @@ class Conv(Op):
                              f"(block o·{C} + c = the filter from input channel c to output channel o), "
                              f"got {shape_text(w)}")
 
-    def _shape_back(self, out: tuple[int, int], x_shape: tuple[int, int]) -> tuple[int, int]:
+    def _shape_back(self, out: Shape, x_shape: Shape) -> Shape:
         """The stacked output shape; a one-channel 1D output keeps the input's orientation."""
         if self.dims == 2:
             return self.out_channels * out[0], out[1]
@@ -172,9 +179,17 @@ class Conv(Op):
 
     # --- arithmetic, once for exact and float values ----------------------------------------------
 
-    def _taps(self, x_shape, w_shape, with_padding: bool = False):
-        """Every (output position, kernel position, input position) triple within one channel and filter;
-        padding zeros only if asked."""
+    def taps(self, x_shape: Shape, w_shape: Shape) -> Iterator[tuple[Position, Position, Position]]:
+        """Every (output position, kernel position, input position) triple within one channel and filter
+        where a kernel entry meets an input entry (positions are [row, column]; a 1D signal is row 0)."""
+        for out, kernel, at in self.padded_taps(x_shape, w_shape, with_padding=False):
+            if at is not None:
+                yield out, kernel, at
+
+    def padded_taps(self, x_shape: Shape, w_shape: Shape, with_padding: bool = True
+                    ) -> Iterator[tuple[Position, Position, Position | None]]:
+        """Like :meth:`taps`, and (``with_padding``) the kernel entries that meet a padding zero, whose
+        input position is None."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
         for oi in range(out[0]):
             for oj in range(out[1]):
@@ -203,7 +218,7 @@ class Conv(Op):
         x_shape, w_shape = tuple(x.shape), tuple(w.shape)
         _, _, _, out = self.geometry(x_shape, w_shape)
         xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
-        taps = list(self._taps(x_shape, w_shape))
+        taps = list(self.taps(x_shape, w_shape))
         result = [[[zero] * out[1] for _ in range(out[0])] for _ in range(self.out_channels)]
         for o, rows in enumerate(result):
             for c, xr in enumerate(xb):
@@ -215,11 +230,11 @@ class Conv(Op):
     def _bias(self, b: Any) -> list[Any]:
         return [b[o, 0] for o in range(self.out_channels)]
 
-    def _back(self, blocks: list[Rows], like: tuple[int, int]) -> Any:
+    def _back(self, blocks: list[Rows], like: Shape) -> Any:
         flat = [v for rows in blocks for row in rows for v in row]
         return Matrix(like[0], like[1], flat)
 
-    def forward(self, xs):
+    def forward(self, xs: list[Matrix]) -> Matrix:
         x, w = xs[0], xs[1]
         out = self._correlate(x, w, sp.Integer(0))
         if self.arity == 3:
@@ -227,7 +242,7 @@ class Conv(Op):
         return self._back(out, self.shape([tuple(x.shape), tuple(w.shape)]
                                           + [(self.out_channels, 1)] * (self.arity - 2)))
 
-    def numeric(self, xs):
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         kind = np.result_type(*xs, float)  # float64, or the extended precision of the finite-difference check
         x, w = np.asarray(xs[0], dtype=kind), np.asarray(xs[1], dtype=kind)
         out = np.array(self._correlate(x, w, kind.type(0)), dtype=kind)  # channels × rows × columns
@@ -235,11 +250,11 @@ class Conv(Op):
             out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
         return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
-    def show(self, xs):
+    def show(self, xs: list[Any]) -> Any:
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
-    def size_rules(self, x_shape: tuple[int, int], w_shape: tuple[int, int]) -> list[tuple[str, str, str, int]]:
+    def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, str, str, int]]:
         """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
         axes = ["length"] if self.dims == 1 else ["rows", "columns"]
@@ -265,7 +280,7 @@ class Conv(Op):
                                           > MAX_NOTE_PRODUCTS):
             return layout
         xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
-        taps = list(self._taps(x_shape, w_shape, with_padding=True))
+        taps = list(self.padded_taps(x_shape, w_shape))
         biases = self._bias(xs[2]) if self.arity == 3 else []
         parts = []
         for o in range(self.out_channels):
@@ -289,7 +304,7 @@ class Conv(Op):
             + "; ".join(parts)
         return f"{layout} {windows[0].upper()}{windows[1:]}" if layout else windows
 
-    def _layout_note(self, x_shape: tuple[int, int], w_shape: tuple[int, int], names: list[str]) -> str:
+    def _layout_note(self, x_shape: Shape, w_shape: Shape, names: list[str]) -> str:
         """How channels and filters are stacked in the matrices (empty for one channel and one filter)."""
         if self.filters == 1:
             return ""
@@ -306,13 +321,14 @@ class Conv(Op):
                 f"channel o), the output {K} channel{'s' * (K > 1)} of {out[0]} rows; output channel o is the sum "
                 f"over c of input channel c correlated with filter o·{C} + c{bias}.")
 
-    def backward(self, xs, out, up, names, needed):
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, names: list[str],
+                 needed: list[bool]) -> list[Local | None]:
         x, w = xs[0], xs[1]
         C, K = self.in_channels, self.out_channels
         xb, wb, db = self._blocks(x, C), self._blocks(w, self.filters), self._blocks(up, K)
         grad_x = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in xb]
         grad_w = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in wb]
-        for (oi, oj), (ki, kj), (ii, jj) in self._taps(tuple(x.shape), tuple(w.shape)):
+        for (oi, oj), (ki, kj), (ii, jj) in self.taps(tuple(x.shape), tuple(w.shape)):
             for o, dr in enumerate(db):
                 for c, xr in enumerate(xb):
                     f = o * C + c

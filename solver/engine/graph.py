@@ -1,6 +1,7 @@
 """Build a computational graph from equations, evaluate it exactly, and run the backward loop.
 
-Equations such as ``k = W @ x + b`` are parsed with :mod:`ast` and a strict whitelist (no eval);
+Equations such as ``k = W @ x + b`` are read by :mod:`solver.expressions` (the one safe parser: a
+syntax tree and a strict whitelist, no eval);
 every operation becomes a :class:`Node` whose exact value is computed as it is built. The
 backward loop is the one place where chain-rule steps are recorded: for each node in reverse
 topological order it collects the contributions of its consumers (upstream × local derivative)
@@ -19,7 +20,22 @@ import sympy as sp
 
 from solver.engine import ops
 from solver.engine.ops import Local, Matrix, Op, ShapeError
-from solver.numbers import MAX_DIGITS, MAX_EXPONENT, NumberError, _decimal_literal, plain_name
+from solver.expressions import (
+    MAX_DIGITS,
+    MAX_EQUATION,
+    MAX_EXPONENT,
+    NumberError,
+    Parsed,
+    Unreadable,
+    Visitor,
+    decimal_literal,
+    first_non_ascii,
+    non_ascii_message,
+    normalized,
+    plain_name,
+    power_too_large,
+    read,
+)
 
 MAX_NODES = 2_000
 MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
@@ -118,7 +134,8 @@ class Graph:
 
 
 CONVOLUTIONS = {"conv1d": 1, "conv2d": 2}
-BINARY = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Div, ast.MatMult: ops.MatMul, ast.Pow: ops.Pow}
+BINARY: dict[type[ast.operator], type[Op]] = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Div,
+                                              ast.MatMult: ops.MatMul, ast.Pow: ops.Pow}
 OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
 
 
@@ -130,12 +147,11 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
         matrix = Matrix([[value]]) if kind == "symbol" else value
         graph.names[name] = graph.add(Node(name, matrix, kind=kind))
     for index, text in enumerate(equations):
-        name, tree, source = _parse_equation(index, text)
+        name, parsed = _parse_equation(index, text)
         if name in graph.names:
             what = "a given value" if graph.names[name].kind in ("given", "symbol") else "an earlier equation"
             raise EquationError(index, f"'{name}' is already defined by {what}")
-        builder = _Builder(graph, index, source)
-        node = builder.build(tree)
+        node = _Builder(graph, index, parsed.source).visit(parsed.tree.body)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
             node = graph.add(Node(name, node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
         node.label, node.kind = name, "variable"
@@ -144,24 +160,24 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
     return graph
 
 
-def _parse_equation(index: int, text: str) -> tuple[str, ast.AST, str]:
+def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
+    """The defined name and the syntax tree of ``name = expression`` (EquationError if unreadable)."""
     if not isinstance(text, str) or "=" not in text:
         raise EquationError(index, f"expected 'name = expression', got {text!r}")
-    if len(text) > 1000:
-        raise EquationError(index, "an equation longer than 1000 characters")
+    if len(text) > MAX_EQUATION:
+        raise EquationError(index, f"an equation longer than {MAX_EQUATION} characters")
     name, _, source = text.partition("=")
-    name, source = name.strip(), source.strip().replace("^", "**")
-    odd = next((char for char in text if ord(char) > 127), None)
-    if odd is not None:  # Python's parser would fold look-alikes: 'ℯ' into 'e', 'ｘ' into 'x'
-        raise EquationError(index, f"the character {odd!r} (U+{ord(odd):04X}) is not allowed: "
-                                   "write equations in plain ASCII")
+    name, source = name.strip(), source.strip()
+    odd = first_non_ascii(text)
+    if odd is not None:
+        raise EquationError(index, non_ascii_message(odd, "equations"))
     if not plain_name(name):
         raise EquationError(index, f"the left side must be a name, got {name!r}")
     try:
-        tree = ast.parse(source, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise EquationError(index, f"cannot read the expression {source!r}") from None
-    return name, tree, source
+        parsed = read(source)
+    except Unreadable:
+        raise EquationError(index, f"cannot read the expression {normalized(source)!r}") from None
+    return name, parsed
 
 
 def _constant(graph: Graph, value: Any) -> Node:
@@ -170,56 +186,63 @@ def _constant(graph: Graph, value: Any) -> Node:
     return graph.add(Node(label, Matrix([[value]]), kind="constant"))
 
 
-class _Builder:
+class _Builder(Visitor[Node]):
     """Turns one equation's whitelisted syntax tree into graph nodes."""
 
+    binary_operators = tuple(BINARY)
+
     def __init__(self, graph: Graph, index: int, source: str):
-        self.graph, self.index, self.source = graph, index, source
+        super().__init__(source)
+        self.graph, self.index = graph, index
 
     def fail(self, message: str) -> EquationError:
+        """The error for this equation."""
         return EquationError(self.index, message)
 
-    def build(self, node: ast.AST) -> Node:
-        if isinstance(node, ast.Name):
-            if node.id not in self.graph.names:
-                raise self.fail(f"unknown name '{node.id}' (not given and not defined by an earlier equation)")
-            return self.graph.names[node.id]
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise self.fail(f"{node.value!r} is not a number")
-            try:
-                value = _decimal_literal(ast.get_source_segment(self.source, node) or "")
-            except NumberError as error:
-                raise self.fail(str(error)) from None
-            return _constant(self.graph, value)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            operand = node.operand
-            if isinstance(operand, ast.Constant):
-                inner = self.build(operand)
-                return _constant(self.graph, -ops.entry(inner.value))
-            return self.apply(ops.Neg(), [self.build(operand)])
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
-            return self.build(node.operand)
-        if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
-            left, right = self.build(node.left), self.build(node.right)
-            return self.apply(BINARY[type(node.op)](), [left, right])
-        if isinstance(node, ast.Attribute):
-            if node.attr != "T":
-                raise self.fail(f"'.{node.attr}' is not allowed (only .T, the transpose)")
-            return self.apply(ops.Transpose(), [self.build(node.value)])
-        if isinstance(node, ast.Subscript):
-            return self.subscript(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node), type(node).__name__)
-        raise self.fail(f"{kind} is not allowed in an equation")
+    def refuse(self, node: ast.AST) -> Exception:
+        kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node),
+                                                                                             type(node).__name__)
+        return self.fail(f"{kind} is not allowed in an equation")
+
+    def name(self, node: ast.Name) -> Node:
+        if node.id not in self.graph.names:
+            raise self.fail(f"unknown name '{node.id}' (not given and not defined by an earlier equation)")
+        return self.graph.names[node.id]
+
+    def constant(self, node: ast.Constant) -> Node:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise self.fail(f"{node.value!r} is not a number")
+        try:
+            value = decimal_literal(self.literal_text(node))
+        except NumberError as error:
+            raise self.fail(str(error)) from None
+        return _constant(self.graph, value)
+
+    def unary(self, node: ast.UnaryOp) -> Node:
+        if isinstance(node.op, ast.UAdd):
+            return self.visit(node.operand)
+        operand = node.operand
+        if isinstance(operand, ast.Constant):
+            inner = self.visit(operand)
+            return _constant(self.graph, -ops.entry(inner.value))
+        return self.apply(ops.Neg(), [self.visit(operand)])
+
+    def binary(self, node: ast.BinOp) -> Node:
+        left, right = self.visit(node.left), self.visit(node.right)
+        return self.apply(BINARY[type(node.op)](), [left, right])
+
+    def attribute(self, node: ast.Attribute) -> Node:
+        if node.attr != "T":
+            raise self.fail(f"'.{node.attr}' is not allowed (only .T, the transpose)")
+        return self.apply(ops.Transpose(), [self.visit(node.value)])
 
     def subscript(self, node: ast.Subscript) -> Node:
-        target = self.build(node.value)
+        target = self.visit(node.value)
         parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         numbers = []
         for part in parts:
-            if not (isinstance(part, ast.Constant) and isinstance(part.value, int) and not isinstance(part.value, bool)):
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, int)
+                    and not isinstance(part.value, bool)):
                 raise self.fail("an index must be a whole number such as p[0] or W[1, 2]")
             numbers.append(part.value)
         rows, cols = target.shape
@@ -244,7 +267,7 @@ class _Builder:
             return self.convolution(name, node)
         if node.keywords:
             raise self.fail(f"{name}() takes no keyword arguments")
-        args = [self.build(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         if name == "max":
             if len(args) not in (1, 2):
                 raise self.fail(f"max takes 1 argument (largest entry) or 2 (elementwise), got {len(args)}")
@@ -262,14 +285,15 @@ class _Builder:
         for keyword in node.keywords:
             if keyword.arg not in allowed:
                 raise self.fail(f"{name}() has no setting '{keyword.arg}' (settings: {', '.join(allowed)})")
-            types = allowed[keyword.arg] if isinstance(allowed[keyword.arg], tuple) else (allowed[keyword.arg],)
+            accepted = allowed[keyword.arg]
+            types = accepted if isinstance(accepted, tuple) else (accepted,)
             value = _setting(keyword.value)
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 kinds = [SETTING_KINDS[t] for t in types]
-                kinds = " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
-                raise self.fail(f"{name}(): {keyword.arg} must be {kinds}")
+                listing = " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
+                raise self.fail(f"{name}(): {keyword.arg} must be {listing}")
             settings[keyword.arg] = value
-        args = [self.build(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         try:
             op = conv.make(CONVOLUTIONS[name], len(args), settings)
         except (ValueError, TypeError) as error:
@@ -277,6 +301,7 @@ class _Builder:
         return self.apply(op, args)
 
     def apply(self, op: Op, args: list[Node]) -> Node:
+        """The node of ``op`` over ``args``, after checking shapes and the bounds of exact arithmetic."""
         for position in op.constant_args:
             if not all(v.is_number for v in args[position].value):
                 raise self.fail(f"argument {position + 1} of {op.label([a.label for a in args])} must be a number")
@@ -313,8 +338,7 @@ class _Builder:
         if abs(exponent) > MAX_EXPONENT:
             raise self.fail(f"the exponent {exponent} is too large (at most {MAX_EXPONENT})")
         for value in base:
-            if value.is_number and not value.is_zero and abs(
-                    exponent.evalf(30) * sp.log(abs(value), 10).evalf(30)) > MAX_DIGITS:
+            if value.is_number and not value.is_zero and power_too_large(value, exponent):
                 raise self.fail(f"{value}^{exponent} is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
 
 

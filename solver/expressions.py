@@ -1,0 +1,171 @@
+"""The one safe reader of the expressions written in problem files, and the one set of bounds on them.
+
+Numbers (``2*ln(sqrt(2))``, ``e^-1``) and equations (``k = W @ x + b``) are read the same way: the
+text is checked (length, plain ASCII), ``^`` is read as ``**``, Python's :func:`ast.parse` builds the
+syntax tree, and a :class:`Visitor` interprets a whitelist of node types by hand; every other node is
+refused. Nothing is ever evaluated as Python (no ``eval``, ``exec``, ``sympy.sympify`` or
+``parse_expr``). The bounds below keep hostile input (``9**9**9``, million-digit literals) from
+taking time or memory: :mod:`solver.numbers` turns the tree into sympy numbers, the equation builder
+of :mod:`solver.engine.graph` into graph nodes, and both apply these bounds.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+MAX_TEXT = 500  # characters in one number expression
+MAX_EQUATION = 1000  # characters in one equation
+MAX_LITERAL = 60  # characters in one number literal
+MAX_NODES = 200  # syntax nodes in one number expression
+MAX_EXPONENT = 100  # |n| in x**n when both are numbers
+MAX_DIGITS = 200  # digits of any exact rational produced along the way
+MAX_MAGNITUDE = 10**MAX_DIGITS  # |value| of any number along the way
+_DECIMAL_LITERAL = re.compile(r"(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?")
+
+T = TypeVar("T")
+
+
+class NumberError(ValueError):
+    """The text is not an exact number or expression we accept; the message says why."""
+
+
+class Unreadable(ValueError):
+    """Python's parser cannot read the text as one expression (a syntax error, or nested too deeply)."""
+
+
+def normalized(text: str) -> str:
+    """The text as Python reads it: ``^`` is the power, as on paper (``e^-1`` is ``e**-1``)."""
+    return text.replace("^", "**")
+
+
+def first_non_ascii(text: str) -> str | None:
+    """The first character outside ASCII, or None. Python's parser folds look-alikes (``ℯ`` is read as
+    ``e``, ``ｘ`` as ``x``), so such a character is refused rather than silently reinterpreted."""
+    return next((char for char in text if ord(char) > 127), None)
+
+
+def non_ascii_message(char: str, what: str) -> str:
+    """Why ``char`` (outside ASCII) is refused in ``what`` (``"equations"``, ``"numbers and names"``)."""
+    return f"the character {char!r} (U+{ord(char):04X}) is not allowed: write {what} in plain ASCII"
+
+
+def plain_name(name: str) -> bool:
+    """Whether a spec's name is an ASCII identifier not starting with '_': equations can refer to it,
+    and no dunder or Unicode look-alike (which Python's parser would fold, 'ｘ' into 'x') gets in."""
+    return name.isascii() and name.isidentifier() and not name.startswith("_")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A syntax tree and the (normalized) text its node positions refer to."""
+
+    tree: ast.Expression
+    source: str
+
+    @property
+    def parts(self) -> int:
+        """Syntax nodes in the tree (the expression wrapper, operators and contexts included)."""
+        return sum(1 for _ in ast.walk(self.tree))
+
+
+def read(text: str) -> Parsed:
+    """The syntax tree of one expression (``^`` read as ``**``); Unreadable when Python cannot read it.
+    The caller has bounded the text's length and refused characters outside ASCII."""
+    source = normalized(text)
+    try:
+        return Parsed(ast.parse(source, mode="eval"), source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise Unreadable(source) from None
+
+
+def decimal_literal(source: str) -> Any:
+    """An exact sympy Rational from decimal literal text (``0.2``, ``1e-3``, ``1_000``); NumberError for
+    hex, octal, complex, over-long literals and exponents beyond MAX_DIGITS."""
+    import sympy as sp
+
+    if len(source) > MAX_LITERAL:
+        raise NumberError(f"a number literal longer than {MAX_LITERAL} characters is not accepted")
+    match = _DECIMAL_LITERAL.fullmatch(source)
+    if not source or match is None:
+        raise NumberError(f"{source!r} is not a decimal number")
+    exponent = int(match.group(3)[1:]) if match.group(3) else 0
+    if abs(exponent) > MAX_DIGITS:
+        raise NumberError(f"the exponent of {source} is too large (at most {MAX_DIGITS})")
+    return sp.Rational(source.replace("_", ""))
+
+
+def power_too_large(base: Any, exponent: Any) -> bool:
+    """Whether ``base**exponent`` (sympy numbers, base not 0) lies beyond 10^±MAX_DIGITS, decided before
+    computing it: ``|exponent·log10|base||`` bounds the size of the result."""
+    import sympy as sp
+
+    return bool(abs(exponent.evalf(30) * sp.log(abs(base), 10).evalf(30)) > MAX_DIGITS)
+
+
+class Visitor(Generic[T]):
+    """Interprets a syntax tree read by :func:`read`, node by node: each whitelisted node type goes to its
+    method, whose default (and every other node type) is :meth:`refuse`. Subclasses override the methods
+    of the nodes they accept and say in :meth:`refuse` why a node is not accepted."""
+
+    binary_operators: tuple[type[ast.operator], ...] = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+    """The binary operators accepted; a BinOp with any other operator is refused."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def visit(self, node: ast.AST) -> T:
+        """The interpretation of ``node``."""
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.unary(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, self.binary_operators):
+            return self.binary(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        raise self.refuse(node)
+
+    def literal_text(self, node: ast.Constant) -> str:
+        """A number literal as written (``0.2`` stays exact: never Python's float)."""
+        return ast.get_source_segment(self.source, node) or ""
+
+    def refuse(self, node: ast.AST) -> Exception:
+        """The error for a node that is not accepted (returned, for the caller to raise)."""
+        return NumberError(f"the syntax '{type(node).__name__}' is not allowed")
+
+    def constant(self, node: ast.Constant) -> T:
+        """A literal: a number, or a string, bytes, True, None… (to refuse)."""
+        raise self.refuse(node)
+
+    def name(self, node: ast.Name) -> T:
+        """A name."""
+        raise self.refuse(node)
+
+    def unary(self, node: ast.UnaryOp) -> T:
+        """``-x`` or ``+x``."""
+        raise self.refuse(node)
+
+    def binary(self, node: ast.BinOp) -> T:
+        """``a op b`` for an operator of :attr:`binary_operators`."""
+        raise self.refuse(node)
+
+    def call(self, node: ast.Call) -> T:
+        """``f(…)``."""
+        raise self.refuse(node)
+
+    def attribute(self, node: ast.Attribute) -> T:
+        """``x.attr``."""
+        raise self.refuse(node)
+
+    def subscript(self, node: ast.Subscript) -> T:
+        """``x[…]``."""
+        raise self.refuse(node)
