@@ -137,10 +137,11 @@ def _parse_equation(index: int, text: str) -> tuple[str, ast.AST, str]:
 
 def _constant(graph: Graph, value: Any) -> Node:
     """A number of an equation as a leaf, bracketed when negative or a fraction: (−1)·s, (1/2)·s."""
+    value = sp.Integer(value) if isinstance(value, int) else value
     magnitude = abs(value)
     number: Formula = Number(int(magnitude)) if magnitude.is_Integer else Number(sp.sstr(magnitude))
-    label = Paren(-number if value.is_negative else number) if value.is_negative or magnitude.is_Rational \
-        and not magnitude.is_Integer else number
+    bracketed = value.is_negative or not magnitude.is_Integer
+    label = Paren(-number if value.is_negative else number) if bracketed else number
     return graph.add(Node(label, Matrix([[value]]), kind="constant"))
 
 
