@@ -15,6 +15,7 @@ share one definition of which input entry meets which kernel entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from solver.formula import Call, Formula, Name, call, op
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
+Tap = tuple[tuple[int, int], tuple[int, int], Any]  # (output, kernel, input or None for padding) positions
 
 MAX_NOTE_ENTRIES = 16  # output entries written out as sums of products
 MAX_NOTE_PRODUCTS = 144  # with channels, also at most this many products (16 entries of a 3×3 kernel)
@@ -118,7 +120,7 @@ class Conv(Op):
             + [f"out_channels={self.out_channels}"] * (self.out_channels != 1)
         return Call(self.name, (*args, *map(Name, extra)))
 
-    def shape(self, shapes):
+    def shape(self, shapes: list[tuple[int, int]]) -> tuple[int, int]:
         x, w = shapes[0], shapes[1]
         self._check_layout(x, w)
         if self.arity == 3:
@@ -173,7 +175,7 @@ class Conv(Op):
 
     # --- arithmetic, once for exact and float values ----------------------------------------------
 
-    def _taps(self, x_shape, w_shape, with_padding: bool = False):
+    def _taps(self, x_shape: tuple[int, int], w_shape: tuple[int, int], with_padding: bool = False) -> Iterator[Tap]:
         """Every (output position, kernel position, input position) triple within one channel and filter;
         padding zeros only if asked."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
@@ -220,7 +222,7 @@ class Conv(Op):
         flat = [v for rows in blocks for row in rows for v in row]
         return Matrix(like[0], like[1], flat)
 
-    def forward(self, xs):
+    def forward(self, xs: list[Matrix]) -> Matrix:
         x, w = xs[0], xs[1]
         out = self._correlate(x, w, sp.Integer(0))
         if self.arity == 3:
@@ -228,7 +230,7 @@ class Conv(Op):
         return self._back(out, self.shape([tuple(x.shape), tuple(w.shape)]
                                           + [(self.out_channels, 1)] * (self.arity - 2)))
 
-    def numeric(self, xs):
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         kind = np.result_type(*xs, float)  # float64, or the extended precision of the finite-difference check
         x, w = np.asarray(xs[0], dtype=kind), np.asarray(xs[1], dtype=kind)
         out = np.array(self._correlate(x, w, kind.type(0)), dtype=kind)  # channels × rows × columns
@@ -236,7 +238,7 @@ class Conv(Op):
             out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
         return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
-    def show(self, xs):
+    def show(self, xs: list[Matrix]) -> Any:
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
@@ -335,7 +337,8 @@ class Conv(Op):
         if position == 1:
             return Explanation(f"∂L/∂{args[1]}: each kernel entry collects δ times the input entries it met — the "
                                f"correlation of the (padded) input with δ"
-                               + f" (filter o·{C} + c: input channel c with δ of output channel o)" * (self.filters > 1),
+                               + f" (filter o·{C} + c: input channel c with δ of output channel o)"
+                               * (self.filters > 1),
                                call("correlate", "x", DELTA))
         return Explanation(f"∂L/∂{args[2]}: " + (
             "b[o] is added to every entry of output channel o, so it collects the sum of that channel's δ"

@@ -8,9 +8,10 @@ named values its equation reads, so the picture stays legible.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from solver.trace import DrawEdge, DrawNode, Drawing
+from solver.trace import DrawEdge, Drawing, DrawNode
 
 MAX_FULL_NODES = 24  # beyond this many nodes a graph is drawn by equation
 OP_GLYPHS = {"+": "+", "-": "−", "*": "·", "/": "/", "@": "·", "**": "^", "neg": "−", "T": "ᵀ", "relu": "ReLU",

@@ -10,6 +10,7 @@ when an exact value is beyond :data:`MAX_EXACT_OPS` operations.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any, Protocol
 
 import sympy as sp
@@ -72,6 +73,7 @@ def guard_magnitude(node: Valued, label: str | Formula) -> None:
                                          f"beyond ±{MAX_EXPONENT_INPUT}")
 
 
+@lru_cache(maxsize=4096)  # sympy values are immutable, hashable and equal only when alike: each is tidied once
 def tidy(value: Any) -> Any:
     """The shortest of a few bounded rewrites (never ``simplify``, which can hang): the value itself,
     its terms over a common denominator, and that fraction cancelled. Polynomials expand, logarithms

@@ -20,13 +20,29 @@ import sympy as sp
 from solver.engine import ops
 from solver.engine.exact import (  # re-exported: the parser and the kinds read the limits here too
     MAX_EXACT_OPS as MAX_EXACT_OPS,
+)
+from solver.engine.exact import (
     MAX_EXACT_PRODUCTS as MAX_EXACT_PRODUCTS,
+)
+from solver.engine.exact import (
     MAX_EXPONENT_INPUT as MAX_EXPONENT_INPUT,
+)
+from solver.engine.exact import (
     MAX_TRANSCENDENTAL_INPUT as MAX_TRANSCENDENTAL_INPUT,
+)
+from solver.engine.exact import (
     TooLarge as TooLarge,
+)
+from solver.engine.exact import (
     as_float as as_float,
+)
+from solver.engine.exact import (
     guard as guard,
+)
+from solver.engine.exact import (
     guard_magnitude as guard_magnitude,
+)
+from solver.engine.exact import (
     tidy,
 )
 from solver.engine.ops import Matrix, Op, ShapeError
@@ -108,7 +124,7 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
         builder = _Builder(graph, index, source)
         node = builder.build(tree)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
-            node = graph.add(Node(name, node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
+            node = graph.add(Node(Name(name), node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
         node.label, node.kind = Name(name), "variable"
         graph.names[name] = node
         graph.equations.append((name, node))

@@ -10,12 +10,39 @@ subclassing :class:`Op`.
 from __future__ import annotations
 
 from solver.engine.ops.activations import (
-    Elementwise, Exp, LeakyRelu, Log, LogSoftmax, Max, Relu, Sigmoid, Softmax, Tanh, exact_sigmoid, sigmoid,
+    Elementwise,
+    Exp,
+    LeakyRelu,
+    Log,
+    LogSoftmax,
+    Max,
+    Relu,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    exact_sigmoid,
+    sigmoid,
 )
 from solver.engine.ops.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from solver.engine.ops.base import (
-    DELTA, Explanation, Matrix, Op, Shape, ShapeError, broadcast_apply, broadcast_pair, broadcast_shape, entry,
-    hadamard, is_scalar, ones, phrase, shape_text, show_hadamard, show_product, unbroadcast,
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    is_scalar,
+    ones,
+    phrase,
+    shape_text,
+    show_hadamard,
+    show_product,
+    unbroadcast,
 )
 from solver.engine.ops.linear import Dot, Index, MatMul, Mean, Norm2, Sum, Transpose
 from solver.engine.ops.losses import Bce, BceLogits, CrossEntropy, Mse, Nll

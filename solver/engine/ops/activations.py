@@ -10,15 +10,30 @@ import sympy as sp
 
 from solver.engine.exact import positive, same_number, tidy
 from solver.engine.ops.base import (
-    DELTA, Explanation, Matrix, Op, Shape, ShapeError, broadcast_apply, broadcast_pair, broadcast_shape, entry,
-    hadamard, is_scalar, phrase, require_vector, shape_text, show_hadamard, unbroadcast,
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    is_scalar,
+    phrase,
+    require_vector,
+    shape_text,
+    show_hadamard,
+    unbroadcast,
 )
 from solver.formula import Call, Formula, Name, op
 
 ROUNDED_ZERO = 1e-12  # a floating-point input this close to a kink may be an exact 0 that rounding moved
 
 
-class sigmoid(sp.Function):  # noqa: N801 - named as it prints, sigmoid(31*log(2)/20), which dlsolve reads back
+class sigmoid(sp.Function):  # lowercase as it prints, sigmoid(31*log(2)/20), which dlsolve reads back
     """σ(x) left unevaluated, for showing a value: σ(31/20·ln 2) reads better than 1/(1 + 2^(−31/20))."""
 
     def _eval_evalf(self, prec: int) -> Any:

@@ -10,8 +10,21 @@ import sympy as sp
 
 from solver.engine.exact import same_number
 from solver.engine.ops.base import (
-    DELTA, Explanation, Matrix, Op, Shape, ShapeError, broadcast_apply, broadcast_pair, broadcast_shape, entry,
-    hadamard, is_scalar, shape_text, show_hadamard, unbroadcast,
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    is_scalar,
+    shape_text,
+    show_hadamard,
+    unbroadcast,
 )
 from solver.formula import Formula, Number, Paren, op
 

@@ -15,7 +15,8 @@ from typing import Any, ClassVar, TypeAlias
 import numpy as np
 import sympy as sp
 
-from solver.formula import Call, Formula, Name, Op as FormulaOp
+from solver.formula import Call, Formula, Name
+from solver.formula import Op as FormulaOp
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 Shape: TypeAlias = tuple[int, int]

@@ -9,9 +9,20 @@ import numpy as np
 import sympy as sp
 
 from solver.engine.ops.base import (
-    DELTA, Explanation, Matrix, Op, Shape, ShapeError, entry, ones, phrase, shape_text, show_product,
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    entry,
+    ones,
+    phrase,
+    shape_text,
+    show_product,
 )
-from solver.formula import ATOM, Formula, Name, Number, Op as FormulaOp, Paren, op, precedence
+from solver.formula import ATOM, Formula, Name, Number, Paren, op, precedence
+from solver.formula import Op as FormulaOp
 
 
 class MatMul(Op):

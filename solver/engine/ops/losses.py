@@ -11,8 +11,23 @@ import sympy as sp
 from solver.engine.exact import positive, tidy
 from solver.engine.ops.activations import LogSoftmax, Softmax, exact_sigmoid
 from solver.engine.ops.base import (
-    DELTA, Explanation, Matrix, Op, Shape, ShapeError, broadcast_apply, broadcast_pair, broadcast_shape, entry,
-    hadamard, phrase, require_vector, shape_text, show_hadamard, show_product, unbroadcast,
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    phrase,
+    require_vector,
+    shape_text,
+    show_hadamard,
+    show_product,
+    unbroadcast,
 )
 from solver.formula import Formula, Name, Number, Paren, call, op
 
@@ -74,7 +89,8 @@ class Bce(Op):
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if shapes[0] != shapes[1] and shapes[1] != (1, 1):
-            raise ShapeError(f"bce needs p and y of equal shapes, got {shape_text(shapes[0])} and {shape_text(shapes[1])}")
+            raise ShapeError(f"bce needs p and y of equal shapes, got {shape_text(shapes[0])} and "
+                             f"{shape_text(shapes[1])}")
         return (1, 1)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -162,7 +178,7 @@ class Nll(Op):
         return Matrix([[tidy(-sp.log(p[c]))]])
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
-        return np.array([[-np.log(xs[0].reshape(-1)[int(round(float(xs[1][0, 0])))])]])
+        return np.array([[-np.log(xs[0].reshape(-1)[round(float(xs[1][0, 0]))])]])
 
     def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
         p, c = xs[0], class_index(xs[1], len(xs[0]))
@@ -191,7 +207,7 @@ class CrossEntropy(Op):
         return Matrix([[tidy(-LogSoftmax().forward([xs[0]])[c])]])
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
-        return np.array([[-LogSoftmax().numeric([xs[0]]).reshape(-1)[int(round(float(xs[1][0, 0])))]]])
+        return np.array([[-LogSoftmax().numeric([xs[0]]).reshape(-1)[round(float(xs[1][0, 0]))]]])
 
     def local(self, xs: list[Matrix]) -> Matrix:
         """softmax(s) − onehot(c)."""
