@@ -55,6 +55,7 @@ __all__ = [
     "is_scalar", "ones", "phrase", "shape_text", "show_hadamard", "show_product", "sigmoid", "unbroadcast",
 ]
 
+# Functions callable in equations, by name (``max`` is special: one argument reduces, two compare).
 FUNCTIONS: dict[str, type[Op]] = {
     "relu": Relu,
     "leaky_relu": LeakyRelu,
@@ -76,4 +77,3 @@ FUNCTIONS: dict[str, type[Op]] = {
     "nll": Nll,
     "cross_entropy": CrossEntropy,
 }
-"""Functions callable in equations, by name (``max`` is special: one argument reduces, two compare)."""

@@ -21,8 +21,7 @@ from solver.formula import Op as FormulaOp
 Matrix: TypeAlias = sp.ImmutableMatrix
 Shape: TypeAlias = tuple[int, int]
 
-DELTA = Name("δ")
-"""The upstream gradient ∂L/∂(node) in a rule's general form; the trace replaces it."""
+DELTA = Name("δ")  # the upstream gradient ∂L/∂(node) in a rule's general form; the trace replaces it
 
 
 class ShapeError(ValueError):

@@ -100,6 +100,8 @@ class Index(Op):
         self.row, self.col, self.text = row, col, text
 
     def label(self, args: list[Formula]) -> Formula:
+        if isinstance(args[0], Name):  # an entry of a named value is a name of its own: p[0]
+            return Name(f"{args[0].text}[{self.text}]")
         target = args[0] if precedence(args[0]) == ATOM else Paren(args[0])
         return op("juxtapose", target, Name(f"[{self.text}]"))
 
