@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from solver.errors import FieldError, SpecError, UnsolvableError

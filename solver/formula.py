@@ -39,6 +39,7 @@ OPERATORS: dict[str, Operator] = {
     "juxtapose": Operator("", 2),  # a coefficient written against its factor: 2h, 2p
     "apply": Operator(" ", 2),  # an operator applied without brackets: log D(x), max_D V
     "/": Operator("/", 2),
+    "divide": Operator(" / ", 2),  # a division as equations are written: 1 / d
     "neg": Operator("−", 3, "prefix"),
     "^": Operator("^", 4),
     "ᵀ": Operator("ᵀ", 5, "postfix"),
@@ -316,7 +317,7 @@ class Printer:
         if operator.position == "postfix":
             return self._operand(formula.args[0], operator.precedence, tighter=True) + self.symbol(operator.text)
         left, right = formula.args
-        non_associative = formula.symbol in ("−", "/", "^", "=")
+        non_associative = formula.symbol in ("−", "/", "divide", "^", "=")
         return (self._operand(left, operator.precedence, tighter=formula.symbol == "^")
                 + self.symbol(operator.text)
                 + self._operand(right, operator.precedence, tighter=non_associative))

@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
-from solver.engine.ops import Local, Matrix, Op, Shape, ShapeError, entry, is_scalar, shape_text
+from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, entry, is_scalar, phrase, shape_text
+from solver.formula import Call, Formula, Name, call, op
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
@@ -117,12 +118,12 @@ class Conv(Op):
         out = (self.out_size(xs[0], ws[0], *pads[0]), self.out_size(xs[1], ws[1], *pads[1]))
         return xs, ws, pads, out
 
-    def label(self, args: list[str]) -> str:
+    def label(self, args: list[Formula]) -> Formula:
         extra = [f"stride={self.stride}"] * (self.stride != 1) + [f"padding={self.padding!r}"] * (self.padding != 0) \
             + [f"dilation={self.dilation}"] * (self.dilation != 1) + ["flip=True"] * self.flip \
             + [f"in_channels={self.in_channels}"] * (self.in_channels != 1) \
             + [f"out_channels={self.out_channels}"] * (self.out_channels != 1)
-        return f"{self.name}({', '.join([*args, *extra])})"
+        return Call(self.name, (*args, *map(Name, extra)))
 
     def shape(self, shapes: list[Shape]) -> Shape:
         x, w = shapes[0], shapes[1]
@@ -250,7 +251,7 @@ class Conv(Op):
             out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
         return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
-    def show(self, xs: list[Any]) -> Any:
+    def show(self, xs: list[Matrix]) -> Any:
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
@@ -321,8 +322,7 @@ class Conv(Op):
                 f"channel o), the output {K} channel{'s' * (K > 1)} of {out[0]} rows; output channel o is the sum "
                 f"over c of input channel c correlated with filter o·{C} + c{bias}.")
 
-    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, names: list[str],
-                 needed: list[bool]) -> list[Local | None]:
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
         x, w = xs[0], xs[1]
         C, K = self.in_channels, self.out_channels
         xb, wb, db = self._blocks(x, C), self._blocks(w, self.filters), self._blocks(up, K)
@@ -334,26 +334,29 @@ class Conv(Op):
                     f = o * C + c
                     grad_w[f][ki][kj] += dr[oi][oj] * xr[ii][jj]
                     grad_x[c][ii][jj] += dr[oi][oj] * wb[f][ki][kj]
-        channels = self.filters > 1
-        locals_: list[Local | None] = [
-            Local(self._back(grad_x, tuple(x.shape)),
-                  f"∂L/∂{names[0]}: every input entry collects δ times the kernel entries it met"
-                  + " (of every output channel)" * (K > 1) + " — the full correlation of δ with the flipped "
-                  "kernel (a transposed convolution)", "conv_transpose(δ, w)")
-            if needed[0] else None,
-            Local(self._back(grad_w, tuple(w.shape)),
-                  f"∂L/∂{names[1]}: each kernel entry collects δ times the input entries it met — the correlation "
-                  f"of the (padded) input with δ"
-                  + f" (filter o·{C} + c: input channel c with δ of output channel o)" * channels,
-                  "correlate(x, δ)") if needed[1] else None,
-        ]
+        grads: list[Matrix | None] = [self._back(grad_x, tuple(x.shape)) if needed[0] else None,
+                                      self._back(grad_w, tuple(w.shape)) if needed[1] else None]
         if self.arity == 3:
             sums = Matrix([[sum((v for row in rows for v in row), sp.Integer(0))] for rows in db])
-            locals_.append(Local(sums, f"∂L/∂{names[2]}: " + (
-                "b[o] is added to every entry of output channel o, so it collects the sum of that channel's δ"
-                if K > 1 else "the bias is added to every output entry, so it collects the sum of δ"),
-                "Σ δ per output channel" if K > 1 else "Σ δ") if needed[2] else None)
-        return locals_
+            grads.append(sums if needed[2] else None)
+        return grads
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        C, K = self.in_channels, self.out_channels
+        if position == 0:
+            return Explanation(f"∂L/∂{args[0]}: every input entry collects δ times the kernel entries it met"
+                               + " (of every output channel)" * (K > 1) + " — the full correlation of δ with the "
+                               "flipped kernel (a transposed convolution)", call("conv_transpose", DELTA, "w"))
+        if position == 1:
+            return Explanation(f"∂L/∂{args[1]}: each kernel entry collects δ times the input entries it met — the "
+                               f"correlation of the (padded) input with δ"
+                               + f" (filter o·{C} + c: input channel c with δ of output channel o)"
+                               * (self.filters > 1),
+                               call("correlate", "x", DELTA))
+        return Explanation(f"∂L/∂{args[2]}: " + (
+            "b[o] is added to every entry of output channel o, so it collects the sum of that channel's δ"
+            if K > 1 else "the bias is added to every output entry, so it collects the sum of δ"),
+            phrase(op("juxtapose", "Σ ", DELTA), "per output channel") if K > 1 else op("juxtapose", "Σ ", DELTA))
 
 
 def _num(value: Any) -> str:

@@ -25,7 +25,7 @@ STEP = 1e-6  # h = STEP·max(1, |x|)
 SAFETY = 16  # rounding allowances are this many times the estimate
 EXTENDED = np.longdouble
 EPSILON = float(np.finfo(EXTENDED).eps)
-PRECISION = "extended precision" if EPSILON < np.finfo(float).eps else "float64"
+PRECISION = "extended precision" if np.finfo(float).eps > EPSILON else "float64"
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class CentralDifferences:
         self.leaves = {node: value.astype(EXTENDED) for node, value in self.leaves64.items()}
         with np.errstate(all="ignore"):  # overflow shows as a non-finite difference, reported by the caller
             self.scale = numeric_scale(self.graph, self.leaves)
-            numeric_forward(graph, loss, {}, self.leaves, pieces := [])
-        self.pieces = pieces
+            self.pieces: list[np.ndarray] = []
+            numeric_forward(graph, loss, {}, self.leaves, self.pieces)
 
     def of(self, node: Node) -> Differences:
         """Central differences of the loss with respect to every entry of ``node``."""

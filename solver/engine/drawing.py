@@ -8,9 +8,10 @@ named values its equation reads, so the picture stays legible.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from solver.trace import DrawEdge, DrawNode, Drawing
+from solver.trace import DrawEdge, Drawing, DrawNode
 
 MAX_FULL_NODES = 24  # beyond this many nodes a graph is drawn by equation
 OP_GLYPHS = {"+": "+", "-": "−", "*": "·", "/": "/", "@": "·", "**": "^", "neg": "−", "T": "ᵀ", "relu": "ReLU",
@@ -21,7 +22,7 @@ OP_GLYPHS = {"+": "+", "-": "−", "*": "·", "/": "/", "@": "·", "**": "^", "n
 def drawing(graph: Any, records: list[Any], title: str, loss: Any, present: Callable[[Any], Any]) -> Drawing:
     """The drawing of ``graph``; ``records`` are its backward pass (empty: a forward graph only)."""
     gradients = {record.node: record.total for record in records}
-    passed = {(c.consumer, record.node): c.local.grad for record in records for c in record.contributions}
+    passed = {(c.consumer, record.node): c.grad for record in records for c in record.contributions}
     full = len(graph.nodes) <= MAX_FULL_NODES
     shown = graph.nodes if full else [n for n in graph.nodes if n.kind in ("given", "symbol", "variable")]
     ids = {node: f"n{i}" for i, node in enumerate(shown)}
@@ -41,7 +42,7 @@ def _label(node: Any, graph: Any) -> str:
     for name, named in graph.names.items():
         if named is node:
             return name
-    return node.label
+    return str(node.label)
 
 
 def _glyph(node: Any) -> str:

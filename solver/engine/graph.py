@@ -19,7 +19,16 @@ import numpy as np
 import sympy as sp
 
 from solver.engine import ops
-from solver.engine.ops import Local, Matrix, Op, ShapeError
+from solver.engine.exact import (
+    MAX_EXACT_PRODUCTS,
+    MAX_TRANSCENDENTAL_INPUT,
+    TooLarge,
+    as_float,
+    guard,
+    guard_magnitude,
+    tidy,
+)
+from solver.engine.ops import Matrix, Op, ShapeError
 from solver.expressions import (
     MAX_DIGITS,
     MAX_EQUATION,
@@ -36,50 +45,10 @@ from solver.expressions import (
     power_too_large,
     read,
 )
+from solver.formula import Formula, Name, Number, Paren
+from solver.formula import Op as FormulaOp
 
 MAX_NODES = 2_000
-MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
-# sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
-# argument is a few hundred nodes (an LSTM's third step): such inputs switch to floating point first
-MAX_TRANSCENDENTAL_INPUT = 120
-# e^1000 has 435 digits; sympy compares and simplifies e^(10^6) by computing its 434,295 digits, for
-# minutes. Exponentials of larger inputs are computed in floating point (where they round to 0 or ∞).
-MAX_EXPONENT_INPUT = 1000
-MAX_EXACT_PRODUCTS = 40_000  # a matrix product beyond this many exact products is done in floating point
-
-
-class TooLarge(ValueError):
-    """Exact arithmetic would explode (a form beyond MAX_EXACT_OPS operations, or e to a power beyond
-    MAX_EXPONENT_INPUT): switch to floating point."""
-
-    def __init__(self, label: str, size: int, why: str | None = None):
-        super().__init__(why or f"the exact form of {label} grew beyond {size - 1} terms")
-        self.label, self.size = label, size
-
-
-def as_float(value: Matrix) -> Matrix:
-    """Every numeric entry as a 17-digit Float (floating-point mode)."""
-    return value.applyfunc(lambda v: v.evalf(17) if v.is_number else v)
-
-
-def guard(value: Matrix, label: str, limit: int = MAX_EXACT_OPS) -> Matrix:
-    """Raise TooLarge when an entry of an exact value is beyond ``limit`` operations."""
-    for entry in value:
-        if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
-            size = ops.size_at_most(entry, limit)
-            if size > limit:
-                raise TooLarge(label, size)
-    return value
-
-
-def guard_magnitude(node: Node, label: str) -> None:
-    """Raise TooLarge when an exponential would take e to a power beyond ±MAX_EXPONENT_INPUT."""
-    for entry in node.value:
-        if entry.is_number and (not entry.is_Rational or abs(entry) > MAX_EXPONENT_INPUT):
-            size = abs(ops.to_float(entry))
-            if size > MAX_EXPONENT_INPUT:
-                raise TooLarge(label, 0, f"{label} takes e to the power of an entry of {node.label} ≈ {size:.4g}, "
-                                         f"beyond ±{MAX_EXPONENT_INPUT}")
 
 
 class EquationError(ValueError):
@@ -94,7 +63,7 @@ class EquationError(ValueError):
 class Node:
     """A value in the graph: a given, a symbol, a constant, an equation's variable or an inner operation."""
 
-    label: str
+    label: Formula  # how the node is written: its name, a constant, or its expression (W·x + b)
     value: Matrix
     op: Op | None = None
     inputs: tuple[Node, ...] = ()
@@ -145,7 +114,7 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
     for name, value in given.items():
         kind = "symbol" if isinstance(value, sp.Symbol) else "given"
         matrix = Matrix([[value]]) if kind == "symbol" else value
-        graph.names[name] = graph.add(Node(name, matrix, kind=kind))
+        graph.names[name] = graph.add(Node(Name(name), matrix, kind=kind))
     for index, text in enumerate(equations):
         name, parsed = _parse_equation(index, text)
         if name in graph.names:
@@ -153,8 +122,8 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
             raise EquationError(index, f"'{name}' is already defined by {what}")
         node = _Builder(graph, index, parsed.source).visit(parsed.tree.body)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
-            node = graph.add(Node(name, node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
-        node.label, node.kind = name, "variable"
+            node = graph.add(Node(Name(name), node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
+        node.label, node.kind = Name(name), "variable"
         graph.names[name] = node
         graph.equations.append((name, node))
     return graph
@@ -181,8 +150,12 @@ def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
 
 
 def _constant(graph: Graph, value: Any) -> Node:
-    text = sp.sstr(value).replace("-", "−")
-    label = f"({text})" if text.startswith("−") or "/" in text else text  # −1·s reads (−1)·s
+    """A number of an equation as a leaf, bracketed when negative or a fraction: (−1)·s, (1/2)·s."""
+    value = sp.Integer(value) if isinstance(value, int) else value
+    magnitude = abs(value)
+    number: Formula = Number(int(magnitude)) if magnitude.is_Integer else Number(sp.sstr(magnitude))
+    bracketed = value.is_negative or not magnitude.is_Integer
+    label = Paren(-number if value.is_negative else number) if bracketed else number
     return graph.add(Node(label, Matrix([[value]]), kind="constant"))
 
 
@@ -358,33 +331,21 @@ def _setting(value: ast.AST) -> Any:
     return _NOT_A_SETTING
 
 
-PRECEDENCE = {ops.Add: 1, ops.Sub: 1, ops.Mul: 2, ops.Div: 2, ops.MatMul: 2, ops.Neg: 3, ops.Pow: 4}
+def label_of(op: Op, args: list[Node]) -> Formula:
+    """The node's expression: the op's notation over its inputs' labels (a product with a scalar is
+    written ``a·b``, an entrywise one ``a ⊙ b``); the printer brackets what binds less tightly."""
+    labels = [arg.label for arg in args]
+    if isinstance(op, ops.Mul) and (1, 1) in (args[0].shape, args[1].shape):
+        return FormulaOp("·", (labels[0], labels[1]))
+    return op.label(labels)
 
 
-def label_of(op: Op, args: list[Node]) -> str:
-    """The node's expression, parenthesising inputs that bind less tightly than ``op``."""
-    mine = PRECEDENCE.get(type(op), 5)
-    texts = []
-    for position, arg in enumerate(args):
-        theirs = PRECEDENCE.get(type(arg.op), 5) if arg.kind == "inner" else 5
-        tighter = theirs < mine or (theirs == mine and position == 1 and isinstance(op, (ops.Sub, ops.Div)))
-        texts.append(f"({arg.label})" if tighter and mine < 5 else arg.label)
-    if isinstance(op, ops.MatMul):
-        return f"{texts[0]}·{texts[1]}"
-    if isinstance(op, ops.Mul):
-        return f"{texts[0]}{'·' if (1, 1) in (args[0].shape, args[1].shape) else ' ⊙ '}{texts[1]}"
-    if isinstance(op, ops.Sub):
-        return f"{texts[0]} − {texts[1]}"
-    if isinstance(op, ops.Pow):
-        return f"{texts[0]}^{texts[1]}"
-    return op.label(texts)
-
-
-def _wrap(node: Node) -> str:
-    """A node's label, parenthesised when it is a compound expression (for use inside other text)."""
-    if node.kind != "inner" or not isinstance(node.op, (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.MatMul, ops.Neg)):
+def operand(node: Node) -> Formula:
+    """A node's label as an operand inside other notation: a compound expression bracketed."""
+    compound = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.MatMul, ops.Neg)
+    if node.kind != "inner" or not isinstance(node.op, compound):
         return node.label
-    return f"({node.label})"
+    return Paren(node.label)
 
 
 # --- backward -------------------------------------------------------------------------------------
@@ -392,11 +353,13 @@ def _wrap(node: Node) -> str:
 
 @dataclass
 class Contribution:
-    """What one consumer passes back to a node: upstream δ and the op's Local rule."""
+    """What one consumer passes back to a node: ``grad``, the upstream gradient ``upstream`` of the
+    consumer times its local derivative with respect to its input number ``position``."""
 
     consumer: Node
     upstream: Matrix
-    local: Local
+    position: int
+    grad: Matrix
 
 
 @dataclass
@@ -436,18 +399,19 @@ def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]
             if not parts:  # reached only through inputs that are not differentiated (targets, classes)
                 records.append(NodeGradient(node, [], Matrix.zeros(*node.shape)))
                 continue
-            total = parts[0].local.grad
+            total = parts[0].grad
             for part in parts[1:]:
-                total = Matrix(total + part.local.grad)
-            total = as_float(total) if graph.numeric else guard(total.applyfunc(ops._tidy), f"∂/∂{node.label}")
+                total = Matrix(total + part.grad)
+            total = as_float(total) if graph.numeric else guard(total.applyfunc(tidy), f"∂/∂{node.label}")
         records.append(NodeGradient(node, incoming[node], total))
         if node.is_leaf:
             continue
+        assert node.op is not None
         needed = [parent in keep for parent in node.inputs]
-        locals_ = node.op.backward([p.value for p in node.inputs], node.value, total, [_wrap(p) for p in node.inputs], needed)
-        for parent, local, need in zip(node.inputs, locals_, needed):
-            if need and local is not None:
-                incoming[parent].append(Contribution(node, total, local))
+        grads = node.op.backward([p.value for p in node.inputs], node.value, total, needed)
+        for position, (parent, grad, need) in enumerate(zip(node.inputs, grads, needed)):
+            if need and grad is not None:
+                incoming[parent].append(Contribution(node, total, position, grad))
     return records
 
 

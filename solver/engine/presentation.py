@@ -28,7 +28,7 @@ def present(value: Any) -> Any:
 def _presented(value: Any) -> Any:
     import sympy as sp
 
-    from solver.engine.ops import size_at_most, to_float
+    from solver.engine.exact import size_at_most, to_float
     from solver.trace import Approximate
 
     entries = list(value) if isinstance(value, sp.MatrixBase) else [value]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
-from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
+from solver.engine.exact import tidy
 from solver.engine.presentation import present
 from solver.errors import FieldError, show_value
 from solver.fields import Validated

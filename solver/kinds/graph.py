@@ -19,7 +19,7 @@ from solver.engine.presentation import plain as _plain
 from solver.engine.presentation import present as _present
 from solver.engine.presentation import shown_if_small as _show
 from solver.errors import FieldError, UnsolvableError
-from solver.formula import Number, Paren, Sum, grad
+from solver.formula import Formula, Name, Number, Op, Paren, Sum, equation, grad, op
 from solver.kinds.graph_check import finite_difference_check
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
@@ -78,7 +78,7 @@ def solve_graph(spec: GraphSpec, numeric: bool = False, forward_only: bool = Fal
     point and the conventions say so. ``forward_only`` (for kinds that build a graph) skips the backward
     pass even when the last value is a scalar.
     """
-    from solver.engine.graph import TooLarge
+    from solver.engine.exact import TooLarge
 
     try:
         return _solve(spec, Arithmetic(numeric), forward_only)
@@ -177,8 +177,8 @@ def _drawn(graph: Any, records: list[Any], loss: Any) -> Any:
 def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], observations: list[Any],
                   arithmetic: Arithmetic, givens: tuple[Given, ...]) -> GraphResult:
     """Several observations: one after another (an update after each) or as a minibatch (one mean update)."""
+    from solver.engine.exact import tidy
     from solver.engine.ops import Matrix
-    from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
 
     assert spec.update is not None
     sequential = spec.update.mode == "sequential"
@@ -269,17 +269,17 @@ def _forward_steps(graph: Any) -> list[Step]:
     return steps
 
 
-def _forward_step(node: Any, title: str, formula: str, substeps: tuple = ()) -> Step:
+def _forward_step(node: Any, title: str | Formula, formula: str | Formula, substeps: tuple = ()) -> Step:
     shown = _show(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
-    window = node.op.window_note([p.value for p in node.inputs], [p.label for p in node.inputs]) \
+    window = node.op.window_note([p.value for p in node.inputs], [str(p.label) for p in node.inputs]) \
         if hasattr(node.op, "window_note") else ""
     if hasattr(node.op, "size_rules"):  # a convolution: its output size is a step of its own
         rules = node.op.size_rules(node.inputs[0].shape, node.inputs[1].shape)
         substeps = tuple(Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
                               note="n input size, k kernel size, p zero padding, d dilation, s stride")
                          for what, formula, numbers, result in rules) + substeps
-    return Step(StepKind.FORWARD, title, formula=formula, substituted=None if trivial else shown,
+    return Step(StepKind.FORWARD, str(title), formula=formula, substituted=None if trivial else shown,
                 result=_present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
 
 
@@ -300,7 +300,7 @@ def _cost_note(node: Any) -> str:
     return ""
 
 
-def _display(node: Any) -> str:
+def _display(node: Any) -> Formula:
     """A node's formula as solution sheets write it (W·x for products, ⊙ entrywise)."""
     from solver.engine.graph import label_of
 
@@ -334,48 +334,49 @@ def _backward_group(records: list[Any], loss: Any, layout: str, graph: Any, want
     return Step(StepKind.GROUP, "Backward pass", note=note, substeps=tuple(substeps))
 
 
-def _gradient_step(record: Any, L: str, layout: str, scalar_graph: bool) -> Step:
+def _gradient_step(record: Any, L: Formula, layout: str, scalar_graph: bool) -> Step:
     import sympy as sp
 
+    from solver.engine.graph import operand
+    from solver.engine.ops import DELTA
+
+    def scalar_products(rule: Formula) -> Formula:  # scalars: an entrywise product is an ordinary one
+        if isinstance(rule, Op):
+            return Op("·" if rule.symbol == "⊙" else rule.symbol, tuple(scalar_products(a) for a in rule.args))
+        return Paren(scalar_products(rule.body)) if isinstance(rule, Paren) else rule
+
     node = record.node
-    target = f"∂{L}/∂{_bare(node.label)}"
+    target = grad(L, node.label)
     parts = []
     for part in record.contributions:
-        upstream = f"∂{L}/∂{_bare(part.consumer.label)}"
-        rule = part.local.rule.replace("δ", upstream)
-        if part.local.grad.shape == (1, 1) and part.upstream.shape == (1, 1):
-            rule = rule.replace(" ⊙ ", "·")  # scalars: an ordinary product
-        note = part.local.local
-        if scalar_graph and part.consumer.op.role:
-            note = f"{part.consumer.op.role}. Local derivative: {note}"
-        title = f"through {part.consumer.label}" if len(record.contributions) > 1 else target
-        parts.append(Step(StepKind.CHAIN, title, formula=rule,
-                          substituted=_show(part.local.shown, part.local.grad, part.upstream),
-                          result=_present(_layout(part.local.grad, layout)), note=note))
+        consumer, xs = part.consumer, [p.value for p in part.consumer.inputs]
+        words = consumer.op.explain(part.position, [operand(p) for p in consumer.inputs], xs, consumer.value)
+        rule = words.rule
+        if part.grad.shape == (1, 1) and part.upstream.shape == (1, 1):
+            rule = scalar_products(rule)
+        rule = rule.replace(DELTA, grad(L, consumer.label))
+        note = words.local
+        if scalar_graph and consumer.op.role:
+            note = f"{consumer.op.role}. Local derivative: {note}"
+        title = f"through {consumer.label}" if len(record.contributions) > 1 else str(target)
+        shown = consumer.op.shown(xs, consumer.value, part.upstream, part.position)
+        parts.append(Step(StepKind.CHAIN, title, formula=rule, substituted=_show(shown, part.grad, part.upstream),
+                          result=_present(_layout(part.grad, layout)), note=note))
     if len(parts) == 1:
         only = parts[0]
-        return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else target, formula=only.formula,
+        return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else str(target), formula=only.formula,
                     substituted=only.substituted, result=only.result, note=only.note)
-    grads = [_plain(_layout(p.local.grad, layout)) for p in record.contributions]
+    grads = [_plain(_layout(p.grad, layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
     shown = _show(shown, *grads)
-    return Step(StepKind.SUM, f"{target}: {_bare(node.label)} feeds {len(parts)} consumers, so their contributions add up",
-                formula=f"{target} = " + " + ".join(p.formula for p in parts),
+    bare = node.label if isinstance(node.label, Name) else Paren(node.label)
+    return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
+                formula=equation(target, op("+", *[p.formula for p in parts])),
                 substituted=shown, result=_present(_layout(record.total, layout)), substeps=tuple(parts))
 
 
 def _role(node: Any) -> str:
     return {"given": "given", "symbol": "symbol", "variable": ""}.get(node.kind, "")
-
-
-def _bare(label: str) -> str:
-    import re
-
-    return label if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label) else f"({label})"
-
-
-
-
 
 
 

@@ -66,7 +66,7 @@ def _floats(value: Any) -> Any:
     """An exact matrix in float64, fast (shared subexpressions evaluated once; see ``ops.to_float``)."""
     import numpy as np
 
-    from solver.engine.ops import to_float
+    from solver.engine.exact import to_float
 
     cache: dict = {}
     return np.array([[to_float(value[i, j], cache) for j in range(value.cols)] for i in range(value.rows)])

@@ -18,9 +18,8 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
 
     assert spec.update is not None
 
-    from solver.engine.graph import guard
+    from solver.engine.exact import guard, tidy
     from solver.engine.ops import Matrix
-    from solver.engine.ops import _tidy as tidy  # (engine.exact.tidy after the ops split)
     from solver.numbers import NumberError, parse_exact
 
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.render import values
-from solver.trace import Approximate, DrawEdge, DrawNode, Drawing
+from solver.trace import Approximate, DrawEdge, Drawing, DrawNode
 
 SCALAR_LIMIT = 16  # characters of an exact scalar before its decimal is shown instead
 ENTRY_LIMIT = 10  # characters of an exact matrix entry before the matrix is shown by its decimals

@@ -1,0 +1,188 @@
+"""The exact-arithmetic policy: how far sympy's exact forms may grow before a solve switches to
+floating point, and the few bounded rewrites and comparisons that keep exact values small and fast.
+
+sympy's own ``simplify`` and comparisons can run for minutes on the forms a deep network produces;
+everything here is bounded: :func:`tidy` tries a few cheap rewrites, :func:`positive` and
+:func:`same_number` decide in float64 when that is safe, and :func:`guard` raises :class:`TooLarge`
+when an exact value is beyond :data:`MAX_EXACT_OPS` operations.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any, Protocol
+
+import sympy as sp
+
+from solver.formula import Formula
+
+MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
+# sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
+# argument is a few hundred nodes (an LSTM's third step): such inputs switch to floating point first
+MAX_TRANSCENDENTAL_INPUT = 120
+# e^1000 has 435 digits; sympy compares and simplifies e^(10^6) by computing its 434,295 digits, for
+# minutes. Exponentials of larger inputs are computed in floating point (where they round to 0 or ∞).
+MAX_EXPONENT_INPUT = 1000
+MAX_EXACT_PRODUCTS = 40_000  # a matrix product beyond this many exact products is done in floating point
+TIDY_LIMIT = 120  # tree nodes: beyond this, tidy leaves a value as it is
+TIDY_NESTING = 2  # exp and log inside exp and log: deeper, together() can run for minutes
+
+
+class TooLarge(ValueError):
+    """Exact arithmetic would explode (a form beyond MAX_EXACT_OPS operations, or e to a power beyond
+    MAX_EXPONENT_INPUT): switch to floating point."""
+
+    def __init__(self, label: str | Formula, size: int, why: str | None = None):
+        super().__init__(why or f"the exact form of {label} grew beyond {size - 1} terms")
+        self.label, self.size = label, size
+
+
+class Valued(Protocol):
+    """Anything with an exact ``value`` and a ``label`` (a graph node)."""
+
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def label(self) -> Formula: ...
+
+
+def as_float(value: Any) -> Any:
+    """Every numeric entry of a matrix as a 17-digit Float (floating-point mode)."""
+    return value.applyfunc(lambda v: v.evalf(17) if v.is_number else v)
+
+
+def guard(value: Any, label: str | Formula, limit: int = MAX_EXACT_OPS) -> Any:
+    """The matrix ``value``, unless an entry is beyond ``limit`` operations: then raise TooLarge."""
+    for entry in value:
+        if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
+            size = size_at_most(entry, limit)
+            if size > limit:
+                raise TooLarge(label, size)
+    return value
+
+
+def guard_magnitude(node: Valued, label: str | Formula) -> None:
+    """Raise TooLarge when an exponential would take e to a power beyond ±MAX_EXPONENT_INPUT."""
+    for entry in node.value:
+        if entry.is_number and (not entry.is_Rational or abs(entry) > MAX_EXPONENT_INPUT):
+            size = abs(to_float(entry))
+            if size > MAX_EXPONENT_INPUT:
+                raise TooLarge(label, 0, f"{label} takes e to the power of an entry of {node.label} ≈ {size:.4g}, "
+                                         f"beyond ±{MAX_EXPONENT_INPUT}")
+
+
+@lru_cache(maxsize=4096)  # sympy values are immutable, hashable and equal only when alike: each is tidied once
+def tidy(value: Any) -> Any:
+    """The shortest of a few bounded rewrites (never ``simplify``, which can hang): the value itself,
+    its terms over a common denominator, and that fraction cancelled. Polynomials expand, logarithms
+    of products split, and a denominator is kept positive, so that σ(ln 2) = 2/3,
+    −ln(1 − e/(1 + e)) = ln(1 + e) and e³/(−e³ − 1) = −e³/(1 + e³)."""
+    if value.is_Rational or value.is_Symbol or size_at_most(value, TIDY_LIMIT) > TIDY_LIMIT:
+        return value  # rewriting large forms costs more than it saves (they are shown by their decimal)
+    if not value.is_number and value.is_polynomial():
+        return sp.expand(value)
+    candidates = [value]
+    if (value.has(sp.exp, sp.log) or value.is_Add or value.is_Mul) and nesting(value) <= TIDY_NESTING:
+        combined = sp.together(value, deep=True)
+        candidates.append(combined)
+        if cancel_is_safe(combined):
+            candidates.append(sp.cancel(combined))
+    candidates = [sp.expand_log(c, force=True) if c.has(sp.log) else c for c in candidates]
+    best = min(candidates, key=lambda c: size_at_most(c, 4 * TIDY_LIMIT))
+    numerator, denominator = sp.fraction(best)
+    if denominator != 1 and denominator.could_extract_minus_sign():
+        best = (-numerator) / (-denominator)
+    return best
+
+
+def nesting(value: Any) -> int:
+    """How deeply exp and log nest in ``value`` (σ(σ(1)) is 2). sympy's automatic evaluation compares
+    the arguments of nested exponentials at ever higher precision: together() on a GAN's σ(D(G(z)))
+    form of 109 operations took 12 s."""
+    inner = max((nesting(arg) for arg in value.args), default=0)
+    return inner + 1 if isinstance(value, (sp.exp, sp.log)) or (value.is_Pow and value.base is sp.E) else inner
+
+
+def cancel_is_safe(value: Any) -> bool:
+    """Whether ``cancel`` will finish quickly: it treats every exp, log and root as a polynomial
+    variable, so exp(2349/1600) would mean degree 2349, and several logarithms multiply out."""
+    generators = value.atoms(sp.exp, sp.log, sp.Pow) | (value.atoms(sp.NumberSymbol) if value.has(sp.pi) else set())
+    if len(generators) > 2 or sp.count_ops(value) > 80:
+        return False
+    for power in value.atoms(sp.exp, sp.Pow):
+        exponent = power.args[0] if isinstance(power, sp.exp) else power.exp
+        if not exponent.is_Rational:  # exp(π/4), exp(ln 2 · 3/7): the gcd can run for minutes
+            return False
+        if exponent.q > 12 or abs(exponent.p) > 60:
+            return False
+    return True
+
+
+def same_number(u: Any, v: Any) -> bool:
+    """Whether two numbers are equal, a float counting as equal to the exact number of the same value
+    (sympy's ``Float(0.0) == 0`` is False, which would hide a ReLU kink or a tie in ``--numeric`` mode)."""
+    return bool(u == v) or (bool(u.is_Float or v.is_Float) and (u - v).is_zero is True)
+
+
+def positive(value: Any) -> bool:
+    """Whether a number is > 0. sympy's own comparison evaluates an expression at growing precision,
+    which is slow on large exact forms; float64 decides whenever the value is clearly not 0."""
+    if value.is_Rational:
+        return bool(value > 0)
+    approx = to_float(value)
+    if abs(approx) > 1e-9:  # clearly away from 0: float64 decides correctly
+        return approx > 0
+    return bool(value > 0) if size_at_most(value, 200) <= 200 else approx > 0
+
+
+def size_at_most(value: Any, limit: int) -> int:
+    """The number of nodes in an expression's tree, counting stops just past ``limit`` (so it is cheap)."""
+    count = 0
+    for _ in sp.preorder_traversal(value):
+        count += 1
+        if count > limit:
+            break
+    return count
+
+
+_FLOAT_FUNCTIONS = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh, sp.sqrt: math.sqrt}
+
+
+def to_float(value: Any, cache: dict[Any, float] | None = None) -> float:
+    """A float64 value of an exact expression, each shared subexpression evaluated once.
+
+    ``evalf`` re-evaluates shared subtrees and tracks precision; nested sigmoids and softmaxes share
+    a lot, so this is far faster on the large exact forms that are shown by their decimal.
+    """
+    cache = {} if cache is None else cache
+    if value in cache:
+        return cache[value]
+    try:
+        result = _to_float(value, cache)
+    except (OverflowError, ValueError, ZeroDivisionError):  # beyond float64 on the way: let mpmath do it
+        result = float(value.evalf(17))
+    cache[value] = result
+    return result
+
+
+def _to_float(value: Any, cache: dict[Any, float]) -> float:
+    result: float
+    if value.is_Number:
+        result = float(value)
+    elif value is sp.E:
+        result = math.e
+    elif value is sp.pi:
+        result = math.pi
+    elif isinstance(value, sp.Add):
+        result = math.fsum(to_float(term, cache) for term in value.args)
+    elif isinstance(value, sp.Mul):
+        result = math.prod(to_float(factor, cache) for factor in value.args)
+    elif isinstance(value, sp.Pow):
+        result = to_float(value.base, cache) ** to_float(value.exp, cache)
+    elif type(value) in _FLOAT_FUNCTIONS:
+        result = _FLOAT_FUNCTIONS[type(value)](to_float(value.args[0], cache))
+    else:
+        result = float(value.evalf(17))
+    return result

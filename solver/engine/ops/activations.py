@@ -1,0 +1,353 @@
+"""Activation functions: entrywise ones (relu, leaky_relu, sigmoid, tanh, exp, log), max (entrywise or
+over all entries), softmax and log_softmax; with the kink conventions of relu, leaky_relu and max."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import sympy as sp
+
+from solver.engine.exact import positive, same_number, tidy
+from solver.engine.ops.base import (
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    is_scalar,
+    phrase,
+    require_vector,
+    shape_text,
+    show_hadamard,
+    unbroadcast,
+)
+from solver.formula import Call, Formula, Name, op
+
+ROUNDED_ZERO = 1e-12  # a floating-point input this close to a kink may be an exact 0 that rounding moved
+
+
+class sigmoid(sp.Function):  # lowercase as it prints, sigmoid(31*log(2)/20), which dlsolve reads back
+    """σ(x) left unevaluated, for showing a value: σ(31/20·ln 2) reads better than 1/(1 + 2^(−31/20))."""
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        shown = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return shown if exp is None else r"%s^{%s}" % (shown, exp)
+
+
+def exact_sigmoid(v: Any) -> Any:
+    """σ(v) = 1/(1 + e^(−v)), tidied so that σ(ln 2) = 2/3 and σ(0) = 1/2."""
+    return tidy(1 / (1 + sp.exp(-v)))
+
+
+def rounded_kink(name: str, convention: str, values: Matrix) -> str | None:
+    """In floating point, a sentence when an input lies within rounding of a kink: 1/3 + 2/3 − 1 is
+    1.1e-16, not 0, so the float solve can take the other side of a kink than the exact one."""
+    near = [v for v in values if v.is_Float and abs(v) < ROUNDED_ZERO]
+    if not near:
+        return None
+    return (f"an input of {name} is {float(near[0]):.1e}, which may be a 0 moved by floating-point rounding: "
+            f"if it is exactly 0, the convention {convention} gives another gradient (solve exactly to know)")
+
+
+def joined(*sentences: str | None) -> str | None:
+    """The sentences that are there, joined by semicolons (None if none is)."""
+    return "; ".join(s for s in sentences if s) or None
+
+
+def _times_derivative(x: Matrix, what: Formula) -> Formula:
+    """``δ ⊙ f'(x)``, or ``δ·f'(x)`` for a scalar x."""
+    return op("·" if is_scalar(x) else "⊙", DELTA, what)
+
+
+class Elementwise(Op):
+    """A function applied to every entry; subclasses give f, f′ and their notation."""
+
+    derivative_text: ClassVar[str] = ""
+
+    def f(self, v: Any) -> Any:
+        """The function at one exact entry."""
+        raise NotImplementedError
+
+    def df(self, v: Any, out: Any) -> Any:
+        """Its derivative at one entry ``v`` whose output is ``out``."""
+        raise NotImplementedError
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        return xs[0].applyfunc(self.f)
+
+    def derivative(self, xs: list[Matrix], out: Matrix) -> Matrix:
+        """f′ at every entry of the first input."""
+        x = xs[0]
+        return Matrix(x.shape[0], x.shape[1], [tidy(self.df(v, o)) for v, o in zip(x, out)])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [hadamard(up, self.derivative(xs, out)), *[None] * (len(xs) - 1)]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_hadamard(up, self.derivative(xs, out))
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        x, what = xs[0], Call(f"{self.name}'", (args[0],))
+        text = f"{what} = {self.derivative_text.format(x=args[0])}"
+        if 1 in x.shape and len(x) > 1:  # the Jacobian of an entrywise function of a vector is diagonal
+            n = len(x)
+            text += (f". As a Jacobian, ∂{self.name}({args[0]})/∂{args[0]} = diag({what}) is {n}×{n}: "
+                     f"its {n * n - n} off-diagonal entries are always 0")
+        return Explanation(text, _times_derivative(x, what))
+
+
+class Relu(Elementwise):
+    """``relu(x)`` = max(0, x), with ReLU'(0) = 0."""
+
+    name, derivative_text = "relu", "1 where {x} > 0, else 0 (ReLU'(0) = 0, as PyTorch)"
+    role = "relu routes: passes the gradient where the input is positive"
+
+    def f(self, v: Any) -> Any:
+        return sp.Max(0, v) if not v.is_number else (v if positive(v) else sp.Integer(0))
+
+    def df(self, v: Any, out: Any) -> Any:
+        return sp.Heaviside(v, 0) if not v.is_number else sp.Integer(1 if positive(v) else 0)
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.maximum(xs[0], 0.0)
+
+    def kink(self, xs: list[Matrix]) -> str | None:
+        exact = "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient" \
+            if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
+        return joined(exact, rounded_kink("relu", "ReLU'(0) = 0", xs[0]))
+
+    def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
+        return xs[0] > 0
+
+
+class LeakyRelu(Elementwise):
+    """``leaky_relu(x, a)``: x for x > 0, a·x otherwise; the slope a is a constant."""
+
+    name, arity, constant_args = "leaky_relu", 2, (1,)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        if shapes[1] != (1, 1):
+            raise ShapeError(f"the slope of leaky_relu must be a scalar, got {shape_text(shapes[1])}")
+        return shapes[0]
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        a = entry(xs[1])
+        return xs[0].applyfunc(lambda v: v if positive(v) else a * v)
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.where(xs[0] > 0, xs[0], xs[1] * xs[0])
+
+    def derivative(self, xs: list[Matrix], out: Matrix) -> Matrix:
+        a = entry(xs[1])
+        return xs[0].applyfunc(lambda v: sp.Integer(1) if positive(v) else a)
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        what = Call("leaky_relu'", (args[0],))
+        text = f"{what} = 1 where {args[0]} > 0, else {entry(xs[1])} (the slope; also at 0, as PyTorch)"
+        return Explanation(text, _times_derivative(xs[0], what))
+
+    def kink(self, xs: list[Matrix]) -> str | None:
+        exact = "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient" \
+            if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
+        return joined(exact, rounded_kink("leaky_relu", "LeakyReLU'(0) = slope", xs[0]))
+
+    def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
+        return xs[0] > 0
+
+
+class Sigmoid(Elementwise):
+    """``sigmoid(x)`` = 1/(1 + e^(−x))."""
+
+    transcendental = exponential = True
+    name, derivative_text = "sigmoid", "σ({x})·(1 − σ({x}))"
+
+    def f(self, v: Any) -> Any:
+        return exact_sigmoid(v)
+
+    def df(self, v: Any, out: Any) -> Any:
+        return out * (1 - out)
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-xs[0]))
+
+    def show(self, xs: list[Matrix]) -> Any:
+        return sp.Function("sigma")(entry(xs[0]) if is_scalar(xs[0]) else xs[0])
+
+
+class Tanh(Elementwise):
+    """``tanh(x)``."""
+
+    transcendental = exponential = True
+    name, derivative_text = "tanh", "1 − tanh²({x})"
+
+    def f(self, v: Any) -> Any:
+        return sp.tanh(v)
+
+    def df(self, v: Any, out: Any) -> Any:
+        return 1 - out**2
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.tanh(xs[0])
+
+
+class Exp(Elementwise):
+    """``exp(x)``."""
+
+    transcendental = exponential = True
+    name, derivative_text = "exp", "exp({x})"
+
+    def f(self, v: Any) -> Any:
+        return sp.exp(v)
+
+    def df(self, v: Any, out: Any) -> Any:
+        return out
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.exp(xs[0])
+
+
+class Log(Elementwise):
+    """``log(x)`` (also ``ln``), the natural logarithm of a positive x."""
+
+    transcendental = True
+    name, derivative_text = "log", "1/{x}"
+
+    def f(self, v: Any) -> Any:
+        if v.is_number and not v.is_positive:
+            raise ValueError(f"log of {v} (not positive)")
+        return sp.expand_log(sp.log(v), force=True)
+
+    def df(self, v: Any, out: Any) -> Any:
+        return 1 / v
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.log(xs[0])
+
+    def show(self, xs: list[Matrix]) -> Any:
+        return sp.Function("ln")(entry(xs[0]) if is_scalar(xs[0]) else xs[0])
+
+
+class Max(Op):
+    """``max(a, b)`` elementwise, or ``max(x)`` over all entries; ties share the gradient evenly (as PyTorch)."""
+
+    name, role = "max", "max routes: the gradient goes to the larger input"
+
+    def __init__(self, arity: int = 1):
+        self.arity = arity
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        return broadcast_shape(shapes[0], shapes[1], "max") if self.arity == 2 else (1, 1)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        if self.arity == 2:
+            return broadcast_apply(xs[0], xs[1], lambda u, v: sp.Max(u, v))
+        return Matrix([[sp.Max(*xs[0])]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.maximum(xs[0], xs[1]) if self.arity == 2 else np.array([[xs[0].max()]])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        if self.arity == 1:
+            x = xs[0]
+            winners = [same_number(v, entry(out)) for v in x]
+            share = entry(up) / sum(winners)
+            return [Matrix(x.shape[0], x.shape[1], [share if w else 0 for w in winners])]
+        a, b = xs
+
+        def pick(u: Any, v: Any) -> Any:  # 1 where u wins, ½ at a tie
+            return sp.Integer(1) if positive(u - v) else (sp.Rational(1, 2) if same_number(u, v) else 0)
+
+        return [unbroadcast(hadamard(up, broadcast_apply(a, b, pick)), a.shape) if needed[0] else None,
+                unbroadcast(hadamard(up, broadcast_apply(b, a, pick)), b.shape) if needed[1] else None]
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        if self.arity == 1:
+            ties = sum(same_number(v, entry(out)) for v in xs[0]) > 1
+            return Explanation(f"max routes δ to the largest entr{'ies (shared evenly)' if ties else 'y'}",
+                               phrase(DELTA, "at the argmax"))
+        mine, other = args[position], args[1 - position]
+        return Explanation(f"1 where {mine} > {other} (½ at a tie)", phrase(DELTA, f"where {mine} wins"))
+
+    def kink(self, xs: list[Matrix]) -> str | None:
+        if self.arity == 2 and any(same_number(u, v) for u, v in zip(*(broadcast_pair(xs[0], xs[1])))):
+            return "the inputs of max are equal: the gradient is shared evenly (PyTorch's convention)"
+        if self.arity == 1 and sum(same_number(v, max(xs[0])) for v in xs[0]) > 1:
+            return "max has a tie: the gradient is shared evenly (PyTorch's convention)"
+        return None
+
+    def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
+        return np.sign(xs[0] - xs[1]) if self.arity == 2 else xs[0] == xs[0].max()
+
+
+class Softmax(Op):
+    """``softmax(s)`` of a vector."""
+
+    transcendental = exponential = True
+    name = "softmax"
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        require_vector(shapes[0], "softmax")
+        return shapes[0]
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        exps = [sp.exp(v) for v in xs[0]]
+        total = sum(exps)
+        return Matrix(xs[0].shape[0], xs[0].shape[1], [tidy(e / total) for e in exps])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        e = np.exp(xs[0] - xs[0].max())
+        return e / e.sum()
+
+    @staticmethod
+    def jacobian(out: Matrix) -> Matrix:
+        """diag(p) − p·pᵀ for p = softmax(s)."""
+        p = list(out)
+        return Matrix(len(p), len(p), lambda i, j: (p[i] if i == j else 0) - p[i] * p[j])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        grad = Matrix(self.jacobian(out) * Matrix(list(up)))
+        return [Matrix(out.shape[0], out.shape[1], [tidy(v) for v in grad])]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return sp.MatMul(self.jacobian(out), Matrix(list(up)), evaluate=False)
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        return Explanation(f"J = diag(p) − p·pᵀ with p = softmax({args[0]}) (symmetric)", Name("J") * DELTA)
+
+
+class LogSoftmax(Op):
+    """``log_softmax(s)`` of a vector: s − ln Σ e^s."""
+
+    transcendental = exponential = True
+    name = "log_softmax"
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        require_vector(shapes[0], "log_softmax")
+        return shapes[0]
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        lse = sp.log(sum(sp.exp(v) for v in xs[0]))
+        return xs[0].applyfunc(lambda v: tidy(v - lse))
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        m = xs[0].max()
+        return xs[0] - m - np.log(np.exp(xs[0] - m).sum())
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        p = Softmax().forward(xs)
+        total = sum(up)
+        return [Matrix(up.shape[0], up.shape[1], [tidy(u - q * total) for u, q in zip(up, p)])]
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        return Explanation(f"∂log_softmax/∂{args[0]}: δ − softmax({args[0]})·Σδ",
+                           DELTA - Name("p") * op("juxtapose", "Σ", DELTA))

@@ -1,0 +1,227 @@
+"""Losses: mean squared error, binary cross-entropy (from probabilities or from logits), negative
+log-likelihood and cross-entropy from logits with a class index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.engine.exact import positive, tidy
+from solver.engine.ops.activations import LogSoftmax, Softmax, exact_sigmoid
+from solver.engine.ops.base import (
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    broadcast_apply,
+    broadcast_pair,
+    broadcast_shape,
+    entry,
+    hadamard,
+    phrase,
+    require_vector,
+    shape_text,
+    show_hadamard,
+    show_product,
+    unbroadcast,
+)
+from solver.formula import Formula, Name, Number, Paren, call, op
+
+P, Y = Name("p"), Name("y")
+
+
+def class_index(value: Matrix, size: int) -> int:
+    """The class a 1×1 value names, checked to be an integer from 0 to ``size`` − 1."""
+    c = entry(value)
+    if c.is_Float and float(c).is_integer():  # floating-point mode: 1.0 is class 1
+        c = sp.Integer(int(c))
+    if not (c.is_Integer and 0 <= c < size):
+        raise ValueError(f"a class index must be an integer from 0 to {size - 1}, got {c}")
+    return int(c)
+
+
+def _per_entry(rule: Formula, n: int) -> Formula:
+    """A mean's rule: divided by the number of entries (when there are several)."""
+    return rule / Number(n) if n > 1 else rule
+
+
+class Mse(Op):
+    """``mse(a, b)``: the mean of the squared differences."""
+
+    name, arity = "mse", 2
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        broadcast_shape(shapes[0], shapes[1], "mse")
+        return (1, 1)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        a, b = broadcast_pair(xs[0], xs[1])
+        return Matrix([[sum((u - v) ** 2 for u, v in zip(a, b)) / len(a)]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.array([[np.mean((xs[0] - xs[1]) ** 2)]])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        a, b = xs
+        n = max(len(a), len(b))
+        diff = broadcast_apply(a, b, lambda u, v: 2 * (u - v) / n)
+        return [unbroadcast(hadamard(up, diff), a.shape) if needed[0] else None,
+                unbroadcast(hadamard(up, -diff), b.shape) if needed[1] else None]
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        a, b = args
+        n = max(len(xs[0]), len(xs[1]))
+        twice = op("juxtapose", 2, Paren(a - b))
+        if position == 0:
+            return Explanation(f"∂mse/∂{a} = 2({a} − {b})/{n}", DELTA * twice / Number(n))
+        return Explanation(f"∂mse/∂{b} = −2({a} − {b})/{n}", -DELTA * twice / Number(n))
+
+
+class Bce(Op):
+    """``bce(p, y)``: mean over entries of −[y ln p + (1 − y) ln(1 − p)] (p probabilities)."""
+
+    transcendental = True
+    name, arity, constant_args = "bce", 2, (1,)  # the targets y are data, not differentiated
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        if shapes[0] != shapes[1] and shapes[1] != (1, 1):
+            raise ShapeError(f"bce needs p and y of equal shapes, got {shape_text(shapes[0])} and "
+                             f"{shape_text(shapes[1])}")
+        return (1, 1)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        p, y = broadcast_pair(xs[0], xs[1])
+        for v in p:
+            if v.is_number and not (positive(v) and positive(1 - v)):
+                raise ValueError(f"bce needs probabilities strictly between 0 and 1, got {v}")
+        terms = [-(t * sp.log(q) + (1 - t) * sp.log(1 - q)) for q, t in zip(p, y)]
+        return Matrix([[tidy(sum(terms) / len(terms))]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        p, y = xs
+        return np.array([[np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))]])
+
+    def local(self, xs: list[Matrix]) -> Matrix:
+        """(p − y)/(p(1 − p))/n, entrywise."""
+        p, y = broadcast_pair(xs[0], xs[1])
+        n = len(p)
+        return Matrix(xs[0].shape[0], xs[0].shape[1], [tidy((q - t) / (q * (1 - q)) / n) for q, t in zip(p, y)])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [hadamard(up, self.local(xs)), None]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_hadamard(up, self.local(xs))
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        n = len(broadcast_pair(xs[0], xs[1])[0])
+        scale = f"/{n}" if n > 1 else ""
+        rule = DELTA * (Paren(P - Y) / Paren(op("juxtapose", P, Paren(1 - P))))
+        return Explanation(f"∂bce/∂{args[0]} = (p − y)/(p(1 − p)){scale}", _per_entry(rule, n))
+
+
+class BceLogits(Op):
+    """``bce_logits(s, y)`` = bce(σ(s), y), computed from the logits."""
+
+    transcendental = exponential = True
+    name, arity, constant_args = "bce_logits", 2, (1,)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        return Bce().shape(shapes)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        s, y = broadcast_pair(xs[0], xs[1])
+        # −ln σ(v) = ln(1 + e^(−v)) and −ln(1 − σ(v)) = ln(1 + e^v): no fraction inside the logarithm
+        terms = [t * sp.log(1 + sp.exp(-v)) + (1 - t) * sp.log(1 + sp.exp(v)) for v, t in zip(s, y)]
+        return Matrix([[tidy(sum(terms) / len(terms))]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        s, y = xs
+        return np.array([[np.mean(np.maximum(s, 0) - s * y + np.log1p(np.exp(-np.abs(s))))]])
+
+    def local(self, xs: list[Matrix]) -> Matrix:
+        """(σ(s) − y)/n, entrywise."""
+        s, y = broadcast_pair(xs[0], xs[1])
+        n = len(s)
+        return Matrix(xs[0].shape[0], xs[0].shape[1], [tidy((exact_sigmoid(v) - t) / n) for v, t in zip(s, y)])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [hadamard(up, self.local(xs)), None]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_hadamard(up, self.local(xs))
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        n = len(broadcast_pair(xs[0], xs[1])[0])
+        scale = f"/{n}" if n > 1 else ""
+        return Explanation(f"∂bce_logits/∂{args[0]} = σ({args[0]}) − y{scale}",
+                           _per_entry(DELTA * Paren(call("σ", args[0]) - Y), n))
+
+
+class Nll(Op):
+    """``nll(p, c)`` = −ln p[c] for a probability vector p and a class index c."""
+
+    name, arity, constant_args = "nll", 2, (1,)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        require_vector(shapes[0], "nll")
+        if shapes[1] != (1, 1):
+            raise ShapeError(f"the class of nll must be one index, got {shape_text(shapes[1])}")
+        return (1, 1)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        p, c = xs[0], class_index(xs[1], len(xs[0]))
+        return Matrix([[tidy(-sp.log(p[c]))]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.array([[-np.log(xs[0].reshape(-1)[round(float(xs[1][0, 0]))])]])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        p, c = xs[0], class_index(xs[1], len(xs[0]))
+        grad = sp.zeros(*p.shape)
+        row, col = (c, 0) if p.shape[1] == 1 else (0, c)
+        grad[row, col] = tidy(-entry(up) / list(p)[c])
+        return [Matrix(grad), None]
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        c = class_index(xs[1], len(xs[0]))
+        return Explanation(f"∂(−ln p[{c}])/∂p = −1/p[{c}] at entry {c}, 0 elsewhere",
+                           phrase(-DELTA / Name(f"p[{c}]"), f"at [{c}]"))
+
+
+class CrossEntropy(Op):
+    """``cross_entropy(s, c)`` = −log_softmax(s)[c], from logits s and a class index c."""
+
+    transcendental = exponential = True
+    name, arity, constant_args = "cross_entropy", 2, (1,)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        return Nll().shape(shapes)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        c = class_index(xs[1], len(xs[0]))
+        return Matrix([[tidy(-LogSoftmax().forward([xs[0]])[c])]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.array([[-LogSoftmax().numeric([xs[0]]).reshape(-1)[round(float(xs[1][0, 0]))]]])
+
+    def local(self, xs: list[Matrix]) -> Matrix:
+        """softmax(s) − onehot(c)."""
+        s, c = xs[0], class_index(xs[1], len(xs[0]))
+        onehot = Matrix(s.shape[0], s.shape[1], [1 if i == c else 0 for i in range(len(s))])
+        return Matrix(Softmax().forward([s]) - onehot)
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [hadamard(up, self.local(xs)), None]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_product(up, self.local(xs))
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        c = class_index(xs[1], len(xs[0]))
+        return Explanation(f"∂cross_entropy/∂{args[0]} = softmax({args[0]}) − onehot({c})",
+                           DELTA * Paren(P - call("onehot", Y)))
