@@ -49,10 +49,8 @@ def solve_loaded(loaded: LoadedProblem, numeric: bool = False) -> Solution:
         return solve(loaded.problem, numeric=numeric)
     except UnsolvableError as error:
         raise UnsolvableError(f"{loaded.document.file}: {error.message}") from None
-    except FieldError as error:
-        top_level = error.path[:1] == ("ask",) or hasattr(kind_module(loaded.problem.kind), "spec_type")
-        path = error.path if top_level else ("given",) + error.path
-        raise SpecError([loaded.issue(path, error.message)]) from None
+    except FieldError as error:  # its path is relative to the problem (see solver.kinds.Kind)
+        raise SpecError([loaded.issue(error.path, error.message)]) from None
 
 
 def solve_file(path: Path | str, numeric: bool = False) -> list[Solution]:

@@ -110,7 +110,8 @@ def _errors(option_names: dict[str, str] | None = None) -> Iterator[None]:
     except FieldError as error:  # from a command-line shortcut: name the option
         if _state["debug"]:
             raise
-        field = str(error.path[0]) if error.path else ""
+        path = error.path[1:] if error.path[:1] == ("given",) else error.path  # the model built from the options
+        field = str(path[0]) if path else ""
         option = (option_names or {}).get(field, "--" + field.replace("_", "-"))
         _fail(f"{option}: {error.message}", EXIT_USAGE)
     except DlsolveError as error:
@@ -366,13 +367,13 @@ def _recurrent(model: str, hidden: int, input_size: int, layers: int, bidirectio
     with _errors({"input": "--input"}):
         from solver.api import solve
         from solver.kinds.params import CELL_NAMES, RecurrentNet
-        from solver.problem import Problem
+        from solver.kinds.params import problem as params_problem
 
         net = RecurrentNet(model, hidden, input_size, layers, bidirectional, convention.value)
         layer_words = f"{layers}-layer " if layers > 1 else ""
         title = f"Parameters of a {layer_words}{'bidirectional ' if bidirectional else ''}{CELL_NAMES[model]} " \
                 f"(hidden {hidden}, input {input_size})"
-        solution = solve(Problem(id=f"{model}-params", kind="params", title=title, given=net))
+        solution = solve(params_problem(net, f"{model}-params", title))
         _emit([solution], fmt, output, False, color)
 
 
@@ -426,11 +427,11 @@ def fc_params(
     with _errors():
         from solver.api import solve
         from solver.kinds.params import DenseNet
-        from solver.problem import Problem
+        from solver.kinds.params import problem as params_problem
 
         layer_sizes = list(_int_list(sizes, "--sizes"))
         title = f"Parameters of a fully connected network {' → '.join(map(str, layer_sizes))}"
-        solution = solve(Problem(id="fc-params", kind="params", title=title, given=DenseNet("fc", layer_sizes, bias)))
+        solution = solve(params_problem(DenseNet("fc", layer_sizes, bias), "fc-params", title))
         _emit([solution], fmt, output, False, color)
 
 
@@ -459,7 +460,7 @@ def conv_params(
     with _errors():
         from solver.api import solve
         from solver.kinds.params import ConvLayer
-        from solver.problem import Problem
+        from solver.kinds.params import problem as params_problem
 
         def per_dim(text: str, option: str, minimum: int = 1) -> Any:
             items = _int_list(text, option, minimum)
@@ -472,7 +473,7 @@ def conv_params(
             per_dim(stride, "--stride"), pad, per_dim(dilation, "--dilation"),
         )
         title = f"Parameters of a convolution layer ({in_channels} → {out_channels} channels, kernel {kernel})"
-        solution = solve(Problem(id="conv-params", kind="params", title=title, given=layer))
+        solution = solve(params_problem(layer, "conv-params", title))
         _emit([solution], fmt, output, False, color)
 
 

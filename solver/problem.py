@@ -8,12 +8,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem: its identity, wording, the kind's typed ``given`` data and what is asked."""
+    """One problem: its identity, wording, the kind's validated fields (``spec``) and what is asked."""
 
     id: str
     kind: str
     title: str
-    given: Any
+    spec: Any  # an instance of the kind's spec_type: its FIELDS, validated (see solver.kinds.Kind)
     statement: str = ""
     source: str = ""
     ask: tuple[str, ...] = ()

@@ -73,7 +73,7 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}")])
     kind = raw.get("kind")
     module = kind_module(kind) if isinstance(kind, str) and kind in KINDS else None
-    own = getattr(module, "FIELDS", ("given",))  # the top-level fields the kind defines
+    own = module.FIELDS if module is not None else ("given",)  # the top-level fields the kind defines
     allowed = (*COMMON_FIELDS[:2], *own, *COMMON_FIELDS[2:])
     issues = []
     if "kind" in raw and module is None:  # which other fields are allowed depends on the kind: say only this
@@ -97,20 +97,16 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         raise SpecError(issues)
     assert module is not None and isinstance(kind, str)  # an unknown or missing kind is an issue above
 
-    if hasattr(module, "spec_type"):  # the kind validates all of its own top-level fields
-        data = {key: value for key, value in raw.items() if key in own}
-        given = validate(module.spec_type(), data, issue)
-    else:
-        try:
-            given_type = module.given_type(raw["given"])
-        except FieldError as error:
-            raise SpecError([issue(("given",) + error.path, error.message)]) from None
-        given = validate(given_type, raw["given"], lambda path, message: issue(("given",) + path, message))
+    fields = {key: value for key, value in raw.items() if key in own}
+    try:
+        spec_type = module.spec_type(fields)
+    except FieldError as error:
+        raise SpecError([issue(error.path, error.message)]) from None
     problem = Problem(
         id=raw.get("id") or default_id,
         kind=kind,
         title=raw["title"].strip(),
-        given=given,
+        spec=validate(spec_type, fields, issue),
         statement=(raw.get("statement") or "").strip(),
         source=(raw.get("source") or "").strip(),
         ask=tuple(ask),
@@ -120,15 +116,45 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
 
 def validate(target: type, data: Any, issue: Any) -> Any:
     """Validate ``data`` into ``target`` with pydantic; raise SpecError with one issue per defect."""
-    import dataclasses
 
     import pydantic
 
     try:
         return pydantic.TypeAdapter(target).validate_python(data)
     except pydantic.ValidationError as error:
-        allowed = [f.name for f in dataclasses.fields(target)] if dataclasses.is_dataclass(target) else []
-        raise SpecError([issue(_clean_loc(e["loc"]), _message(e, allowed)) for e in error.errors()]) from None
+        raise SpecError([issue(_clean_loc(e["loc"]), _message(e, _allowed(target, _clean_loc(e["loc"]))))
+                         for e in error.errors()]) from None
+
+
+def _allowed(target: type, path: FieldPath) -> list[str]:
+    """The fields of the dataclass that holds the field at ``path`` (for "unknown field; allowed: …")."""
+    import dataclasses
+    import typing
+
+    current: Any = target
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        hints = typing.get_type_hints(current, include_extras=True) if dataclasses.is_dataclass(current) else {}
+        inner = _dataclass_in(hints[part]) if part in hints else None
+        if inner is None:
+            break
+        current = inner
+    return [f.name for f in dataclasses.fields(current)] if dataclasses.is_dataclass(current) else []
+
+
+def _dataclass_in(annotation: Any) -> type | None:
+    """The dataclass inside an annotation (``Network``, ``Network | None``, ``list[Layer]``), if one."""
+    import dataclasses
+    import typing
+
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _dataclass_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:

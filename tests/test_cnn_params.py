@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from conftest import PROBLEMS, run_cli
 from solver.api import solve
 from solver.errors import FieldError
-from solver.kinds.params import CnnNet, CnnPool
-from solver.problem import Problem
+from solver.kinds.params import CnnNet, CnnPool, problem
 
 EXIT_BAD_SPEC = 3
 MARK = "# <-"
@@ -225,10 +224,10 @@ def test_pooling_rejects_exactly_what_torch_rejects(dims, n, k, p, d, kind):
     net = CnnNet("cnn", (n,) if dims == 1 else n, 1, (CnnPool(kind, k, padding=p, dilation=d),))
     if shape is None:
         with pytest.raises(FieldError) as error:
-            solve(Problem(id="pool", kind="params", title="pool", given=net))
-        assert error.value.path in (("layers", 0, "padding"), ("layers", 0, "kernel"))
+            solve(problem(net, "pool", "pool"))
+        assert error.value.path in (("given", "layers", 0, "padding"), ("given", "layers", 0, "kernel"))
     else:
-        solution = solve(Problem(id="pool", kind="params", title="pool", given=net))
+        solution = solve(problem(net, "pool", "pool"))
         assert solution.answer("shape1").value == shape_text(shape)
 
 

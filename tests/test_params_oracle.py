@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from conftest import PROBLEMS, run_cli
 from solver.api import solve, solve_file
 from solver.errors import FieldError
-from solver.kinds.params import ConvLayer, DenseNet, RecurrentNet
-from solver.problem import Problem
+from solver.kinds.params import ConvLayer, DenseNet, RecurrentNet, problem
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -32,7 +31,7 @@ TORCH_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 def answers(given_data: object) -> dict[str, int]:
     """Solve a ``params`` problem through the public API; its answers by name."""
-    solution = solve(Problem(id="oracle", kind="params", title="oracle", given=given_data))
+    solution = solve(problem(given_data, "oracle", "oracle"))
     return {answer.name: answer.value for answer in solution.answers}
 
 
@@ -313,7 +312,7 @@ def test_conv_rejects_exactly_the_inputs_torch_rejects(dims, n, k, d, p, s):
     if shape is None:
         with pytest.raises(FieldError) as error:
             answers(layer)
-        assert error.value.path == ("input_size",)
+        assert error.value.path == ("given", "input_size")
     else:
         got = answers(layer)
         assert tuple(got[name] for name in OUTPUT_NAMES[dims]) == shape
@@ -333,7 +332,7 @@ def test_conv_groups_must_divide_both_channel_counts_as_in_torch(in_channels, ou
     else:
         with pytest.raises(FieldError) as error:
             answers(layer)
-        assert error.value.path == ("groups",)
+        assert error.value.path == ("given", "groups")
 
 
 def test_conv_problem_file_matches_torch():

@@ -6,10 +6,13 @@ Modules are imported only when a problem of that kind is loaded.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import make_dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from solver.errors import FieldError
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -52,3 +55,12 @@ def given_only(given: type) -> type:
     spec = make_dataclass(f"{given.__name__}Problem", [("given", given)], frozen=True)
     spec.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
     return spec
+
+
+@contextmanager
+def within_given() -> Iterator[None]:
+    """A ``FieldError`` raised inside is about a field of ``given``: its path gets that prefix."""
+    try:
+        yield
+    except FieldError as error:
+        raise FieldError(("given", *error.path), error.message) from None

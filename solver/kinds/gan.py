@@ -13,6 +13,7 @@ networks' equations, applies the updates and explains the procedure.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -21,11 +22,13 @@ from solver.engine.presentation import present
 from solver.errors import FieldError, show_value
 from solver.fields import Validated
 from solver.formula import Formula, Name, call, equation, grad, op
+from solver.kinds import given_only, within_given
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
 from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind
 
 FIELDS = ("given",)
+ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "Dr_<i>", "Df_<i>", "<param>_new")
 MAX_SAMPLES = 32
 MAX_D_STEPS = 20  # each step is solved exactly and shown in full; a longer schedule is not an exam problem
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,19}")  # no underscore: z_1, Dr_1, V_D, slope_W are the step's own
@@ -102,9 +105,9 @@ class Gan:
     generator_loss: Literal["minimax", "non_saturating"] = "minimax"
 
 
-def given_type(raw: Any) -> type:
-    """The spec dataclass for ``given``."""
-    return Gan
+def spec_type(fields: Mapping[str, Any]) -> type:
+    """The dataclass that validates this kind's one field, ``given``."""
+    return given_only(Gan)
 
 
 # --- the two networks -----------------------------------------------------------------------------
@@ -224,9 +227,13 @@ def _names(params: list[Params]) -> list[str]:
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
     """One GAN training step, each phase a graph: forward passes, objective, gradients, updates."""
+    with within_given():
+        return _solve(problem, problem.spec.given, numeric)
+
+
+def _solve(problem: Problem, spec: Gan, numeric: bool) -> Solution:
     import sympy as sp
 
-    spec: Gan = problem.given
     m = len(spec.noise)
     if len(spec.data) != m:
         raise FieldError(("data",), f"expected {m} real samples, one per noise sample, got {len(spec.data)}")

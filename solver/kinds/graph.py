@@ -26,7 +26,8 @@ from solver.kinds.graph_updates import updates
 from solver.problem import Problem
 from solver.trace import Answer, Drawing, Forward, Given, Phrase, Solution, Step, StepKind
 
-__all__ = ["FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
+ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
+__all__ = ["ANSWERS", "FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class GraphResult:
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
     """Forward pass, backward pass, finite-difference check and updates, step by step."""
-    result = solve_graph(problem.given, numeric)
+    result = solve_graph(problem.spec, numeric)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     result.givens, result.steps(), result.answers, drawings=result.drawings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -38,8 +39,8 @@ class GraphSpec:
     update: Update | None = None
 
 
-def spec_type() -> type:
-    """The dataclass that validates this kind's top-level fields."""
+def spec_type(fields: Mapping[str, Any]) -> type:
+    """The dataclass that validates this kind's fields."""
     return GraphSpec
 
 

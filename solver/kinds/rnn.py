@@ -27,7 +27,8 @@ from solver.trace import Answer, Approximate, Forward, Given, Solution, Step, St
 if TYPE_CHECKING:
     from solver.kinds.graph import GraphResult
 
-__all__ = ["FIELDS", "Network", "RnnSpec", "solve", "spec_type"]
+ANSWERS = ("a<t>", "h<t>", "c<t>", "<gate><t>", "y<t>", "<loss>", "d<loss>/d<weight>", "dh<T>/dh<k>")
+__all__ = ["ANSWERS", "FIELDS", "Network", "RnnSpec", "solve", "spec_type"]
 
 # --- the unrolled network -------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     """Unroll the network, solve its graph (forward, BPTT, checks) and report it step by step."""
     from solver.kinds import graph
 
-    spec: RnnSpec = problem.given
+    spec: RnnSpec = problem.spec
     net = spec.given
     unrolled = _unroll(net)
     names = set(unrolled.values) | {eq.split("=")[0].strip() for eq in unrolled.equations}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -98,6 +99,6 @@ class RnnSpec:
     factors: Flag = False
 
 
-def spec_type() -> type:
-    """The dataclass that validates this kind's top-level fields."""
+def spec_type(fields: Mapping[str, Any]) -> type:
+    """The dataclass that validates this kind's fields."""
     return RnnSpec

@@ -27,9 +27,12 @@ from solver.kinds.conv_inversion.algebra import (
     relations,
     smallest_conflict,
 )
-from solver.kinds.conv_inversion.spec import Bias, Grid, Inversion, Kernel, Known, given_type
+from solver.kinds.conv_inversion.spec import Bias, Grid, Inversion, Kernel, Known, spec_type
 from solver.kinds.conv_inversion.steps import solve
 
+FIELDS = ("given",)
+ANSWERS = ("W[i,j]", "b", "X[i,j]", "Y[i,j]")
+
 __all__ = ["Bias", "Equation", "Grid", "Inconsistent", "Inversion", "Kernel", "Known", "Round", "eliminate",
-           "equations", "given_type", "is_linear", "linsolve", "relation", "relations", "smallest_conflict",
+           "equations", "spec_type", "FIELDS", "ANSWERS", "is_linear", "linsolve", "relation", "relations", "smallest_conflict",
            "solve"]

@@ -4,11 +4,13 @@ the layer they describe (checked against the shapes)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from solver.errors import FieldError, show_value
 from solver.fields import Count, Flag, Padding, Validated
+from solver.kinds import given_only
 from solver.numbers import UNKNOWN, NumberError, parse_exact
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
@@ -127,9 +129,9 @@ class Inversion:
     flip: Flag = False
 
 
-def given_type(raw: Any) -> type:
-    """The spec dataclass for ``given``."""
-    return Inversion
+def spec_type(fields: Mapping[str, Any]) -> type:
+    """The dataclass that validates this kind's one field, ``given``."""
+    return given_only(Inversion)
 
 
 def index(position: Position, one_d: bool) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from solver import trace
 from solver.errors import UnsolvableError
 from solver.formula import Formula
+from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
     Inconsistent,
@@ -41,9 +42,13 @@ if TYPE_CHECKING:
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
     """Recover the unknown kernel entries, bias and inputs, then the unknown outputs, step by step."""
+    with within_given():
+        return _solve(problem, problem.spec.given)
+
+
+def _solve(problem: Problem, given: Inversion) -> Solution:
     import sympy as sp
 
-    given: Inversion = problem.given
     if isinstance(given.b, int):  # the default: no bias
         given = Inversion(**{**given.__dict__, "b": sp.Integer(given.b)})
     conv = layer(given)

@@ -9,6 +9,10 @@ dataclasses are in :mod:`.models`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from solver.kinds import given_only, within_given
 from solver.kinds.params.cnn import solve_cnn
 from solver.kinds.params.conv import solve_conv
 from solver.kinds.params.dense import solve_dense
@@ -35,13 +39,33 @@ from solver.trace import Solution
 
 __all__ = [
     "CELL_NAMES", "CNN_LAYERS", "CONVENTIONS", "FORBID_EXTRA", "GATES", "GATE_NAMES", "MODELS", "CnnConv", "CnnDense",
-    "CnnNet", "CnnPool", "ConvLayer", "DenseNet", "RecurrentNet", "given_type", "solve",
+    "CnnNet", "CnnPool", "ConvLayer", "DenseNet", "RecurrentNet", "given_type", "problem", "solve", "spec_type", "FIELDS", "ANSWERS",
 ]
 
 
+FIELDS = ("given",)
+ANSWERS = ("total", "layer<l>", "weights", "biases", "<convention>_total", "output_shape")
+
+
+def spec_type(fields: Mapping[str, Any]) -> type:
+    """The dataclass that validates ``given``: the model's, chosen by its ``model`` field."""
+    with within_given():
+        return given_only(given_type(fields.get("given")))
+
+
+def problem(given: RecurrentNet | DenseNet | CnnNet | ConvLayer, id: str, title: str) -> Problem:
+    """A params problem from a model built in code (as the command line does)."""
+    return Problem(id=id, kind="params", title=title, spec=given_only(type(given))(given=given))
+
+
 def solve(problem: Problem, numeric: bool = False) -> Solution:
-    """Count the parameters of the network in ``problem.given``, step by step (integers: always exact)."""
-    given = problem.given
+    """Count the parameters of the network in ``problem.spec.given``, step by step (integers: always exact)."""
+    with within_given():
+        return _solve(problem)
+
+
+def _solve(problem: Problem) -> Solution:
+    given = problem.spec.given
     if isinstance(given, RecurrentNet):
         givens, steps, answers = solve_recurrent(given)
     elif isinstance(given, DenseNet):
