@@ -80,7 +80,8 @@ def _padding(value: Any) -> Any:
     try:
         return _int_or_list(0, "'valid', 'same', a non-negative integer")(value)
     except ValueError:
-        raise ValueError(f"expected 'valid', 'same', a non-negative integer or a list of them, got {show_value(value)}") from None
+        raise ValueError("expected 'valid', 'same', a non-negative integer or a list of them, "
+                         f"got {show_value(value)}") from None
 
 
 Padding = Annotated[Any, Validated(_padding)]

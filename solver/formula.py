@@ -324,7 +324,7 @@ class Printer:
 
     def _print_Call(self, formula: Call) -> str:
         args = self.symbol(", ").join(self._print(arg) for arg in formula.args)
-        opening, closing = formula.brackets
+        opening, closing = formula.brackets[0], formula.brackets[1]
         return self.function(formula.function) + self.symbol(opening) + args + self.symbol(closing)
 
     def _print_Grad(self, formula: Grad) -> str:

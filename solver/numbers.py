@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, TypeAlias
 
 from solver.expressions import (
     MAX_DIGITS,
@@ -263,8 +263,8 @@ def _kind_of(value: Any) -> str:
     return repr(value)
 
 
-class Exact:
-    """Annotation for an exact number field in a spec dataclass (validated by pydantic lazily)."""
+class ExactNumberField:
+    """Validation of an exact number field in a spec dataclass (by pydantic, lazily)."""
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -273,11 +273,18 @@ class Exact:
         return core_schema.no_info_plain_validator_function(parse_exact)
 
 
-class ExactMatrix:
-    """Annotation for an exact matrix field: a list of rows, or a flat list for a column vector."""
+class ExactMatrixField:
+    """Validation of an exact matrix field: a list of rows, or a flat list for a column vector."""
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(parse_matrix)
+
+
+# sympy has no type information, so to mypy these are Any; to pydantic they say how to validate
+Exact: TypeAlias = Annotated[Any, ExactNumberField]
+"""A field holding an exact number (a sympy Rational or expression)."""
+ExactMatrix: TypeAlias = Annotated[Any, ExactMatrixField]
+"""A field holding an exact matrix (a sympy ImmutableMatrix)."""

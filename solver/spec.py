@@ -47,9 +47,11 @@ def load_file(path: Path | str, display_name: str | None = None) -> list[LoadedP
             raise SpecError([document.issue((extra[0],), "a file with 'problems:' holds nothing else at the top")])
         items = data["problems"]
         if not isinstance(items, list) or not items:
-            raise SpecError([document.issue(("problems",), f"expected a non-empty list of problems, got {show_value(items)}")])
+            message = f"expected a non-empty list of problems, got {show_value(items)}"
+            raise SpecError([document.issue(("problems",), message)])
         if len(items) > MAX_PROBLEMS:
-            raise SpecError([document.issue(("problems",), f"at most {MAX_PROBLEMS} problems per file, got {len(items)}")])
+            message = f"at most {MAX_PROBLEMS} problems per file, got {len(items)}"
+            raise SpecError([document.issue(("problems",), message)])
         entries: list[tuple[FieldPath, Any, str]] = [
             (("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
     else:
@@ -70,7 +72,8 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         return document.issue(prefix + tuple(path), message)
 
     if not isinstance(raw, dict):
-        raise SpecError([issue((), f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}")])
+        message = f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}"
+        raise SpecError([issue((), message)])
     kind = raw.get("kind")
     module = kind_module(kind) if isinstance(kind, str) and kind in KINDS else None
     own = module.FIELDS if module is not None else ("given",)  # the top-level fields the kind defines
@@ -79,7 +82,8 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     if "kind" in raw and module is None:  # which other fields are allowed depends on the kind: say only this
         near = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
         hint = f" (did you mean '{near[0]}'?)" if near else ""
-        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {', '.join(sorted(KINDS))}"))
+        known = ", ".join(sorted(KINDS))
+        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {known}"))
     else:
         issues += [issue((key,), f"unknown field; allowed: {', '.join(allowed)}") for key in raw if key not in allowed]
     issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
@@ -159,7 +163,8 @@ def _dataclass_in(annotation: Any) -> type | None:
 
 def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
     # pydantic inserts the member type of a union ("int", "list[int]") into the location
-    return tuple(part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
+    return tuple(part for part in loc
+                 if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
 
 
 def _message(error: Any, allowed: list[str]) -> str:

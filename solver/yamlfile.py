@@ -173,7 +173,8 @@ def _is_bare_question_mark(node: Any) -> bool:
     if not (isinstance(node, yaml.MappingNode) and node.flow_style and len(node.value) == 1):
         return False
     key, value = node.value[0]
-    empty = all(isinstance(n, yaml.ScalarNode) and n.value == "" and n.tag == "tag:yaml.org,2002:null" for n in (key, value))
+    empty = all(isinstance(n, yaml.ScalarNode) and n.value == "" and n.tag == "tag:yaml.org,2002:null"
+                for n in (key, value))
     return empty and node.start_mark.buffer is not None and node.start_mark.buffer[node.start_mark.index] == "?"
 
 

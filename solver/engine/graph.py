@@ -451,7 +451,7 @@ def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray], leaves: dic
     for node in graph.nodes:
         if node in overrides:
             values[node] = overrides[node]
-        elif node.is_leaf:
+        elif node.op is None:
             values[node] = leaves[node]
         else:
             inputs = [values[p] for p in node.inputs]

@@ -9,7 +9,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import make_dataclass
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from solver.errors import FieldError
@@ -49,7 +49,7 @@ def kind_module(name: str) -> Kind:
     return cast(Kind, importlib.import_module(KINDS[name][0]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def given_only(given: type) -> type:
     """The spec type of a kind whose only field is ``given``: a dataclass with that one field."""
     spec = make_dataclass(f"{given.__name__}Problem", [("given", given)], frozen=True)

@@ -25,7 +25,7 @@ from solver.formula import Formula, Name, call, equation, grad, op
 from solver.kinds import given_only, within_given
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind, Words
 
 FIELDS = ("given",)
 ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "Dr_<i>", "Df_<i>", "<param>_new")
@@ -148,7 +148,8 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
             raise FieldError(path + ("name",), f"expected a new name of letters and digits such as W{prefix}{k} "
                              f"(not one of the step's own names hg1, hr1, hf1, xg), got {name!r}")
         if weights.cols != size:
-            what = "the noise" if (k == 1 and role == "generator") else "the data" if k == 1 else f"layer {k - 1}'s output"
+            what = ("the noise" if (k == 1 and role == "generator") else "the data" if k == 1
+                    else f"layer {k - 1}'s output")
             raise FieldError(path + ("weights",), f"expected {size} column{'s' * (size != 1)} ({what} has {size} "
                              f"entr{'ies' if size != 1 else 'y'}), got {weights.rows}×{weights.cols}")
         values[name] = weights
@@ -192,7 +193,8 @@ def _layer_equations(params: list[Params], source: str, hidden: str, output: str
     return equations
 
 
-def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str, loss: str) -> tuple[list[str], list[int]]:
+def _phase_equations(gen: list[Params], disc: list[Params], m: int, phase: str,
+                     loss: str) -> tuple[list[str], list[int]]:
     """Every sample's forward passes, then the objective written with the logits a = σ⁻¹(D):
     log D = −bce_logits(a, 1) and log(1 − D) = −bce_logits(a, 0) are the same values, computed
     without the cancellation in 1 − D when the discriminator is sure (D(G(z)) = σ(32)).
@@ -348,7 +350,8 @@ def _by_sample(forward: Step, samples: list[int], m: int) -> list[Step]:
     for sub in forward.substeps:  # one line per layer: its products and sums are not the point here
         assert isinstance(sub.record, Forward) and sub.record.equation is not None
         groups.setdefault(samples[sub.record.equation], []).append(replace(sub, substeps=()))
-    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, []))) for i in range(1, m + 1)]
+    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, [])))
+           for i in range(1, m + 1)]
     out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=forward.note))
     return out
 
@@ -413,7 +416,9 @@ def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, 
         for k, p in enumerate(params, 1):
             act = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "identity": "no activation",
                    "leaky_relu": "LeakyReLU with slope "}[p.activation]
-            said = Phrase((f"{role} layer {k}, {act}", p.slope)) if p.activation == "leaky_relu" else f"{role} layer {k}, {act}"
+            said: Words = f"{role} layer {k}, {act}"
+            if p.activation == "leaky_relu":
+                said = Phrase((said, p.slope))
             out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], said))
             if p.bias:
                 out.append(Given(p.bias, values[p.bias], f"{role} layer {k} bias"))

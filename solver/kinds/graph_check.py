@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.errors import UnsolvableError
-from solver.trace import Step, StepKind
+from solver.trace import Check, Step, StepKind
 
 FD_TOLERANCE = 1e-6
 
@@ -25,18 +25,13 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
             substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: not checked",
                                  note=f"{PRECISION} overflows at these values (an infinite or undefined result), "
-                                      "so central differences cannot be computed here"))
+                                      "so central differences cannot be computed here",
+                                 record=Check(str(loss.label), name, None)))
             continue
-        def compare(exact: Any) -> tuple[Any, Any, bool]:
-            """Per entry: max(1, |gradient|), the relative difference, and whether all agree."""
-            size = np.maximum(1.0, np.abs(exact))
-            relative = np.where(crossed, 0.0, np.abs(numeric - exact) / size)
-            return size, relative, bool(np.all(relative <= FD_TOLERANCE + allowance / size))
-
-        size, relative, agrees = compare(exact)
+        size, relative, agrees = _compare(exact, numeric, crossed, allowance)
         if not agrees:  # before calling it a bug: the exact gradient's digits guaranteed (evalf is slower)
             exact = np.array(grads[name].evalf(30).tolist(), dtype=float)
-            size, relative, agrees = compare(exact)
+            size, relative, agrees = _compare(exact, numeric, crossed, allowance)
         error = float(np.max(relative))
         worst = max(worst, error)
         failed = failed or not agrees
@@ -50,7 +45,8 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
             notes.append(f"{skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
                          "a step of h moves an input of relu, leaky_relu or max across its kink")
         substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: central differences agree {status}",
-                             note="; ".join(notes)))
+                             note="; ".join(notes),
+                             record=Check(str(loss.label), name, agrees, error, int(crossed.size - skipped), skipped)))
         if not agrees and not kinked:
             raise UnsolvableError(
                 f"finite-difference check failed for ∂{loss.label}/∂{name}: difference {error:.2e} "
@@ -58,8 +54,18 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
                 "please report it"
             )
     return Step(StepKind.CHECK, f"Finite-difference check: {'see the kink note' if failed else '✓'}",
-                note=f"Every gradient compared with central differences in {PRECISION}; largest difference {worst:.1e}.",
+                note=f"Every gradient compared with central differences in {PRECISION}; "
+                     f"largest difference {worst:.1e}.",
                 substeps=tuple(substeps))
+
+
+def _compare(exact: Any, numeric: Any, crossed: Any, allowance: Any) -> tuple[Any, Any, bool]:
+    """Per entry: max(1, |gradient|), the relative difference, and whether all agree."""
+    import numpy as np
+
+    size = np.maximum(1.0, np.abs(exact))
+    relative = np.where(crossed, 0.0, np.abs(numeric - exact) / size)
+    return size, relative, bool(np.all(relative <= FD_TOLERANCE + allowance / size))
 
 
 def _floats(value: Any) -> Any:

@@ -229,10 +229,12 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
 
 
 def _default_wrt(unrolled: Unrolled) -> list[str]:
-    return [name for name in unrolled.wrt if name not in ("h0", "c0") and not (name == "W_xh" and "W_ih" in unrolled.wrt)]
+    return [name for name in unrolled.wrt
+            if name not in ("h0", "c0") and not (name == "W_xh" and "W_ih" in unrolled.wrt)]
 
 
-def _answers(solved: GraphResult, net: Network, unrolled: Unrolled, loss: str | None, spec: RnnSpec) -> dict[str, Answer]:
+def _answers(solved: GraphResult, net: Network, unrolled: Unrolled, loss: str | None,
+             spec: RnnSpec) -> dict[str, Answer]:
     """The graph's answers, with stacked (PyTorch layout) gradients for LSTM/GRU and σ(·) forms."""
     answers = {a.name: a for a in solved.answers}
     if net.cell == "rnn" and (net.activation == "sigmoid"):
@@ -382,10 +384,12 @@ def _conventions(net: Network, graph_note: str) -> Step:
             layout = "Row-vector convention: states and inputs are rows, multiplied from the left (x_t·W_xh)."
         else:
             layout = "Column vectors (W·x)."
-        note = f"An Elman RNN unrolled over T = {T} steps from h0 ({'given' if net.h0 is not None else 'zero'}). {layout}"
+        start = "given" if net.h0 is not None else "zero"
+        note = f"An Elman RNN unrolled over T = {T} steps from h0 ({start}). {layout}"
     elif net.cell == "lstm":
-        note = (f"An LSTM cell (torch.nn.LSTMCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ii, W_if, "
-                "W_ig, W_io (gate order i, f, g, o) and W_hh likewise; there are two bias vectors, b_ih and b_hh "
+        note = (f"An LSTM cell (torch.nn.LSTMCell) unrolled over T = {T} steps. "
+                "PyTorch layout: W_ih stacks W_ii, W_if, W_ig, W_io (gate order i, f, g, o) and W_hh likewise; "
+                "there are two bias vectors, b_ih and b_hh "
                 "(the textbook's single bias per gate is their sum).")
     else:
         note = (f"A GRU cell (torch.nn.GRUCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ir, W_iz, "
@@ -463,7 +467,8 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
         substeps.append(Step(StepKind.EVALUATE, f"∂h{t}/∂h{t - 1}", slope * weights,
                              None, present(sp.ImmutableMatrix(jacobian))))
         if t < T:
-            substeps.append(Step(StepKind.EVALUATE, f"∂h{T}/∂h{t - 1}", grad(f"h{T}", f"h{t}") * grad(f"h{t}", f"h{t - 1}"),
+            chained = grad(f"h{T}", f"h{t}") * grad(f"h{t}", f"h{t - 1}")
+            substeps.append(Step(StepKind.EVALUATE, f"∂h{T}/∂h{t - 1}", chained,
                                  None, present(sp.ImmutableMatrix(product))))
         norms.append((t - 1, float(sp.sqrt(sum(v**2 for v in product)).evalf(15))))
         answers[f"dh{T}/dh{t - 1}"] = Answer(f"dh{T}/dh{t - 1}", present(sp.ImmutableMatrix(product)),

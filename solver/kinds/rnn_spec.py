@@ -57,7 +57,8 @@ def _targets(value: Any) -> dict[str, Any]:
 
 def _reserved(name: str) -> bool:
     head = name.rstrip("0123456789")
-    return (head != name and head in ("h", "x", "y", "a", "c", "i", "f", "g", "o", "r", "z", "n")) or name.startswith(("W_", "b_"))
+    own = ("h", "x", "y", "a", "c", "i", "f", "g", "o", "r", "z", "n")
+    return (head != name and head in own) or name.startswith(("W_", "b_"))
 
 
 Sequence = Annotated[list, Validated(_sequence)]

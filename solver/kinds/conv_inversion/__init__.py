@@ -33,6 +33,24 @@ from solver.kinds.conv_inversion.steps import solve
 FIELDS = ("given",)
 ANSWERS = ("W[i,j]", "b", "X[i,j]", "Y[i,j]")
 
-__all__ = ["Bias", "Equation", "Grid", "Inconsistent", "Inversion", "Kernel", "Known", "Round", "eliminate",
-           "equations", "spec_type", "FIELDS", "ANSWERS", "is_linear", "linsolve", "relation", "relations", "smallest_conflict",
-           "solve"]
+__all__ = [
+    "ANSWERS",
+    "FIELDS",
+    "Bias",
+    "Equation",
+    "Grid",
+    "Inconsistent",
+    "Inversion",
+    "Kernel",
+    "Known",
+    "Round",
+    "eliminate",
+    "equations",
+    "is_linear",
+    "linsolve",
+    "relation",
+    "relations",
+    "smallest_conflict",
+    "solve",
+    "spec_type",
+]

@@ -38,8 +38,26 @@ from solver.problem import Problem
 from solver.trace import Solution
 
 __all__ = [
-    "CELL_NAMES", "CNN_LAYERS", "CONVENTIONS", "FORBID_EXTRA", "GATES", "GATE_NAMES", "MODELS", "CnnConv", "CnnDense",
-    "CnnNet", "CnnPool", "ConvLayer", "DenseNet", "RecurrentNet", "given_type", "problem", "solve", "spec_type", "FIELDS", "ANSWERS",
+    "ANSWERS",
+    "CELL_NAMES",
+    "CNN_LAYERS",
+    "CONVENTIONS",
+    "FIELDS",
+    "FORBID_EXTRA",
+    "GATES",
+    "GATE_NAMES",
+    "MODELS",
+    "CnnConv",
+    "CnnDense",
+    "CnnNet",
+    "CnnPool",
+    "ConvLayer",
+    "DenseNet",
+    "RecurrentNet",
+    "given_type",
+    "problem",
+    "solve",
+    "spec_type",
 ]
 
 
@@ -55,7 +73,8 @@ def spec_type(fields: Mapping[str, Any]) -> type:
 
 def problem(given: RecurrentNet | DenseNet | CnnNet | ConvLayer, id: str, title: str) -> Problem:
     """A params problem from a model built in code (as the command line does)."""
-    return Problem(id=id, kind="params", title=title, spec=given_only(type(given))(given=given))
+    model: type = type(given)
+    return Problem(id=id, kind="params", title=title, spec=given_only(model)(given=given))
 
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
