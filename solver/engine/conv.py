@@ -22,13 +22,15 @@ import numpy as np
 import sympy as sp
 
 from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, entry, is_scalar, phrase, shape_text
-from solver.formula import Call, Formula, Name, call, op
+from solver.formula import Call, Floor, Formula, Name, Number, call, equation, op
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
 Position = tuple[int, int]
 Geometry = tuple[Shape, Shape, Pads, Shape]
 
+OUTPUT_SIZE = Floor((Name("n") + Name("p_before") + Name("p_after") - Name("d") * (Name("k") - 1) - 1) / Name("s")) + 1
+"""The output size along one axis: ``⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1``."""
 MAX_NOTE_ENTRIES = 16  # output entries written out as sums of products
 MAX_NOTE_PRODUCTS = 144  # with channels, also at most this many products (16 entries of a 3×3 kernel)
 
@@ -255,7 +257,7 @@ class Conv(Op):
         args = [entry(v) if is_scalar(v) else v for v in xs]
         return sp.Function(self.name)(*args)
 
-    def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, str, str, int]]:
+    def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, Formula, Formula, int]]:
         """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
         axes = ["length"] if self.dims == 1 else ["rows", "columns"]
@@ -264,9 +266,13 @@ class Conv(Op):
         rules = []
         for axis, name in zip(range(2 - self.dims, 2), axes):
             (before, after), n, k = pads[axis], xs[axis], ws[axis]
-            numbers = (f"⌊({n} + {before} + {after} − {self.dilation}·({k} − 1) − 1)/{self.stride}⌋ + 1 = "
-                       f"⌊{n + before + after - self.dilation * (k - 1) - 1}/{self.stride}⌋ + 1")
-            rules.append((name, "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1", numbers, out[axis]))
+            numbers: Formula = OUTPUT_SIZE
+            for symbol, value in (("n", n), ("p_before", before), ("p_after", after), ("d", self.dilation),
+                                  ("k", k), ("s", self.stride)):
+                numbers = numbers.replace(Name(symbol), Number(value))
+            inside = n + before + after - self.dilation * (k - 1) - 1
+            numbers = equation(numbers, Floor(Number(inside) / self.stride) + 1)
+            rules.append((name, OUTPUT_SIZE, numbers, out[axis]))
         return rules
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
