@@ -85,7 +85,7 @@ class UsageError(DlsolveError):
 class SpecIssue:
     """One problem found in a spec: where (file, line, field) and what."""
 
-    __slots__ = ("file", "line", "path", "message")
+    __slots__ = ("file", "line", "message", "path")
 
     def __init__(self, file: str, line: int | None, path: FieldPath, message: str):
         path = tuple(_shorten(part) if isinstance(part, str) else part for part in path)
