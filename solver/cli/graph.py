@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from solver.cli.plumbing import handle_errors, solve_files, terminal_width, use_color, write_atomically
+from solver.errors import UsageError
 from solver.render import DEFAULT_FORMAT, GRAPH_FORMATS, GRAPH_SUFFIX_FORMATS
 
 GraphFormat = Enum("GraphFormat", {name: name for name in GRAPH_FORMATS}, type=str)  # type: ignore[misc]
@@ -92,7 +93,6 @@ def graph(
 
 def _drawings(files: list[Path], numeric: bool, which: str, timeout: int) -> Drawings:
     """Solve the files; the (name, drawing) pairs to draw (a problem with several graphs: id-1, id-2, …)."""
-    from solver.errors import UsageError
     from solver.render.graph_labels import has_gradients
 
     solutions = solve_files(files, numeric, timeout)
@@ -143,7 +143,6 @@ def run_dot(source: str, fmt: str) -> bytes:
     import shutil
     import subprocess
 
-    from solver.errors import UsageError
 
     program = shutil.which("dot")
     if program is None:
@@ -175,7 +174,6 @@ def _tikz(items: Drawings, which: str) -> str:
 
 
 def _to_stdout(data: bytes, fmt: str) -> None:
-    from solver.errors import UsageError
 
     if fmt == "png" and sys.stdout.isatty():
         raise UsageError("--format png writes binary data: use -o FILE.png (or redirect the output)")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from solver.cli.plumbing import handle_errors
-from solver.errors import EXIT_BAD_SPEC, UsageError
+from solver.errors import EXIT_BAD_SPEC, SpecError, UsageError
 
 
 def list_problems(
@@ -24,7 +24,6 @@ def list_problems(
         from rich.console import Console
         from rich.table import Table
 
-        from solver.errors import SpecError
         from solver.spec import load_file
 
         if not folder.is_dir():

@@ -18,7 +18,15 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from solver.errors import EXIT_INTERRUPTED, EXIT_USAGE, DlsolveError, FieldError, UsageError
+from solver.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    DlsolveError,
+    FieldError,
+    SpecError,
+    UnsolvableError,
+    UsageError,
+)
 from solver.render import DEFAULT_FORMAT, FORMATS, SUFFIX_FORMATS
 
 EXIT_INTERNAL = 4
@@ -138,8 +146,6 @@ def time_limit(seconds: int, numeric: bool, where: Callable[[], object]) -> Iter
     and suggesting --numeric for exact solves."""
     import signal
 
-    from solver.errors import UnsolvableError
-
     if not seconds or not hasattr(signal, "SIGALRM"):
         yield
         return
@@ -178,7 +184,6 @@ def problem_files(paths: list[Path]) -> list[Path]:
 def solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
     """Load every problem of every file (all their errors at once), then solve them within ``timeout``."""
     from solver.api import solve_loaded
-    from solver.errors import SpecError
     from solver.spec import LoadedProblem, load_file
 
     loaded: list[LoadedProblem] = []
