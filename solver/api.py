@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from solver import render as _render_registry
 from solver.errors import FieldError, SpecError, UnsolvableError
 from solver.kinds import kind_module
 from solver.problem import Problem
@@ -17,7 +18,7 @@ from solver.trace import Solution
 if TYPE_CHECKING:  # the loader (yaml, pydantic) is imported only when a file is read
     from solver.spec import LoadedProblem
 
-FORMATS = ("text", "latex", "markdown", "json")
+FORMATS: tuple[str, ...] = tuple(_render_registry.FORMATS)  # the registry in solver.render
 
 
 def load(path: Path | str) -> list[Problem]:

@@ -47,7 +47,7 @@ def compile_pdf(tex: str, name: str = "document") -> bytes:
         source = Path(folder) / f"{name}.tex"
         source.write_text(tex, encoding="utf-8")
         runs = 1 if command[0] == "latexmk" else 2  # pdflatex: a second run only if the log asks for it
-        for attempt in range(runs):
+        for _attempt in range(runs):
             try:
                 done = subprocess.run([*command, source.name], cwd=folder, capture_output=True, text=True,
                                       errors="replace", timeout=TIMEOUT, stdin=subprocess.DEVNULL)

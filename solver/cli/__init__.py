@@ -1,0 +1,73 @@
+"""The ``dlsolve`` command line: the typer app, its main options and the console-script entry point.
+
+Each command lives in its own module (``run``, ``listing``, ``params``, ``graph``); what they
+share (errors translated once at the edge, output formats, solving files, writing) is in
+``solver.cli.plumbing``. The main options reach the commands as ``ctx.obj`` (a ``Settings``).
+
+Only the standard library, typer and rich are imported at start-up; everything else is imported
+inside the command that needs it, so ``--help`` and ``lstm-params`` start fast.
+"""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from solver import __version__
+from solver.cli import graph, listing, params, run
+from solver.cli.plumbing import EXIT_CODES, Settings
+from solver.errors import EXIT_INTERRUPTED
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="dlsolve",
+    help="Solve deep-learning exam problems exactly, step by step.\n\n"
+    "Examples:\n\n"
+    "  dlsolve run problems/lstm.yaml\n\n"
+    "  dlsolve run problems/*.yaml --pdf -o solutions.tex\n\n"
+    "  dlsolve graph problems/graph-add-mul.yaml -o graph.png\n\n"
+    "  dlsolve lstm-params --hidden 500 --input 300 --layers 2",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dlsolve {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Solve deep-learning exam problems exactly, step by step."""
+    ctx.obj = Settings(debug=debug)
+
+
+# The commands, in the order ``dlsolve --help`` lists them.
+app.command()(run.run)
+app.command("list")(listing.list_problems)
+app.command("lstm-params")(params.lstm_params)
+app.command("gru-params")(params.gru_params)
+app.command("rnn-params")(params.rnn_params)
+app.command("fc-params")(params.fc_params)
+app.command("conv-params")(params.conv_params)
+app.command("graph")(graph.graph)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)

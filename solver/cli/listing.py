@@ -1,0 +1,44 @@
+"""``dlsolve list``: the problem bank as a table (file, id, kind, title)."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from solver.cli.plumbing import handle_errors
+from solver.errors import EXIT_BAD_SPEC, SpecError, UsageError
+
+
+def list_problems(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="Folder of problem files.", file_okay=False)] = Path("problems"),
+) -> None:
+    """List the problem bank: id, kind and title of every problem file.
+
+    Example:
+
+      dlsolve list problems
+    """
+    with handle_errors(ctx):
+        from rich.console import Console
+        from rich.table import Table
+
+        from solver.spec import load_file
+
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no such folder")
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("file", "id", "kind", "title"):
+            table.add_column(column)
+        invalid = 0
+        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+            try:
+                for item in load_file(path):
+                    table.add_row(path.name, item.problem.id, item.problem.kind, item.problem.title)
+            except SpecError as error:
+                invalid += 1
+                table.add_row(path.name, "", "[red]invalid[/red]", str(error.issues[0]))
+        Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)  # no wrapping in pipes
+        if invalid:
+            raise typer.Exit(EXIT_BAD_SPEC)
