@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 
 from solver.render import graph_labels as labels
-from solver.trace import DrawNode, Drawing
+from solver.trace import Drawing, DrawNode
 
 VALUE_COLOR = "darkgreen"
 GRAD_COLOR = "red3"

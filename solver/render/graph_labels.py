@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.render import json_values, text_values, values
-from solver.trace import Approximate, DrawEdge, DrawNode, Drawing
+from solver.trace import Approximate, DrawEdge, Drawing, DrawNode
 
 SCALAR_LIMIT = 16  # characters of an exact scalar before its decimal is shown instead
 ENTRY_LIMIT = 10  # characters of an exact matrix entry before the matrix is shown by its decimals
@@ -80,7 +80,7 @@ def _matrix(matrix: Any, approximate: bool) -> list[str]:
     else:
         by_decimals = False
         exact = [[e if len(e) <= 2 * ENTRY_LIMIT else e[: 2 * ENTRY_LIMIT - 1] + "…" for e in row] for row in exact]
-    head = "≈ " if by_decimals and any(not float(x).is_integer() for row in numbers for x in row) else ""
+    head = "≈ " if numbers is not None and any(not float(x).is_integer() for row in numbers for x in row) else ""
     if matrix.cols == 1:  # a column vector: one line, as the trace writes it
         return [head + "(" + ", ".join(_elided([row[0] for row in exact], MAX_ROWS)) + ")"]
     rows = ["[" + ", ".join(_elided(row, MAX_COLS)) + "]" for row in exact]

@@ -11,7 +11,7 @@ import io
 import textwrap
 
 from solver.render import graph_labels as labels
-from solver.trace import DrawNode, Drawing
+from solver.trace import Drawing, DrawNode
 
 INDENT = 2
 

@@ -37,7 +37,8 @@ def document(solution: Solution) -> dict[str, Any]:
 
 def exact_value(value: Any) -> dict[str, Any]:
     """``{"exact": sympy-readable text, "latex": …, "value": float | nested list | null}``."""
-    return {"exact": json_values.exact(value), "latex": latex_values.latex(value, fit=False), "value": json_values.number(value)}
+    return {"exact": json_values.exact(value), "latex": latex_values.latex(value, fit=False),
+            "value": json_values.number(value)}
 
 
 def _formula(formula: Any) -> dict[str, str] | None:

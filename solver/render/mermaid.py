@@ -9,7 +9,7 @@ name or value (brackets, quotes, ``|``, ``#``, Unicode) is safe.
 from __future__ import annotations
 
 from solver.render import graph_labels as labels
-from solver.trace import DrawNode, Drawing
+from solver.trace import Drawing, DrawNode
 
 ENTITIES = {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "|": "#124;", "`": "#96;",
             "\n": " "}  # '#' first: Mermaid's own entities start with it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -39,7 +40,8 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         _block(body, solution.statement, 0, width)
     if solution.given:
         body.append("\nGiven\n", style="bold underline")
-        _columns(body, [((g.name, "bold"), (text_values.compact(g.value), ""), (prose.words(g.description, str), "dim")) for g in solution.given], 2)
+        _columns(body, [((g.name, "bold"), (text_values.compact(g.value), ""), (prose.words(g.description, str), "dim"))
+                        for g in solution.given], 2)
     body.append("\nSolution\n", style="bold underline")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
@@ -94,7 +96,7 @@ def _math(out: Text, step: Step, indent: int, width: int) -> None:
         out.append(" " * indent + line + "\n", style="green")
 
 
-def _columns(out: Text, rows: list[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
+def _columns(out: Text, rows: Sequence[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
     """Append rows of (text, style) cells aligned in columns two spaces apart; cells may span lines."""
     split = [[cell.splitlines() or [""] for cell, _ in row] for row in rows]
     widths = [max(len(line) for row in split for line in row[i]) for i in range(len(rows[0]))]

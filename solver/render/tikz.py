@@ -29,8 +29,9 @@ PADDING = 0.25  # inner sep and border, both sides
 LABEL_MARGIN = 0.35  # cm of line left visible beside an edge label
 INNER_NAME = 9  # characters of an unnamed intermediate's expression drawn on its node
 
-OP_TEX = {"+": "+", "−": "-", "·": r"\cdot", "/": "/", "^": r"(\cdot)^{n}", "ᵀ": r"(\cdot)^{\top}", "‖·‖²": r"\|\cdot\|^{2}",
-          "[·]": r"[\cdot]", "Σ": r"\Sigma", "σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh"}
+OP_TEX = {"+": "+", "−": "-", "·": r"\cdot", "/": "/", "^": r"(\cdot)^{n}", "ᵀ": r"(\cdot)^{\top}",
+          "‖·‖²": r"\|\cdot\|^{2}", "[·]": r"[\cdot]", "Σ": r"\Sigma", "σ": r"\sigma", "exp": r"\exp", "ln": r"\ln",
+          "tanh": r"\tanh"}
 
 STYLES = (
     "x=1cm, y=-1cm, font=\\small,\n"
@@ -77,7 +78,8 @@ def captions(drawing: Drawing) -> tuple[str, str]:
         return (f"Forward pass: names and operations. {omitted}",
                 f"Backward pass: the gradient flows along the red arrows; nodes in red receive a gradient "
                 f"$\\partial {loss}/\\partial\\,\\cdot$. {omitted}")
-    rounded = "non-integers rounded to 3 significant digits" + (", larger matrices by their shape" if _big(drawing) else "")
+    rounded = ("non-integers rounded to 3 significant digits"
+               + (", larger matrices by their shape" if _big(drawing) else ""))
     return (f"Forward pass: each node shows its name and operation and its value ({rounded}).",
             f"Backward pass: each node shows its value (blue) above its gradient $\\partial {loss}/\\partial\\,\\cdot$ "
             "(red); each red arrow carries local $\\times$ upstream (a matrix only where it is one of several "
@@ -117,7 +119,7 @@ def _picture(drawing: Drawing, backward: bool) -> str:
         bends = placement.routes[(edge.source, edge.target)]
         if backward:
             points = [f"({edge.target})", *(f"({x:g},{y:g})" for x, y in reversed(bends)), f"({edge.source})"]
-            style = "back" if edge.grad is not None or not full and _reached(drawing, edge.source) else "still"
+            style = "back" if edge.grad is not None or (not full and _reached(drawing, edge.source)) else "still"
         else:
             points = [f"({edge.source})", *(f"({x:g},{y:g})" for x, y in bends), f"({edge.target})"]
             style = "edge"
@@ -160,7 +162,10 @@ def _reached(drawing: Drawing, node_id: str) -> bool:
 
 
 def _style(node: DrawNode, drawing: Drawing, backward: bool) -> str:
-    style = "loss" if node.id == drawing.loss else "constant" if node.kind == "constant" else "input" if not node.op else "op"
+    if node.id == drawing.loss:
+        style = "loss"
+    else:
+        style = "constant" if node.kind == "constant" else "input" if not node.op else "op"
     if backward and not detailed(drawing) and node.grad is not None:
         style += ", reached"
     return style
@@ -229,7 +234,7 @@ def _label_positions(drawing: Drawing, placement: Placement, labels: dict[tuple[
     boxes = [(x, y, *sizes[v]) for v, (x, y) in placement.positions.items()]
     column_right: dict[int, float] = {}
     column_left: dict[int, float] = {}
-    for v, (x, y) in placement.positions.items():
+    for v, (x, _y) in placement.positions.items():
         layer = placement.layers[v]
         column_right[layer] = max(column_right.get(layer, x), x + sizes[v][0] / 2)
         column_left[layer] = min(column_left.get(layer, x), x - sizes[v][0] / 2)

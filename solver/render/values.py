@@ -105,7 +105,7 @@ def with_decimals(expression: Any, matrices: list[Any]) -> Any:
     the result into an error (``M**2`` of a row vector is refused once its entries are numbers)."""
     try:
         return expression.xreplace({m: decimals(m) for m in matrices})
-    except Exception:  # noqa: BLE001 - any sympy evaluation error: the exact layout is still correct
+    except Exception:
         return expression
 
 
@@ -117,7 +117,7 @@ def with_sizes(expression: Any, matrices: list[Any]) -> Any:
         distinct = list(dict.fromkeys(matrices))  # a trailing space apiece keeps A·B from printing as a square
         return expression.xreplace({m: sympy.MatrixSymbol(f"[{m.rows}×{m.cols}]" + " " * k, m.rows, m.cols)
                                     for k, m in enumerate(distinct)})
-    except Exception:  # noqa: BLE001 - as in with_decimals
+    except Exception:
         return expression
 
 

@@ -25,7 +25,8 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
         "source": prose(solution.source),
         "statement": prose(solution.statement),
         "given": [
-            {"name": name_latex(g.name), "value": _given_value(g.value, prose), "description": words(g.description, notation)}
+            {"name": name_latex(g.name), "value": _given_value(g.value, prose),
+             "description": words(g.description, notation)}
             for g in solution.given
         ],
         "steps": _steps(solution.steps, "", notation),
