@@ -44,13 +44,14 @@ class UnicodeStrPrinter(StrPrinter):
         return MINUS + "oo"
 
     def _print_Integer(self, expr: Any) -> str:
-        return str(expr.p).replace("-", MINUS)
+        return (MINUS if expr.p < 0 else "") + str(abs(expr.p))
 
     def _print_Rational(self, expr: Any) -> str:
-        return self._print_Integer(expr) if expr.q == 1 else f"{expr.p}/{expr.q}".replace("-", MINUS)
+        sign = MINUS if expr.p < 0 else ""
+        return sign + (str(abs(expr.p)) if expr.q == 1 else f"{abs(expr.p)}/{expr.q}")
 
     def _print_Float(self, expr: Any) -> str:
-        return str(super()._print_Float(expr)).replace("-", MINUS)
+        return str(super()._print_Float(expr)).replace("-", MINUS)  # sympy's digits, with a minus sign
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         prec = precedence(expr)

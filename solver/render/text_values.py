@@ -165,7 +165,7 @@ def decimal(value: Any, width: int = TEXT_WIDTH) -> str | None:
     import sympy
 
     if isinstance(shown, sympy.MatrixBase):
-        return str(sympy.pretty(shown, use_unicode=True))
+        return pretty(shown)
     return f"{float(shown):.{DECIMAL_DIGITS}g}".replace("-", MINUS)
 
 
