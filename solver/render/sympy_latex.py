@@ -35,6 +35,14 @@ def printer() -> SympyLatexPrinter:
     return SympyLatexPrinter()
 
 
-def latex(value: Any) -> str:
-    """A sympy value as LaTeX math in dlsolve's notation."""
+@lru_cache(maxsize=4096)
+def _latex(value: Any) -> str:
     return printer().doprint(value)
+
+
+def latex(value: Any) -> str:
+    """A sympy value as LaTeX math in dlsolve's notation (cached: a value is measured, then printed)."""
+    try:
+        return _latex(value)
+    except TypeError:  # a mutable matrix is not hashable
+        return printer().doprint(value)
