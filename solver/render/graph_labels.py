@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.render import values
+from solver.render import json_values, text_values, values
 from solver.trace import Approximate, DrawEdge, Drawing, DrawNode
 
 SCALAR_LIMIT = 16  # characters of an exact scalar before its decimal is shown instead
@@ -42,15 +42,15 @@ def lines(value: Any, with_decimal: bool = False) -> list[str]:
     if approximate:
         value = value.value
     if not values.is_sympy(value):
-        return [values.text(value)]
+        return [text_values.text(value)]
     import sympy
 
     if isinstance(value, sympy.MatrixBase):
         return _matrix(value, approximate)
     if isinstance(value, sympy.Float):
         return [decimal(float(value))]
-    shown = values.text(value)
-    number = values.number(value)
+    shown = text_values.text(value)
+    number = json_values.number(value)
     if len(shown) > SCALAR_LIMIT and number is not None:
         return ["≈ " + decimal(number)]
     if with_decimal and number is not None and not value.is_Rational:
@@ -70,17 +70,17 @@ def line(value: Any, with_decimal: bool = False) -> str:
 def _matrix(matrix: Any, approximate: bool) -> list[str]:
     import sympy
 
-    exact = [[values.text(v) for v in matrix.row(i)] for i in range(matrix.rows)]
+    exact = [[text_values.text(v) for v in matrix.row(i)] for i in range(matrix.rows)]
     by_decimals = approximate or any(isinstance(v, sympy.Float) for v in matrix) or any(
         len(entry) > ENTRY_LIMIT for row in exact for entry in row)
-    numbers = values.number(matrix) if by_decimals else None
+    numbers = json_values.number(matrix) if by_decimals else None
     if numbers is not None:
         numbers = [[x] for x in numbers] if matrix.cols == 1 else numbers
         exact = [[_entry(x) for x in row] for row in numbers]
     else:
         by_decimals = False
         exact = [[e if len(e) <= 2 * ENTRY_LIMIT else e[: 2 * ENTRY_LIMIT - 1] + "…" for e in row] for row in exact]
-    head = "≈ " if by_decimals and any(not float(x).is_integer() for row in numbers for x in row) else ""
+    head = "≈ " if numbers is not None and any(not float(x).is_integer() for row in numbers for x in row) else ""
     if matrix.cols == 1:  # a column vector: one line, as the trace writes it
         return [head + "(" + ", ".join(_elided([row[0] for row in exact], MAX_ROWS)) + ")"]
     rows = ["[" + ", ".join(_elided(row, MAX_COLS)) + "]" for row in exact]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from solver.render import values
+from solver.render import json_values, latex_values, prose, text_values
 from solver.render.steps import numbered
 from solver.trace import Solution, Step
 
@@ -37,13 +37,14 @@ def document(solution: Solution) -> dict[str, Any]:
 
 def exact_value(value: Any) -> dict[str, Any]:
     """``{"exact": sympy-readable text, "latex": …, "value": float | nested list | null}``."""
-    return {"exact": values.exact(value), "latex": values.latex(value, fit=False), "value": values.number(value)}
+    return {"exact": json_values.exact(value), "latex": latex_values.latex(value, fit=False),
+            "value": json_values.number(value)}
 
 
 def _formula(formula: Any) -> dict[str, str] | None:
     if formula is None:
         return None
-    return {"text": values.text(formula), "latex": values.latex(formula, fit=False)}
+    return {"text": text_values.text(formula), "latex": latex_values.latex(formula, fit=False)}
 
 
 def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
@@ -52,11 +53,11 @@ def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
         {
             "number": number,
             "kind": step.kind.value,
-            "title": values.words(step.title, str),
+            "title": prose.words(step.title, str),
             "formula": _formula(step.formula),
             "substituted": _formula(step.substituted),
             "result": None if step.result is None else exact_value(step.result),
-            "note": values.words(step.note, str),
+            "note": prose.words(step.note, str),
             "substeps": steps(step.substeps, f"{number}."),
         }
         for number, step in numbered(items, prefix)

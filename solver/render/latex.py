@@ -3,7 +3,7 @@ the exam sheet from templates/exam.tex.j2 (statements, given data and answer spa
 
 from __future__ import annotations
 
-from solver.render import tikz, values
+from solver.render import prose, tikz
 from solver.render.templates import environment
 from solver.render.view import solution_view
 from solver.trace import Solution
@@ -17,7 +17,7 @@ def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solu
     if sheet == "exam":
         return exam(solutions, fragment)
     template = environment(latex=True).get_template("solution.tex.j2")
-    views = [{**solution_view(solution, values.escape_text, values.escape_notation),
+    views = [{**solution_view(solution, prose.escape_text, prose.escape_notation),
               "graphs": tikz.figures(solution.drawings)} for solution in solutions]
     return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views))
 
@@ -27,7 +27,7 @@ def exam(solutions: list[Solution], fragment: bool = False) -> str:
     template = environment(latex=True).get_template("exam.tex.j2")
     views = []
     for solution in solutions:
-        view = solution_view(solution, values.escape_text, values.escape_notation)
+        view = solution_view(solution, prose.escape_text, prose.escape_notation)
         base, per_answer, most = ANSWER_SPACE
         views.append({key: view[key] for key in ("id", "title", "source", "statement", "given")}
                      | {"space": f"{min(most, base + per_answer * len(solution.answers)):.1f}cm"})

@@ -10,8 +10,9 @@ Sizes are centimetres; y grows downwards (the TikZ renderer flips it).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from solver.trace import Drawing
 
@@ -71,7 +72,8 @@ def place(drawing: Drawing, size: Size | None = None,
 
 
 def layers(drawing: Drawing) -> dict[str, int]:
-    """Node id → layer: the longest path from the inputs; then every input moves right to just before its first consumer."""
+    """Node id → layer: the longest path from the inputs; then every input moves right to just before its
+    first consumer."""
     parents: dict[str, list[str]] = {node.id: [] for node in drawing.nodes}
     children: dict[str, list[str]] = {node.id: [] for node in drawing.nodes}
     for edge in drawing.edges:
@@ -128,7 +130,7 @@ def _segments(chains: dict[tuple[str, str], list[str]]) -> list[tuple[str, str]]
     out = []
     for (source, target), bends in chains.items():
         path = [source, *bends, target]
-        out += list(zip(path, path[1:]))
+        out += list(itertools.pairwise(path))
     return out
 
 
@@ -162,11 +164,7 @@ def _order(drawing: Drawing, layers: dict[str, int], chains: dict[tuple[str, str
             links = ups if forward else downs
             current = {v: k for k, v in enumerate(order[i])}
 
-            def barycenter(v: str) -> float:
-                linked = [reference[u] for u in links.get(v, []) if u in reference]
-                return sum(linked) / len(linked) if linked else float(current[v])
-
-            order[i] = sorted(order[i], key=lambda v: (barycenter(v), current[v]))
+            order[i] = sorted(order[i], key=lambda v: (_barycenter(v, reference, links, current), current[v]))
         crossings = _crossings(order, segments)
         if crossings < best_crossings:
             best, best_crossings = [list(layer) for layer in order], crossings
@@ -214,11 +212,17 @@ def _rows(order: list[list[str]], boxes: dict[str, tuple[float, float]],
     return ys
 
 
+def _barycenter(v: str, reference: dict[str, int], links: dict[str, list[str]], current: dict[str, int]) -> float:
+    """The mean position of ``v``'s neighbours in the reference layer (its own position if it has none)."""
+    linked = [reference[u] for u in links.get(v, []) if u in reference]
+    return sum(linked) / len(linked) if linked else float(current[v])
+
+
 def _stack(layer: list[str], boxes: dict[str, tuple[float, float]], wanted: list[float]) -> list[float]:
     """Positions as close as possible (least squares) to ``wanted`` with every pair of neighbours apart
     by their half heights plus NODE_GAP: isotonic regression by pooling adjacent violators."""
     offsets = [0.0]
-    for a, b in zip(layer, layer[1:]):
+    for a, b in itertools.pairwise(layer):
         offsets.append(offsets[-1] + (boxes[a][1] + boxes[b][1]) / 2 + NODE_GAP)
     if all(w == 0.0 for w in wanted):  # the first stacking: centred on 0
         middle = offsets[-1] / 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from solver.render import values
+from solver.render import text_values
 from solver.trace import Step
 
 
@@ -16,21 +16,22 @@ def numbered(steps: tuple[Step, ...], prefix: str = "") -> Iterator[tuple[str, S
         yield number, step
 
 
-def parts(step: Step, fmt: Callable[[Any], str], decimal: Callable[[Any], str | None] = values.decimal) -> list[str]:
+def parts(step: Step, fmt: Callable[[Any], str],
+          decimal: Callable[[Any], str | None] = text_values.decimal) -> list[str]:
     """The pieces of ``formula = substituted = result ≈ decimal``, leaving out those a step lacks."""
     out: list[str] = []
     for part in (step.formula, step.substituted, step.result):
         if part is not None and (shown := fmt(part)) not in out[-1:]:  # a value shown by decimals twice: once
             out.append(shown)
     if step.result is not None:
-        shown = decimal(step.result)
-        if shown is not None:
-            out.append(shown)
+        approximation = decimal(step.result)
+        if approximation is not None:
+            out.append(approximation)
     return out
 
 
 def chain(step: Step, fmt: Callable[[Any], str], equals: str = " = ", approx: str = " ≈ ",
-          decimal: Callable[[Any], str | None] = values.decimal) -> str:
+          decimal: Callable[[Any], str | None] = text_values.decimal) -> str:
     """``formula = substituted = result ≈ decimal`` on one line."""
     pieces = parts(step, fmt, decimal)
     has_decimal = step.result is not None and decimal(step.result) is not None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from solver.render import values
+from solver.render import prose, text_values
 from solver.render.steps import numbered, parts, side_by_side
 from solver.trace import Solution, Step
 
@@ -39,7 +40,8 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         _block(body, solution.statement, 0, width)
     if solution.given:
         body.append("\nGiven\n", style="bold underline")
-        _columns(body, [((g.name, "bold"), (values.compact(g.value), ""), (values.words(g.description, str), "dim")) for g in solution.given], 2)
+        _columns(body, [((g.name, "bold"), (text_values.compact(g.value), ""), (prose.words(g.description, str), "dim"))
+                        for g in solution.given], 2)
     body.append("\nSolution\n", style="bold underline")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
@@ -63,21 +65,21 @@ def _steps(out: Text, steps: tuple[Step, ...], prefix: str, depth: int, width: i
         indent = 1 + INDENT * depth
         out.append(" " * indent)
         out.append(f"{number}  ", style="bold cyan")
-        out.append(values.words(step.title, values.prose_text) + "\n", style="bold")
+        out.append(prose.words(step.title, prose.prose_text) + "\n", style="bold")
         body = indent + len(number) + 2
         _math(out, step, body + 2, width)
         if step.note:
-            _block(out, values.words(step.note, values.prose_text), body, width, "italic dim")
+            _block(out, prose.words(step.note, prose.prose_text), body, width, "italic dim")
         if step.substeps:
             _steps(out, step.substeps, f"{number}.", depth + 1, width)
 
 
 def _math(out: Text, step: Step, indent: int, width: int) -> None:
     """``formula = substituted = result ≈ decimal``: on one line, side by side, or one part per line."""
-    pieces = parts(step, values.text)
+    pieces = parts(step, text_values.text)
     if not pieces:
         return
-    has_decimal = step.result is not None and values.decimal(step.result) is not None
+    has_decimal = step.result is not None and text_values.decimal(step.result) is not None
     separators = [" = "] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = " ≈ "
@@ -94,7 +96,7 @@ def _math(out: Text, step: Step, indent: int, width: int) -> None:
         out.append(" " * indent + line + "\n", style="green")
 
 
-def _columns(out: Text, rows: list[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
+def _columns(out: Text, rows: Sequence[tuple[tuple[str, str], ...]], indent: int = 0) -> None:
     """Append rows of (text, style) cells aligned in columns two spaces apart; cells may span lines."""
     split = [[cell.splitlines() or [""] for cell, _ in row] for row in rows]
     widths = [max(len(line) for row in split for line in row[i]) for i in range(len(rows[0]))]
@@ -120,8 +122,8 @@ def _answers(solution: Solution) -> Panel:
     name_width = max((len(a.name) for a in solution.answers), default=0)
     room = PANEL_WIDTH - name_width - 5  # columns left for the value (and its decimal) in the panel
     for answer in solution.answers:
-        shown = values.text(answer.value, room)
-        approx = values.decimal(answer.value, room)
+        shown = text_values.text(answer.value, room)
+        approx = text_values.decimal(answer.value, room)
         if approx and _block_width(shown) + 3 + _block_width(approx) <= room:
             shown = "\n".join(side_by_side([shown, approx], [" ≈ "]))
         elif approx:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from solver.render import values
+from solver.render import latex_notation, latex_values, prose, values
 from solver.render.layout import Placement, layers, place
 from solver.trace import Drawing, DrawNode
 
@@ -29,8 +29,9 @@ PADDING = 0.25  # inner sep and border, both sides
 LABEL_MARGIN = 0.35  # cm of line left visible beside an edge label
 INNER_NAME = 9  # characters of an unnamed intermediate's expression drawn on its node
 
-OP_TEX = {"+": "+", "−": "-", "·": r"\cdot", "/": "/", "^": r"(\cdot)^{n}", "ᵀ": r"(\cdot)^{\top}", "‖·‖²": r"\|\cdot\|^{2}",
-          "[·]": r"[\cdot]", "Σ": r"\Sigma", "σ": r"\sigma", "exp": r"\exp", "ln": r"\ln", "tanh": r"\tanh"}
+OP_TEX = {"+": "+", "−": "-", "·": r"\cdot", "/": "/", "^": r"(\cdot)^{n}", "ᵀ": r"(\cdot)^{\top}",
+          "‖·‖²": r"\|\cdot\|^{2}", "[·]": r"[\cdot]", "Σ": r"\Sigma", "σ": r"\sigma", "exp": r"\exp", "ln": r"\ln",
+          "tanh": r"\tanh"}
 
 STYLES = (
     "x=1cm, y=-1cm, font=\\small,\n"
@@ -77,7 +78,8 @@ def captions(drawing: Drawing) -> tuple[str, str]:
         return (f"Forward pass: names and operations. {omitted}",
                 f"Backward pass: the gradient flows along the red arrows; nodes in red receive a gradient "
                 f"$\\partial {loss}/\\partial\\,\\cdot$. {omitted}")
-    rounded = "non-integers rounded to 3 significant digits" + (", larger matrices by their shape" if _big(drawing) else "")
+    rounded = ("non-integers rounded to 3 significant digits"
+               + (", larger matrices by their shape" if _big(drawing) else ""))
     return (f"Forward pass: each node shows its name and operation and its value ({rounded}).",
             f"Backward pass: each node shows its value (blue) above its gradient $\\partial {loss}/\\partial\\,\\cdot$ "
             "(red); each red arrow carries local $\\times$ upstream (a matrix only where it is one of several "
@@ -91,7 +93,7 @@ def figures(drawings: tuple[Drawing, ...]) -> list[dict[str, str]]:
         forward_caption, backward_caption = captions(drawing)
         title = drawing.title if drawing.title.startswith("Computational graph") else \
             f"Computational graph: {drawing.title[0].lower()}{drawing.title[1:]}"
-        out.append({"title": values.escape_notation(title), "forward": forward(drawing),
+        out.append({"title": prose.escape_notation(title), "forward": forward(drawing),
                     "forward_caption": forward_caption,
                     "backward": backward(drawing) if has_backward(drawing) else "",
                     "backward_caption": backward_caption})
@@ -117,7 +119,7 @@ def _picture(drawing: Drawing, backward: bool) -> str:
         bends = placement.routes[(edge.source, edge.target)]
         if backward:
             points = [f"({edge.target})", *(f"({x:g},{y:g})" for x, y in reversed(bends)), f"({edge.source})"]
-            style = "back" if edge.grad is not None or not full and _reached(drawing, edge.source) else "still"
+            style = "back" if edge.grad is not None or (not full and _reached(drawing, edge.source)) else "still"
         else:
             points = [f"({edge.source})", *(f"({x:g},{y:g})" for x, y in bends), f"({edge.target})"]
             style = "edge"
@@ -160,7 +162,10 @@ def _reached(drawing: Drawing, node_id: str) -> bool:
 
 
 def _style(node: DrawNode, drawing: Drawing, backward: bool) -> str:
-    style = "loss" if node.id == drawing.loss else "constant" if node.kind == "constant" else "input" if not node.op else "op"
+    if node.id == drawing.loss:
+        style = "loss"
+    else:
+        style = "constant" if node.kind == "constant" else "input" if not node.op else "op"
     if backward and not detailed(drawing) and node.grad is not None:
         style += ", reached"
     return style
@@ -171,16 +176,16 @@ def _content(node: DrawNode, drawing: Drawing, backward: bool, full: bool) -> tu
     name = _name(node.label)
     if node.kind == "constant":
         name = _name(node.label.removeprefix("(").removesuffix(")"))
-        return f"${name}$", values.latex_width(name) * NAME_EM + PADDING + 0.1, NAME_HEIGHT + 0.1
+        return f"${name}$", latex_notation.latex_width(name) * NAME_EM + PADDING + 0.1, NAME_HEIGHT + 0.1
     op = _op(node.op)
     if node.op == "^":  # (·)² rather than (·)^n when the exponent is a constant
         exponents = [drawing.node(e.source).label for e in drawing.edges
                      if e.target == node.id and drawing.node(e.source).kind == "constant"]
         op = r"(\cdot)^{%s}" % _name(exponents[0]) if exponents else op
-    if node.kind == "inner" and node.op and values.latex_width(name) > INNER_NAME:
+    if node.kind == "inner" and node.op and latex_notation.latex_width(name) > INNER_NAME:
         name = ""  # an unnamed intermediate (W_hh·h1 + W_xh·x2): its operation says enough
     head = (f"$({name},\\ {op})$" if name else f"${op}$") if node.op else f"${name}$"
-    width = (values.latex_width(name) + (values.latex_width(op) + 2 if node.op else 0)) * NAME_EM
+    width = (latex_notation.latex_width(name) + (latex_notation.latex_width(op) + 2 if node.op else 0)) * NAME_EM
     height = NAME_HEIGHT
     lines = [head]
     if full:
@@ -207,7 +212,7 @@ def _gradient(node: DrawNode, drawing: Drawing) -> tuple[str, float, float]:
         sum_text = " + ".join(terms).replace("+ -", "- ")
         if len(sum_text) <= 24:
             whole = f"${sum_text} = {text.strip('$')}$"
-            return whole, values.latex_width(whole) * VALUE_EM, height
+            return whole, latex_notation.latex_width(whole) * VALUE_EM, height
     if len(parts) > 1:
         return f"$\\Sigma = {text.strip('$')}$", width + 3 * VALUE_EM, height
     return text, width, height
@@ -229,7 +234,7 @@ def _label_positions(drawing: Drawing, placement: Placement, labels: dict[tuple[
     boxes = [(x, y, *sizes[v]) for v, (x, y) in placement.positions.items()]
     column_right: dict[int, float] = {}
     column_left: dict[int, float] = {}
-    for v, (x, y) in placement.positions.items():
+    for v, (x, _y) in placement.positions.items():
         layer = placement.layers[v]
         column_right[layer] = max(column_right.get(layer, x), x + sizes[v][0] / 2)
         column_left[layer] = min(column_left.get(layer, x), x - sizes[v][0] / 2)
@@ -264,14 +269,14 @@ def _overlap(centre: tuple[float, float], size: tuple[float, float], box: tuple[
 def _name(label: str) -> str:
     """A node's name or expression as LaTeX math (``norm2(W1)`` drawn as ‖W₁‖²)."""
     label = re.sub(r"norm2\(([^()]*)\)", r"‖\1‖²", label)
-    return re.sub(r"\\text\{(y|x|z)hat\}", r"\\hat{\1}", values.formula_latex(label))
+    return re.sub(r"\\text\{(y|x|z)hat\}", r"\\hat{\1}", latex_notation.name_latex(label))
 
 
 def _op(op: str) -> str:
     """An operation as LaTeX math: symbols as such, names upright (``ReLU``, ``conv2d``)."""
     if op in OP_TEX:
         return OP_TEX[op]
-    return r"\mathrm{%s}" % values.escape_text(op)
+    return r"\mathrm{%s}" % prose.escape_text(op)
 
 
 def _big(drawing: Drawing) -> bool:
@@ -303,13 +308,13 @@ def _value(value: Any) -> tuple[str, float, float]:
             text = f"{value.rows}\\times {value.cols}"
             return f"${text}$", 5 * VALUE_EM + 0.1, VALUE_LINE
         cells = [[_number(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
-        columns = [max(values.latex_width(cells[i][j]) for i in range(value.rows)) for j in range(value.cols)]
+        columns = [max(latex_notation.latex_width(cells[i][j]) for i in range(value.rows)) for j in range(value.cols)]
         body = r" \\ ".join(" & ".join(row) for row in cells)
         text = r"$\left[\begin{smallmatrix}%s\end{smallmatrix}\right]$" % body
         width = (sum(columns) + 1.6 * (value.cols - 1) + 1.5) * VALUE_EM
         return text, width, value.rows * 0.3 + 0.1
     text = _number(value)
-    return f"${text}$", values.latex_width(text) * VALUE_EM + 0.05, VALUE_LINE
+    return f"${text}$", latex_notation.latex_width(text) * VALUE_EM + 0.05, VALUE_LINE
 
 
 def _number(value: Any) -> str:
@@ -321,8 +326,8 @@ def _number(value: Any) -> str:
     if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
         return values.group_digits(str(int(value)), r"\,")
     if isinstance(value, sympy.Basic) and not value.is_number:
-        text = values.latex(value)
-        return text if values.latex_width(text) <= 12 else r"\ldots"
+        text = latex_values.latex(value)
+        return text if latex_notation.latex_width(text) <= 12 else r"\ldots"
     x = float(sympy.N(value, 17)) if isinstance(value, sympy.Basic) else float(value)
     if x == 0:
         return "0"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.render import values
+from solver.render.latex_notation import latex_width, name_latex
+from solver.render.latex_values import decimal_latex, latex
+from solver.render.prose import words
 from solver.render.steps import numbered, parts
 from solver.trace import Solution, Step
 
@@ -23,7 +25,8 @@ def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[
         "source": prose(solution.source),
         "statement": prose(solution.statement),
         "given": [
-            {"name": values.formula_latex(g.name), "value": _given_value(g.value, prose), "description": values.words(g.description, notation)}
+            {"name": name_latex(g.name), "value": _given_value(g.value, prose),
+             "description": words(g.description, notation)}
             for g in solution.given
         ],
         "steps": _steps(solution.steps, "", notation),
@@ -37,9 +40,9 @@ ANSWER_WIDTH = 70  # characters of a row in the boxed answers before the descrip
 def _answers(answers: tuple[Any, ...], notation: Any) -> list[dict[str, Any]]:
     """The rows of the boxed answers. Descriptions line up after the widest value (one aligned
     column), so a description is kept only where that column leaves room for it."""
-    rows = [{"name": values.formula_latex(a.name), "value": values.latex(a.value),
-             "decimal": values.decimal_latex(a.value), "description": notation(a.description)} for a in answers]
-    column = max((sum(values.latex_width(row[key] or "") for key in ("name", "value", "decimal")) for row in rows),
+    rows = [{"name": name_latex(a.name), "value": latex(a.value),
+             "decimal": decimal_latex(a.value), "description": notation(a.description)} for a in answers]
+    column = max((sum(latex_width(row[key] or "") for key in ("name", "value", "decimal")) for row in rows),
                  default=0)
     for row, answer in zip(rows, answers):
         if column + len(answer.description) > ANSWER_WIDTH:
@@ -53,14 +56,14 @@ MAX_LINE = 75  # characters of typeset math that fit one line of the page
 def _latex_chain(step: Step) -> str:
     """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs, and
     a piece too long for one line breaks again before its top-level + signs."""
-    pieces = parts(step, values.latex, values.decimal_latex)
+    pieces = parts(step, latex, decimal_latex)
     if not pieces:
         return ""
-    has_decimal = step.result is not None and values.decimal_latex(step.result) is not None
+    has_decimal = step.result is not None and decimal_latex(step.result) is not None
     separators = ["="] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = r"\approx"
-    if sum(values.latex_width(p) for p in pieces) < MAX_LINE:
+    if sum(latex_width(p) for p in pieces) < MAX_LINE:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
     lines = []
     for separator, piece in zip(["", *separators], pieces):
@@ -72,7 +75,7 @@ def _latex_chain(step: Step) -> str:
 
 def _wrapped(latex: str) -> list[str]:
     """``latex`` cut before top-level `` + `` signs into segments of at most MAX_LINE characters."""
-    if values.latex_width(latex) < MAX_LINE:
+    if latex_width(latex) < MAX_LINE:
         return [latex]
     terms, depth, start, i = [], 0, 0, 0
     while i < len(latex):
@@ -88,7 +91,7 @@ def _wrapped(latex: str) -> list[str]:
     terms.append(latex[start:])
     segments = [terms[0]]
     for term in terms[1:]:
-        if values.latex_width(segments[-1] + " + " + term) < MAX_LINE:
+        if latex_width(segments[-1] + " + " + term) < MAX_LINE:
             segments[-1] += " + " + term
         else:
             segments.append(term)
@@ -96,7 +99,7 @@ def _wrapped(latex: str) -> list[str]:
 
 
 def _given_value(value: Any, prose: Any) -> str:
-    return r"\text{%s}" % prose(value) if isinstance(value, str) else values.latex(value)
+    return r"\text{%s}" % prose(value) if isinstance(value, str) else latex(value)
 
 
 def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, Any]]:
@@ -104,9 +107,9 @@ def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, A
         {
             "number": number,
             "kind": step.kind.value,
-            "title": values.words(step.title, prose),
+            "title": words(step.title, prose),
             "math": _latex_chain(step),
-            "note": values.words(step.note, prose),
+            "note": words(step.note, prose),
             "substeps": _steps(step.substeps, f"{number}.", prose),
         }
         for number, step in numbered(steps, prefix)

@@ -39,10 +39,6 @@ class sigmoid(sp.Function):  # lowercase as it prints, sigmoid(31*log(2)/20), wh
     def _eval_evalf(self, prec: int) -> Any:
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
-    def _latex(self, printer: Any, exp: Any = None) -> str:
-        shown = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return shown if exp is None else r"%s^{%s}" % (shown, exp)
-
 
 def exact_sigmoid(v: Any) -> Any:
     """σ(v) = 1/(1 + e^(−v)), tidied so that σ(ln 2) = 2/3 and σ(0) = 1/2."""

@@ -1,0 +1,138 @@
+"""Names and notation as LaTeX math: ``W1`` → ``W_1``, ``C_out`` → ``C_{\\text{out}}``, Unicode
+symbols (``·``, ``∂``, ``σ``) through one table, and formula trees through :class:`LatexPrinter`.
+
+No sympy here (sympy values print through :mod:`solver.render.sympy_latex`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from solver.formula import Printer
+from solver.render.values import OP_NAMES, group_digits
+
+# Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
+UNICODE_LATEX = {
+    "·": r"\cdot ",
+    "×": r"\times ",
+    "−": "-",
+    "±": r"\pm ",
+    "⌊": r"\lfloor ",
+    "⌋": r"\rfloor ",
+    "→": r"\to ",
+    "←": r"\leftarrow ",
+    "≈": r"\approx ",
+    "≤": r"\le ",
+    "≥": r"\ge ",
+    "≠": r"\ne ",
+    "Σ": r"\sum ",
+    "∏": r"\prod ",
+    "∂": r"\partial ",
+    "∇": r"\nabla ",
+    "ℝ": r"\mathbb{R}",
+    "√": r"\sqrt",
+    "²": "^{2}",
+    "ᵀ": "^{\\top}",
+    "′": "'",
+    "‖": r"\|",
+    "∈": r"\in ",
+    "⊙": r"\odot ",
+    "✓": r"\checkmark ",
+    "δ": r"\delta ",
+    "α": r"\alpha ",
+    "β": r"\beta ",
+    "γ": r"\gamma ",
+    "η": r"\eta ",
+    "θ": r"\theta ",
+    "λ": r"\lambda ",
+    "μ": r"\mu ",
+    "σ": r"\sigma ",
+    "ε": r"\varepsilon ",
+}
+
+FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "tanh": r"\tanh"}
+_IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)?")
+_BETWEEN_IDENTIFIERS = re.compile(f"({_IDENTIFIER.pattern})")  # split keeping the identifiers
+_SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "mathrm", "operatorname", "matrix"}
+
+
+def symbols_latex(text: str) -> str:
+    """Every Unicode math symbol of ``text`` by its LaTeX (UNICODE_LATEX); other characters unchanged."""
+    return "".join(UNICODE_LATEX.get(ch, ch) for ch in text)
+
+
+def notation_latex(notation: str) -> str:
+    """A name as written (``W1``, ``C_out``, ``h_(t−1)``) or a piece of Unicode notation as LaTeX math,
+    its surrounding spaces kept (``W1`` → ``W_1``)."""
+    notation = re.sub(r"_\(([^()]*)\)", r"_{\1}", notation)  # h_(t−1) → h_{t−1}
+    out = []
+    for chunk in _BETWEEN_IDENTIFIERS.split(group_digits(notation, "\\,")):
+        out.append(_identifier(chunk) if _IDENTIFIER.fullmatch(chunk or "-") else symbols_latex(chunk))
+    return "".join(out)
+
+
+def _identifier(word: str) -> str:
+    """One identifier: a function (``\\ln``), an op name, or a name with its subscript."""
+    if word in FUNCTIONS:
+        return FUNCTIONS[word]
+    if word in OP_NAMES:
+        return r"\operatorname{%s}" % word.replace("_", r"\_")
+    base, _, sub = word.partition("_")
+    letters = base.rstrip("0123456789")
+    if len(letters) == 1 and len(base) > 1 and not sub:  # W1 → W_1
+        base, sub = letters, base[1:]
+    if len(base) > 1 and not sub:
+        return r"\text{%s}" % base
+    head = base if len(base) == 1 else r"\text{%s}" % base
+    if not sub:
+        return head
+    return head + ("_{%s}" % sub if len(sub) == 1 or sub.isdigit() else r"_{\text{%s}}" % sub)
+
+
+def name_latex(name: str) -> str:
+    """A quantity's name (``W1``, ``C_out``, ``∂L/∂W1``) as LaTeX math."""
+    return notation_latex(name).strip()
+
+
+class LatexPrinter(Printer):
+    """A formula as LaTeX math: names set as :func:`notation_latex` sets them (``W1`` → ``W_1``,
+    ``C_out`` → ``C_{\\text{out}}``), operators through UNICODE_LATEX, integers grouped with ``\\,``."""
+
+    def finish(self, printed: str) -> str:
+        """The printed formula without surrounding spaces."""
+        return printed.strip()
+
+    def name(self, text: str) -> str:
+        """A name as :func:`notation_latex` sets it."""
+        return notation_latex(text)
+
+    def number(self, value: int | str) -> str:
+        """A number, its digits grouped with thin spaces."""
+        return group_digits(str(value), "\\,")
+
+    def symbol(self, text: str) -> str:
+        """An operator or bracket through UNICODE_LATEX."""
+        return symbols_latex(text)
+
+    def function(self, name: str) -> str:
+        """A function's name (``\\ln``, ``\\operatorname{leaky\\_relu}``, ``\\text{relu}``)."""
+        return notation_latex(name)
+
+
+@lru_cache(maxsize=1)
+def formula_printer() -> LatexPrinter:
+    """The LaTeX formula printer (made once)."""
+    return LatexPrinter()
+
+
+def latex_width(latex: str) -> int:
+    """Roughly how many characters ``latex`` typesets to: braces and layout commands take none,
+    a named function (``\\tanh``) its letters, any other command one glyph."""
+    def command(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _SILENT_COMMANDS:
+            return ""
+        return "x" * (len(name) if name in FUNCTIONS.values() or name in ("tanh", "sin", "cos") else 1)
+
+    return len(re.sub(r"[{}]", "", re.sub(r"\\([A-Za-z]+)\s?", command, latex)))

@@ -1,0 +1,192 @@
+"""sympy's printers taught dlsolve's terminal notation: ``ln`` for the natural logarithm, ``σ`` for
+sigmoid, ``√``, ``^``, ``·``, the minus sign ``−``, ``e`` and ``π``; op names with underscores whole.
+
+Importing this module imports sympy: :mod:`solver.render.text_values` imports it only for sympy values.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sympy import Mul, Number, Pow, S
+from sympy.core.mul import _keep_coeff
+from sympy.printing.precedence import precedence
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.stringpict import prettyForm
+from sympy.printing.str import StrPrinter
+from sympy.utilities.iterables import sift
+
+from solver.render.values import OP_NAMES
+
+MINUS = "−"
+TIMES = "·"
+FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ", "sigma": "σ"}  # sigma: the engine's unevaluated σ of a matrix
+
+
+class UnicodeStrPrinter(StrPrinter):
+    """sympy's one-line printer (``sympy.sstr``) writing ``2·√(3)^x − e·π`` instead of ``2*sqrt(3)**x - E*pi``."""
+
+    def _print_Function(self, expr: Any) -> str:
+        name = expr.func.__name__
+        return FUNCTION_NAMES.get(name, name) + "(%s)" % self.stringify(expr.args, ", ")
+
+    def _print_Symbol(self, expr: Any) -> str:
+        return expr.name.replace("-", MINUS)  # a rounded decimal is a symbol named "-0.25" (values.rounded)
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: Any) -> str:
+        return "π"
+
+    def _print_NegativeInfinity(self, expr: Any) -> str:
+        return MINUS + "oo"
+
+    def _print_Integer(self, expr: Any) -> str:
+        return (MINUS if expr.p < 0 else "") + str(abs(expr.p))
+
+    def _print_Rational(self, expr: Any) -> str:
+        sign = MINUS if expr.p < 0 else ""
+        return sign + (str(abs(expr.p)) if expr.q == 1 else f"{abs(expr.p)}/{expr.q}")
+
+    def _print_Float(self, expr: Any) -> str:
+        return str(super()._print_Float(expr)).replace("-", MINUS)  # sympy's digits, with a minus sign
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        prec = precedence(expr)
+        pieces = []
+        for term in self._as_ordered_terms(expr, order=order):
+            shown = self._print(term)
+            sign = "+"
+            if shown.startswith(MINUS) and not term.is_Add:
+                sign, shown = MINUS, shown[1:]
+            pieces += [sign, f"({shown})" if precedence(term) < prec or term.is_Add else shown]
+        sign = pieces.pop(0)
+        return ("" if sign == "+" else sign) + " ".join(pieces)
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        prec = precedence(expr)
+        if expr.exp is S.Half and not rational:
+            return "√(%s)" % self._print(expr.base)
+        if expr.is_commutative:
+            if -expr.exp is S.Half and not rational:
+                return "%s/√(%s)" % (self._print(S.One), self._print(expr.base))
+            if expr.exp is -S.One:
+                return "%s/%s" % (self._print(S.One), self.parenthesize(expr.base, prec, strict=False))
+        return "%s^%s" % (self.parenthesize(expr.base, prec, strict=False),
+                          self.parenthesize(expr.exp, prec, strict=False))
+
+    def _print_Mul(self, expr: Any) -> str:
+        prec = precedence(expr)
+        args = expr.args
+        if args[0] is S.One or any(isinstance(a, Number) or
+                                   (a.is_Pow and all(ai.is_Integer for ai in a.args)) for a in args[1:]):
+            return self._unevaluated_mul(args, prec)
+        c, e = expr.as_coeff_Mul()
+        sign = ""
+        if c < 0:
+            expr, sign = _keep_coeff(-c, e), MINUS
+        above: list[Any] = []  # factors in the numerator
+        below: list[Any] = []  # factors in the denominator
+        bracketed = []  # a power with exponent −1 of a product or power: (x·y)^(−1) prints 1/(x·y)
+        for item in (expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)):
+            if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
+                if item.exp is not S.NegativeOne:
+                    below.append(_inverted(item))
+                else:
+                    if len(item.args[0].args) != 1 and isinstance(item.base, (Mul, Pow)):
+                        bracketed.append(item)
+                    below.append(item.base)
+            elif item.is_Rational and item is not S.Infinity:
+                if item.p != 1:
+                    above.append(S(item.p))
+                if item.q != 1:
+                    below.append(S(item.q))
+            else:
+                above.append(item)
+        above_shown = [self.parenthesize(x, prec, strict=False) for x in above or [S.One]]
+        below_shown = [self.parenthesize(x, prec, strict=False) for x in below]
+        for item in bracketed:
+            if item.base in below:
+                below_shown[below.index(item.base)] = "(%s)" % below_shown[below.index(item.base)]
+        shown = sign + TIMES.join(above_shown)
+        if len(below) == 1:
+            return shown + "/" + below_shown[0]
+        return shown + ("/(%s)" % TIMES.join(below_shown) if below else "")
+
+    def _unevaluated_mul(self, args: Any, prec: int) -> str:
+        """An unevaluated product, every factor as given (sympy's own layout of one)."""
+        below, above = sift(args, lambda x: isinstance(x, Pow) and bool(x.exp.as_coeff_Mul()[0] < 0), binary=True)
+        for i, factor in enumerate(below):
+            if factor.exp.is_Number:
+                e = -factor.exp
+            else:
+                dargs = list(factor.exp.args)
+                dargs[0] = -dargs[0]
+                e = Mul(*dargs, evaluate=False)
+            below[i] = Pow(factor.base, e, evaluate=False) if e - 1 else factor.base
+        first = [self._print(above.pop(0))] if above and not above[0].is_Add and \
+            above[0].could_extract_minus_sign() else []
+        numerator = first + [self.parenthesize(a, prec, strict=False) for a in above] or ["1"]
+        first = [self._print(below.pop(0))] if len(below) > 1 and below[0].could_extract_minus_sign() else []
+        denominator = first + [self.parenthesize(a, prec, strict=False) for a in below]
+        if len(denominator) > 1:
+            return "%s/(%s)" % (TIMES.join(numerator), TIMES.join(denominator))
+        return TIMES.join(numerator) + ("/" + denominator[0] if denominator else "")
+
+
+def _inverted(power: Any) -> Any:
+    """``b^(−e)`` as ``b^e`` (for the denominator), keeping the exponent's factors as written."""
+    base, exp = power.as_base_exp()
+    factors = list(Mul.make_args(exp))
+    if factors[0] is S.NegativeOne:
+        factors = factors[1:]
+    else:
+        factors[0] = -factors[0]
+    return power.func(base, Mul(*factors, evaluate=False), evaluate=False)
+
+
+class UnicodePrettyPrinter(PrettyPrinter):
+    """sympy's 2D layout (for matrices) with ``ln``, ``σ`` and op names with underscores written whole."""
+
+    def _print_log(self, e: Any) -> Any:
+        return self._print_Function(e, func_name="ln")
+
+    def _print_sigmoid(self, e: Any) -> Any:
+        return self._print_Function(e, func_name="σ")
+
+    def _print_Symbol(self, e: Any, bold_name: bool = False) -> Any:
+        if "_" in e.name and e.name in OP_NAMES:  # a function's name, not W_1: no subscript
+            return prettyForm(e.name)
+        return super()._print_Symbol(e, bold_name)
+
+
+@lru_cache(maxsize=1)
+def line_printer() -> UnicodeStrPrinter:
+    """The one-line printer (made once)."""
+    return UnicodeStrPrinter()
+
+
+@lru_cache(maxsize=1)
+def pretty_printer() -> UnicodePrettyPrinter:
+    """The 2D printer (made once)."""
+    return UnicodePrettyPrinter({"use_unicode": True, "full_prec": False})
+
+
+def line(value: Any) -> str:
+    """A sympy scalar on one line in terminal notation."""
+    return str(line_printer().doprint(value))
+
+
+@lru_cache(maxsize=1024)
+def _pretty(value: Any) -> str:
+    return str(pretty_printer().doprint(value))
+
+
+def pretty(value: Any) -> str:
+    """A sympy value in 2D (matrices as blocks) in terminal notation."""
+    try:
+        return _pretty(value)
+    except TypeError:  # a mutable matrix is not hashable
+        return _pretty.__wrapped__(value)

@@ -1,0 +1,185 @@
+"""Values and formulas for the terminal: Unicode, digits grouped, matrices fitted to the width.
+
+sympy values print through :mod:`solver.render.sympy_text` (imported when one arrives); formula trees
+through :class:`TextPrinter`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from solver.formula import Formula, Printer
+from solver.render.values import (
+    DECIMAL_DIGITS,
+    decimal_of,
+    decimals,
+    exact_float,
+    group_digits,
+    is_approximate,
+    is_float,
+    is_sympy,
+    kept,
+    matrices_in,
+    rounded,
+    with_decimals,
+    with_sizes,
+)
+
+TEXT_WIDTH = 60  # columns a matrix may take in the terminal (steps are indented and joined by " = ")
+SUMMARY_EDGE = 3  # rows and columns kept at each end of a matrix too large for the terminal
+MINUS = "−"
+
+
+class TextPrinter(Printer):
+    """A formula for the terminal: the plain Unicode form, integers grouped (3,604,000)."""
+
+    def number(self, value: int | str) -> str:
+        """An integer with its digits grouped; a decimal or fraction as written."""
+        return f"{value:,}" if isinstance(value, int) else value
+
+
+@lru_cache(maxsize=1)
+def formula_printer() -> TextPrinter:
+    """The terminal's formula printer (made once)."""
+    return TextPrinter()
+
+
+def text(value: Any, width: int | None = None) -> str:
+    """An exact value or formula for the terminal (Unicode, digits grouped), at most ``width`` columns
+    wide where a matrix can be laid out differently (default TEXT_WIDTH)."""
+    if is_approximate(value):
+        shown = text(rounded(value.value))
+        return shown + (f"  (exact form omitted: {value.size} operations)" if value.size else "")
+    if is_sympy(value) and is_float(value):
+        value = rounded(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, str):
+        return group_digits(value)
+    if isinstance(value, Formula):
+        return formula_printer().doprint(value)
+    if is_sympy(value):
+        from solver.render import sympy_text
+
+        if _has_matrix(value):
+            return _fitting_matrix(value, width or TEXT_WIDTH)
+        return sympy_text.line(value)
+    return str(value)
+
+
+def pretty(value: Any) -> str:
+    """sympy's 2D layout (for matrices), with ``ln`` for the natural logarithm and ``σ`` for sigmoid."""
+    from solver.render import sympy_text
+
+    return sympy_text.pretty(value)
+
+
+def _fitting_matrix(value: Any, width: int) -> str:
+    """A matrix laid out in 2D if that fits the terminal, else one row per line, else by its decimals.
+
+    Nested exact forms (tanh(1 − tanh(tanh(1)/2)/2) in a BPTT gradient) are exact but far too wide
+    for 80 columns; LaTeX and JSON still carry them.
+    """
+    import sympy
+
+    shown = pretty(value)
+    if _width(shown) <= width:
+        return shown
+    if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
+        matrices = matrices_in(value)
+        shown = pretty(with_decimals(value, matrices))
+        if _width(shown) <= width:
+            return shown
+        return pretty(with_sizes(value, matrices))  # too large to show here: the step's result follows
+    rows = _one_line_rows(value)
+    if max(len(row) for row in rows) <= width + 10:
+        return "\n".join(rows)
+    exact_elsewhere = "" if is_float(value) else "  (exact: --format latex or json)"
+    shown = pretty(decimals(value))
+    if _width(shown) <= width:
+        return shown + exact_elsewhere
+    return _summary(value, width) + f"\n({value.rows}×{value.cols}; every entry: --format json or latex)"
+
+
+def _summary(matrix: Any, width: int) -> str:
+    """A matrix too large for the terminal, as numpy prints one: its first and last rows and columns
+    by their decimals, with ⋯ and ⋮ for the rest."""
+    def keep(n: int, edge: int) -> list[int | None]:
+        return list(range(n)) if n <= 2 * edge + 1 else [*range(edge), None, *range(n - edge, n)]
+
+    edge = SUMMARY_EDGE
+    while True:
+        columns = keep(matrix.cols, edge)
+        table = [[("⋮" if i is None else "⋯" if j is None else _decimal_text(matrix[i, j])) for j in columns]
+                 for i in keep(matrix.rows, SUMMARY_EDGE)]
+        sizes = [max(len(row[k]) for row in table) for k in range(len(columns))]
+        lines = ["[" + "  ".join(cell.rjust(size) for cell, size in zip(row, sizes)) + "]" for row in table]
+        if max(len(line) for line in lines) <= width or edge == 1:
+            return "\n".join(lines)
+        edge -= 1
+
+
+def _decimal_text(value: Any) -> str:
+    """One entry of a matrix summary: a number by its decimal, a symbolic entry as it is."""
+    if value.is_number:
+        return f"{exact_float(value):.{DECIMAL_DIGITS}g}".replace("-", MINUS)
+    from solver.render import sympy_text
+
+    return sympy_text.line(value)
+
+
+def _one_line_rows(matrix: Any) -> list[str]:
+    from solver.render import sympy_text
+
+    return ["[" + ", ".join(sympy_text.line(v) for v in matrix.row(i)) + "]" for i in range(matrix.rows)]
+
+
+def _shown_by_decimals(value: Any, width: int = TEXT_WIDTH) -> bool:
+    """Whether the terminal shows this matrix by its decimals (its exact layouts are too wide)."""
+    import sympy
+
+    return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > width
+            and max(len(row) for row in _one_line_rows(value)) > width + 10)
+
+
+def _width(block: str) -> int:
+    return max(len(line) for line in block.splitlines())
+
+
+def _has_matrix(value: Any) -> bool:
+    import sympy
+
+    if isinstance(value, (sympy.MatrixBase, sympy.MatrixExpr)):
+        return True
+    return any(isinstance(node, (sympy.MatrixBase, sympy.MatrixExpr)) for node in sympy.preorder_traversal(value))
+
+
+def decimal(value: Any, width: int = TEXT_WIDTH) -> str | None:
+    """A decimal approximation to show beside a non-integer exact value (terminal text), else None."""
+    shown = decimal_of(value)
+    if shown is None or _shown_by_decimals(value, width):
+        return None
+    import sympy
+
+    if isinstance(shown, sympy.MatrixBase):
+        return pretty(shown)
+    return f"{float(shown):.{DECIMAL_DIGITS}g}".replace("-", MINUS)
+
+
+def compact(value: Any) -> str:
+    """A value on one line: a column vector as (1, 2, 3), a matrix as [[1, 1, 0], [0, 0, 1]]."""
+    if is_sympy(value):
+        import sympy
+
+        if isinstance(value, sympy.MatrixBase):
+            row_keep, col_keep = kept(value.rows), kept(value.cols)
+            rows = [["…" if i is None or j is None else text(value[i, j]) for j in col_keep] for i in row_keep]
+            size = f"  ({value.rows}×{value.cols})" if None in row_keep + col_keep else ""
+            if value.cols == 1:
+                return "(" + ", ".join(row[0] for row in rows) + ")" + size
+            return "[" + ", ".join("…" if i is None else "[" + ", ".join(row) + "]"
+                                   for i, row in zip(row_keep, rows)) + "]" + size
+    return text(value)
