@@ -12,8 +12,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import PROBLEM_FILES, PROBLEMS, ROOT
+from helpers import PROBLEM_FILES, PROBLEMS, ROOT
 
 
 def _run(*args: str, seed: str) -> tuple[bytes, bytes]:

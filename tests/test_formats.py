@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import PROBLEM_FILES, requires_pdflatex, run_cli
+from helpers import PROBLEM_FILES, requires_pdflatex, run_cli
 
 FORMATS = ["text", "latex", "markdown", "json"]
 

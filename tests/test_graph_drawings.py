@@ -12,12 +12,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers import PROBLEM_FILES, PROBLEMS, ROOT, run_cli
 
-from conftest import PROBLEM_FILES, PROBLEMS, ROOT, run_cli
 from solver.render.dot import dot, dot_many
 from solver.render.graph_text import render as graph_text
 from solver.render.mermaid import escape, mermaid
-from solver.trace import DrawEdge, DrawNode, Drawing
+from solver.trace import DrawEdge, Drawing, DrawNode
 
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                   reason="Graphviz's dot is not installed (CI installs graphviz)")

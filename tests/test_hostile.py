@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, run_dlsolve
+from helpers.bad_specs import assert_one_clean_error
 
 import solver
-from conftest import run_cli, run_dlsolve
-from test_bad_specs import _assert_one_clean_error
 
 EXIT_BAD_SPEC = 3
 TIME_LIMIT = 1.0  # seconds, per hostile file
@@ -237,7 +237,7 @@ def test_hostile_input_is_a_clean_error(slot: str, payload: Payload, tmp_path: P
     result = run_cli("run", file, "-o", out)
     elapsed = time.perf_counter() - start
 
-    stderr = _assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:"), stderr
     assert stderr.count("\n") == 1, stderr
     assert len(stderr) < 2000, "a hostile value is not echoed back whole"

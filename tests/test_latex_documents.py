@@ -13,8 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import PROBLEM_FILES, requires_pdflatex, run_cli
+from helpers import PROBLEM_FILES, requires_pdflatex, run_cli
 
 requires_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
                                       reason="pdftotext/pdfinfo (poppler-utils) are not installed")
@@ -157,7 +156,7 @@ def test_layout_is_deterministic_and_puts_no_two_nodes_together(solved) -> None:
             assert first == layout.layout(drawing)
             assert len(set(first.values())) == len(first) == len(drawing.nodes)
             sizes = {n.id: tikz._content(n, drawing, True, tikz.detailed(drawing))[1:] for n in drawing.nodes}
-            placed = layout.place(drawing, lambda v: sizes[v]).positions
+            placed = layout.place(drawing, sizes.__getitem__).positions
             boxes = [(x, y, *sizes[v]) for v, (x, y) in placed.items()]
             for i, (x1, y1, w1, h1) in enumerate(boxes):
                 for x2, y2, w2, h2 in boxes[i + 1:]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import yaml
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from solver.errors import EXIT_BAD_SPEC, EXIT_UNSOLVED
 

@@ -22,18 +22,17 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from helpers import PROBLEMS, examples, run_cli
+from helpers.graph_torch import assert_close
+from helpers.rnn_torch import evaluate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import PROBLEMS, run_cli
-from graph_torch import assert_close
-from rnn_torch import evaluate
 
 torch.set_default_dtype(torch.float64)
 
 EXIT_BAD_SPEC = 3
 RNN_FILES = ["rnn.yaml", "rnn-bptt.yaml", "lstm-step.yaml", "gru-step.yaml"]
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = dict(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -117,7 +116,7 @@ def elman(draw, activations=("tanh", "sigmoid", "relu"), max_steps=3, max_hidden
     return {"given": given_}
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=examples(25), **SETTINGS)
 @given(elman())
 def test_elman_forward_matches_torch(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("elman"))
@@ -181,7 +180,7 @@ def bptt(draw):
     return spec
 
 
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=examples(10), **SETTINGS)
 @given(bptt())
 def test_bptt_gradients_match_autograd(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("bptt"))
@@ -291,7 +290,7 @@ def gated(draw, cell: str):
     return spec
 
 
-@settings(max_examples=8, **SETTINGS)
+@settings(max_examples=examples(8), **SETTINGS)
 @given(gated("lstm"))
 def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("lstm"))
@@ -299,7 +298,7 @@ def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
         assert {f"{v}{t}" for v in "ifgoch"} <= set(answers)
 
 
-@settings(max_examples=8, **SETTINGS)
+@settings(max_examples=examples(8), **SETTINGS)
 @given(gated("gru"))
 def test_gru_matches_torch_grucell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("gru"))
