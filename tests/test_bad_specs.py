@@ -631,6 +631,7 @@ def test_good_file_succeeds_with_output(tmp_path: Path, suffix: str):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.yaml", out.name]
 
 
+@pytest.mark.slow
 def test_problem_bank_succeeds_with_output(tmp_path: Path):
     out = tmp_path / "all.txt"
     result = run_cli("run", PROBLEMS, "-o", out)

@@ -166,6 +166,7 @@ def stacks(draw):
 
 
 # torch warns that 'same' with an even kernel and odd dilation pads a copy of the input: expected here.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 @settings(max_examples=examples(80))
 @given(stacks())

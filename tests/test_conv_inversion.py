@@ -167,6 +167,7 @@ def symbol(name: str) -> sympy.Symbol:
     return readable(name) if "[" in name else sympy.Symbol(name)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(120), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(instances())
 def test_random_inversions_recover_the_hidden_values(tmp_path_factory, case) -> None:

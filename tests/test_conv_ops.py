@@ -37,6 +37,7 @@ def text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60))
 @given(layers())
 def test_conv_matches_torch(tmp_path_factory, layer) -> None:
@@ -104,6 +105,7 @@ def channel_layers(draw):
     return dims, C, K, stride, dilation, padding, sides, draw(st.booleans()), draw(st.booleans()), bias, x, w
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60))
 @given(channel_layers())
 def test_conv_channels_and_padding_match_torch(tmp_path_factory, layer) -> None:

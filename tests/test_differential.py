@@ -142,6 +142,7 @@ def graph_oracle(spec: dict) -> dict:
 # --- 1. graph ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=share("graph"), **SETTINGS)
 @given(spec=st.one_of(graph_specs(), mlp_specs()))
 def test_random_graphs_match_torch_and_numeric_mode(spec: dict, folder: Path) -> None:
@@ -151,6 +152,7 @@ def test_random_graphs_match_torch_and_numeric_mode(spec: dict, folder: Path) ->
 # --- 2. conv ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=share("conv"), **SETTINGS)
 @given(spec=conv_specs())
 def test_random_conv_networks_match_torch_and_numeric_mode(spec: dict, folder: Path) -> None:
@@ -161,6 +163,7 @@ def test_random_conv_networks_match_torch_and_numeric_mode(spec: dict, folder: P
 # --- 3. rnn -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=share("rnn"), **SETTINGS)
 @given(spec=rnn_specs())
 def test_random_recurrent_networks_match_torch_and_numeric_mode(spec: dict, folder: Path) -> None:
@@ -176,6 +179,7 @@ def test_random_recurrent_networks_match_torch_and_numeric_mode(spec: dict, fold
 # --- 4. gan -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=share("gan"), **SETTINGS)
 @given(given_=gan_givens())
 def test_random_gan_steps_match_torch_and_numeric_mode(given_: dict, folder: Path) -> None:

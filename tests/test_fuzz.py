@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import PROBLEM_FILES, examples, run_cli
+from helpers import PROBLEM_FILES, examples, run_cli, slow_unless
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -197,6 +197,7 @@ FUZZ = settings(max_examples=EXAMPLES, **({"derandomize": False} if os.environ.g
                                        HealthCheck.filter_too_much, HealthCheck.data_too_large])
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a numpy warning would reach the user's terminal
 @FUZZ
 @given(structural_mutants())
@@ -204,11 +205,23 @@ def test_structural_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tup
     assert_clean_outcome(*mutant, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 @FUZZ
 @given(textual_mutants())
 def test_textual_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:
     assert_clean_outcome(*mutant, tmp_path)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@settings(FUZZ, max_examples=examples(10))
+@given(st.one_of(structural_mutants(), textual_mutants()))
+def test_a_few_mutants_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:
+    """The fast loop's share of the two tests above (which are slow): a few mutants of either family."""
+    assert_clean_outcome(*mutant, tmp_path)
+
+
+FAST_ROUND_TRIPS = {"graph-add-mul.yaml", "lstm.yaml", "rnn.yaml", "conv-inversion.yaml"}  # the rest: slow
 
 
 def test_the_fuzzer_sees_every_bank_file() -> None:
@@ -217,7 +230,7 @@ def test_the_fuzzer_sees_every_bank_file() -> None:
     assert all(len(_paths(tree)) > 5 for tree in TREES.values())
 
 
-@pytest.mark.parametrize("name", sorted(ORIGINALS))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=slow_unless(name in FAST_ROUND_TRIPS)) for name in sorted(ORIGINALS)])
 def test_the_round_trip_keeps_a_bank_file_valid_and_dropping_kind_breaks_it(tmp_path: Path, name: str) -> None:
     """Checks the checker: a bank file written back unchanged still solves, so the mutants differ from
     valid files only by their edits; without ``kind`` it is a bad file (exit 3)."""

@@ -102,6 +102,7 @@ def test_exam_every_answer_matches_torch(tmp_path: Path):
     assert isinstance(values["Wg1_new"], list) and len(values["Wg1_new"]) == 2  # a 2×1 column: flat
 
 
+@pytest.mark.slow
 def test_exam_exact_forms_are_the_values(tmp_path: Path):
     """Every exact form printed in the JSON (when not omitted) evaluates to its value."""
     for name, answer in run_json(exam(), tmp_path).items():
@@ -133,6 +134,7 @@ def test_exam_by_hand(tmp_path: Path):
     assert "sample 1 through D(x)" in d_phase and "sample 3 through D(G(z))" in d_phase
 
 
+@pytest.mark.slow
 def test_exam_zero_noise_is_silent_in_the_generator_phase_too():
     text = " ".join(run_cli("run", GAN_FILE).stdout.split())
     g_phase = text.split("Generator step")[1]
@@ -158,6 +160,7 @@ def test_flat_weight_of_one_number(where: str, tmp_path: Path):
 # --- 2. random architectures (helpers.gan_specs) -------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(25), **SETTINGS)
 @given(spec=gan_givens())
 def test_random_gan_step_matches_torch(spec: dict, tmp_path: Path):
@@ -168,6 +171,7 @@ def test_random_gan_step_matches_torch(spec: dict, tmp_path: Path):
         assert "V_D_1" in answers and "V_D_2" in answers and "V_D" not in answers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ["discriminator_first", "generator_first"])
 @pytest.mark.parametrize("loss", ["minimax", "non_saturating"])
 def test_exam_variants_match_torch(order: str, loss: str, tmp_path: Path):
@@ -181,6 +185,7 @@ def test_exam_variants_match_torch(order: str, loss: str, tmp_path: Path):
     assert {"bg2_new", "bd1_new", "bd2_new", "dV_G/dbg2", "dV_D/dbd2_1", "dV_D/dbd2_2"} <= set(answers)
 
 
+@pytest.mark.slow
 def test_generator_first_uses_the_initial_discriminator(tmp_path: Path):
     """Order matters: V_G through the initial D (generator_first) differs from V_G through the updated D."""
     base = exam()["given"]
@@ -192,6 +197,7 @@ def test_generator_first_uses_the_initial_discriminator(tmp_path: Path):
     assert not math.isclose(first["Df_1"]["value"], second["Df_1"]["value"], rel_tol=1e-9)
 
 
+@pytest.mark.slow
 def test_custom_names_and_scalar_layers(tmp_path: Path):
     """Names that are also function or constant names elsewhere are plain parameter names here."""
     spec = {
@@ -230,7 +236,7 @@ SATURATED_SPECS = [
                                 {"weights": [[0, 0, "1/4"], [0, 0, 2]], "activation": "relu"}],
                   "discriminator": [{"weights": [[0, "3/4"]], "activation": "leaky_relu", "slope": "1/5"},
                                     {"weights": [[1]], "activation": "sigmoid"}],
-                  "noise": [[0, 2]], "data": [[0, 0]], "lr": "1/2"}, id="fd-check-false-alarm-generator-phase"),
+                  "noise": [[0, 2]], "data": [[0, 0]], "lr": "1/2"}, id="fd-check-false-alarm-generator-phase", marks=pytest.mark.slow),
 ]
 
 
@@ -242,6 +248,7 @@ def test_saturated_discriminator(spec: dict, tmp_path: Path):
 # --- 3. the two generator losses -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_non_saturating_changes_only_the_generator_phase(tmp_path: Path):
     base = exam()["given"]
     minimax, m_expected = check({**base, "generator_loss": "minimax"}, tmp_path)
@@ -261,6 +268,7 @@ def test_non_saturating_changes_only_the_generator_phase(tmp_path: Path):
 # --- 4. output formats ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])
 def test_every_format_renders_the_exam(fmt: str):
     result = run_cli("run", GAN_FILE, "--format", fmt)
@@ -270,6 +278,7 @@ def test_every_format_renders_the_exam(fmt: str):
         json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_text_says_the_architecture_is_assumed_and_what_is_frozen():
     text = run_cli("run", GAN_FILE).stdout
     flat = " ".join(text.split())

@@ -384,6 +384,7 @@ def _spec_shapes_ok(spec: dict) -> None:
     assert yaml.safe_load(yaml.safe_dump(spec, sort_keys=False)) == spec
 
 
+@pytest.mark.slow
 @settings(max_examples=max(50, EXAMPLES // 2), suppress_health_check=[HealthCheck.too_slow])
 @given(graph_specs())
 def test_generated_specs_are_valid_and_autograd_matches_finite_differences(spec: dict) -> None:
@@ -494,6 +495,7 @@ def dlsolve_answers(path: Path) -> object:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(spec=graph_specs())
 def test_dlsolve_matches_torch_on_random_graphs(tmp_path: Path, spec: dict) -> None:
@@ -521,6 +523,7 @@ def _graph_problems() -> list[tuple[Path, int, dict]]:
     return found
 
 
+@pytest.mark.slow
 def test_every_graph_problem_in_the_bank_matches_torch() -> None:
     problems = _graph_problems()
     if not problems:

@@ -64,6 +64,11 @@ requires_pdflatex = pytest.mark.skipif(
     shutil.which("pdflatex") is None, reason="pdflatex is not installed (CI installs texlive)"
 )
 
+def slow_unless(fast: bool) -> tuple[pytest.MarkDecorator, ...]:
+    """The marks of a test case that only the full run needs: ``slow`` unless ``fast``."""
+    return () if fast else (pytest.mark.slow,)
+
+
 # The example budget of the "ci" profile (tests/conftest.py); a test's own budget is stated for it.
 CI_EXAMPLES = 100
 
