@@ -9,6 +9,7 @@ random rational weights (seeded), gradients of every parameter; `dlsolve run` is
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import subprocess
 import sys
@@ -34,7 +35,7 @@ def mlp_spec(width: int, seed: int = 0) -> str:
     sizes = [width, width, width, 4]
     lines = ["kind: graph", f"title: MLP {'-'.join(map(str, sizes))}", "given:", f"  x: {vector(width)}", "  y: 1"]
     equations, previous = [], "x"
-    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes), 1):
         lines += [f"  W{i}: {matrix(n_out, n_in)}", f"  b{i}: {vector(n_out)}"]
         equations.append(f"s{i} = W{i} @ {previous} + b{i}")
         if i < len(sizes) - 1:

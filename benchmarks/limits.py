@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from startup import DLSOLVE, ENV, ROOT  # noqa: E402
+from startup import DLSOLVE, ENV, ROOT
 
 
 def _bank(name: str, edit) -> str:
@@ -50,8 +50,9 @@ def cases() -> dict[str, str]:
                "given": {"A": [[f"1/{i + j + 1}" for j in range(n)] for i in range(n)], "B": [["1/3"] * n] * n}}
     huge = {"kind": "graph", "title": "101×100 matrix", "equations": ["L = sum(W)"],
             "given": {"W": [[1] * 101 for _ in range(100)]}}
+    nested = [f"z{i} = sigmoid(z{i - 1}) * a + z{i - 1}" for i in range(1, 40)]
     symbolic = {"kind": "graph", "title": "nested symbolic sigmoids", "symbols": ["a"], "given": {},
-                "equations": ["z0 = a"] + [f"z{i} = sigmoid(z{i - 1}) * a + z{i - 1}" for i in range(1, 40)] + ["L = z39"]}
+                "equations": ["z0 = a", *nested, "L = z39"]}
     return {
         "rnn.yaml with b_h = (0, 10^6), 4 steps": _bank("rnn.yaml", rnn_bias),
         "bce-l2.yaml with x = (10^6, 1)": _bank("bce-l2.yaml", big_input),

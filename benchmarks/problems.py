@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from startup import DLSOLVE, ROOT, median_seconds  # noqa: E402
+from startup import DLSOLVE, ROOT, median_seconds
 
 BUDGET = 1.0
 
@@ -32,7 +32,8 @@ def main() -> None:
     for seconds, file in sorted(zip(medians, files), reverse=True):
         flag = "  OVER BUDGET" if seconds >= BUDGET else ""
         print(f"  {seconds * 1000:7.1f} ms  {file.name}{flag}")
-    print(f"slowest {max(medians) * 1000:.0f} ms; {sum(s >= BUDGET for s in medians)} of {len(files)} over {BUDGET:.0f} s")
+    over = sum(s >= BUDGET for s in medians)
+    print(f"slowest {max(medians) * 1000:.0f} ms; {over} of {len(files)} over {BUDGET:.0f} s")
 
 
 if __name__ == "__main__":

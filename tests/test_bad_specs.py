@@ -1,7 +1,7 @@
 """Every user mistake in a problem file gets one clean message: ``file:LINE: field.path: …``.
 
-Each bad spec is written into ``tmp_path`` and run as ``dlsolve run FILE -o OUT``. The run must
-exit with the documented code (3 bad spec, 2 command-line usage), print exactly one message on
+Each bad spec is written into ``tmp_path`` and run as ``dlsolve run FILE -o OUT`` (``helpers.bad_specs``).
+The run must exit with the documented code (3 bad spec, 2 command-line usage), print exactly one message on
 stderr naming the file, the line and the field, show no traceback, print nothing on stdout, and
 write nothing to the ``-o`` target.
 
@@ -11,42 +11,13 @@ In the YAML below, ``# <-`` marks the line the message must name.
 from __future__ import annotations
 
 import textwrap
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from conftest import PROBLEMS, run_cli, run_dlsolve
+from helpers import PROBLEMS, run_cli, run_dlsolve
+from helpers.bad_specs import EXIT_BAD_SPEC, MARK, Bad, assert_one_clean_error, case, check_bad_spec
 
 EXIT_USAGE = 2
-EXIT_BAD_SPEC = 3
-MARK = "# <-"
-
-
-@dataclass(frozen=True)
-class Bad:
-    """A bad problem file and what its one error message must say."""
-
-    content: str | bytes
-    path: str | None  # field path in the message; "" for none; None: not checked
-    words: tuple[str, ...]  # key words: what was expected, what was found
-    line: int | None = -1  # -1: the line marked "# <-"; None: the message names no line
-
-    def text(self) -> str | bytes:
-        return textwrap.dedent(self.content) if isinstance(self.content, str) else self.content
-
-    def expected_line(self) -> int | None:
-        if self.line != -1:
-            return self.line
-        marked = [i for i, line in enumerate(self.text().splitlines(), 1) if MARK in line]
-        assert len(marked) == 1, "mark exactly one line with '# <-'"
-        return marked[0]
-
-
-def case(content: str | bytes, path: str | None, *words: str, line: int | None = -1, id: str):
-    return pytest.param(Bad(content, path, words, line), id=id)
-
 
 LSTM_HEAD = "kind: params\ntitle: T\ngiven:\n  model: lstm\n"
 CONV_HEAD = "kind: params\ntitle: T\ngiven:\n  model: conv\n  in_channels: 3\n  out_channels: 16\n"
@@ -549,43 +520,9 @@ BAD_SPECS = [
 ]
 
 
-def _assert_one_clean_error(result, file: Path, out: Path, code: int) -> str:
-    assert result.exit_code == code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert "internal error" not in result.stderr
-    assert not out.exists()
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}")] == []  # no temp file left
-    return result.stderr
-
-
 @pytest.mark.parametrize("bad", BAD_SPECS)
 def test_bad_spec(bad: Bad, tmp_path: Path):
-    file = tmp_path / "problem.yaml"
-    text = bad.text()
-    file.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    out = tmp_path / "out.txt"
-
-    start = time.perf_counter()
-    result = run_cli("run", file, "-o", out)
-    assert time.perf_counter() - start < 2.0  # alias bombs, huge files and deep nesting fail fast
-
-    stderr = _assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
-    line = bad.expected_line()
-    where = f"{file}:{line}" if line is not None else f"{file}"
-    if bad.path is None:
-        prefix = f"dlsolve: error: {where}: "
-    elif bad.path:
-        prefix = f"dlsolve: error: {where}: {bad.path}: "
-    else:
-        prefix = f"dlsolve: error: {where}: "
-    assert stderr.startswith(prefix), f"expected prefix {prefix!r}, got {stderr!r}"
-    if bad.path == "":  # no field part: the message follows the location directly
-        assert not stderr[len(prefix):].split(" ")[0].endswith(":")
-    assert stderr.count("\n") == 1, "one message, on one line"
-    message = stderr[len(prefix):]
-    for word in bad.words:
-        assert word in message, f"{word!r} not in {message!r}"
+    check_bad_spec(bad, tmp_path)
 
 
 # --- YAML tags that would run code ------------------------------------------------------------
@@ -608,7 +545,7 @@ def test_python_tags_are_refused_without_side_effect(tag: str, tmp_path: Path, m
     tagged = tag.format(target=target)
     file.write_text(f"kind: params\ntitle: T\nstatement: {tagged}\ngiven: {{model: fc, sizes: [2, 3]}}\n")
     out = tmp_path / "out.txt"
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:3: not valid YAML: ")
     assert "could not determine a constructor" in stderr and "python/" in stderr
     assert not target.exists()
@@ -631,7 +568,7 @@ def test_several_files_one_bad_write_nothing(tmp_path: Path):
     bad.write_text(BAD)
     last.write_text(GOOD)
     out = tmp_path / "out.txt"
-    stderr = _assert_one_clean_error(run_cli("run", first, bad, last, "-o", out), bad, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", first, bad, last, "-o", out), bad, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {bad_message(bad)}") and stderr.endswith(", got 0\n")
     assert stderr.count("\n") == 1
 
@@ -641,7 +578,7 @@ def test_several_bad_files_are_all_reported(tmp_path: Path):
     one.write_text(BAD)
     two.write_text("kind: nosuch\ntitle: T\ngiven: {model: fc, sizes: [2, 3]}\n")
     out = tmp_path / "out.txt"
-    stderr = _assert_one_clean_error(run_cli("run", one, two, "-o", out), one, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", one, two, "-o", out), one, out, EXIT_BAD_SPEC)
     lines = stderr.splitlines()
     assert len(lines) == 3
     assert lines[0] == "dlsolve: errors:"
@@ -654,7 +591,7 @@ def test_an_unknown_kind_is_the_only_message(tmp_path: Path):
     miss is named (found by tests/test_fuzz.py)."""
     file, out = tmp_path / "typo.yaml", tmp_path / "out.txt"
     file.write_text("kind: grph\ntitle: T\ngiven: {x: 1}\nequations: ['L = x * x']\nwrt: [x]\n")
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr == (f"dlsolve: error: {file}:1: kind: unknown kind 'grph' (did you mean 'graph'?); "
                       "known kinds: conv-inversion, gan, graph, params, rnn\n")
 
@@ -667,7 +604,7 @@ def test_solver_error_in_a_later_problem_writes_nothing(tmp_path: Path):
         "  - {kind: params, title: B, given: {model: fc, sizes: [2, 3]}, ask: [nope]}\n"
     )
     out = tmp_path / "out.txt"
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:3: problems[1].ask[0]: unknown answer 'nope'")
 
 
@@ -694,6 +631,7 @@ def test_good_file_succeeds_with_output(tmp_path: Path, suffix: str):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.yaml", out.name]
 
 
+@pytest.mark.slow
 def test_problem_bank_succeeds_with_output(tmp_path: Path):
     out = tmp_path / "all.txt"
     result = run_cli("run", PROBLEMS, "-o", out)

@@ -16,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import run_cli
-from test_bad_specs import EXIT_BAD_SPEC, Bad, _assert_one_clean_error, case
-from test_bad_specs import test_bad_spec as _check_bad_spec  # an alias, so that pytest does not collect it twice
+from helpers import run_cli
+from helpers.bad_specs import EXIT_BAD_SPEC, Bad, assert_one_clean_error, case, check_bad_spec
 
 # 100 rows of 101 entries: just over the 10,000 entries a matrix may have
 HUGE_MATRIX = "[" + ", ".join(["[" + ", ".join(["1"] * 101) + "]"] * 100) + "]"
@@ -117,7 +115,7 @@ MORE_BAD_SPECS = [
 
 @pytest.mark.parametrize("bad", MORE_BAD_SPECS)
 def test_more_bad_specs(bad: Bad, tmp_path: Path):
-    _check_bad_spec(bad, tmp_path)
+    check_bad_spec(bad, tmp_path)
 
 
 def _write(tmp_path: Path, text: str) -> tuple[Path, Path]:
@@ -133,14 +131,14 @@ def test_matrix_of_1e4_by_1e4_is_refused_fast(tmp_path: Path):
            "equations:\n  - L = sum(W)\n"
     file, out = _write(tmp_path, text)
     start = time.perf_counter()
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert time.perf_counter() - start < 2.0
     assert "YAML aliases" in stderr and stderr.count("\n") == 1
 
 
 def test_huge_hidden_size_is_answered_fast(tmp_path: Path):
     """hidden: 10⁹ is allowed in a parameter count (plain integer arithmetic): answered at once."""
-    file, out = _write(tmp_path, "kind: params\ntitle: T\ngiven: {model: lstm, hidden: 1000000000, input: 300}\n")
+    file, _ = _write(tmp_path, "kind: params\ntitle: T\ngiven: {model: lstm, hidden: 1000000000, input: 300}\n")
     start = time.perf_counter()
     result = run_cli("run", file, "-f", "json")
     assert time.perf_counter() - start < 2.0
@@ -170,7 +168,7 @@ def test_sigmoid_overflow_in_float_mode(tmp_path: Path, x: int):
 
 def test_log_of_sigmoid_underflow_exact(tmp_path: Path):
     """The same in exact arithmetic: no overflow at all, L = −ln(1 + e^1000)."""
-    file, out = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: -1000\nequations:\n"
+    file, _ = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: -1000\nequations:\n"
                                  "  - p = sigmoid(x)\n  - L = log(p)\n")
     result = run_cli("run", file, "-f", "json")
     assert result.exit_code == 0, result.stderr
@@ -182,7 +180,7 @@ INVERSION = "kind: conv-inversion\ntitle: T\ngiven:\n"
 
 def test_inconsistent_inversion_exits_1(tmp_path: Path):
     file, out = _write(tmp_path, INVERSION + "  X: [[1, 2], [3, 4]]\n  W: [[e]]\n  Y: [[1, 3], [3, 4]]\n")
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, 1)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, 1)
     assert stderr.startswith(f"dlsolve: error: {file}: the known outputs are inconsistent")
     assert "These equations conflict" in stderr
 
@@ -197,7 +195,7 @@ def test_underdetermined_inversion_solves_with_relations(tmp_path: Path):
 
 
 def test_inversion_with_every_output_unknown(tmp_path: Path):
-    file, out = _write(tmp_path, INVERSION + "  X: [[1, 2], [3, 4]]\n  W: [[e]]\n  Y: [[?, ?], [?, ?]]\n")
+    file, _ = _write(tmp_path, INVERSION + "  X: [[1, 2], [3, 4]]\n  W: [[e]]\n  Y: [[?, ?], [?, ?]]\n")
     result = run_cli("run", file, "-f", "json")
     assert result.exit_code == 0, result.stderr
     answers = json.loads(result.stdout)["answers"]
@@ -207,7 +205,7 @@ def test_inversion_with_every_output_unknown(tmp_path: Path):
 def test_oversized_inversion_is_refused(tmp_path: Path):
     big = "[" + ", ".join(["[" + ", ".join(["1"] * 30) + "]"] * 30) + "]"
     file, out = _write(tmp_path, INVERSION + f"  X: {big}\n  W: [[e]]\n  Y: [[1]]\n")
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:4: given.X: more than 400 entries")
 
 
@@ -220,7 +218,7 @@ def test_gan_huge_d_steps_is_refused_up_front(tmp_path: Path):
     start = time.perf_counter()
     result = run_cli("run", file, "-o", out, "--timeout", "3")
     assert time.perf_counter() - start < 2.0
-    stderr = _assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:11: given.d_steps: expected a whole number of discriminator "
                              "steps from 1 to 20, got 1000000")
 
@@ -230,7 +228,7 @@ def test_a_very_long_word_is_refused_before_parsing(tmp_path: Path):
     without a space or separator is refused at once, with its line."""
     file, out = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = x * " + "1" * 1_000_000 + "\n")
     start = time.perf_counter()
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert time.perf_counter() - start < 0.5
     assert stderr == f"dlsolve: error: {file}:6: a value of more than 10,000 characters without a space (numbers and names are far shorter)\n"
 
@@ -242,5 +240,5 @@ def test_a_very_long_word_is_refused_before_parsing(tmp_path: Path):
 def test_a_control_character_is_named_with_its_line(tmp_path: Path, text: str, line: int, shown: str):
     """Found by tests/test_fuzz.py: PyYAML refuses these as it opens the text, before any mark exists."""
     file, out = _write(tmp_path, text)
-    stderr = _assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr == f"dlsolve: error: {file}:{line}: not valid YAML: the character {shown} is not allowed\n"

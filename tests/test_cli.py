@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from conftest import ROOT, run_cli, run_dlsolve
+from helpers import ROOT, run_cli, run_dlsolve
 
 COMMANDS = ["run", "list", "lstm-params", "gru-params", "rnn-params", "fc-params", "conv-params"]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import PROBLEMS, examples, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import PROBLEMS, run_cli
 from solver.api import solve
 from solver.errors import FieldError
 from solver.kinds.params import CnnNet, CnnPool, problem
@@ -165,8 +165,9 @@ def stacks(draw):
 
 
 # torch warns that 'same' with an even kernel and odd dilation pads a copy of the input: expected here.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80))
 @given(stacks())
 def test_random_stacks_match_torch(tmp_path_factory, case):
     given_data, modules = case
@@ -207,7 +208,7 @@ def test_text_output_explains_each_layer():
     assert max(map(len, text.splitlines())) <= 80
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(
     dims=st.sampled_from([1, 2]), n=st.integers(1, 6), k=st.integers(1, 5), p=st.integers(0, 3),
     d=st.integers(1, 2), kind=st.sampled_from(["maxpool", "avgpool"]),

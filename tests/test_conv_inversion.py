@@ -19,10 +19,9 @@ import pytest
 import sympy
 import torch
 import torch.nn.functional as F
+from helpers import PROBLEMS, examples, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import PROBLEMS, run_cli
 
 torch.set_default_dtype(torch.float64)
 
@@ -168,7 +167,8 @@ def symbol(name: str) -> sympy.Symbol:
     return readable(name) if "[" in name else sympy.Symbol(name)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
+@settings(max_examples=examples(120), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(instances())
 def test_random_inversions_recover_the_hidden_values(tmp_path_factory, case) -> None:
     import random

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import examples, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import run_cli
 
 torch.set_default_dtype(torch.float64)
 
@@ -38,7 +37,8 @@ def text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(60))
 @given(layers())
 def test_conv_matches_torch(tmp_path_factory, layer) -> None:
     dims, stride, dilation, padding, flip, bias, x, w = layer
@@ -105,7 +105,8 @@ def channel_layers(draw):
     return dims, C, K, stride, dilation, padding, sides, draw(st.booleans()), draw(st.booleans()), bias, x, w
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(60))
 @given(channel_layers())
 def test_conv_channels_and_padding_match_torch(tmp_path_factory, layer) -> None:
     dims, C, K, stride, dilation, padding, sides, flip, column, bias, x, w = layer

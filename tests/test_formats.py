@@ -7,22 +7,33 @@ import math
 import re
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
-
-from conftest import PROBLEM_FILES, requires_pdflatex, run_cli
+from helpers import PROBLEM_FILES, requires_pdflatex, run_cli, slow_unless
 
 FORMATS = ["text", "latex", "markdown", "json"]
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("problem", PROBLEM_FILES, ids=lambda p: p.stem)
+@cache
+def _answers_json(problem: Path) -> dict:
+    """``dlsolve run PROBLEM --format json``, parsed (once per file, for the four formats)."""
+    return json.loads(run_cli("run", problem, "--format", "json").stdout)
+
+
+# The fast loop renders four files of different kinds, each in another format (gan: test_gan.py).
+FAST_RENDERS = {("graph-add-mul", "text"), ("lstm", "latex"), ("rnn", "markdown"), ("conv-inversion", "json")}
+
+
+@pytest.mark.parametrize(("problem", "fmt"), [
+    pytest.param(problem, fmt, id=f"{problem.stem}-{fmt}", marks=slow_unless((problem.stem, fmt) in FAST_RENDERS))
+    for problem in PROBLEM_FILES for fmt in FORMATS])
 def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
     result = run_cli("run", problem, "--format", fmt)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    data = json.loads(run_cli("run", problem, "--format", "json").stdout)
+    data = _answers_json(problem)
     # the final answers appear in every format (digits grouped as each format groups them)
     for name, answer in data["answers"].items():
         if fmt == "text":
@@ -95,12 +106,14 @@ def test_output_file_and_format_from_suffix(tmp_path: Path) -> None:
     assert json.loads(target.read_text())["answers"]["total"]["exact"] == "142"
 
 
+@pytest.mark.slow
 def test_text_is_readable_at_80_columns() -> None:
     text = run_cli("run", *PROBLEM_FILES).stdout
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "\x1b[" not in text  # no colour codes when not writing to a terminal
 
 
+@pytest.mark.slow
 def test_large_matrices_are_summarized_in_the_terminal(tmp_path: Path) -> None:
     """A 40×40 product: the terminal shows its corners (first and last rows and columns) and its size,
     the givens their corners in exact form."""
@@ -121,6 +134,7 @@ def test_large_matrices_are_summarized_in_the_terminal(tmp_path: Path) -> None:
     assert re.search(r"\[0\.233145 +0\.233145 +⋯ +0\.233145 +0\.233145\]", text)
 
 
+@pytest.mark.slow
 @requires_pdflatex
 def test_large_matrices_are_summarized_on_the_page(tmp_path: Path) -> None:
     """The same 40×40 product in LaTeX: corners with ⋯ ⋮ ⋱ and the size, no overfull line (it used
@@ -140,6 +154,7 @@ def test_large_matrices_are_summarized_on_the_page(tmp_path: Path) -> None:
     assert "Overfull \\hbox" not in compiled.stdout
 
 
+@pytest.mark.slow
 def test_markdown_math_blocks_balance() -> None:
     markdown = run_cli("run", *PROBLEM_FILES, "--format", "markdown").stdout
     assert markdown.count("$$") % 2 == 0 and markdown.count("$$") > 0
@@ -159,6 +174,7 @@ def _compile(tex: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @requires_pdflatex
 def test_latex_of_all_problems_compiles(tmp_path: Path) -> None:
     tex = tmp_path / "solutions.tex"

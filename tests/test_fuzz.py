@@ -37,13 +37,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import PROBLEM_FILES, run_cli
+from helpers import PROBLEM_FILES, examples, run_cli, slow_unless
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from solver.errors import EXIT_BAD_SPEC, EXIT_OK, EXIT_UNSOLVED
 
-EXAMPLES = int(os.environ.get("DLSOLVE_FUZZ_EXAMPLES", "300"))  # mutants per family
+EXAMPLES = int(os.environ.get("DLSOLVE_FUZZ_EXAMPLES", examples(300)))  # mutants per family (3000: explore)
 TIMEOUT = 20  # seconds: --timeout for every mutant, far above any bank problem (< 2 s)
 ORIGINALS = {path.name: path.read_text(encoding="utf-8") for path in PROBLEM_FILES}
 
@@ -191,11 +191,13 @@ def assert_clean_outcome(name: str, text: str, folder: Path) -> None:
         assert re.match(rf"{re.escape(str(spec))}(:\d+)?: \S", message), result.stderr + where
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("DLSOLVE_FUZZ_RANDOM"),
+# derandomized as the hypothesis profile says ("ci": the same mutants every run); DLSOLVE_FUZZ_RANDOM=1: new ones
+FUZZ = settings(max_examples=EXAMPLES, **({"derandomize": False} if os.environ.get("DLSOLVE_FUZZ_RANDOM") else {}),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.filter_too_much, HealthCheck.data_too_large])
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a numpy warning would reach the user's terminal
 @FUZZ
 @given(structural_mutants())
@@ -203,11 +205,23 @@ def test_structural_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tup
     assert_clean_outcome(*mutant, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 @FUZZ
 @given(textual_mutants())
 def test_textual_mutants_of_the_bank_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:
     assert_clean_outcome(*mutant, tmp_path)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@settings(FUZZ, max_examples=examples(10))
+@given(st.one_of(structural_mutants(), textual_mutants()))
+def test_a_few_mutants_fail_cleanly(tmp_path: Path, mutant: tuple[str, str]) -> None:
+    """The fast loop's share of the two tests above (which are slow): a few mutants of either family."""
+    assert_clean_outcome(*mutant, tmp_path)
+
+
+FAST_ROUND_TRIPS = {"graph-add-mul.yaml", "lstm.yaml", "rnn.yaml", "conv-inversion.yaml"}  # the rest: slow
 
 
 def test_the_fuzzer_sees_every_bank_file() -> None:
@@ -216,7 +230,7 @@ def test_the_fuzzer_sees_every_bank_file() -> None:
     assert all(len(_paths(tree)) > 5 for tree in TREES.values())
 
 
-@pytest.mark.parametrize("name", sorted(ORIGINALS))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=slow_unless(name in FAST_ROUND_TRIPS)) for name in sorted(ORIGINALS)])
 def test_the_round_trip_keeps_a_bank_file_valid_and_dropping_kind_breaks_it(tmp_path: Path, name: str) -> None:
     """Checks the checker: a bank file written back unchanged still solves, so the mutants differ from
     valid files only by their edits; without ``kind`` it is a bad file (exit 3)."""

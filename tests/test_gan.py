@@ -19,27 +19,24 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import sympy as sp
 import torch
 import yaml
+from helpers import PROBLEMS, examples, run_cli
+from helpers.gan_specs import gan_givens
+from helpers.gan_torch import evaluate
+from helpers.graph_torch import assert_close
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.control import currently_in_test_context
-from hypothesis import strategies as st
-
-from conftest import PROBLEMS, run_cli
-from gan_torch import evaluate
-from graph_torch import assert_close
 
 torch.set_default_dtype(torch.float64)
 
 EXIT_BAD_SPEC = 3
 GAN_FILE = PROBLEMS / "gan.yaml"
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity"]
+SETTINGS = dict(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -105,6 +102,7 @@ def test_exam_every_answer_matches_torch(tmp_path: Path):
     assert isinstance(values["Wg1_new"], list) and len(values["Wg1_new"]) == 2  # a 2×1 column: flat
 
 
+@pytest.mark.slow
 def test_exam_exact_forms_are_the_values(tmp_path: Path):
     """Every exact form printed in the JSON (when not omitted) evaluates to its value."""
     for name, answer in run_json(exam(), tmp_path).items():
@@ -136,6 +134,7 @@ def test_exam_by_hand(tmp_path: Path):
     assert "sample 1 through D(x)" in d_phase and "sample 3 through D(G(z))" in d_phase
 
 
+@pytest.mark.slow
 def test_exam_zero_noise_is_silent_in_the_generator_phase_too():
     text = " ".join(run_cli("run", GAN_FILE).stdout.split())
     g_phase = text.split("Generator step")[1]
@@ -158,60 +157,11 @@ def test_flat_weight_of_one_number(where: str, tmp_path: Path):
     assert isinstance(answers[f"W{where[0]}1_new"]["value"], float)
 
 
-# --- 2. random architectures -----------------------------------------------------------------------
-
-quarters = st.integers(-8, 8).map(lambda k: str(Fraction(k, 4)))  # -2 … 2 in steps of 1/4
+# --- 2. random architectures (helpers.gan_specs) -------------------------------------------------------
 
 
-@st.composite
-def gan_givens(draw) -> dict:
-    nz, nx, m = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
-
-    def network(prefix: str, size_in: int, size_out: int, discriminator: bool) -> list[dict]:
-        count = draw(st.integers(1, 2))
-        sizes = [draw(st.integers(1, 3)) for _ in range(count - 1)] + [size_out]
-        layers, prev = [], size_in
-        for k, out in enumerate(sizes, 1):
-            last = k == count
-            activation = "sigmoid" if discriminator and last else draw(st.sampled_from(ACTIVATIONS))
-            layer: dict = {}
-            if out == 1 and prev > 1 and draw(st.booleans()):  # (a flat list of 1 crashes: see below)
-                layer["weights"] = [draw(quarters) for _ in range(prev)]  # flat: one output unit
-            else:
-                layer["weights"] = [[draw(quarters) for _ in range(prev)] for _ in range(out)]
-            if activation != "identity" or draw(st.booleans()):
-                layer["activation"] = activation
-            if activation == "leaky_relu" and draw(st.booleans()):
-                layer["slope"] = draw(st.sampled_from(["1/5", "1/4", "1/2", 0.1]))
-            if draw(st.booleans()):
-                layer["bias"] = [draw(quarters) for _ in range(out)]
-            if draw(st.integers(0, 3)) == 0:
-                layer["name"] = draw(st.sampled_from([f"w{prefix}{k}", f"V{prefix}{k}", f"theta{prefix}{k}"]))
-            layers.append(layer)
-            prev = out
-        return layers
-
-    def batch(dim: int) -> list:
-        if dim == 1 and draw(st.booleans()):
-            return [draw(quarters) for _ in range(m)]  # 1-D samples as plain numbers
-        return [[draw(quarters) for _ in range(dim)] for _ in range(m)]
-
-    out: dict = {
-        "generator": network("g", nz, nx, False),
-        "discriminator": network("d", nx, 1, True),
-        "noise": batch(nz),
-        "data": batch(nx),
-    }
-    for key, strategy in (("lr", st.sampled_from(["1/2", 1])),
-                          ("order", st.sampled_from(["discriminator_first", "generator_first"])),
-                          ("d_steps", st.integers(1, 2)),
-                          ("generator_loss", st.sampled_from(["minimax", "non_saturating"]))):
-        if draw(st.booleans()) or key == "lr":
-            out[key] = draw(strategy)
-    return out
-
-
-@settings(max_examples=25, **SETTINGS)
+@pytest.mark.slow
+@settings(max_examples=examples(25), **SETTINGS)
 @given(spec=gan_givens())
 def test_random_gan_step_matches_torch(spec: dict, tmp_path: Path):
     answers, _ = check(spec, tmp_path)
@@ -221,6 +171,7 @@ def test_random_gan_step_matches_torch(spec: dict, tmp_path: Path):
         assert "V_D_1" in answers and "V_D_2" in answers and "V_D" not in answers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", ["discriminator_first", "generator_first"])
 @pytest.mark.parametrize("loss", ["minimax", "non_saturating"])
 def test_exam_variants_match_torch(order: str, loss: str, tmp_path: Path):
@@ -234,6 +185,7 @@ def test_exam_variants_match_torch(order: str, loss: str, tmp_path: Path):
     assert {"bg2_new", "bd1_new", "bd2_new", "dV_G/dbg2", "dV_D/dbd2_1", "dV_D/dbd2_2"} <= set(answers)
 
 
+@pytest.mark.slow
 def test_generator_first_uses_the_initial_discriminator(tmp_path: Path):
     """Order matters: V_G through the initial D (generator_first) differs from V_G through the updated D."""
     base = exam()["given"]
@@ -245,6 +197,7 @@ def test_generator_first_uses_the_initial_discriminator(tmp_path: Path):
     assert not math.isclose(first["Df_1"]["value"], second["Df_1"]["value"], rel_tol=1e-9)
 
 
+@pytest.mark.slow
 def test_custom_names_and_scalar_layers(tmp_path: Path):
     """Names that are also function or constant names elsewhere are plain parameter names here."""
     spec = {
@@ -283,7 +236,7 @@ SATURATED_SPECS = [
                                 {"weights": [[0, 0, "1/4"], [0, 0, 2]], "activation": "relu"}],
                   "discriminator": [{"weights": [[0, "3/4"]], "activation": "leaky_relu", "slope": "1/5"},
                                     {"weights": [[1]], "activation": "sigmoid"}],
-                  "noise": [[0, 2]], "data": [[0, 0]], "lr": "1/2"}, id="fd-check-false-alarm-generator-phase"),
+                  "noise": [[0, 2]], "data": [[0, 0]], "lr": "1/2"}, id="fd-check-false-alarm-generator-phase", marks=pytest.mark.slow),
 ]
 
 
@@ -295,6 +248,7 @@ def test_saturated_discriminator(spec: dict, tmp_path: Path):
 # --- 3. the two generator losses -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_non_saturating_changes_only_the_generator_phase(tmp_path: Path):
     base = exam()["given"]
     minimax, m_expected = check({**base, "generator_loss": "minimax"}, tmp_path)
@@ -314,6 +268,7 @@ def test_non_saturating_changes_only_the_generator_phase(tmp_path: Path):
 # --- 4. output formats ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown", "json"])
 def test_every_format_renders_the_exam(fmt: str):
     result = run_cli("run", GAN_FILE, "--format", fmt)
@@ -323,6 +278,7 @@ def test_every_format_renders_the_exam(fmt: str):
         json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_text_says_the_architecture_is_assumed_and_what_is_frozen():
     text = run_cli("run", GAN_FILE).stdout
     flat = " ".join(text.split())

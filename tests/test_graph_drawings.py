@@ -12,12 +12,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
+from helpers import PROBLEM_FILES, PROBLEMS, ROOT, run_cli, slow_unless
 
-from conftest import PROBLEM_FILES, PROBLEMS, ROOT, run_cli
 from solver.render.dot import dot, dot_many
 from solver.render.graph_text import render as graph_text
 from solver.render.mermaid import escape, mermaid
-from solver.trace import DrawEdge, DrawNode, Drawing
+from solver.trace import DrawEdge, Drawing, DrawNode
 
 requires_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                   reason="Graphviz's dot is not installed (CI installs graphviz)")
@@ -31,7 +32,16 @@ def drawings(path: Path) -> tuple[tuple[str, Drawing], ...]:
     return tuple((s.id, d) for s in solve_file(path) for d in s.drawings)
 
 
-DRAWN = [path for path in PROBLEM_FILES if drawings(path)]
+def kinds(path: Path) -> set[str]:
+    """The kinds of the problems in a file (read, not solved: collection stays fast)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {problem["kind"] for problem in data.get("problems", [data])}
+
+
+DRAWN_KINDS = {"graph", "rnn", "gan"}  # the kinds whose solutions carry computational-graph drawings
+DRAWN = [path for path in PROBLEM_FILES if kinds(path) & DRAWN_KINDS]
+FAST_DRAWN = {"graph-add-mul", "rnn", "gan"}  # the fast loop draws one file of each drawn kind
+DRAWN_CASES = [pytest.param(path, id=path.stem, marks=slow_unless(path.stem in FAST_DRAWN)) for path in DRAWN]
 ADD_MUL = PROBLEMS / "graph-add-mul.yaml"
 
 
@@ -54,8 +64,14 @@ def test_the_graph_kinds_have_drawings_and_the_others_none() -> None:
     assert not drawings(PROBLEMS / "lstm.yaml") and not drawings(PROBLEMS / "conv-inversion.yaml")
 
 
+@pytest.mark.slow
+def test_exactly_the_files_of_the_drawn_kinds_have_drawings() -> None:
+    """DRAWN (by kind, without solving) is exactly the bank files whose solutions have drawings."""
+    assert [path for path in PROBLEM_FILES if drawings(path)] == DRAWN
+
+
 @requires_dot
-@pytest.mark.parametrize("problem", DRAWN, ids=lambda p: p.stem)
+@pytest.mark.parametrize("problem", DRAWN_CASES)
 def test_dot_renders_with_graphviz(problem: Path) -> None:
     items = list(drawings(problem))
     for which in ("both", "backward"):
@@ -125,7 +141,7 @@ def test_markdown_has_forward_and_backward_mermaid_graphs() -> None:
     assert "```mermaid" not in run_cli("run", PROBLEMS / "lstm.yaml", "--format", "markdown").stdout
 
 
-@pytest.mark.parametrize("problem", DRAWN, ids=lambda p: p.stem)
+@pytest.mark.parametrize("problem", DRAWN_CASES)
 def test_terminal_view_fits_80_columns(problem: Path) -> None:
     text = graph_text(list(drawings(problem)))
     assert max(len(line) for line in text.splitlines()) <= 80

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import COLLECTED, run_cli, run_dlsolve
+from helpers.bad_specs import assert_one_clean_error
 
 import solver
-from conftest import run_cli, run_dlsolve
-from test_bad_specs import _assert_one_clean_error
 
 EXIT_BAD_SPEC = 3
 TIME_LIMIT = 1.0  # seconds, per hostile file
@@ -209,6 +209,7 @@ def _spec(slot: str, payload: Payload, target: str) -> str:
     return SLOTS[slot].replace("{P}", payload.yaml(target, EQUATION_PREFIX.get(slot, "")))
 
 
+@pytest.mark.slow
 def test_every_slot_is_valid_with_a_harmless_value(tmp_path: Path):
     """The corpus is only meaningful if each slot's problem solves when the placeholder is sane."""
     harmless = {"graph.symbols": "r", "graph.loss": "L", "graph.wrt": "W", "graph.given-name": "c",
@@ -223,7 +224,11 @@ def test_every_slot_is_valid_with_a_harmless_value(tmp_path: Path):
         assert result.exit_code == 0, f"{slot}: {result.stderr}\n{spec}"
 
 
-CASES = [pytest.param(slot, payload, id=f"{slot}--{payload.id}") for slot in SLOTS for payload in PAYLOADS]
+# Every payload in every slot. The fast loop (-m "not slow") keeps one payload per slot, taken in turn,
+# so that it still puts every payload into some slot and something into every slot.
+CASES = [pytest.param(slot, payload, id=f"{slot}--{payload.id}",
+                      marks=() if j == i % len(PAYLOADS) else pytest.mark.slow)
+         for i, slot in enumerate(SLOTS) for j, payload in enumerate(PAYLOADS)]
 
 
 @pytest.mark.parametrize(("slot", "payload"), CASES)
@@ -237,12 +242,27 @@ def test_hostile_input_is_a_clean_error(slot: str, payload: Payload, tmp_path: P
     result = run_cli("run", file, "-o", out)
     elapsed = time.perf_counter() - start
 
-    stderr = _assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
+    stderr = assert_one_clean_error(result, file, out, EXIT_BAD_SPEC)
     assert stderr.startswith(f"dlsolve: error: {file}:"), stderr
     assert stderr.count("\n") == 1, stderr
     assert len(stderr) < 2000, "a hostile value is not echoed back whole"
     assert elapsed < TIME_LIMIT, f"took {elapsed:.2f} s"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.yaml"]  # no PWNED, no output
+
+
+def test_the_corpus_puts_every_payload_in_every_slot_of_every_kind(request: pytest.FixtureRequest):
+    """Counted on the collected test cases (all of them, also when -m "not slow" deselects most):
+    each of the PAYLOADS in each of the SLOTS, and slots in every kind dlsolve knows."""
+    from solver.kinds import KINDS
+
+    cases = [item.callspec.params for item in request.config.stash.get(COLLECTED, [])
+             if item.path.name == "test_hostile.py" and item.originalname == "test_hostile_input_is_a_clean_error"]
+    if not cases:
+        pytest.skip("test_hostile_input_is_a_clean_error was not collected in this session")
+    exercised = {(case["slot"], case["payload"].id) for case in cases}
+    assert len(cases) == len(exercised) == len(SLOTS) * len(PAYLOADS) >= 36 * 24
+    assert exercised == {(slot, payload.id) for slot in SLOTS for payload in PAYLOADS}
+    assert {slot.split(".")[0] for slot in SLOTS} == set(KINDS)
 
 
 def test_hostile_input_in_a_separate_process(tmp_path: Path):

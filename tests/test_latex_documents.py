@@ -13,8 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import PROBLEM_FILES, requires_pdflatex, run_cli
+from helpers import PROBLEM_FILES, PROBLEMS, requires_pdflatex, run_cli
 
 requires_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
                                       reason="pdftotext/pdfinfo (poppler-utils) are not installed")
@@ -53,6 +52,7 @@ def solutions_pdf(tmp_path_factory) -> Path:
 
 @requires_pdflatex
 @requires_poppler
+@pytest.mark.slow
 def test_solution_pdf_has_every_problem_its_graphs_and_answers(solutions_pdf: Path, solved) -> None:
     assert sorted(p.name for p in solutions_pdf.parent.iterdir()) == ["solutions.pdf", "solutions.tex"]
     assert _pages(solutions_pdf) >= len(solved)
@@ -71,6 +71,7 @@ def test_solution_pdf_has_every_problem_its_graphs_and_answers(solutions_pdf: Pa
     assert f"{answers['norm-wx']['f']['value']:.6g}" in flat  # 29/250 ≈ 0.116
 
 
+@pytest.mark.slow
 @requires_pdflatex
 @requires_poppler
 def test_exam_sheet_has_statements_but_no_answers(tmp_path: Path, solved) -> None:
@@ -148,6 +149,7 @@ def test_special_characters_compile_in_both_sheets(tmp_path: Path) -> None:
         assert "100%off_1&g#1{x}$y" in flat and "10%" in flat and "under_scores" in flat
 
 
+@pytest.mark.slow
 def test_layout_is_deterministic_and_puts_no_two_nodes_together(solved) -> None:
     from solver.render import layout, tikz
 
@@ -157,7 +159,7 @@ def test_layout_is_deterministic_and_puts_no_two_nodes_together(solved) -> None:
             assert first == layout.layout(drawing)
             assert len(set(first.values())) == len(first) == len(drawing.nodes)
             sizes = {n.id: tikz._content(n, drawing, True, tikz.detailed(drawing))[1:] for n in drawing.nodes}
-            placed = layout.place(drawing, lambda v: sizes[v]).positions
+            placed = layout.place(drawing, sizes.__getitem__).positions
             boxes = [(x, y, *sizes[v]) for v, (x, y) in placed.items()]
             for i, (x1, y1, w1, h1) in enumerate(boxes):
                 for x2, y2, w2, h2 in boxes[i + 1:]:
@@ -167,10 +169,11 @@ def test_layout_is_deterministic_and_puts_no_two_nodes_together(solved) -> None:
                 assert first[edge.source][0] < first[edge.target][0]
 
 
-def test_tikz_pictures_carry_values_gradients_and_fall_back_for_large_graphs(solved) -> None:
+def test_tikz_pictures_carry_values_gradients_and_fall_back_for_large_graphs() -> None:
+    from solver.api import solve_file
     from solver.render import tikz
 
-    by_id = {s.id: s for s in solved}
+    by_id = {s.id: s for name in ("graph-add-mul", "gan") for s in solve_file(PROBLEMS / f"{name}.yaml")}
     small = by_id["graph-add-mul"].drawings[0]
     forward, backward = tikz.forward(small), tikz.backward(small)
     for picture in (forward, backward):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from helpers import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,7 +66,7 @@ def test_decimal_is_not_the_binary_double():
 FRACTIONS = st.fractions(min_value=-(10**12), max_value=10**12, max_denominator=10**12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(FRACTIONS)
 def test_fraction_text_parses_exactly(fraction: Fraction):
     text = f"{fraction.numerator}/{fraction.denominator}"
@@ -79,13 +80,13 @@ DECIMALS = st.integers(min_value=0, max_value=12).flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(DECIMALS)
 def test_decimal_text_parses_exactly(d: Decimal):
     assert parse_exact(str(d)) == sp.Rational(str(d))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(FRACTIONS, FRACTIONS, st.sampled_from(["+", "-", "*", "/"]))
 def test_arithmetic_of_two_rationals_is_exact(a: Fraction, b: Fraction, op: str):
     if op == "/" and b == 0:
@@ -361,7 +362,7 @@ def _code_without_comments_and_docstrings(source: str) -> str:
 def _forbidden_uses(source: str) -> list[str]:
     code = _code_without_comments_and_docstrings(source)
     found = []
-    for number, line in enumerate(code.splitlines(), 1):
+    for line in code.splitlines():
         for pattern in FORBIDDEN:
             # "literal_eval(" is harmless; match eval/exec only as whole names
             if pattern in ("eval(", "exec("):

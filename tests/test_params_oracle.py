@@ -9,14 +9,15 @@ comments at ``textbook_total``).
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
 import torch
+from helpers import PROBLEMS, examples, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import PROBLEMS, run_cli
 from solver.api import solve, solve_file
 from solver.errors import FieldError
 from solver.kinds.params import ConvLayer, DenseNet, RecurrentNet, problem
@@ -73,7 +74,7 @@ recurrent_sizes = st.fixed_dictionaries(
 # --- recurrent layers: PyTorch convention -----------------------------------------------------------
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80))
 @given(recurrent_sizes)
 def test_recurrent_pytorch_convention_matches_torch(sizes):
     module = torch_recurrent(sizes["model"], sizes["input"], sizes["hidden"], sizes["layers"], sizes["bidirectional"])
@@ -92,7 +93,7 @@ def test_recurrent_pytorch_convention_matches_torch(sizes):
 # --- recurrent layers: textbook and Keras conventions ------------------------------------------------
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80))
 @given(recurrent_sizes)
 def test_recurrent_textbook_and_keras_conventions_follow_from_torch(sizes):
     module = torch_recurrent(sizes["model"], sizes["input"], sizes["hidden"], sizes["layers"], sizes["bidirectional"])
@@ -166,10 +167,10 @@ def test_cli_recurrent_shortcuts_match_torch(command, model):
 
 
 def torch_dense(sizes: list[int], bias: bool) -> torch.nn.Sequential:
-    return torch.nn.Sequential(*(torch.nn.Linear(n_in, n_out, bias=bias) for n_in, n_out in zip(sizes, sizes[1:])))
+    return torch.nn.Sequential(*(torch.nn.Linear(n_in, n_out, bias=bias) for n_in, n_out in itertools.pairwise(sizes)))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80))
 @given(st.lists(st.integers(1, 64), min_size=2, max_size=7), st.booleans())
 def test_dense_matches_torch_sequential_of_linear(sizes, bias):
     module = torch_dense(sizes, bias)
@@ -271,7 +272,7 @@ def conv_layers(draw, with_input: bool | None = None):
 
 # torch warns that 'same' with an even kernel and odd dilation pads a copy of the input: expected here.
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(conv_layers())
 def test_conv_matches_torch(case):
     dims, layer, torch_kwargs, input_shape = case
@@ -291,7 +292,7 @@ def test_conv_matches_torch(case):
     assert set(got) - {"total", "weights", "biases"} == set(names)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(
     dims=st.sampled_from([1, 2]),
     n=st.integers(1, 8),
@@ -318,7 +319,7 @@ def test_conv_rejects_exactly_the_inputs_torch_rejects(dims, n, k, d, p, s):
         assert tuple(got[name] for name in OUTPUT_NAMES[dims]) == shape
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4))
 def test_conv_groups_must_divide_both_channel_counts_as_in_torch(in_channels, out_channels, groups):
     try:

@@ -11,8 +11,9 @@ import math
 import time
 from pathlib import Path
 
+import pytest
 import yaml
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from solver.errors import EXIT_BAD_SPEC, EXIT_UNSOLVED
 
@@ -37,6 +38,7 @@ def test_givens_beyond_ten_thousand_numbers_are_refused_before_parsing(tmp_path:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_large_exact_matrix_product_switches_to_floating_point_up_front(tmp_path: Path) -> None:
     # A (40×40) @ B (40×40) needs 64,000 exact products. A[i][j] = 1/(i+j+1) (Hilbert), B all 1/3:
     # L = sum(A @ B) = (1/3)·40·Σ_ij 1/(i+j+1), computed here with fractions.

@@ -22,18 +22,17 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from helpers import PROBLEMS, examples, run_cli, slow_unless
+from helpers.graph_torch import assert_close
+from helpers.rnn_torch import evaluate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import PROBLEMS, run_cli
-from graph_torch import assert_close
-from rnn_torch import evaluate
 
 torch.set_default_dtype(torch.float64)
 
 EXIT_BAD_SPEC = 3
 RNN_FILES = ["rnn.yaml", "rnn-bptt.yaml", "lstm-step.yaml", "gru-step.yaml"]
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = dict(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -117,7 +116,8 @@ def elman(draw, activations=("tanh", "sigmoid", "relu"), max_steps=3, max_hidden
     return {"given": given_}
 
 
-@settings(max_examples=25, **SETTINGS)
+@pytest.mark.slow
+@settings(max_examples=examples(25), **SETTINGS)
 @given(elman())
 def test_elman_forward_matches_torch(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("elman"))
@@ -181,7 +181,8 @@ def bptt(draw):
     return spec
 
 
-@settings(max_examples=10, **SETTINGS)
+@pytest.mark.slow
+@settings(max_examples=examples(10), **SETTINGS)
 @given(bptt())
 def test_bptt_gradients_match_autograd(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("bptt"))
@@ -219,6 +220,7 @@ def test_relu_bptt_at_the_kinks(tmp_path: Path) -> None:
     assert answers["dL/dh0"]["exact"] == "Matrix([0, 0])"
 
 
+@pytest.mark.slow
 def test_default_wrt_is_every_given_parameter(tmp_path: Path) -> None:
     # rnn: W_hh, W_xh, b_h (given), W_hy, b_y (given); never h0 unless listed (here h0 is given, not listed).
     spec = {"given": {"W_hh": [[0, "1/2"], ["1/4", 0]], "W_xh": [[1], [-1]], "b_h": [0, "1/4"], "h0": ["1/2", 0],
@@ -238,6 +240,7 @@ def test_loss_over_several_steps_and_mse(tmp_path: Path) -> None:
     check(spec, tmp_path)
 
 
+@pytest.mark.slow
 def test_factors_are_the_jacobians(tmp_path: Path) -> None:
     # factors: true answers ∂h_T/∂h_k = ∏_{t=T…k+1} diag(act'(a_t))·W_hh under the names dh3/dh2, dh3/dh1,
     # dh3/dh0 (the names are dlsolve's: the spec does not fix them). With W_hh diagonal every factor is
@@ -291,7 +294,8 @@ def gated(draw, cell: str):
     return spec
 
 
-@settings(max_examples=8, **SETTINGS)
+@pytest.mark.slow
+@settings(max_examples=examples(8), **SETTINGS)
 @given(gated("lstm"))
 def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("lstm"))
@@ -299,7 +303,8 @@ def test_lstm_matches_torch_lstmcell(tmp_path_factory, spec) -> None:
         assert {f"{v}{t}" for v in "ifgoch"} <= set(answers)
 
 
-@settings(max_examples=8, **SETTINGS)
+@pytest.mark.slow
+@settings(max_examples=examples(8), **SETTINGS)
 @given(gated("gru"))
 def test_gru_matches_torch_grucell(tmp_path_factory, spec) -> None:
     answers = check(spec, tmp_path_factory.mktemp("gru"))
@@ -332,6 +337,7 @@ def test_gru_hand_step(tmp_path: Path) -> None:
     assert math.isclose(answers["dL/dh0"]["value"], 0.5, rel_tol=1e-12)
 
 
+@pytest.mark.slow
 def test_lstm_three_steps_two_hidden(tmp_path: Path) -> None:
     # Exact forms explode here (dlsolve abandons them and solves in floating point, after ~10 s of
     # exact work): --numeric checks the same answers in floating point within the time budget.
@@ -378,7 +384,7 @@ def test_final_exam_q5_by_hand() -> None:
     assert_close({"h2": h2.tolist()}, {k: a["value"] for k, a in answers.items()})
 
 
-@pytest.mark.parametrize("name", RNN_FILES)
+@pytest.mark.parametrize("name", [pytest.param(name, marks=slow_unless(name in ("rnn.yaml", "gru-step.yaml"))) for name in RNN_FILES])
 def test_problem_file_matches_torch(name: str) -> None:
     path = problem(name)
     spec = yaml.safe_load(path.read_text())
@@ -390,8 +396,9 @@ def test_problem_file_matches_torch(name: str) -> None:
     assert_close(expected, {k: a["value"] for k, a in answers.items()})
 
 
-@pytest.mark.parametrize("fmt", ["text", "latex", "markdown"])  # json: test_problem_file_matches_torch
-@pytest.mark.parametrize("name", RNN_FILES)
+# json: test_problem_file_matches_torch; the fast loop: the text of rnn.yaml and lstm-step.yaml
+@pytest.mark.parametrize("fmt", [pytest.param(fmt, marks=slow_unless(fmt == "text")) for fmt in ["text", "latex", "markdown"]])
+@pytest.mark.parametrize("name", [pytest.param(name, marks=slow_unless(name in ("rnn.yaml", "lstm-step.yaml"))) for name in RNN_FILES])
 def test_every_format_runs(name: str, fmt: str) -> None:
     result = run_cli("run", problem(name), "--format", fmt)
     assert result.exit_code == 0, result.stderr

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from graph_torch import to_value  # the JSON value layout, shared by the oracles
+from .graph_torch import to_value  # the JSON value layout, shared by the oracles
 
 DTYPE = torch.float64
 Value = float | list

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from graph_torch import _Evaluator, parse_equation, parse_given, parse_number, to_value
+from .graph_torch import _Evaluator, parse_equation, parse_given, parse_number, to_value
 
 DTYPE = torch.float64
 ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}

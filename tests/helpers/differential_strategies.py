@@ -1,16 +1,16 @@
-"""Hypothesis strategies for the differential tests (tests/test_differential.py): random valid problems
+"""Hypothesis strategies for the differential tests (``tests/test_differential.py``): random valid problems
 of every numeric kind, written as the dicts that go into a problem file.
 
 * ``mlp_specs`` — ``kind: graph`` multilayer perceptrons (column or row convention, 1–3 layers,
   relu / leaky_relu / sigmoid / tanh / identity, a classification or regression head, an optional
-  L2 penalty, optional SGD updates with observations), built with ``test_graph_oracle.SpecBuilder``
+  L2 penalty, optional SGD updates with observations), built with ``graph_specs.SpecBuilder``
   (whose ``graph_specs`` draws arbitrary small graphs and is used alongside);
 * ``conv_specs`` — ``kind: graph`` convolutional networks: conv1d/conv2d with 1–2 input and output
   channels, stride, dilation, every padding form (number, 'same', 'valid', per axis, per side), flip,
   an optional bias, an activation, optionally a second conv or a dense layer, a loss;
 * ``rnn_specs`` — ``kind: rnn``: Elman cells (tanh / sigmoid / relu, column and row conventions),
   LSTM and GRU cells, with an optional output layer, targets and always a loss;
-* GAN problems come from ``test_gan.gan_givens``.
+* GAN problems come from ``gan_specs.gan_givens``.
 
 Every number is an exact rational (mostly k/4), so dlsolve's exact answers and torch's float64 ones
 must agree to rel 1e-9 wherever no kink is touched; the tests reject the draws in which a ReLU /
@@ -24,8 +24,8 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-import graph_torch
-from test_graph_oracle import SpecBuilder
+from . import graph_torch
+from .graph_specs import SpecBuilder
 
 KINK = 1e-9  # closer than this to a kink, but not on it: float64 and exact arithmetic may disagree
 

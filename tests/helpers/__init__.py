@@ -1,0 +1,79 @@
+"""Helpers shared by the test modules (no ``test_*.py`` module imports another one).
+
+This package itself: run the CLI in-process or as a separate process, find the problem bank,
+know whether pdflatex is installed, and scale a hypothesis example budget with the active profile.
+The submodules:
+
+* ``graph_torch``, ``rnn_torch``, ``gan_torch``: the PyTorch float64 oracles of the numeric kinds;
+* ``oracle``: the float64 comparison margins and the wall-clock limit of an in-process solve;
+* ``graph_specs``, ``gan_specs``, ``differential_strategies``: hypothesis strategies of valid problems;
+* ``bad_specs``: the check of a bad problem file (one clean message, no output).
+
+``tests/`` is on ``sys.path`` (``pythonpath`` in pyproject.toml's pytest options), so the test
+modules import these as ``helpers`` and ``helpers.graph_torch`` both under ``pytest`` and under
+``pytest tests/test_x.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PROBLEMS = ROOT / "problems"
+PROBLEM_FILES = sorted(PROBLEMS.glob("*.yaml"))
+
+
+@dataclass
+class CliResult:
+    """What a user sees: exit code, standard output, standard error."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path) -> CliResult:
+    """Run ``dlsolve ARGS`` in-process (typer's CliRunner), stdout and stderr kept apart."""
+    from typer.testing import CliRunner
+
+    from solver.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_dlsolve(*args: str | Path, cwd: Path | None = None) -> CliResult:
+    """Run ``dlsolve ARGS`` as a separate process, exactly as a user would."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "solver", *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT, timeout=120
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+# every test pytest collected in this session, before -m/-k deselected any (tests/conftest.py)
+COLLECTED = pytest.StashKey[list[pytest.Item]]()
+
+requires_pdflatex = pytest.mark.skipif(
+    shutil.which("pdflatex") is None, reason="pdflatex is not installed (CI installs texlive)"
+)
+
+def slow_unless(fast: bool) -> tuple[pytest.MarkDecorator, ...]:
+    """The marks of a test case that only the full run needs: ``slow`` unless ``fast``."""
+    return () if fast else (pytest.mark.slow,)
+
+
+# The example budget of the "ci" profile (tests/conftest.py); a test's own budget is stated for it.
+CI_EXAMPLES = 100
+
+
+def examples(n: int) -> int:
+    """A test's ``max_examples`` ``n`` (its budget under the default "ci" profile), scaled by the
+    active profile: ``n`` under "ci", 10·n under "explore" (HYPOTHESIS_PROFILE=explore)."""
+    return max(1, round(n * settings.default.max_examples / CI_EXAMPLES))
