@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sympy import Mul, Number, Pow, S
+from sympy import Integer, Mul, Number, Pow, Rational, oo
 from sympy.core.mul import _keep_coeff
 from sympy.printing.precedence import precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
@@ -67,20 +67,20 @@ class UnicodeStrPrinter(StrPrinter):
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         prec = precedence(expr)
-        if expr.exp is S.Half and not rational:
+        if expr.exp is Rational(1, 2) and not rational:
             return "√(%s)" % self._print(expr.base)
         if expr.is_commutative:
-            if -expr.exp is S.Half and not rational:
-                return "%s/√(%s)" % (self._print(S.One), self._print(expr.base))
-            if expr.exp is -S.One:
-                return "%s/%s" % (self._print(S.One), self.parenthesize(expr.base, prec, strict=False))
+            if -expr.exp is Rational(1, 2) and not rational:
+                return "%s/√(%s)" % (self._print(Integer(1)), self._print(expr.base))
+            if expr.exp is Integer(-1):
+                return "%s/%s" % (self._print(Integer(1)), self.parenthesize(expr.base, prec, strict=False))
         return "%s^%s" % (self.parenthesize(expr.base, prec, strict=False),
                           self.parenthesize(expr.exp, prec, strict=False))
 
     def _print_Mul(self, expr: Any) -> str:
         prec = precedence(expr)
         args = expr.args
-        if args[0] is S.One or any(isinstance(a, Number) or
+        if args[0] is Integer(1) or any(isinstance(a, Number) or
                                    (a.is_Pow and all(ai.is_Integer for ai in a.args)) for a in args[1:]):
             return self._unevaluated_mul(args, prec)
         c, e = expr.as_coeff_Mul()
@@ -92,20 +92,20 @@ class UnicodeStrPrinter(StrPrinter):
         bracketed = []  # a power with exponent −1 of a product or power: (x·y)^(−1) prints 1/(x·y)
         for item in (expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)):
             if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
-                if item.exp is not S.NegativeOne:
+                if item.exp is not Integer(-1):
                     below.append(_inverted(item))
                 else:
                     if len(item.args[0].args) != 1 and isinstance(item.base, (Mul, Pow)):
                         bracketed.append(item)
                     below.append(item.base)
-            elif item.is_Rational and item is not S.Infinity:
+            elif item.is_Rational and item is not oo:
                 if item.p != 1:
-                    above.append(S(item.p))
+                    above.append(Integer(item.p))
                 if item.q != 1:
-                    below.append(S(item.q))
+                    below.append(Integer(item.q))
             else:
                 above.append(item)
-        above_shown = [self.parenthesize(x, prec, strict=False) for x in above or [S.One]]
+        above_shown = [self.parenthesize(x, prec, strict=False) for x in above or [Integer(1)]]
         below_shown = [self.parenthesize(x, prec, strict=False) for x in below]
         for item in bracketed:
             if item.base in below:
@@ -140,7 +140,7 @@ def _inverted(power: Any) -> Any:
     """``b^(−e)`` as ``b^e`` (for the denominator), keeping the exponent's factors as written."""
     base, exp = power.as_base_exp()
     factors = list(Mul.make_args(exp))
-    if factors[0] is S.NegativeOne:
+    if factors[0] is Integer(-1):
         factors = factors[1:]
     else:
         factors[0] = -factors[0]
