@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
-from solver.engine.exact import tidy
-from solver.engine.presentation import present
+from solver.engine.exact import present, tidy
 from solver.errors import FieldError, show_value
 from solver.fields import Validated
 from solver.formula import Formula, Name, call, equation, grad, op

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from solver.engine.presentation import plain as _plain
-from solver.engine.presentation import present as _present
-from solver.engine.presentation import shown_if_small as _show
+from solver.engine.exact import plain as _plain
+from solver.engine.exact import present as _present
+from solver.engine.exact import shown_if_small as _show
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Formula, Name, Number, Op, Paren, Sum, equation, grad, op
 from solver.kinds.graph_check import finite_difference_check

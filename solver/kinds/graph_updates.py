@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.engine.presentation import plain, present, shown_if_small
+from solver.engine.exact import plain, present, shown_if_small
 from solver.errors import FieldError
 from solver.formula import Name, grad
 from solver.kinds.graph_spec import GraphSpec

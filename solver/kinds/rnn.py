@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from solver.engine.exact import present
 from solver.engine.ops import sigmoid
-from solver.engine.presentation import present
 from solver.errors import FieldError
 from solver.formula import Formula, Name, call, equation, grad, op
 from solver.kinds.rnn_spec import FIELDS, GATES, Network, RnnSpec, spec_type
