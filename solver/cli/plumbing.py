@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 import typer
 
@@ -40,10 +40,16 @@ EXIT_CODES = (
 # --- settings of the main command -------------------------------------------------------------
 
 
-class Settings(NamedTuple):
-    """The main command's options, handed to every command as ``ctx.obj``."""
+class Settings:
+    """The main command's options, handed to every command as ``ctx.obj``.
 
-    debug: bool = False
+    A plain class, not a NamedTuple or dataclass: those cost start-up time.
+    """
+
+    __slots__ = ("debug",)
+
+    def __init__(self, debug: bool = False) -> None:
+        self.debug = debug
 
 
 def settings(ctx: typer.Context) -> Settings:
