@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from solver.formula import Formula
 from solver.render.values import exact_float, is_approximate, is_float, is_sympy
 
 
@@ -11,7 +12,7 @@ def exact(value: Any) -> str | None:
     """Sympy-readable text of an exact value (``sympy.sstr`` style); None when there is no exact form."""
     if is_approximate(value) or (is_sympy(value) and is_float(value)):
         return None
-    if isinstance(value, (bool, int, str)):
+    if isinstance(value, (bool, int, str, Formula)):  # a formula: its plain Unicode form
         return str(value)
     import sympy
 
@@ -27,7 +28,7 @@ def number(value: Any) -> Any:
     """A float (or nested list of floats) for JSON, or None when the value is symbolic."""
     if is_approximate(value):
         return number(value.value)
-    if isinstance(value, (bool, str)):
+    if isinstance(value, (bool, str, Formula)):
         return None
     if isinstance(value, int):
         return float(value)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver import trace
 from solver.errors import UnsolvableError
-from solver.formula import Formula
+from solver.formula import Formula, op
 from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
@@ -80,7 +80,7 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
     steps = [_convention(given, conv), *_size_steps(conv, given)]
     steps.append(Step(StepKind.GROUP, "One equation per known output entry", substeps=tuple(
         Step(StepKind.EVALUATE, f"{eq.label} = {value(eq.value)}", eq.window, eq.numbers,
-             str(polynomial(eq.expr + eq.value, order)), record=_record(eq.label, eq.expr, order))
+             polynomial(eq.expr + eq.value, order), record=_record(eq.label, eq.expr, order))
         for eq in system),
         note=f"{_count(len(system), 'equation')} in {_count(len(order), 'unknown')}: "
              f"{', '.join(map(str, order)) or 'none'}."))
@@ -161,7 +161,7 @@ def _size_steps(conv: Conv, given: Inversion) -> list[Step]:
 def _system_step(title: str, eq: Equation, expr: Any, order: Order, kind: StepKind = StepKind.EVALUATE,
                  note: str = "") -> Step:
     """An equation after substitution, written ``3e + 2f + b = 6``."""
-    return Step(kind, title, None, None, str(linear_equation(expr, order)), note=note,
+    return Step(kind, title, None, None, linear_equation(expr, order), note=note,
                 record=_record(eq.label, expr, order))
 
 
@@ -190,7 +190,7 @@ def _round_step(n: int, one: Round, earlier: list[Round], system: list[Equation]
         found = ", ".join(str(assignment(s, value(v))) for r in earlier for s, v in r.solved.items())
         why = f"Substituting {found} makes these equations linear in the unknowns left."
     equations_ = tuple(_system_step(eq.label, eq, e, order) for eq, e in one.equations)
-    solved = "; ".join(str(assignment(s, value(v))) for s, v in one.solved.items())
+    solved = op(";", *(assignment(s, value(v)) for s, v in one.solved.items()))
     return Step(StepKind.GROUP, f"Round {n}: solve {', '.join(labels)}", note=why,
                 substeps=equations_ + (Step(StepKind.EVALUATE, "Solution of this system", None, None, solved,
                                             note="solved exactly (sympy linsolve)"),))
@@ -214,7 +214,7 @@ def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], s
                        linear_left: list[Pair], order: Order) -> Step:
     import sympy as sp
 
-    substeps = [Step(StepKind.EVALUATE, "Relation", None, None, str(_relation_formula(left, right, order)),
+    substeps = [Step(StepKind.EVALUATE, "Relation", None, None, _relation_formula(left, right, order),
                      record=trace.Relation(left, right))
                 for left, right in open_relations]
     note = (f"{len(free)} unknown{'s' * (len(free) != 1)} ({', '.join(map(str, free))}) "
@@ -227,9 +227,9 @@ def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], s
         note += (f": {len(open_relations)} independent relation{'s' * (len(open_relations) != 1)} among "
                  f"{len(symbols)} unknowns leave {len(parameters)} free")
         if parameters:
-            rest = [str(assignment(s, polynomial(v, order))) for s, v in zip(symbols, values) if v != s]
+            rest = [assignment(s, polynomial(v, order)) for s, v in zip(symbols, values) if v != s]
             substeps.append(Step(StepKind.EVALUATE, f"Every solution, taking {', '.join(map(str, parameters))} free",
-                                 None, None, "; ".join(rest)))
+                                 None, None, op(";", *rest)))
     constrained = set().union(*(e.free_symbols for _, e in linear_left + stuck)) if linear_left + stuck else set()
     loose = [s for s in free if s not in constrained]
     if loose:
@@ -256,7 +256,7 @@ def _reconstruct_step(given: Inversion, conv: Conv, inputs: dict[Position, Any],
     one_d = given.X.one_d
     substeps = [Step(StepKind.FORWARD, f"Y{index(position, one_d)}", None,
                      window_numbers(given, conv, inputs, position, values),
-                     entry if entry.is_number else str(polynomial(entry, order)))
+                     entry if entry.is_number else polynomial(entry, order))
                 for position, entry in reconstructed]
     return Step(StepKind.GROUP, "The unknown outputs, from the solved values", substeps=tuple(substeps))
 
