@@ -1,4 +1,4 @@
-"""Cold-start time of ``dlsolve run`` on every problem in problems/ (budget: under 1 s each, DESIGN.md).
+"""Cold-start time of ``dlsolve run`` on every problem in problems/ (budget: under 1 s each).
 
 Run: python benchmarks/problems.py [--runs 3] [--format text]
 

@@ -1,4 +1,4 @@
-"""Cold-start timings of the dlsolve command line (speed budgets in DESIGN.md).
+"""Cold-start timings of the dlsolve command line (speed budgets in README.md, "Speed").
 
 Run: python benchmarks/startup.py [--runs 20]
 

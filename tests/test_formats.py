@@ -52,7 +52,7 @@ def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
 
 
 def test_json_contract_shape() -> None:
-    """DESIGN.md's contract: id, kind, title, answers {exact, latex, value}, steps; nothing else."""
+    """The JSON contract (docs/architecture.md): id, kind, title, answers {exact, latex, value}, steps; nothing else."""
     data = json.loads(run_cli("run", "problems/lstm.yaml", "--format", "json").stdout)
     assert set(data) == {"id", "kind", "title", "answers", "steps"}
     assert data["id"] == "lstm" and data["kind"] == "params"

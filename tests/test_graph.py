@@ -1,7 +1,7 @@
 """The graph kind through the public CLI and API: seed problems, conventions, errors, the checks.
 
 Expected values are derived by hand in the comments (and cross-checked against PyTorch float64
-in test_graph_oracle.py); seed solutions are used only after checking them (see DESIGN.md errata).
+in test_graph_oracle.py); seed solutions are used only after checking them (the seed errata are listed in docs/architecture.md).
 """
 
 from __future__ import annotations

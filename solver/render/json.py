@@ -1,4 +1,4 @@
-"""JSON output: exactly the contract in DESIGN.md, plus the documented ``steps`` structure.
+"""JSON output: exactly the contract in docs/architecture.md, plus the documented ``steps`` structure.
 
 One problem → one object; several → an array in input order. Each answer is
 ``{"exact", "latex", "value"}``. Each step is

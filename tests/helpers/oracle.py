@@ -11,7 +11,7 @@ import threading
 
 BCE_MARGIN = 1e-4  # bce probabilities at least this far from 0 and 1 (ln(1 − p) keeps ≥ 12 digits)
 MAGNITUDE = 1e4  # every value and gradient below this (no cancellation of huge terms)
-# DESIGN.md: "every solve must finish in seconds"; a slower solve fails the test (typical: 0.1 s)
+# docs/architecture.md: every solve must finish in seconds; a slower solve fails the test (typical: 0.1 s)
 SOLVE_SECONDS = float(os.environ.get("DLSOLVE_SOLVE_SECONDS", "10"))
 
 
