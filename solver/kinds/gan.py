@@ -24,7 +24,7 @@ from solver.formula import Formula, Name, call, equation, grad, op
 from solver.kinds import given_only, within_given
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind, Words
+from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind, Update, Words
 
 FIELDS = ("given",)
 ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "Dr_<i>", "Df_<i>", "<param>_new")
@@ -309,7 +309,8 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
                                 op("+" if ascent else "−", name, Name("η") * grad(loss, name)),
                                 None, _shaped(new[name], flat),
                                 note="gradient ascent: the discriminator maximises V" if ascent else
-                                "gradient descent on the generator's loss"))
+                                "gradient descent on the generator's loss",
+                                record=Update(name, spec.lr, gradient, values[name], new[name], ascent)))
     answers = [a for a in solved.answers if a.name == loss or a.name.startswith(f"d{loss}/d")
                or (phase == "D" and a.name.startswith(("Dr_", "Df_")))]
     answers = [_flat_gradient(a, trained, loss) for a in answers]

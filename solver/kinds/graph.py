@@ -24,7 +24,7 @@ from solver.kinds.graph_check import finite_difference_check
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
 from solver.problem import Problem
-from solver.trace import Answer, Drawing, Forward, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Chain, Drawing, FanIn, Forward, Given, Phrase, Solution, Step, StepKind
 
 ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
 __all__ = ["ANSWERS", "FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
@@ -361,19 +361,22 @@ def _gradient_step(record: Any, L: Formula, layout: str, scalar_graph: bool) -> 
             note = f"{consumer.op.role}. Local derivative: {note}"
         title = f"through {consumer.label}" if len(record.contributions) > 1 else str(target)
         shown = consumer.op.shown(xs, consumer.value, part.upstream, part.position)
+        chain = Chain(str(L), str(node.label), str(consumer.label), rule, part.grad)
         parts.append(Step(StepKind.CHAIN, title, formula=rule, substituted=_show(shown, part.grad, part.upstream),
-                          result=_present(_layout(part.grad, layout)), note=note))
+                          result=_present(_layout(part.grad, layout)), note=note, record=chain))
     if len(parts) == 1:
         only = parts[0]
         return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else str(target), formula=only.formula,
-                    substituted=only.substituted, result=only.result, note=only.note)
+                    substituted=only.substituted, result=only.result, note=only.note, record=only.record)
     grads = [_plain(_layout(p.grad, layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
     shown = _show(shown, *grads)
     bare = node.label if isinstance(node.label, Name) else Paren(node.label)
     return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
                 formula=equation(target, op("+", *[p.formula for p in parts])),
-                substituted=shown, result=_present(_layout(record.total, layout)), substeps=tuple(parts))
+                substituted=shown, result=_present(_layout(record.total, layout)), substeps=tuple(parts),
+                record=FanIn(str(L), str(node.label), tuple(str(p.consumer.label) for p in record.contributions),
+                             record.total))
 
 
 def _role(node: Any) -> str:

@@ -8,7 +8,7 @@ from solver.engine.exact import plain, present, shown_if_small
 from solver.errors import FieldError
 from solver.formula import Name, grad
 from solver.kinds.graph_spec import GraphSpec
-from solver.trace import Step, StepKind
+from solver.trace import Phrase, Step, StepKind, Update
 
 
 def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numeric: bool,
@@ -44,5 +44,6 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
             shown = sp.MatAdd(old, sp.MatMul(-lr, grads[name], evaluate=False), evaluate=False)
         steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=Name(name) - Name("η") * grad(str(loss_name), name),
                           substituted=shown_if_small(shown, old, grads[name]),
-                          result=present(new), note=f"learning rate η = {sp.sstr(lr)}"))
+                          result=present(new), note=Phrase(("learning rate η = ", lr)),
+                          record=Update(name, lr, grads[name], old, new)))
     return steps, new_values
