@@ -38,9 +38,6 @@ class _StrictBool:
 Count = Annotated[int, _StrictInt(1)]
 """A positive integer size (units, channels, layers)."""
 
-NonNegative = Annotated[int, _StrictInt(0)]
-"""A non-negative integer."""
-
 Flag = Annotated[bool, _StrictBool()]
 """``true`` or ``false``, nothing else."""
 

@@ -48,6 +48,12 @@ OPERATORS: dict[str, Operator] = {
 }
 """Every operator of a formula. Printers for other targets map these texts (``·`` → ``\\cdot``)."""
 
+FUNCTION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "exp", "log", "ln", "softmax", "log_softmax", "sum",
+                  "mean", "norm2", "l2", "dot", "mse", "bce", "bce_logits", "nll", "cross_entropy", "max",
+                  "conv1d", "conv2d")
+"""The functions an equation can call: the engine implements each (solver.engine.ops), and every printer
+writes a name with an underscore (``bce_logits``) whole, never as a subscript."""
+
 ATOM = 6  # the precedence of names, numbers, calls and brackets: never parenthesised
 
 

@@ -35,7 +35,6 @@ MAX_ENTRIES = 10_000  # entries of one matrix
 ZERO_BELOW = 10**-100  # a denominator this close to 0 is treated as 0
 
 FUNCTIONS = ("ln", "log", "exp", "sqrt", "sigmoid", "tanh")
-CONSTANTS = ("pi", "e")
 UNKNOWN = "?"
 
 

@@ -159,3 +159,11 @@ def test_the_rules_see_the_package() -> None:
     """The checks above are only as good as the module list: it must find the kinds, engine and renderers."""
     assert {"solver.kinds.graph", "solver.engine.graph", "solver.render.text", "solver.trace"} <= set(MODULES)
     assert any(imported == "solver.trace" for imported, _, _ in _imports("solver.kinds.graph", MODULES["solver.kinds.graph"]))
+
+
+def test_one_table_of_function_names() -> None:
+    """The functions the engine implements are the ones the printers know (solver.formula.FUNCTION_NAMES)."""
+    from solver.engine import graph, ops
+    from solver.formula import FUNCTION_NAMES
+
+    assert set(ops.FUNCTIONS) | set(graph.CONVOLUTIONS) | {"max"} == set(FUNCTION_NAMES)

@@ -105,7 +105,6 @@ class Graph:
 CONVOLUTIONS = {"conv1d": 1, "conv2d": 2}
 BINARY: dict[type[ast.operator], type[Op]] = {ast.Add: ops.Add, ast.Sub: ops.Sub, ast.Mult: ops.Mul, ast.Div: ops.Div,
                                               ast.MatMult: ops.MatMul, ast.Pow: ops.Pow}
-OPERATOR_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
 
 
 def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False) -> Graph:

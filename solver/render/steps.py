@@ -30,16 +30,6 @@ def parts(step: Step, fmt: Callable[[Any], str],
     return out
 
 
-def chain(step: Step, fmt: Callable[[Any], str], equals: str = " = ", approx: str = " ≈ ",
-          decimal: Callable[[Any], str | None] = text_values.decimal) -> str:
-    """``formula = substituted = result ≈ decimal`` on one line."""
-    pieces = parts(step, fmt, decimal)
-    has_decimal = step.result is not None and decimal(step.result) is not None
-    if has_decimal:
-        return equals.join(pieces[:-1]) + approx + pieces[-1]
-    return equals.join(pieces)
-
-
 def side_by_side(pieces: list[str], separators: list[str]) -> list[str]:
     """Join multi-line blocks horizontally, centred vertically, separators on the middle line."""
     blocks = [piece.split("\n") for piece in pieces]

@@ -15,11 +15,12 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from solver.formula import FUNCTION_NAMES
 from solver.trace import Approximate
 
 DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
 COMPACT_LIMIT = 8  # rows or columns written out whole; beyond, the first 3 and last 2 with … between
-OP_NAMES = {"leaky_relu", "log_softmax", "bce_logits", "cross_entropy"}  # printed whole, never as x_{sub}
+OP_NAMES = {name for name in FUNCTION_NAMES if "_" in name}  # printed whole, never as x_{sub}
 
 _NUMBER = re.compile(r"(?<![\d.])\d{4,}(?![\d.])")
 

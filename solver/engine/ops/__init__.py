@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 # Functions callable in equations, by name (``max`` is special: one argument reduces, two compare).
-FUNCTIONS: dict[str, type[Op]] = {
+FUNCTIONS: dict[str, type[Op]] = {  # max and the convolutions are built by the graph (their arity varies)
     "relu": Relu,
     "leaky_relu": LeakyRelu,
     "sigmoid": Sigmoid,
