@@ -40,8 +40,10 @@ def test_forward_records_hold_the_answers(path) -> None:
     answers = {answer.name: answer.value for answer in solution.answers}
     forward = [s.record for s in walk(solution.steps) if isinstance(s.record, Forward)]
     assert forward, "a graph problem has a forward pass"
+    names = {given.name for given in solution.given} | {r.name for r in forward}
     for record in forward:
         assert isinstance(record.expression, Formula)
+        assert set(record.uses) <= names, record.uses  # named quantities only, not inner expressions
         assert tuple(sp.Matrix(record.value).shape) == record.shape
         if record.name in answers and not any(isinstance(s.record, Update) for s in walk(solution.steps)):
             assert close(record.value, answers[record.name]), record.name

@@ -264,10 +264,21 @@ def _forward_steps(graph: Any) -> list[Step]:
         inner = [n for n in graph.nodes if n.equation == node.equation and n is not node and not n.is_leaf]
         substeps = tuple(_forward_step(n, _display(n), _display(n)) for n in inner)
         step = _forward_step(node, name, f"{name} = {_display(node)}", substeps)
-        record = Forward(name, _display(node), node.value, node.shape,
-                         tuple(dict.fromkeys(str(p.label) for p in node.inputs if p.kind != "constant")), node.equation)
+        record = Forward(name, _display(node), node.value, node.shape, tuple(dict.fromkeys(_uses(node))),
+                         node.equation)
         steps.append(replace(step, record=record))
     return steps
+
+
+def _uses(node: Any) -> list[str]:
+    """The named quantities (givens, symbols, earlier variables) a node is computed from."""
+    out: list[str] = []
+    for parent in node.inputs:
+        if parent.kind == "inner":
+            out += _uses(parent)
+        elif parent.kind != "constant":
+            out.append(str(parent.label))
+    return out
 
 
 def _forward_step(node: Any, title: str | Formula, formula: str | Formula, substeps: tuple = ()) -> Step:
