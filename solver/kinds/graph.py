@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from solver.engine.exact import plain as _plain
-from solver.engine.exact import present as _present
-from solver.engine.exact import shown_if_small as _show
+from solver.engine.exact import plain, present, shown_if_small
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Formula, Name, Number, Op, Paren, Sum, equation, grad, op
 from solver.kinds.graph_check import finite_difference_check
@@ -105,7 +103,7 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
     if numeric and symbols:
         raise FieldError(("symbols",), "floating-point mode (--numeric) needs numbers: this problem has symbols")
     values = given_values(spec.given, symbols, ("given",), False)
-    givens = [Given(name, _plain(value)) for name, value in values.items()]  # as given, exact in every mode
+    givens = [Given(name, plain(value)) for name, value in values.items()]  # as given, exact in every mode
     values = {name: as_numeric(value) for name, value in values.items()} if numeric else values
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     if spec.update is not None and spec.update.data is not None and not spec.update.data:
@@ -118,7 +116,7 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
     if spec.update is not None:
         update_steps, new_values = updates(spec, first.grads, first.loss_name, numeric, values)
         later.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
-        answers += [Answer(f"{name}_new", _present(value), "after one step") for name, value in new_values.items()]
+        answers += [Answer(f"{name}_new", present(value), "after one step") for name, value in new_values.items()]
     return GraphResult(tuple(givens), _conventions(spec, first.graph, arithmetic), first.steps[0], tuple(later),
                        tuple(answers), (first.drawing,),
                        {name: node.value for name, node in first.graph.names.items()}, first.grads, numeric)
@@ -146,7 +144,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
     steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
-    answers = [Answer(name, _present(node.value), "") for name, node in graph.equations]
+    answers = [Answer(name, present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and (last.shape != (1, 1) or forward_only):
         return _Pass(graph, steps, answers, {}, None, _drawn(graph, [], None))  # a forward pass only
@@ -164,7 +162,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     grads = {name: gradients.get(graph.names[name], Matrix.zeros(*graph.names[name].shape)) for name in names}
     if not symbols:
         steps.append(finite_difference_check(graph, loss, names, grads, kinked=bool(_kink_notes(graph))))
-    answers += [Answer(f"d{loss_name}/d{name}", _present(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
+    answers += [Answer(f"d{loss_name}/d{name}", present(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
                 for name in names]
     return _Pass(graph, steps, answers, grads, loss_name, _drawn(graph, records, loss))
 
@@ -172,7 +170,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
 def _drawn(graph: Any, records: list[Any], loss: Any) -> Any:
     from solver.engine.drawing import drawing
 
-    return drawing(graph, records, "Computational graph", loss, _present)
+    return drawing(graph, records, "Computational graph", loss, present)
 
 
 def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], observations: list[Any],
@@ -202,7 +200,7 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
             raise FieldError(("update",), "an update needs a scalar loss")
         shown: list[Any] = [f"Observation {i}: "]
         for k, (name, value) in enumerate(observed.items()):
-            shown += [", " * (k > 0) + f"{name} = ", _plain(value)]
+            shown += [", " * (k > 0) + f"{name} = ", plain(value)]
         substeps = list(one.steps)
         if sequential:
             update_steps, new_values = updates(spec, one.grads, one.loss_name, arithmetic.numeric, current)
@@ -211,7 +209,7 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         else:
             batch_grads.append(one.grads)
         loss_value = one.graph.names[one.loss_name].value
-        answers.append(Answer(f"{one.loss_name}_{i}", _present(loss_value), f"loss on observation {i}"))
+        answers.append(Answer(f"{one.loss_name}_{i}", present(loss_value), f"loss on observation {i}"))
         steps.append(Step(StepKind.GROUP, Phrase(tuple(shown)), substeps=tuple(substeps),
                           note="Parameters as updated after the previous observation." if sequential and i > 1 else ""))
     assert last is not None
@@ -221,14 +219,14 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
                 for name in batch_grads[0]}
         mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}",
                            formula=Paren(Number(1) / n) * Sum("i", grad(f"{last.loss_name}_i", name)),
-                           result=_present(_layout(value, spec.layout))) for name, value in mean.items()]
+                           result=present(_layout(value, spec.layout))) for name, value in mean.items()]
         update_steps, new_values = updates(spec, mean, last.loss_name, arithmetic.numeric, values)
         steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
-        answers += [Answer(f"d{last.loss_name}/d{name}", _present(_layout(value, spec.layout)), "minibatch mean")
+        answers += [Answer(f"d{last.loss_name}/d{name}", present(_layout(value, spec.layout)), "minibatch mean")
                     for name, value in mean.items()]
         current.update(new_values)
     names = spec.update.params if spec.update.params is not None else list(last.grads)
-    answers += [Answer(f"{name}_new", _present(current[name]), f"after {len(observations)} observations"
+    answers += [Answer(f"{name}_new", present(current[name]), f"after {len(observations)} observations"
                        if sequential else "after the minibatch step") for name in names if name in current]
     drawings = (replace(last.drawing, title="Computational graph (last observation)"),)
     return GraphResult(givens, _conventions(spec, last.graph, arithmetic), None, tuple(steps), tuple(answers),
@@ -282,7 +280,7 @@ def _uses(node: Any) -> list[str]:
 
 
 def _forward_step(node: Any, title: str | Formula, formula: str | Formula, substeps: tuple = ()) -> Step:
-    shown = _show(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
+    shown = shown_if_small(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
     trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
     window = node.op.window_note([p.value for p in node.inputs], [str(p.label) for p in node.inputs]) \
         if hasattr(node.op, "window_note") else ""
@@ -292,7 +290,7 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, subst
                               note="n input size, k kernel size, p zero padding, d dilation, s stride")
                          for what, formula, numbers, result in rules) + substeps
     return Step(StepKind.FORWARD, str(title), formula=formula, substituted=None if trivial else shown,
-                result=_present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
+                result=present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
 
 
 def _cost_note(node: Any) -> str:
@@ -373,19 +371,20 @@ def _gradient_step(record: Any, L: Formula, layout: str, scalar_graph: bool) -> 
         title = f"through {consumer.label}" if len(record.contributions) > 1 else str(target)
         shown = consumer.op.shown(xs, consumer.value, part.upstream, part.position)
         chain = Chain(str(L), str(node.label), str(consumer.label), rule, part.grad)
-        parts.append(Step(StepKind.CHAIN, title, formula=rule, substituted=_show(shown, part.grad, part.upstream),
-                          result=_present(_layout(part.grad, layout)), note=note, record=chain))
+        parts.append(Step(StepKind.CHAIN, title, formula=rule,
+                          substituted=shown_if_small(shown, part.grad, part.upstream),
+                          result=present(_layout(part.grad, layout)), note=note, record=chain))
     if len(parts) == 1:
         only = parts[0]
         return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else str(target), formula=only.formula,
                     substituted=only.substituted, result=only.result, note=only.note, record=only.record)
-    grads = [_plain(_layout(p.grad, layout)) for p in record.contributions]
+    grads = [plain(_layout(p.grad, layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
-    shown = _show(shown, *grads)
+    shown = shown_if_small(shown, *grads)
     bare = node.label if isinstance(node.label, Name) else Paren(node.label)
     return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
                 formula=equation(target, op("+", *[p.formula for p in parts])),
-                substituted=shown, result=_present(_layout(record.total, layout)), substeps=tuple(parts),
+                substituted=shown, result=present(_layout(record.total, layout)), substeps=tuple(parts),
                 record=FanIn(str(L), str(node.label), tuple(str(p.consumer.label) for p in record.contributions),
                              record.total))
 
