@@ -61,8 +61,10 @@ def solve_file(path: Path | str, numeric: bool = False) -> list[Solution]:
     return [solve_loaded(loaded, numeric) for loaded in load_file(path)]
 
 
-def render(solutions: list[Solution], fmt: str = "text", **options: object) -> str:
-    """Render solutions as ``text``, ``latex``, ``markdown`` or ``json``."""
+def render(solutions: list[Solution], fmt: str = "text", detail: str = "standard", **options: object) -> str:
+    """Render solutions as ``text``, ``latex``, ``markdown`` or ``json`` at a detail level
+    (``brief``, ``standard`` or ``full``; see :mod:`solver.detail`)."""
+    from solver.detail import at_detail
     from solver.render import renderer
 
-    return renderer(fmt)(solutions, **options)
+    return renderer(fmt)([at_detail(solution, detail) for solution in solutions], **options)

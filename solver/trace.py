@@ -33,6 +33,25 @@ class StepKind(str, Enum):
     UPDATE = "update"  # "W_new = W − η·∂L/∂W = …"
 
 
+class Detail(str, Enum):
+    """How much of a derivation a reader wants (``--detail``), least first.
+
+    A step is shown at its own level and every higher one: ``brief`` is a grader's model solution
+    (values, each gradient as formula → numbers → result, updates); ``standard`` adds shapes, the chain
+    rule written out at fan-ins and the conventions that matter; ``full`` keeps every step the solver
+    took (operation counts, pass-through steps, inner nodes).
+    """
+
+    BRIEF = "brief"
+    STANDARD = "standard"
+    FULL = "full"
+
+    @property
+    def rank(self) -> int:
+        """0 for brief, 1 for standard, 2 for full."""
+        return list(Detail).index(self)
+
+
 @dataclass(frozen=True)
 class Approximate:
     """A value shown by its decimal: its exact form was too large to print (or arithmetic was float)."""
@@ -150,6 +169,7 @@ class Step:
     note: Words = ""  # a short why
     substeps: tuple[Step, ...] = ()
     record: Record | None = None  # what the step establishes, as data
+    detail: Detail = Detail.BRIEF  # the least detail at which the step is shown (see Detail)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def test_json_contract_shape() -> None:
 
     def check(steps: list[dict], prefix: str) -> None:
         for i, step in enumerate(steps, 1):
-            assert set(step) == {"number", "kind", "title", "formula", "substituted", "result", "note", "substeps"}
+            assert set(step) == {"number", "kind", "detail", "title", "formula", "substituted", "result", "note",
+                                 "substeps"}
             assert step["number"] == f"{prefix}{i}"
             assert step["kind"] in {"convention", "rule", "evaluate", "sum", "compare"}
             for key in ("formula", "substituted"):

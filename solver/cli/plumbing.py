@@ -212,8 +212,23 @@ def solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
 # --- writing ----------------------------------------------------------------------------------
 
 
+class Detail(str, Enum):
+    """The ``--detail`` choices (the levels of ``solver.trace.Detail``, named here to keep start-up light)."""
+
+    brief = "brief"
+    standard = "standard"
+    full = "full"
+
+
+DetailOption = Annotated[
+    Detail,
+    typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution), standard "
+                 "(adds shapes, fan-in sums, conventions) or full (every step, operation counts included)."),
+]
+
+
 def emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment: bool, color: bool | None,
-         sheet: str = "solution", pdf: bool = False) -> None:
+         sheet: str = "solution", pdf: bool = False, detail: str = "standard") -> None:
     """Render and write: to ``output`` atomically, or to stdout; ``pdf``: also OUTPUT.pdf (both or neither)."""
     from solver.api import render
 
@@ -226,7 +241,7 @@ def emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment
         options["color"] = use_color(color, output)
         if output is None and sys.stdout.isatty():
             options["width"] = terminal_width()
-    text = render(solutions, name, **options)
+    text = render(solutions, name, detail, **options)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()

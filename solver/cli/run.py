@@ -8,6 +8,8 @@ import typer
 
 from solver.cli.plumbing import (
     ColorOption,
+    Detail,
+    DetailOption,
     Format,
     FormatOption,
     OutputOption,
@@ -62,6 +64,7 @@ def run(
                                          "exam sheet (statements, given data and answer space).")] = Sheet.solution,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
                                       "exit 2 when neither is installed).")] = False,
+    detail: DetailOption = Detail.standard,
 ) -> None:
     """Solve problem files and print the worked solutions.
 
@@ -71,6 +74,8 @@ def run(
 
       dlsolve run problems/fc-params.yaml --format json
 
+      dlsolve run problems/mlp-binary.yaml --detail full
+
       dlsolve run problems/ --format latex -o solutions.tex
 
       dlsolve run problems/*.yaml --pdf -o solutions.tex
@@ -79,4 +84,4 @@ def run(
     """
     with handle_errors(ctx):
         check_document_options(fmt, output, fragment, sheet, pdf)
-        emit(solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet.value, pdf)
+        emit(solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet.value, pdf, detail.value)

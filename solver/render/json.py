@@ -2,7 +2,7 @@
 
 One problem → one object; several → an array in input order. Each answer is
 ``{"exact", "latex", "value"}``. Each step is
-``{"number", "kind", "title", "formula", "substituted", "result", "note", "substeps"}`` where
+``{"number", "kind", "detail", "title", "formula", "substituted", "result", "note", "substeps"}`` where
 ``formula``/``substituted`` are ``{"text", "latex"}`` or null and ``result`` is an answer-shaped
 object or null.
 """
@@ -53,6 +53,7 @@ def steps(items: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
         {
             "number": number,
             "kind": step.kind.value,
+            "detail": step.detail.value,
             "title": prose.words(step.title, str),
             "formula": _formula(step.formula),
             "substituted": _formula(step.substituted),

@@ -1,0 +1,34 @@
+"""Detail levels: the part of a full derivation trace a reader asked for (``--detail``).
+
+A solver records every step it takes, each marked with the least :class:`~solver.trace.Detail` at
+which it is worth showing; :func:`at_detail` keeps the steps of one level. Solving never depends on
+the level, so answer checking and JSON at ``full`` see the same trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solver.trace import Detail, Solution, Step, StepKind
+
+DEFAULT_DETAIL = Detail.STANDARD
+
+
+def at_detail(solution: Solution, detail: Detail | str = DEFAULT_DETAIL) -> Solution:
+    """The solution with only the steps shown at ``detail`` (``brief`` also leaves out notes and conventions)."""
+    level = Detail(detail)
+    if level is Detail.FULL:
+        return solution
+    return replace(solution, steps=_kept(solution.steps, level))
+
+
+def _kept(steps: tuple[Step, ...], level: Detail) -> tuple[Step, ...]:
+    out = []
+    for step in steps:
+        if step.detail.rank > level.rank:
+            continue
+        if level is Detail.BRIEF and step.kind is StepKind.CONVENTION:
+            continue
+        note = "" if level is Detail.BRIEF else step.note
+        out.append(replace(step, note=note, substeps=_kept(step.substeps, level)))
+    return tuple(out)
