@@ -70,6 +70,12 @@ class Node:
     kind: str = "inner"  # given | symbol | constant | variable | inner
     equation: int | None = None
     consumers: list[Node] = field(default_factory=list)
+    name: Formula | None = None  # a short generated name for an inner node (z1), declared in the forward pass
+
+    @property
+    def symbol(self) -> Formula:
+        """How derivations refer to the node: its name (x, h1, z1), else its label (wᵀ)."""
+        return self.name if self.name is not None else self.label
 
     @property
     def is_leaf(self) -> bool:

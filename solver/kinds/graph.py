@@ -15,14 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from solver.engine.exact import plain, present, shown_if_small
+from solver.engine.exact import plain, present
 from solver.errors import FieldError, UnsolvableError
-from solver.formula import Formula, Name, Number, Op, Paren, Sum, equation, grad, op
+from solver.formula import Number, Paren, Sum, grad
+from solver.kinds.graph_backward import backward_group, in_layout
 from solver.kinds.graph_check import finite_difference_check
+from solver.kinds.graph_forward import forward_steps, kink_notes
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
 from solver.problem import Problem
-from solver.trace import Answer, Chain, Drawing, FanIn, Forward, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Drawing, Given, Phrase, Solution, Step, StepKind
 
 ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
 __all__ = ["ANSWERS", "FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
@@ -143,7 +145,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
         graph = engine.build({**symbols, **values}, spec.equations, numeric=arithmetic.numeric)
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
-    steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(_forward_steps(graph)), note=_kink_notes(graph))]
+    steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(forward_steps(graph)), note=kink_notes(graph))]
     answers = [Answer(name, present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and (last.shape != (1, 1) or forward_only):
@@ -157,13 +159,13 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
         raise FieldError(("loss",), f"the loss must be a scalar, but {loss_name} is {loss.shape[0]}×{loss.shape[1]}")
     names = wanted(spec, graph, loss)
     records = engine.backward(graph, loss, [graph.names[name] for name in names])
-    steps.append(_backward_group(records, loss, spec.layout, graph, names))
+    steps.append(backward_group(records, loss, spec.layout, graph, names))
     gradients = {record.node: record.total for record in records}
     grads = {name: gradients.get(graph.names[name], Matrix.zeros(*graph.names[name].shape)) for name in names}
     if not symbols:
-        steps.append(finite_difference_check(graph, loss, names, grads, kinked=bool(_kink_notes(graph))))
-    answers += [Answer(f"d{loss_name}/d{name}", present(_layout(grads[name], spec.layout)), f"gradient of {loss_name}")
-                for name in names]
+        steps.append(finite_difference_check(graph, loss, names, grads, kinked=bool(kink_notes(graph))))
+    answers += [Answer(f"d{loss_name}/d{name}", present(in_layout(grads[name], spec.layout)),
+                       f"gradient of {loss_name}") for name in names]
     return _Pass(graph, steps, answers, grads, loss_name, _drawn(graph, records, loss))
 
 
@@ -219,10 +221,10 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
                 for name in batch_grads[0]}
         mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}",
                            formula=Paren(Number(1) / n) * Sum("i", grad(f"{last.loss_name}_i", name)),
-                           result=present(_layout(value, spec.layout))) for name, value in mean.items()]
+                           result=present(in_layout(value, spec.layout))) for name, value in mean.items()]
         update_steps, new_values = updates(spec, mean, last.loss_name, arithmetic.numeric, values)
         steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
-        answers += [Answer(f"d{last.loss_name}/d{name}", present(_layout(value, spec.layout)), "minibatch mean")
+        answers += [Answer(f"d{last.loss_name}/d{name}", present(in_layout(value, spec.layout)), "minibatch mean")
                     for name, value in mean.items()]
         current.update(new_values)
     names = spec.update.params if spec.update.params is not None else list(last.grads)
@@ -232,9 +234,6 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
     return GraphResult(givens, _conventions(spec, last.graph, arithmetic), None, tuple(steps), tuple(answers),
                        drawings, {name: node.value for name, node in last.graph.names.items()}, last.grads,
                        arithmetic.numeric)
-
-
-# --- steps ----------------------------------------------------------------------------------------
 
 
 def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[str, str]:
@@ -254,162 +253,3 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     if names & {"Log", "Bce", "Nll", "BceLogits", "CrossEntropy", "LogSoftmax"}:
         out["log"] = "log is the natural logarithm."
     return out
-
-
-def _forward_steps(graph: Any) -> list[Step]:
-    steps = []
-    for name, node in graph.equations:
-        inner = [n for n in graph.nodes if n.equation == node.equation and n is not node and not n.is_leaf]
-        substeps = tuple(_forward_step(n, _display(n), _display(n)) for n in inner)
-        step = _forward_step(node, name, f"{name} = {_display(node)}", substeps)
-        record = Forward(name, _display(node), node.value, node.shape, tuple(dict.fromkeys(_uses(node))),
-                         node.equation)
-        steps.append(replace(step, record=record))
-    return steps
-
-
-def _uses(node: Any) -> list[str]:
-    """The named quantities (givens, symbols, earlier variables) a node is computed from."""
-    out: list[str] = []
-    for parent in node.inputs:
-        if parent.kind == "inner":
-            out += _uses(parent)
-        elif parent.kind != "constant":
-            out.append(str(parent.label))
-    return out
-
-
-def _forward_step(node: Any, title: str | Formula, formula: str | Formula, substeps: tuple = ()) -> Step:
-    shown = shown_if_small(node.op.show([p.value for p in node.inputs]), node.value, *[p.value for p in node.inputs])
-    trivial = all(p.kind == "constant" for p in node.inputs)  # nothing to substitute
-    window = node.op.window_note([p.value for p in node.inputs], [str(p.label) for p in node.inputs]) \
-        if hasattr(node.op, "window_note") else ""
-    if hasattr(node.op, "size_rules"):  # a convolution: its output size is a step of its own
-        rules = node.op.size_rules(node.inputs[0].shape, node.inputs[1].shape)
-        substeps = tuple(Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
-                              note="n input size, k kernel size, p zero padding, d dilation, s stride")
-                         for what, formula, numbers, result in rules) + substeps
-    return Step(StepKind.FORWARD, str(title), formula=formula, substituted=None if trivial else shown,
-                result=present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
-
-
-def _cost_note(node: Any) -> str:
-    """Scalar operations of a matrix product (and of adding a bias to it), as exams ask."""
-    from solver.engine import ops
-
-    if isinstance(node.op, ops.MatMul):
-        (m, n), (_, q) = node.inputs[0].shape, node.inputs[1].shape
-        if (m, n, q) == (1, 1, 1):
-            return ""
-        return (f"{m}·{n}·{q} = {m * n * q} multiplications and {m}·({n} − 1)·{q} = {m * (n - 1) * q} additions "
-                f"(each of the {m * q} entries is a sum of {n} products).")
-    if isinstance(node.op, ops.Add) and isinstance(node.inputs[0].op, ops.MatMul) and node.shape != (1, 1):
-        (m, n), (_, q) = node.inputs[0].inputs[0].shape, node.inputs[0].inputs[1].shape
-        return (f"Adding the bias takes {m * q} more additions: {m}·({n} − 1)·{q} + {m * q} = {m * n * q} additions "
-                f"and {m * n * q} multiplications for the whole affine map.")
-    return ""
-
-
-def _display(node: Any) -> Formula:
-    """A node's formula as solution sheets write it (W·x for products, ⊙ entrywise)."""
-    from solver.engine.graph import label_of
-
-    return node.label if node.is_leaf else label_of(node.op, list(node.inputs))
-
-
-def _kink_notes(graph: Any) -> str:
-    notes = []
-    for node in graph.nodes:
-        if node.op is not None:
-            text = node.op.kink([p.value for p in node.inputs])
-            if text:
-                notes.append(f"At {node.label}: {text}.")
-    return " ".join(notes)
-
-
-def _backward_group(records: list[Any], loss: Any, layout: str, graph: Any, wanted: list[str]) -> Step:
-    scalar_graph = all(n.shape == (1, 1) for n in graph.nodes)
-    L = loss.label
-    substeps = [Step(StepKind.RULE, f"∂{L}/∂{L} = 1", note="The backward pass starts from the loss with gradient 1.")]
-    for record in records[1:]:
-        substeps.append(_gradient_step(record, L, layout, scalar_graph))
-    reached = {record.node for record in records}
-    for name in wanted:
-        if graph.names[name] not in reached:
-            substeps.append(Step(StepKind.RULE, f"∂{L}/∂{name} = 0",
-                                 note=f"{L} does not depend on {name}: no path of the graph leads from {name} to {L}."))
-    note = "Nodes in reverse topological order; each receives upstream gradient × local derivative from every consumer."
-    if scalar_graph:
-        note += " On a scalar graph every edge carries local × upstream."
-    return Step(StepKind.GROUP, "Backward pass", note=note, substeps=tuple(substeps))
-
-
-def _gradient_step(record: Any, L: Formula, layout: str, scalar_graph: bool) -> Step:
-    import sympy as sp
-
-    from solver.engine.graph import operand
-    from solver.engine.ops import DELTA
-
-    def scalar_products(rule: Formula) -> Formula:  # scalars: an entrywise product is an ordinary one
-        if isinstance(rule, Op):
-            return Op("·" if rule.symbol == "⊙" else rule.symbol, tuple(scalar_products(a) for a in rule.args))
-        return Paren(scalar_products(rule.body)) if isinstance(rule, Paren) else rule
-
-    node = record.node
-    target = grad(L, node.label)
-    parts = []
-    for part in record.contributions:
-        consumer, xs = part.consumer, [p.value for p in part.consumer.inputs]
-        words = consumer.op.explain(part.position, [operand(p) for p in consumer.inputs], xs, consumer.value)
-        rule = words.rule
-        if part.grad.shape == (1, 1) and part.upstream.shape == (1, 1):
-            rule = scalar_products(rule)
-        rule = rule.replace(DELTA, grad(L, consumer.label))
-        note = words.local
-        if scalar_graph and consumer.op.role:
-            note = f"{consumer.op.role}. Local derivative: {note}"
-        title = f"through {consumer.label}" if len(record.contributions) > 1 else str(target)
-        shown = consumer.op.shown(xs, consumer.value, part.upstream, part.position)
-        chain = Chain(str(L), str(node.label), str(consumer.label), rule, part.grad)
-        parts.append(Step(StepKind.CHAIN, title, formula=rule,
-                          substituted=shown_if_small(shown, part.grad, part.upstream),
-                          result=present(_layout(part.grad, layout)), note=note, record=chain))
-    if len(parts) == 1:
-        only = parts[0]
-        return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else str(target), formula=only.formula,
-                    substituted=only.substituted, result=only.result, note=only.note, record=only.record)
-    grads = [plain(_layout(p.grad, layout)) for p in record.contributions]
-    shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
-    shown = shown_if_small(shown, *grads)
-    bare = node.label if isinstance(node.label, Name) else Paren(node.label)
-    return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
-                formula=equation(target, op("+", *[p.formula for p in parts])),
-                substituted=shown, result=present(_layout(record.total, layout)), substeps=tuple(parts),
-                record=FanIn(str(L), str(node.label), tuple(str(p.consumer.label) for p in record.contributions),
-                             record.total))
-
-
-def _role(node: Any) -> str:
-    return {"given": "given", "symbol": "symbol", "variable": ""}.get(node.kind, "")
-
-
-
-
-# --- values ---------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-def _layout(grad: Any, layout: str) -> Any:
-    """A gradient in the requested layout: Jacobian layout writes a column vector's gradient as a row."""
-    if layout == "jacobian" and grad.shape[1] == 1 and grad.shape[0] > 1:
-        return grad.T
-    return grad
