@@ -17,6 +17,7 @@ import sympy as sp
 
 from solver.formula import Call, Formula, Name
 from solver.formula import Op as FormulaOp
+from solver.trace import Words
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 Shape: TypeAlias = tuple[int, int]
@@ -32,7 +33,7 @@ class ShapeError(ValueError):
 class Explanation:
     """The words for one input's share of a backward step."""
 
-    local: str  # the local derivative, e.g. "∂(W·x)/∂x = Wᵀ applied to δ" or "relu'(k) = 1 where k > 0, else 0"
+    local: Words  # the local derivative: prose, or a Phrase whose formulas printers typeset (∂(a + b)/∂b = 1)
     rule: Formula  # the product in general form with the upstream gradient as DELTA, e.g. Wᵀ·δ
 
 
