@@ -302,6 +302,8 @@ class _Builder(Visitor[Node]):
             guard_magnitude(args[0], label_of(op, args))
         try:
             value = op.forward([a.value for a in args])
+        except TooLarge:  # an op that decides itself that exact arithmetic explodes (softmax's spread)
+            raise
         except (ValueError, ZeroDivisionError, TypeError) as error:
             raise self.fail(f"{op.label([a.label for a in args])}: {error}") from None
         label = label_of(op, args)

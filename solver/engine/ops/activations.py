@@ -16,6 +16,7 @@ from solver.engine.ops.base import (
     Op,
     Shape,
     ShapeError,
+    bare,
     broadcast_apply,
     broadcast_pair,
     broadcast_shape,
@@ -24,11 +25,12 @@ from solver.engine.ops.base import (
     is_scalar,
     phrase,
     require_vector,
+    said,
     shape_text,
     show_hadamard,
     unbroadcast,
 )
-from solver.formula import Call, Formula, Name, op
+from solver.formula import Call, Formula, Name, Number, call, equation, op
 
 ROUNDED_ZERO = 1e-12  # a floating-point input this close to a kink may be an exact 0 that rounding moved
 
@@ -69,6 +71,11 @@ class Elementwise(Op):
     """A function applied to every entry; subclasses give f, f′ and their notation."""
 
     derivative_text: ClassVar[str] = ""
+    written: ClassVar[str] = ""  # the function's name in formulas when it differs from the op's (σ)
+
+    def derivative_form(self, x: Formula) -> Formula | None:
+        """f′(x) as a formula (None: said in words, ``derivative_text``)."""
+        return None
 
     def f(self, v: Any) -> Any:
         """The function at one exact entry."""
@@ -93,13 +100,15 @@ class Elementwise(Op):
         return show_hadamard(up, self.derivative(xs, out))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        x, what = xs[0], Call(f"{self.name}'", (args[0],))
-        text = f"{what} = {self.derivative_text.format(x=args[0])}"
+        arg = bare(args[0])
+        x, what = xs[0], Call(f"{self.written or self.name}'", (arg,))
+        form = self.derivative_form(arg)
+        parts: list[object] = [equation(what, form)] if form is not None else [
+            what, " = 1 where ", arg, " > 0, else 0 (ReLU'(0) = 0, as PyTorch)"]
         if 1 in x.shape and len(x) > 1:  # the Jacobian of an entrywise function of a vector is diagonal
             n = len(x)
-            text += (f". As a Jacobian, ∂{self.name}({args[0]})/∂{args[0]} = diag({what}) is {n}×{n}: "
-                     f"its {n * n - n} off-diagonal entries are always 0")
-        return Explanation(text, _times_derivative(x, what))
+            parts += ["; as a Jacobian, diag(", what, f") is {n}×{n}, zero off the diagonal"]
+        return Explanation(said(*parts), _times_derivative(x, what))
 
 
 class Relu(Elementwise):
@@ -148,9 +157,9 @@ class LeakyRelu(Elementwise):
         return xs[0].applyfunc(lambda v: sp.Integer(1) if positive(v) else a)
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        what = Call("leaky_relu'", (args[0],))
-        text = f"{what} = 1 where {args[0]} > 0, else {entry(xs[1])} (the slope; also at 0, as PyTorch)"
-        return Explanation(text, _times_derivative(xs[0], what))
+        what = Call("leaky_relu'", (bare(args[0]),))
+        return Explanation(said(what, " = 1 where ", bare(args[0]), f" > 0, else {entry(xs[1])} (the slope; also at 0, "
+                                "as PyTorch)"), _times_derivative(xs[0], what))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         exact = "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient" \
@@ -165,7 +174,10 @@ class Sigmoid(Elementwise):
     """``sigmoid(x)`` = 1/(1 + e^(−x))."""
 
     transcendental = exponential = True
-    name, derivative_text = "sigmoid", "σ({x})·(1 − σ({x}))"
+    name, derivative_text, written = "sigmoid", "σ({x})·(1 − σ({x}))", "σ"
+
+    def derivative_form(self, x: Formula) -> Formula | None:
+        return call("σ", x) * (1 - call("σ", x))
 
     def f(self, v: Any) -> Any:
         return exact_sigmoid(v)
@@ -186,6 +198,9 @@ class Tanh(Elementwise):
     transcendental = exponential = True
     name, derivative_text = "tanh", "1 − tanh²({x})"
 
+    def derivative_form(self, x: Formula) -> Formula | None:
+        return 1 - op("²", call("tanh", x))
+
     def f(self, v: Any) -> Any:
         return sp.tanh(v)
 
@@ -202,6 +217,9 @@ class Exp(Elementwise):
     transcendental = exponential = True
     name, derivative_text = "exp", "exp({x})"
 
+    def derivative_form(self, x: Formula) -> Formula | None:
+        return call("exp", x)
+
     def f(self, v: Any) -> Any:
         return sp.exp(v)
 
@@ -216,7 +234,10 @@ class Log(Elementwise):
     """``log(x)`` (also ``ln``), the natural logarithm of a positive x."""
 
     transcendental = True
-    name, derivative_text = "log", "1/{x}"
+    name, derivative_text, written = "log", "1/{x}", "ln"
+
+    def derivative_form(self, x: Formula) -> Formula | None:
+        return Number(1) / x
 
     def f(self, v: Any) -> Any:
         if v.is_number and not v.is_positive:
@@ -269,10 +290,10 @@ class Max(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         if self.arity == 1:
             ties = sum(same_number(v, entry(out)) for v in xs[0]) > 1
-            return Explanation(f"max routes δ to the largest entr{'ies (shared evenly)' if ties else 'y'}",
+            return Explanation(said(f"max routes δ to the largest entr{'ies (shared evenly)' if ties else 'y'}"),
                                phrase(DELTA, "at the argmax"))
         mine, other = args[position], args[1 - position]
-        return Explanation(f"1 where {mine} > {other} (½ at a tie)", phrase(DELTA, f"where {mine} wins"))
+        return Explanation(said("1 where ", mine, " > ", other, " (½ at a tie)"), phrase(DELTA, f"where {mine} wins"))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         if self.arity == 2 and any(same_number(u, v) for u, v in zip(*(broadcast_pair(xs[0], xs[1])))):
@@ -285,10 +306,30 @@ class Max(Op):
         return np.sign(xs[0] - xs[1]) if self.arity == 2 else xs[0] == xs[0].max()
 
 
-class Softmax(Op):
-    """``softmax(s)`` of a vector."""
+SHOWN_SHIFT = 10  # a softmax whose largest logit is at least this shows the maximum subtracted
 
-    transcendental = exponential = True
+
+def shift(s: Matrix) -> Any:
+    """The largest entry of a vector of numbers (0 when an entry is symbolic): softmax(s) = softmax(s − max s),
+    and with the maximum subtracted no exponential exceeds 1, so logits of 1000 stay exact. Raises TooLarge
+    when the entries spread further than exact arithmetic can follow (see engine.exact.MAX_EXPONENT_INPUT)."""
+    from solver.engine.exact import MAX_EXPONENT_INPUT, TooLarge, to_float
+
+    if not all(v.is_number for v in s):
+        return sp.Integer(0)
+    top = s[0]
+    for v in s:
+        top = v if positive(v - top) else top
+    spread = max(abs(to_float(top - v)) for v in s)
+    if spread > MAX_EXPONENT_INPUT:
+        raise TooLarge("softmax", 0, f"the logits of a softmax spread over {spread:.4g}, beyond {MAX_EXPONENT_INPUT}")
+    return top
+
+
+class Softmax(Op):
+    """``softmax(s)`` of a vector, computed exactly with the maximum subtracted (shift invariance)."""
+
+    transcendental = True
     name = "softmax"
 
     def shape(self, shapes: list[Shape]) -> Shape:
@@ -296,9 +337,17 @@ class Softmax(Op):
         return shapes[0]
 
     def forward(self, xs: list[Matrix]) -> Matrix:
-        exps = [sp.exp(v) for v in xs[0]]
+        top = shift(xs[0])
+        exps = [sp.exp(v - top) for v in xs[0]]
         total = sum(exps)
         return Matrix(xs[0].shape[0], xs[0].shape[1], [tidy(e / total) for e in exps])
+
+    def show(self, xs: list[Matrix]) -> Any:
+        top = shift(xs[0])
+        if top.is_number and top >= SHOWN_SHIFT:  # the stable form: softmax(s − max s)
+            shifted = sp.MatAdd(xs[0], sp.MatMul(-top, Matrix.ones(*xs[0].shape), evaluate=False), evaluate=False)
+            return sp.Function(self.name)(shifted)
+        return super().show(xs)
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         e = np.exp(xs[0] - xs[0].max())
@@ -318,13 +367,15 @@ class Softmax(Op):
         return sp.MatMul(self.jacobian(out), Matrix(list(up)), evaluate=False)
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"J = diag(p) − p·pᵀ with p = softmax({args[0]}) (symmetric)", Name("J") * DELTA)
+        p = Name("p")
+        return Explanation(said(equation(Name("J"), call("diag", p) - p * p.T), " with ",
+                                equation(p, call("softmax", args[0])), " (symmetric)"), Name("J") * DELTA)
 
 
 class LogSoftmax(Op):
-    """``log_softmax(s)`` of a vector: s − ln Σ e^s."""
+    """``log_softmax(s)`` of a vector: s − ln Σ e^s (exactly, with the maximum subtracted)."""
 
-    transcendental = exponential = True
+    transcendental = True
     name = "log_softmax"
 
     def shape(self, shapes: list[Shape]) -> Shape:
@@ -332,8 +383,9 @@ class LogSoftmax(Op):
         return shapes[0]
 
     def forward(self, xs: list[Matrix]) -> Matrix:
-        lse = sp.log(sum(sp.exp(v) for v in xs[0]))
-        return xs[0].applyfunc(lambda v: tidy(v - lse))
+        top = shift(xs[0])
+        lse = sp.log(sum(sp.exp(v - top) for v in xs[0]))
+        return xs[0].applyfunc(lambda v: tidy(v - top - lse))
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         m = xs[0].max()
@@ -345,5 +397,6 @@ class LogSoftmax(Op):
         return [Matrix(up.shape[0], up.shape[1], [tidy(u - q * total) for u, q in zip(up, p)])]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"∂log_softmax/∂{args[0]}: δ − softmax({args[0]})·Σδ",
+        p = equation(Name("p"), call("softmax", args[0]))
+        return Explanation(said("log_softmax passes back δ − p·Σδ with ", p),
                            DELTA - Name("p") * op("juxtapose", "Σ", DELTA))

@@ -11,6 +11,8 @@ import sympy as sp
 from solver.engine.exact import same_number
 from solver.engine.ops.base import (
     DELTA,
+    A,
+    B,
     Explanation,
     Matrix,
     Op,
@@ -22,11 +24,12 @@ from solver.engine.ops.base import (
     entry,
     hadamard,
     is_scalar,
+    said,
     shape_text,
     show_hadamard,
     unbroadcast,
 )
-from solver.formula import Formula, Number, Paren, op
+from solver.formula import Formula, Number, Paren, equation, grad, op
 
 
 def number(value: Any) -> Formula:
@@ -61,7 +64,7 @@ class Add(Op):
         return [unbroadcast(up, x.shape) if need else None for x, need in zip(xs, needed)]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"∂({args[0]} + {args[1]})/∂{args[position]} = 1", DELTA)
+        return Explanation(said(equation(grad(A + B, (A, B)[position]), 1)), DELTA)
 
 
 class Sub(Op):
@@ -92,10 +95,9 @@ class Sub(Op):
         return [unbroadcast(up, a.shape) if needed[0] else None, unbroadcast(-up, b.shape) if needed[1] else None]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        a, b = args
         if position == 0:
-            return Explanation(f"∂({a} − {b})/∂{a} = 1", DELTA)
-        return Explanation(f"∂({a} − {b})/∂{b} = −1", -DELTA)
+            return Explanation(said(equation(grad(A - B, A), 1)), DELTA)
+        return Explanation(said(equation(grad(A - B, B), -Number(1))), -DELTA)
 
 
 class Mul(Op):
@@ -127,9 +129,9 @@ class Mul(Op):
         return show_hadamard(up, xs[1 - position])
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        a, b = args
         other = args[1 - position]
-        return Explanation(f"∂({a}·{b})/∂{args[position]} = {other}", op("⊙", DELTA, other))
+        return Explanation(said(equation(grad(op("⊙", A, B), (A, B)[position]), (B, A)[position])),
+                           op("⊙", DELTA, other))
 
 
 class Div(Op):
@@ -166,8 +168,8 @@ class Div(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         a, b = args
         if position == 0:
-            return Explanation(f"∂({a}/{b})/∂{a} = 1/{b}", op("⊙", DELTA, Paren(1 / b)))
-        return Explanation(f"∂({a}/{b})/∂{b} = −{a}/{b}²", op("⊙", DELTA, Paren(-a / op("²", b))))
+            return Explanation(said(equation(grad(A / B, A), 1 / B)), op("⊙", DELTA, Paren(1 / b)))
+        return Explanation(said(equation(grad(A / B, B), -A / op("²", B))), op("⊙", DELTA, Paren(-a / op("²", b))))
 
 
 class Neg(Op):
@@ -192,7 +194,7 @@ class Neg(Op):
         return [-up]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"∂(−{args[0]})/∂{args[0]} = −1", -DELTA)
+        return Explanation(said(equation(grad(-A, A), -Number(1))), -DELTA)
 
 
 class Pow(Op):
@@ -232,5 +234,5 @@ class Pow(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         x, k = args[0], entry(xs[1])
-        return Explanation(f"∂({x}^{k})/∂{x} = {k}·{x}^{k - 1}",
+        return Explanation(said(equation(grad(A ** number(k), A), number(k) * A ** number(k - 1))),
                            op("⊙", DELTA, number(k) * x ** number(k - 1)))

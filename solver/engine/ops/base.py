@@ -17,6 +17,7 @@ import sympy as sp
 
 from solver.formula import Call, Formula, Name
 from solver.formula import Op as FormulaOp
+from solver.trace import Phrase, Words
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 Shape: TypeAlias = tuple[int, int]
@@ -32,8 +33,23 @@ class ShapeError(ValueError):
 class Explanation:
     """The words for one input's share of a backward step."""
 
-    local: str  # the local derivative, e.g. "∂(W·x)/∂x = Wᵀ applied to δ" or "relu'(k) = 1 where k > 0, else 0"
+    local: Words  # the local derivative: prose, or a Phrase whose formulas printers typeset (∂(a + b)/∂b = 1)
     rule: Formula  # the product in general form with the upstream gradient as DELTA, e.g. Wᵀ·δ
+
+
+def said(*parts: object) -> Phrase:
+    """A note from words and formulas in reading order (printers typeset the formulas)."""
+    return Phrase(tuple(parts))
+
+
+A, B = Name("a"), Name("b")  # the operands of a rule named in general form: ∂(a + b)/∂b = 1
+
+
+def bare(formula: Formula) -> Formula:
+    """An operand without the brackets it wears inside products (a function's argument needs none)."""
+    from solver.formula import Paren
+
+    return formula.body if isinstance(formula, Paren) else formula
 
 
 def phrase(formula: Formula, words: str) -> Formula:

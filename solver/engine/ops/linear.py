@@ -10,6 +10,8 @@ import sympy as sp
 
 from solver.engine.ops.base import (
     DELTA,
+    A,
+    B,
     Explanation,
     Matrix,
     Op,
@@ -18,11 +20,14 @@ from solver.engine.ops.base import (
     entry,
     ones,
     phrase,
+    said,
     shape_text,
     show_product,
 )
-from solver.formula import ATOM, Formula, Name, Number, Paren, op, precedence
+from solver.formula import ATOM, Call, Formula, Name, Number, Paren, call, equation, grad, op, precedence
 from solver.formula import Op as FormulaOp
+
+PRODUCT = equation(Name("C"), Name("A") * Name("B"))  # the product a matrix-product rule is stated for
 
 
 class MatMul(Op):
@@ -60,8 +65,10 @@ class MatMul(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         a, b = args
         if position == 0:
-            return Explanation(f"∂({a}·{b})/∂{a}: δ·{b.T} (outer product)", DELTA * b.T)
-        return Explanation(f"∂({a}·{b})/∂{b} = {a.T} applied to δ", a.T * DELTA)
+            return Explanation(said("for ", PRODUCT, ": ", equation(grad("L", "A"), grad("L", "C") * Name("B").T),
+                                    " (an outer product for vectors)"), DELTA * b.T)
+        return Explanation(said("for ", PRODUCT, ": ", equation(grad("L", "B"), Name("A").T * grad("L", "C"))),
+                           a.T * DELTA)
 
 
 class Transpose(Op):
@@ -88,7 +95,8 @@ class Transpose(Op):
         return [up.T]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"transpose: the gradient of {args[0]} is δᵀ", FormulaOp("ᵀ", (DELTA,)))
+        back = equation(grad("L", "A"), Paren(grad("L", Name("A").T)).T)
+        return Explanation(said("a transpose passes the gradient back transposed: ", back), FormulaOp("ᵀ", (DELTA,)))
 
 
 class Index(Op):
@@ -126,7 +134,7 @@ class Index(Op):
         return [Matrix(grad)]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"indexing routes δ to entry [{self.text}] of {args[0]}; the others get 0",
+        return Explanation(said(f"indexing routes δ to entry [{self.text}] of ", args[0], "; the others get 0"),
                            phrase(DELTA, f"at [{self.text}]"))
 
 
@@ -148,7 +156,7 @@ class Sum(Op):
         return [Matrix(ones(xs[0].shape) * entry(up))]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(f"∂sum({args[0]})/∂{args[0]} = 1 for every entry", DELTA * Number(1))
+        return Explanation(said(equation(grad(call("Σ", A), Name("a_i")), 1), " for every entry"), DELTA * Number(1))
 
 
 class Mean(Op):
@@ -170,7 +178,9 @@ class Mean(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(xs[0])
-        return Explanation(f"∂mean({args[0]})/∂{args[0]} = 1/{n} for every entry", DELTA / Number(n))
+        local = equation(grad(call("mean", A), Name("a_i")), Number(1) / Number(n))
+        return Explanation(said(local, " for every entry"),
+                           DELTA / Number(n))
 
 
 class Norm2(Op):
@@ -195,7 +205,8 @@ class Norm2(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         x = args[0]
-        return Explanation(f"∂‖{x}‖²/∂{x} = 2{x}", DELTA * op("juxtapose", 2, x))
+        norm = op("²", Call("", (A,), "‖‖"))
+        return Explanation(said(equation(grad(norm, A), op("juxtapose", 2, A))), DELTA * op("juxtapose", 2, x))
 
 
 class Dot(Op):
@@ -223,4 +234,4 @@ class Dot(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         other = args[1 - position]
-        return Explanation(f"∂dot/∂{args[position]} = {other}", DELTA * other)
+        return Explanation(said(equation(grad(call("dot", A, B), (A, B)[position]), (B, A)[position])), DELTA * other)

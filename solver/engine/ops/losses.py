@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from solver.engine.exact import positive, tidy
-from solver.engine.ops.activations import LogSoftmax, Softmax, exact_sigmoid
+from solver.engine.ops.activations import LogSoftmax, Softmax, exact_sigmoid, shift
 from solver.engine.ops.base import (
     DELTA,
     Explanation,
@@ -24,12 +24,13 @@ from solver.engine.ops.base import (
     hadamard,
     phrase,
     require_vector,
+    said,
     shape_text,
     show_hadamard,
     show_product,
     unbroadcast,
 )
-from solver.formula import Formula, Name, Number, Paren, call, op
+from solver.formula import Formula, Name, Number, Paren, call, equation, grad, op
 
 P, Y = Name("p"), Name("y")
 
@@ -76,9 +77,10 @@ class Mse(Op):
         a, b = args
         n = max(len(xs[0]), len(xs[1]))
         twice = op("juxtapose", 2, Paren(a - b))
+        mse = Name("MSE")
         if position == 0:
-            return Explanation(f"∂mse/∂{a} = 2({a} − {b})/{n}", DELTA * twice / Number(n))
-        return Explanation(f"∂mse/∂{b} = −2({a} − {b})/{n}", -DELTA * twice / Number(n))
+            return Explanation(said(equation(grad(mse, a), twice / Number(n))), DELTA * twice / Number(n))
+        return Explanation(said(equation(grad(mse, b), -twice / Number(n))), -DELTA * twice / Number(n))
 
 
 class Bce(Op):
@@ -119,9 +121,11 @@ class Bce(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(broadcast_pair(xs[0], xs[1])[0])
-        scale = f"/{n}" if n > 1 else ""
-        rule = DELTA * (Paren(P - Y) / Paren(op("juxtapose", P, Paren(1 - P))))
-        return Explanation(f"∂bce/∂{args[0]} = (p − y)/(p(1 − p)){scale}", _per_entry(rule, n))
+        p, y = args
+        local = Paren(p - y) / Paren(op("juxtapose", p, Paren(1 - p)))
+        rule = DELTA * local
+        note = equation(grad(Name("BCE"), p), _per_entry(local, n))
+        return Explanation(said(note), _per_entry(rule, n))
 
 
 class BceLogits(Op):
@@ -158,8 +162,9 @@ class BceLogits(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(broadcast_pair(xs[0], xs[1])[0])
         scale = f"/{n}" if n > 1 else ""
-        return Explanation(f"∂bce_logits/∂{args[0]} = σ({args[0]}) − y{scale}",
-                           _per_entry(DELTA * Paren(call("σ", args[0]) - Y), n))
+        local = call("σ", args[0]) - args[1]
+        return Explanation(said(equation(grad(Name("BCE"), args[0]), _per_entry(local, n) if scale else local)),
+                           _per_entry(DELTA * Paren(local), n))
 
 
 class Nll(Op):
@@ -189,22 +194,25 @@ class Nll(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         c = class_index(xs[1], len(xs[0]))
-        return Explanation(f"∂(−ln p[{c}])/∂p = −1/p[{c}] at entry {c}, 0 elsewhere",
+        pc = Name(f"p[{c}]")
+        local = equation(grad(-call("ln", pc), Name("p")), -Number(1) / pc)
+        return Explanation(said(local, f" at entry {c}, 0 elsewhere"),
                            phrase(-DELTA / Name(f"p[{c}]"), f"at [{c}]"))
 
 
 class CrossEntropy(Op):
     """``cross_entropy(s, c)`` = −log_softmax(s)[c], from logits s and a class index c."""
 
-    transcendental = exponential = True
+    transcendental = True  # exact with the maximum subtracted (see activations.shift)
     name, arity, constant_args = "cross_entropy", 2, (1,)
 
     def shape(self, shapes: list[Shape]) -> Shape:
         return Nll().shape(shapes)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
-        c = class_index(xs[1], len(xs[0]))
-        return Matrix([[tidy(-LogSoftmax().forward([xs[0]])[c])]])
+        s, c = xs[0], class_index(xs[1], len(xs[0]))
+        shift(s)  # the spread is within exact arithmetic's reach
+        return Matrix([[tidy(sp.log(sum(sp.exp(v - s[c]) for v in s)))]])  # −ln softmax(s)[c] = ln Σ e^(s_j − s_c)
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         return np.array([[-LogSoftmax().numeric([xs[0]]).reshape(-1)[round(float(xs[1][0, 0]))]]])
@@ -223,5 +231,6 @@ class CrossEntropy(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         c = class_index(xs[1], len(xs[0]))
-        return Explanation(f"∂cross_entropy/∂{args[0]} = softmax({args[0]}) − onehot({c})",
+        local = call("softmax", args[0]) - call("onehot", Number(c))
+        return Explanation(said(equation(grad(Name("CE"), args[0]), local)),
                            DELTA * Paren(P - call("onehot", Y)))
