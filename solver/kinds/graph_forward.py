@@ -2,8 +2,9 @@
 
 At ``standard`` detail an equation is one line, ``name = formula = numbers = result``, where the numbers
 are the values of the given quantities (a matrix product written with its matrices, as an exam does).
-An inner node gets a step of its own at ``standard`` only when it teaches something: it has a generated
-name (z1) that later steps use, or its consumer's line would be too wide with it written out.
+An inner node that later steps refer to gets a generated name (z1), declared here at every detail; an
+unnamed inner node gets a step of its own at ``standard`` only when its consumer's line would be too
+wide with it written out.
 Pass-through steps (adding zero, transposing a given) and operation counts are kept for ``full``.
 """
 
@@ -37,10 +38,10 @@ def forward_steps(graph: Any) -> list[Step]:
 
 
 def _own_steps(node: Any, inner: list[Any]) -> set[Any]:
-    """The nodes of one equation shown with a step of their own at standard detail: the equation's node,
-    the named inner nodes, and inner nodes that would make their consumer's line too wide."""
-    own = {node} | {n for n in inner if n.name is not None}
-    work = [node, *[n for n in inner if n.name is not None]]
+    """The nodes of one equation written by their value in their consumer's line: the equation's node, and
+    inner nodes that would make their consumer's line too wide (each then has a step of its own)."""
+    own = {node}
+    work = [node]
     while work:
         current = work.pop()
         while _written(current, own)[1] > MAX_WIDTH:
@@ -53,18 +54,23 @@ def _own_steps(node: Any, inner: list[Any]) -> set[Any]:
 
 
 def _inner_step(node: Any, own: set[Any]) -> Step:
-    """An inner node's step: declared by its name (z1 = W·x) when it has one; at full detail only when it
-    is a pass-through or its consumer's line already writes it out."""
+    """An inner node's step. A named one is declared at every detail (later steps use the name): with its
+    working when its consumer's line shows only its value, else just its value. An unnamed one is shown at
+    standard detail when its consumer's line shows only its value and the step is worth reading; else
+    (a pass-through, or written out in its consumer's line) at full detail."""
     if node.name is not None:
         title: str | Formula = node.name
         formula: str | Formula = FormulaOp("=", (node.name, declared(node)))
     else:
         title = formula = display(node)
-    shown = node.name is not None or (node in own and not _passes_through(node) and _readable(node, own))
-    written = _written(node, own) if shown else (_immediate(node), 0)
-    note = _shape_note(str(node.name), node) if node.name is not None else ""
-    level = Detail.STANDARD if shown else Detail.FULL
-    return replace(_forward_step(node, title, formula, written, (), note), detail=level)
+    if node not in own:
+        written = (None, 0) if node.name is not None else (_immediate(node), 0)
+        level = Detail.BRIEF if node.name is not None else Detail.FULL
+    else:
+        written = _written(node, own)
+        worth = not _passes_through(node) and _readable(node, own)
+        level = Detail.BRIEF if node.name is not None else Detail.STANDARD if worth else Detail.FULL
+    return replace(_forward_step(node, title, formula, written), detail=level)
 
 
 def _readable(node: Any, own: set[Any]) -> bool:
@@ -190,7 +196,7 @@ def _shape_note(name: str, node: Any) -> str:
 
 
 def _joined(*notes: str) -> str:
-    return " ".join(note for note in notes if note)
+    return "; ".join(note for note in notes if note)
 
 
 def operations(node: Any) -> tuple[int, int]:
