@@ -102,11 +102,11 @@ def _written(node: Any, own: set[Any]) -> tuple[Any, int]:
 
     parts, widths = [], []
     for parent in node.inputs:
-        if parent.kind == "inner" and parent not in own:
-            parts.append(_written(parent, own))
-        else:
-            parts.append((None, _width(parent.value)))
-        widths.append(parts[-1][1])
+        written = _written(parent, own) if parent.kind == "inner" and parent not in own else (None, 0)
+        if written[0] is None or (parent.shape == (1, 1) and _is_matrix(written[0])):
+            written = (None, _width(parent.value))  # a 1×1 product (wᵀ·x) stands by its value among scalars
+        parts.append(written)
+        widths.append(written[1])
     width = sum(widths) + (len(node.op.name) + 2 if len(node.inputs) == 1 else 3)
     if all(expr is None for expr, _ in parts):
         return _immediate(node), width
@@ -131,9 +131,14 @@ def _written(node: Any, own: set[Any]) -> tuple[Any, int]:
         try:
             with sp.evaluate(False):
                 return shown.xreplace(holders), width
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             pass
     return _immediate(node), sum(_width(p.value) for p in node.inputs) + 4  # this op cannot write its inputs out
+
+
+def _is_matrix(expression: Any) -> bool:
+    """Whether an expression is a matrix (explicit, or a product or sum of matrices)."""
+    return bool(getattr(expression, "is_Matrix", False)) or bool(getattr(expression, "is_MatrixExpr", False))
 
 
 def _width(value: Any) -> int:
