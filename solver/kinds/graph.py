@@ -273,14 +273,14 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     rows = _layout(graph) == "rows"
     scalar = all(node.shape == (1, 1) for node in graph.nodes)
     out = {} if scalar else {
-        "vectors": "Vectors are rows (x ∈ ℝ^{1×n}); x·W is a matrix product; ⊙ multiplies entrywise." if rows
-        else "Vectors are columns (x ∈ ℝ^{n×1}); W·x is a matrix product; ⊙ multiplies entrywise."}
+        "vectors": "Vectors are rows (1×n); x·W is a matrix product; ⊙ multiplies entrywise." if rows
+        else "Vectors are columns (n×1); W·x is a matrix product; ⊙ multiplies entrywise."}
     if arithmetic.why:
         out["arithmetic"] = arithmetic.why
     elif arithmetic.numeric:
         out["arithmetic"] = "Floating-point arithmetic (--numeric): values are rounded, not exact."
     if spec.layout == "jacobian":
-        out["gradients"] = "Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h ∈ ℝ^{1×n})."
+        out["gradients"] = "Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n for an n×1 h)."
     else:
         vector = "" if scalar else f" ({'a row for a row vector' if rows else 'a column for a column vector'})"
         out["gradients"] = f"A gradient has the shape of its variable{vector}; δ is the upstream gradient ∂L/∂(node)."

@@ -130,10 +130,20 @@ def _written(node: Any, own: set[Any]) -> tuple[Any, int]:
     if shown is not None and not shown.atoms(MatrixElement) and all(shown.has(h) for h in holders):
         try:
             with sp.evaluate(False):
-                return shown.xreplace(holders), width
+                return _flat(shown.xreplace(holders)), width
         except (TypeError, ValueError, RecursionError):
             pass
     return _immediate(node), sum(_width(p.value) for p in node.inputs) + 4  # this op cannot write its inputs out
+
+
+def _flat(expression: Any) -> Any:
+    """A sum whose first term is a sum written as one sum (a + b + c, as the equation reads), unevaluated."""
+    import sympy as sp
+
+    if isinstance(expression, (sp.Add, sp.MatAdd)) and isinstance(expression.args[0], type(expression)):
+        args = (*expression.args[0].args, *expression.args[1:])
+        return type(expression)(*args, evaluate=False)
+    return expression
 
 
 def _is_matrix(expression: Any) -> bool:
@@ -195,9 +205,9 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, writt
 
 
 def _shape_note(name: str, node: Any) -> str:
-    """``h ∈ ℝ^{3×1}`` for a vector or matrix (nothing for a scalar)."""
+    """``h is 3×1`` for a vector or matrix (nothing for a scalar)."""
     rows, cols = node.shape
-    return "" if (rows, cols) == (1, 1) else f"{name} ∈ ℝ^{{{rows}×{cols}}}"
+    return "" if (rows, cols) == (1, 1) else f"{name} is {rows}×{cols}"
 
 
 def _joined(*notes: str) -> str:
