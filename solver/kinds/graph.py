@@ -280,7 +280,8 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     elif arithmetic.numeric:
         out["arithmetic"] = "Floating-point arithmetic (--numeric): values are rounded, not exact."
     if spec.layout == "jacobian":
-        out["gradients"] = "Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n for an n×1 h)."
+        out["gradients"] = ("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n "
+                            "for an n×1 h).")
     else:
         vector = "" if scalar else f" ({'a row for a row vector' if rows else 'a column for a column vector'})"
         out["gradients"] = f"A gradient has the shape of its variable{vector}; δ is the upstream gradient ∂L/∂(node)."
