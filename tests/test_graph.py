@@ -140,7 +140,7 @@ def test_minibatch_mean(tmp_path: Path) -> None:
 def test_jacobian_layout_writes_vector_gradients_as_rows() -> None:
     a = answers("problems/mlp-binary.yaml")
     assert a["dL/db"].shape == (1, 3) and a["dL/dW"].shape == (3, 2)
-    text = run_cli("run", "problems/mlp-binary.yaml").stdout
+    text = run_cli("run", "problems/mlp-binary.yaml", "--detail", "full").stdout  # op counts are for full detail
     assert "6 multiplications" in text and "is 3×3" in text  # op count and the diagonal Jacobian's shape
 
 

@@ -103,7 +103,8 @@ def test_fan_in_sum_is_marked() -> None:
     ((_, drawing),) = drawings(PROBLEMS / "multihead.yaml")  # h feeds both heads
     assert '<FONT COLOR="red3">Σ (1/4, −1/4)</FONT>' in node_line(dot(drawing), "(h, ReLU)")
     text = graph_text([("multihead", drawing)])
-    assert "∂L/∂h = (1/4, −1/4) = (−1/4, 1/4) from W1·h + (1/2, −1/2) from W2·h" in text
+    # the heads' products W1·h and W2·h by the names the forward pass declares (z2, z3)
+    assert "∂L/∂h = (1/4, −1/4) = (−1/4, 1/4) from z2 + (1/2, −1/2) from z3" in text
 
 
 def nasty_drawing() -> Drawing:

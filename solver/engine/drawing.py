@@ -42,7 +42,7 @@ def _label(node: Any, graph: Any) -> str:
     for name, named in graph.names.items():
         if named is node:
             return name
-    return str(node.label)
+    return str(node.symbol)  # a generated name (z1) as the steps write it, else the label
 
 
 def _glyph(node: Any) -> str:

@@ -355,6 +355,28 @@ def operand(node: Node) -> Formula:
     return Paren(node.label)
 
 
+def needs_name(node: Node) -> bool:
+    """Whether an inner node is written by a generated name: a compound expression, not a transposed,
+    negated or indexed name (wᵀ, −x, p[0] read as well as any name would)."""
+    if node.kind != "inner" or node.op is None:
+        return False
+    simple = isinstance(node.op, (ops.Transpose, ops.Neg, ops.Index))
+    return not (simple and all(parent.kind != "inner" for parent in node.inputs))
+
+
+def name_inner(graph: Graph, nodes: set[Node], prefix: str = "z") -> None:
+    """Give the compound inner nodes among ``nodes`` short names (z1, z2, … in forward order), skipping
+    names the problem uses; the forward pass declares them and later steps refer to them."""
+    taken = set(graph.names)
+    count = 0
+    for node in graph.nodes:
+        if node in nodes and needs_name(node):
+            count += 1
+            while f"{prefix}{count}" in taken:
+                count += 1
+            node.name = Name(f"{prefix}{count}")
+
+
 # --- backward -------------------------------------------------------------------------------------
 
 

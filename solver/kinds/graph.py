@@ -24,7 +24,7 @@ from solver.kinds.graph_forward import forward_steps, kink_notes
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
 from solver.problem import Problem
-from solver.trace import Answer, Drawing, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Detail, Drawing, Given, Phrase, Solution, Step, StepKind
 
 ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
 __all__ = ["ANSWERS", "FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
@@ -58,7 +58,7 @@ class GraphResult:
 
     def conventions_step(self) -> Step:
         """The conventions as this kind states them."""
-        return Step(StepKind.CONVENTION, "Conventions", note=self.conventions_note())
+        return Step(StepKind.CONVENTION, "Conventions", note=self.conventions_note(), detail=Detail.STANDARD)
 
     def steps(self) -> tuple[Step, ...]:
         """Every step of the solution in order."""
@@ -112,6 +112,7 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
         raise FieldError(("update", "data"), "expected a non-empty list of observations, got an empty list "
                                              "(leave data out to update with the given values)")
     if spec.update is not None and spec.update.data:
+        givens = _per_observation(givens, spec.update.data)
         return _observations(spec, symbols, values, spec.update.data, arithmetic, tuple(givens))
     first = _one_pass(spec, symbols, values, arithmetic, forward_only)
     later, answers = list(first.steps[1:]), list(first.answers)
@@ -145,10 +146,10 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
         graph = engine.build({**symbols, **values}, spec.equations, numeric=arithmetic.numeric)
     except engine.EquationError as error:
         raise FieldError(("equations", error.index), f"{spec.equations[error.index]!r}: {error}") from None
-    steps = [Step(StepKind.GROUP, "Forward pass", substeps=tuple(forward_steps(graph)), note=kink_notes(graph))]
     answers = [Answer(name, present(node.value), "") for name, node in graph.equations]
     last = graph.equations[-1][1]
     if spec.loss is None and spec.wrt is None and spec.update is None and (last.shape != (1, 1) or forward_only):
+        steps = [_forward_group(graph)]
         return _Pass(graph, steps, answers, {}, None, _drawn(graph, [], None))  # a forward pass only
 
     loss_name = spec.loss or graph.equations[-1][0]
@@ -158,6 +159,8 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     if loss.shape != (1, 1):
         raise FieldError(("loss",), f"the loss must be a scalar, but {loss_name} is {loss.shape[0]}×{loss.shape[1]}")
     names = wanted(spec, graph, loss)
+    engine.name_inner(graph, engine.relevant_nodes(graph, loss, [graph.names[name] for name in names]))
+    steps = [_forward_group(graph)]  # after naming: the forward pass declares the names the backward pass uses
     records = engine.backward(graph, loss, [graph.names[name] for name in names])
     steps.append(backward_group(records, loss, spec.layout, graph, names))
     gradients = {record.node: record.total for record in records}
@@ -167,6 +170,10 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     answers += [Answer(f"d{loss_name}/d{name}", present(in_layout(grads[name], spec.layout)),
                        f"gradient of {loss_name}") for name in names]
     return _Pass(graph, steps, answers, grads, loss_name, _drawn(graph, records, loss))
+
+
+def _forward_group(graph: Any) -> Step:
+    return Step(StepKind.GROUP, "Forward pass", substeps=tuple(forward_steps(graph)), note=kink_notes(graph))
 
 
 def _drawn(graph: Any, records: list[Any], loss: Any) -> Any:
@@ -236,20 +243,67 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
                        arithmetic.numeric)
 
 
+def _per_observation(givens: list[Given], observations: list[Any]) -> list[Given]:
+    """The givens with those the observations replace shown as "per observation" (their values in turn),
+    not by the placeholder the problem needs to declare them."""
+    replaced = {name for raw in observations if isinstance(raw, dict) for name in raw}
+    out = []
+    for given in givens:
+        if given.name not in replaced:
+            out.append(given)
+            continue
+        shown: list[Any] = ["in turn: "]
+        for raw in observations:
+            if isinstance(raw, dict) and given.name in raw:
+                shown += [", " * (len(shown) > 1), _observed(raw[given.name])]
+        out.append(Given(given.name, "per observation", Phrase(tuple(shown))))
+    return out
+
+
+def _observed(raw: Any) -> Any:
+    """An observed value as the problem gives it (a number, or a vector or matrix of numbers)."""
+    try:
+        return plain(given_values({"v": raw}, {}, (), False)["v"])
+    except FieldError:
+        return str(raw)
+
+
 def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[str, str]:
     """The conventions that decide this graph's values, one sentence per topic."""
-    out = {"vectors": "Vectors are columns; W·x is a matrix product; ⊙ multiplies entrywise."}
+    rows = _layout(graph) == "rows"
+    scalar = all(node.shape == (1, 1) for node in graph.nodes)
+    out = {} if scalar else {
+        "vectors": "Vectors are rows (1×n); x·W is a matrix product; ⊙ multiplies entrywise." if rows
+        else "Vectors are columns (n×1); W·x is a matrix product; ⊙ multiplies entrywise."}
     if arithmetic.why:
         out["arithmetic"] = arithmetic.why
     elif arithmetic.numeric:
         out["arithmetic"] = "Floating-point arithmetic (--numeric): values are rounded, not exact."
     if spec.layout == "jacobian":
-        out["gradients"] = "Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h ∈ ℝ^{1×n})."
+        out["gradients"] = ("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n "
+                            "for an n×1 h).")
     else:
-        out["gradients"] = "A gradient has the shape of its variable; δ is the upstream gradient ∂L/∂(node)."
+        vector = "" if scalar else f" ({'a row for a row vector' if rows else 'a column for a column vector'})"
+        out["gradients"] = f"A gradient has the shape of its variable{vector}; δ is the upstream gradient ∂L/∂(node)."
     names = {type(node.op).__name__ for node in graph.nodes if node.op is not None}
     if "Relu" in names:
         out["relu"] = "ReLU'(0) = 0 and LeakyReLU'(0) = slope, as in PyTorch."
     if names & {"Log", "Bce", "Nll", "BceLogits", "CrossEntropy", "LogSoftmax"}:
         out["log"] = "log is the natural logarithm."
     return out
+
+
+def _layout(graph: Any) -> str:
+    """How the graph's products hold vectors: "rows" when a row vector multiplies a matrix from the left
+    (x·W), else "columns" (W·x, or no product that decides it)."""
+    from solver.engine import ops
+
+    votes = {"rows": 0, "columns": 0}
+    for node in graph.nodes:
+        if isinstance(node.op, ops.MatMul):
+            (m, n), (p, q) = node.inputs[0].shape, node.inputs[1].shape
+            if m == 1 and n > 1 and q > 1:
+                votes["rows"] += 1
+            elif q == 1 and p > 1 and m > 1:
+                votes["columns"] += 1
+    return "rows" if votes["rows"] > votes["columns"] else "columns"
