@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from solver.formula import Printer
+from solver.formula import StandardPrinter, shown_function, shown_name, standard_notation
 from solver.render.values import OP_NAMES, group_digits
 
 # Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
@@ -92,10 +92,10 @@ def _identifier(word: str) -> str:
 
 def name_latex(name: str) -> str:
     """A quantity's name (``W1``, ``C_out``, ``∂L/∂W1``) as LaTeX math."""
-    return notation_latex(name).strip()
+    return notation_latex(standard_notation(name)).strip()
 
 
-class LatexPrinter(Printer):
+class LatexPrinter(StandardPrinter):
     """A formula as LaTeX math: names set as :func:`notation_latex` sets them (``W1`` → ``W_1``,
     ``C_out`` → ``C_{\\text{out}}``), operators through UNICODE_LATEX, integers grouped with ``\\,``."""
 
@@ -104,8 +104,8 @@ class LatexPrinter(Printer):
         return printed.strip()
 
     def name(self, text: str) -> str:
-        """A name as :func:`notation_latex` sets it."""
-        return notation_latex(text)
+        """A name as :func:`notation_latex` sets it (``lam`` as ``\\lambda``)."""
+        return notation_latex(shown_name(text))
 
     def number(self, value: int | str) -> str:
         """A number, its digits grouped with thin spaces."""
@@ -116,8 +116,22 @@ class LatexPrinter(Printer):
         return symbols_latex(text)
 
     def function(self, name: str) -> str:
-        """A function's name (``\\ln``, ``\\operatorname{leaky\\_relu}``, ``\\text{relu}``)."""
-        return notation_latex(name)
+        """A function's name as one upright name (``\\ln``, ``\\sigma``, ``\\operatorname{LeakyReLU}``)."""
+        return function_latex(name)
+
+
+def function_latex(name: str) -> str:
+    """A function's name as the courses write it, in LaTeX: never a subscript (``leaky_relu`` is
+    ``\\operatorname{LeakyReLU}``), a derivative's prime kept (``\\sigma'``)."""
+    shown = shown_function(name)
+    base, prime, rest = shown.partition("'")
+    if base in FUNCTIONS:
+        head = FUNCTIONS[base]
+    elif len(base) == 1:
+        head = symbols_latex(base).strip()
+    else:
+        head = r"\operatorname{%s}" % base.replace("_", r"\_").replace(" ", r"\,")
+    return head + prime + rest
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.formula import Formula
+from solver.formula import Formula, standard_notation
 from solver.render.latex_notation import formula_printer, latex_width, notation_latex
 from solver.render.prose import escape_text
 from solver.render.values import (
@@ -38,8 +38,8 @@ def latex(value: Any, fit: bool = True) -> str:
     if is_approximate(value):
         shown = latex(rounded(value.value))
         return shown + (r"\ \text{(exact form omitted: %d operations)}" % value.size if value.size else "")
-    if is_sympy(value) and is_float(value):
-        value = rounded(value)
+    if is_sympy(value):
+        value = rounded(value)  # floats anywhere inside: 6 significant digits, 1.0 as 1
     if isinstance(value, bool):
         return r"\text{%s}" % ("true" if value else "false")
     if isinstance(value, int):
@@ -57,7 +57,7 @@ def legacy_formula_latex(formula: str) -> str:
     """A formula given as a Unicode STRING (``"n_out·n_in + n_out"``) as LaTeX math, by reading its names
     and symbols back out of the text. Legacy: formulas should be :mod:`solver.formula` trees, which
     print through :class:`~solver.render.latex_notation.LatexPrinter` to the same LaTeX without this."""
-    return notation_latex(formula).strip()
+    return notation_latex(standard_notation(formula)).strip()
 
 
 def _sympy_latex(value: Any, fit: bool) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sympy import E, Mul
+from sympy import E, Function, Mul
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from solver.engine.exact import canonical, is_unevaluated
-from solver.render.latex_notation import symbols_latex
+from solver.render.latex_notation import function_latex, symbols_latex
 
 EULER = r"\mathrm{e}"
 
@@ -42,6 +43,16 @@ class SympyLatexPrinter(LatexPrinter):
             return self._print_sigmoid(expr, exp)
         if name in ("exp", "ln") and len(expr.args) == 1:  # an operation shown applied (exp(−1) = ℯ^−1)
             shown = r"\%s\left(%s\right)" % (name, self._print(expr.args[0]))
+            return shown if exp is None else r"%s^{%s}" % (shown, exp)
+        if name == "norm2" and len(expr.args) == 1:
+            shown = r"\left\|%s\right\|^{2}" % self._print(expr.args[0])
+            return shown if exp is None else r"\left(%s\right)^{%s}" % (shown, exp)
+        if name == "bce_logits" and expr.args:
+            first, *rest = expr.args
+            return self._print_Function(Function("bce")(Function("sigma")(first), *rest), exp)
+        if isinstance(expr, AppliedUndef):  # an operation shown applied: one upright name, never x_{sub}
+            args = ", ".join(self._print(a) for a in expr.args)
+            shown = r"%s\left(%s\right)" % (function_latex(name), args)
             return shown if exp is None else r"%s^{%s}" % (shown, exp)
         return str(super()._print_Function(expr, exp))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sympy import Integer, Mul, Number, Pow, Rational, oo
+from sympy import Function, Integer, Mul, Number, Pow, Rational, oo
 from sympy.core.mul import _keep_coeff
 from sympy.printing.precedence import precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
@@ -21,6 +21,7 @@ from sympy.printing.str import StrPrinter
 from sympy.utilities.iterables import sift
 
 from solver.engine.exact import canonical, is_unevaluated
+from solver.formula import shown_function
 from solver.render.values import OP_NAMES
 
 MINUS = "−"
@@ -34,7 +35,12 @@ class UnicodeStrPrinter(StrPrinter):
 
     def _print_Function(self, expr: Any) -> str:
         name = expr.func.__name__
-        return FUNCTION_NAMES.get(name, name) + "(%s)" % self.stringify(expr.args, ", ")
+        if name == "norm2" and len(expr.args) == 1:
+            return "‖%s‖²" % self._print(expr.args[0])
+        if name == "bce_logits" and expr.args:
+            first, *rest = expr.args
+            return "BCE(%s)" % ", ".join(["σ(%s)" % self._print(first), *(self._print(a) for a in rest)])
+        return FUNCTION_NAMES.get(name, shown_function(name)) + "(%s)" % self.stringify(expr.args, ", ")
 
     def _print_Symbol(self, expr: Any) -> str:
         return expr.name.replace("-", MINUS)  # a rounded decimal is a symbol named "-0.25" (values.rounded)
@@ -45,7 +51,7 @@ class UnicodeStrPrinter(StrPrinter):
     def _print_exp(self, expr: Any) -> str:
         exponent = expr.args[0]
         shown = self._print(exponent)
-        simple = exponent.is_Atom or (exponent.is_Rational and exponent.q == 1)
+        simple = exponent.is_Integer or exponent.is_Symbol
         return EULER + "^" + (shown if simple else f"({shown})")
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
@@ -190,6 +196,20 @@ class UnicodePrettyPrinter(PrettyPrinter):
 
     def _print_sigmoid(self, e: Any) -> Any:
         return self._print_Function(e, func_name="σ")
+
+    def _print_Function(self, e: Any, sort: bool = False, func_name: str | None = None,
+                        left: str = "(", right: str = ")") -> Any:
+        name = e.func.__name__
+        if func_name is None and name == "norm2" and len(e.args) == 1:
+            inner = self._print(e.args[0])
+            bar = prettyForm("\n".join(["‖"] * inner.height()), baseline=inner.baseline)
+            return prettyForm(*prettyForm(*inner.left(bar)).right(bar, prettyForm("²")))
+        if func_name is None and name == "bce_logits" and e.args:
+            first, *rest = e.args
+            return self._print_Function(Function("bce")(Function("sigma")(first), *rest))
+        if func_name is None and name not in ("sigma", "sigmoid", "log"):
+            func_name = shown_function(name)
+        return super()._print_Function(e, sort=sort, func_name=func_name, left=left, right=right)
 
     def _print_Symbol(self, e: Any, bold_name: bool = False) -> Any:
         if "_" in e.name and e.name in OP_NAMES:  # a function's name, not W_1: no subscript
