@@ -103,7 +103,8 @@ def standard_notation(prose: str) -> str:
             i = close + 1
         elif word == "bce_logits" and called and (close := _closing(prose, end)) is not None:
             first, _, others = _split_first(prose[end + 1:close])
-            out.append("BCE(σ(" + standard_notation(first) + ")" + (", " + standard_notation(others) if others else "") + ")")
+            rest = ", " + standard_notation(others) if others else ""
+            out.append("BCE(σ(" + standard_notation(first) + ")" + rest + ")")
             i = close + 1
         elif word in SHOWN_FUNCTIONS and (called or "_" in word or prose.startswith("'", end)):
             out.append(shown_function(word))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from solver.formula import standard_notation
+from solver.formula import Formula, standard_notation
 from solver.render.latex_notation import UNICODE_LATEX, name_latex
 from solver.render.text_values import compact
 from solver.render.values import OP_NAMES, short_decimals
@@ -36,8 +36,19 @@ def words(text: Any, prose: Callable[[str], Any]) -> str:
     """A title, note or description through ``prose`` (the target's escaping); the values inside a
     :class:`~solver.trace.Phrase` are written with :func:`~solver.render.text_values.compact` first."""
     if isinstance(text, Phrase):
-        return "".join(prose(short_decimals(part) if isinstance(part, str) else compact(part)) for part in text.parts)
+        return "".join(_part(part, prose) for part in text.parts)
     return str(prose(short_decimals(text)))
+
+
+def _part(part: Any, prose: Callable[[str], Any]) -> str:
+    """One part of a Phrase: words through ``prose``; a formula in LaTeX math where the target is LaTeX."""
+    if isinstance(part, str):
+        return str(prose(short_decimals(part)))
+    if prose in (escape_notation, escape_text) and isinstance(part, Formula):
+        from solver.render.latex_values import latex
+
+        return "$" + latex(part) + "$"
+    return str(prose(compact(part)))
 
 
 def prose_text(prose: str) -> str:

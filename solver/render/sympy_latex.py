@@ -25,8 +25,8 @@ EULER = r"\mathrm{e}"
 class SympyLatexPrinter(LatexPrinter):
     """``sympy.latex`` with ``ln_notation``, ``σ(x)`` for the engine's unevaluated sigmoid and ``\\mathrm{e}``."""
 
-    def __init__(self) -> None:
-        super().__init__({"ln_notation": True})
+    def __init__(self, **settings: Any) -> None:
+        super().__init__({"ln_notation": True, **settings})
 
     def doprint(self, expr: Any) -> str:
         """A value as LaTeX math; names such as σ from user symbols through UNICODE_LATEX."""
@@ -123,3 +123,14 @@ def latex(value: Any) -> str:
         return _latex(value)
     except TypeError:  # a mutable matrix is not hashable
         return printer().doprint(value)
+
+
+@lru_cache(maxsize=1)
+def wide_printer() -> SympyLatexPrinter:
+    """The printer for forms broken over lines: a long quotient as ``\\frac{1}{2}`` times its factors."""
+    return SympyLatexPrinter(long_frac_ratio=2)
+
+
+def wide_latex(value: Any) -> str:
+    """A sympy value as LaTeX whose top-level factors can be put on lines of their own."""
+    return wide_printer().doprint(value)
