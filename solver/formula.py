@@ -84,6 +84,7 @@ def shown_function(name: str) -> str:
     return SHOWN_FUNCTIONS.get(base, base) + prime + rest
 
 
+_BARE = {"bce", "nll", "mse", "cross_entropy", "relu", "leaky_relu", "log_softmax"}  # names, also uncalled (∂bce/∂p)
 _WORD = re.compile(r"(?<![\w\\])([A-Za-z_][A-Za-z0-9_]*)(?![\w])")
 
 
@@ -106,7 +107,7 @@ def standard_notation(prose: str) -> str:
             rest = ", " + standard_notation(others) if others else ""
             out.append("BCE(σ(" + standard_notation(first) + ")" + rest + ")")
             i = close + 1
-        elif word in SHOWN_FUNCTIONS and (called or "_" in word or prose.startswith("'", end)):
+        elif word in SHOWN_FUNCTIONS and (called or word in _BARE or prose.startswith("'", end)):
             out.append(shown_function(word))
         elif word in ("bce_logits", "norm2"):
             out.append({"bce_logits": "BCE", "norm2": "‖·‖²"}[word])

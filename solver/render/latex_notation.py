@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from solver.formula import StandardPrinter, shown_function, shown_name, standard_notation
+from solver.formula import SHOWN_FUNCTIONS, StandardPrinter, shown_function, shown_name, standard_notation
 from solver.render.values import OP_NAMES, group_digits
 
 # Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
@@ -76,8 +76,8 @@ def _identifier(word: str) -> str:
     """One identifier: a function (``\\ln``), an op name, or a name with its subscript."""
     if word in FUNCTIONS:
         return FUNCTIONS[word]
-    if word in OP_NAMES:
-        return r"\operatorname{%s}" % word.replace("_", r"\_")
+    if word in OP_NAMES or word in SHOWN_FUNCTIONS.values():  # a function's name: upright, one name
+        return function_latex(word)
     base, _, sub = word.partition("_")
     letters = base.rstrip("0123456789")
     if len(letters) == 1 and len(base) > 1 and not sub:  # W1 → W_1
