@@ -54,6 +54,7 @@ UNICODE_LATEX = {
 FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "tanh": r"\tanh"}
 _IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)?")
 _BETWEEN_IDENTIFIERS = re.compile(f"({_IDENTIFIER.pattern})")  # split keeping the identifiers
+_BINARY = {"cdot", "circ", "odot", "times", "otimes"}
 _SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "mathrm", "operatorname", "matrix"}
 
 
@@ -147,6 +148,8 @@ def latex_width(latex: str) -> int:
         name = match.group(1)
         if name in _SILENT_COMMANDS:
             return ""
+        if name in _BINARY:  # an operator with its spacing takes about three characters' room
+            return "xxx"
         return "x" * (len(name) if name in FUNCTIONS.values() or name in ("tanh", "sin", "cos") else 1)
 
     return len(re.sub(r"[{}]", "", re.sub(r"\\([A-Za-z]+)\s?", command, latex)))

@@ -82,7 +82,7 @@ def _sympy_latex(value: Any, fit: bool) -> str:
     return sympy_latex.latex(value)
 
 
-BROKEN_WIDTH = 62  # characters of typeset math on one line of an exact form broken over lines
+BROKEN_WIDTH = 54  # characters of typeset math on one line of an exact form broken over lines
 MAX_BROKEN_LINES = 6  # lines of one exact entry; beyond, the decimal is shown (with the form's size)
 
 
@@ -109,7 +109,7 @@ def _broken_entry(value: Any, width: int) -> str | None:
     whole = sympy_latex.latex(value)
     if latex_width(whole) <= width:
         return whole
-    lines = break_lines(sympy_latex.wide_latex(value), width)
+    lines = break_lines(sympy_latex.wide_latex(value).replace(r"\frac{", r"\tfrac{"), width)  # (flatter lines)
     if lines is None or len(lines) > MAX_BROKEN_LINES:
         return None
     return "{\\begin{aligned}[t]" + r" \\ ".join("&" + line for line in lines) + "\\end{aligned}}"
@@ -213,6 +213,14 @@ def _latex_summary(matrix: Any) -> str:
             + r"_{%d\times %d}" % matrix.shape)  # (every entry is in the JSON output)
 
 
+def _matrix_width(matrix: Any) -> int:
+    """Roughly how many characters a matrix typesets to (its widest entry per column)."""
+    from solver.render import sympy_latex
+
+    columns = [max(latex_width(sympy_latex.latex(v)) for v in matrix.col(j)) for j in range(matrix.cols)]
+    return sum(columns) + 2 * (matrix.cols - 1)
+
+
 def _latex_too_wide(value: Any) -> bool:
     """Whether an exact value would run into the margin (nested exact forms: tanh(1 − tanh(tanh(1)/2)/2))."""
     import sympy
@@ -222,9 +230,9 @@ def _latex_too_wide(value: Any) -> bool:
     if all(v.is_Rational for v in (value if isinstance(value, sympy.MatrixBase) else [value])):
         return False  # decimals would be no shorter
     if isinstance(value, sympy.MatrixBase):
-        columns = [max(latex_width(sympy_latex.latex(v)) for v in value.col(j)) for j in range(value.cols)]
-        return sum(columns) + 2 * (value.cols - 1) > LATEX_WIDTH
+        return _matrix_width(value) > LATEX_WIDTH
     matrices = matrices_in(value)
-    if matrices:
-        return any(_latex_too_wide(m) for m in matrices)
+    if matrices:  # an expression of matrices (A ∘ B): together they must fit one line
+        return any(_latex_too_wide(m) for m in matrices) or \
+            sum(_matrix_width(m) for m in matrices) > LATEX_WIDTH + LATEX_WIDTH // 2
     return bool(value.is_number) and latex_width(sympy_latex.latex(value)) > LATEX_WIDTH

@@ -10,6 +10,7 @@ from typing import Any
 
 from solver.formula import Formula, standard_notation
 from solver.render.latex_notation import UNICODE_LATEX, name_latex
+from solver.render.latex_notation import formula_printer as latex_formula_printer
 from solver.render.text_values import compact
 from solver.render.values import OP_NAMES, short_decimals
 from solver.trace import Phrase
@@ -45,9 +46,7 @@ def _part(part: Any, prose: Callable[[str], Any]) -> str:
     if isinstance(part, str):
         return str(prose(short_decimals(part)))
     if prose in (escape_notation, escape_text) and isinstance(part, Formula):
-        from solver.render.latex_values import latex
-
-        return "$" + latex(part) + "$"
+        return "$" + latex_formula_printer().doprint(part) + "$"
     return str(prose(compact(part)))
 
 
