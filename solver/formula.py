@@ -15,6 +15,7 @@ No sympy here: building and printing formulas is cheap, and the parameter-count 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeAlias
@@ -53,6 +54,88 @@ FUNCTION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "exp", "log", "ln", "
                   "conv1d", "conv2d")
 """The functions an equation can call: the engine implements each (solver.engine.ops), and every printer
 writes a name with an underscore (``bce_logits``) whole, never as a subscript."""
+
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eps": "ε", "eta": "η",
+         "theta": "θ", "lam": "λ", "lambda": "λ", "lmbda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ",
+         "phi": "φ", "omega": "ω", "kappa": "κ", "nu": "ν", "xi": "ξ", "zeta": "ζ"}
+"""Names written in Latin letters that the mathematics writes as Greek letters (``lam`` → λ): printed so
+in text and LaTeX, kept as written where a name is a key (JSON answers)."""
+
+SHOWN_FUNCTIONS = {"sigmoid": "σ", "log": "ln", "bce": "BCE", "bce_logits": "BCE", "nll": "NLL",
+                   "cross_entropy": "CE", "mse": "MSE", "relu": "ReLU", "leaky_relu": "LeakyReLU",
+                   "log_softmax": "log softmax"}
+"""How the courses write the functions of :data:`FUNCTION_NAMES` (the rest as they are named);
+``norm2(x)`` is written ‖x‖² and ``bce_logits(s, y)`` is BCE(σ(s), y)."""
+
+_NAME = re.compile(r"([A-Za-z]+)(\d*(?:_\w+)?)")
+
+
+def shown_name(text: str) -> str:
+    """A name as the mathematics writes it: ``lam`` → ``λ``, ``alpha_1`` → ``α_1``, ``W1`` unchanged."""
+    match = _NAME.fullmatch(text)
+    if match and match.group(1) in GREEK:
+        return GREEK[match.group(1)] + match.group(2)
+    return text
+
+
+def shown_function(name: str) -> str:
+    """A function's name as the courses write it (``bce`` → ``BCE``, ``sigmoid`` → ``σ``)."""
+    base, prime, rest = name.partition("'")  # a derivative: sigmoid' → σ'
+    return SHOWN_FUNCTIONS.get(base, base) + prime + rest
+
+
+_BARE = {"bce", "nll", "mse", "cross_entropy", "relu", "leaky_relu", "log_softmax"}  # names, also uncalled (∂bce/∂p)
+_WORD = re.compile(r"(?<![\w\\])([A-Za-z_][A-Za-z0-9_]*)(?![\w])")
+
+
+def standard_notation(prose: str) -> str:
+    """Solver prose with formulas inside (titles, notes) in standard notation: ``norm2(W1)`` → ``‖W1‖²``,
+    ``bce_logits(s, y)`` → ``BCE(σ(s), y)``, ``nll(`` → ``NLL(``, ``lam`` → ``λ``."""
+    out, i = [], 0
+    for match in _WORD.finditer(prose):
+        word, start, end = match.group(1), match.start(), match.end()
+        if start < i:
+            continue
+        out.append(prose[i:start])
+        i = end
+        called = prose.startswith("(", end)
+        if word == "norm2" and called and (close := _closing(prose, end)) is not None:
+            out.append("‖" + standard_notation(prose[end + 1:close]) + "‖²")
+            i = close + 1
+        elif word == "bce_logits" and called and (close := _closing(prose, end)) is not None:
+            first, _, others = _split_first(prose[end + 1:close])
+            rest = ", " + standard_notation(others) if others else ""
+            out.append("BCE(σ(" + standard_notation(first) + ")" + rest + ")")
+            i = close + 1
+        elif word in SHOWN_FUNCTIONS and (called or word in _BARE or prose.startswith("'", end)):
+            out.append(shown_function(word))
+        elif word in ("bce_logits", "norm2"):
+            out.append({"bce_logits": "BCE", "norm2": "‖·‖²"}[word])
+        else:
+            out.append(shown_name(word))
+    out.append(prose[i:])
+    return "".join(out)
+
+
+def _closing(text: str, opening: int) -> int | None:
+    """The index of the bracket closing the one at ``opening``, or None."""
+    depth = 0
+    for k in range(opening, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[k], 0)
+        if depth == 0:
+            return k
+    return None
+
+
+def _split_first(arguments: str) -> tuple[str, str, str]:
+    """``"a, b, c"`` as (``"a"``, ``","``, ``"b, c"``), splitting at the first top-level comma."""
+    depth = 0
+    for k, ch in enumerate(arguments):
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            return arguments[:k], ",", arguments[k + 1:].strip()
+    return arguments, "", ""
+
 
 ATOM = 6  # the precedence of names, numbers, calls and brackets: never parenthesised
 
@@ -349,3 +432,25 @@ class Printer:
     def _print_Sum(self, formula: Sum) -> str:
         index = self.symbol("_") + self.name(formula.index) if formula.index else ""
         return self.symbol("Σ") + index + self.symbol(" ") + self._operand(formula.body, 2)
+
+
+class StandardPrinter(Printer):
+    """A printer for a reader: names and functions as the mathematics writes them (``lam`` → λ,
+    ``norm2(x)`` → ‖x‖², ``bce_logits(s, y)`` → BCE(σ(s), y), ``nll`` → NLL); the base printer keeps
+    them as the problem spells them (error messages, keys)."""
+
+    def name(self, text: str) -> str:
+        """A quantity's name, Greek where it spells a Greek letter."""
+        return shown_name(text)
+
+    def function(self, name: str) -> str:
+        """A function's name as the courses write it."""
+        return shown_function(name)
+
+    def _print_Call(self, formula: Call) -> str:
+        if formula.function == "norm2" and len(formula.args) == 1:
+            return self.symbol("‖") + self._print(formula.args[0]) + self.symbol("‖") + self.symbol("²")
+        if formula.function == "bce_logits" and formula.args:
+            first, *rest = formula.args
+            return self._print_Call(Call("bce", (Call("sigmoid", (first,)), *rest), formula.brackets))
+        return super()._print_Call(formula)

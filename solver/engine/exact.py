@@ -81,6 +81,10 @@ def tidy(value: Any) -> Any:
     −ln(1 − e/(1 + e)) = ln(1 + e) and e³/(−e³ − 1) = −e³/(1 + e³)."""
     if value.is_Rational or value.is_Symbol or size_at_most(value, TIDY_LIMIT) > TIDY_LIMIT:
         return value  # rewriting large forms costs more than it saves (they are shown by their decimal)
+    if value.has(*HYPERBOLIC):
+        value = reduce_hyperbolic(value)
+        if value.is_Rational:
+            return value
     if not value.is_number and value.is_polynomial():
         return sp.expand(value)
     candidates = [value]
@@ -95,6 +99,40 @@ def tidy(value: Any) -> Any:
     if denominator != 1 and denominator.could_extract_minus_sign():
         best = (-numerator) / (-denominator)
     return best
+
+
+HYPERBOLIC = (sp.tanh, sp.sinh, sp.cosh, sp.coth)
+
+
+def reduce_hyperbolic(value: Any) -> Any:
+    """``value`` with tanh, sinh, cosh and coth of rational multiples of logarithms of rationals
+    reduced exactly, as sympy reduces exp(ln k) = k: tanh(ln 3) = 4/5, tanh(2 ln 2) = 15/17,
+    cosh(ln 2) = 5/4 (tanh(c·ln k) = (k^(2c) − 1)/(k^(2c) + 1))."""
+    if not value.has(*HYPERBOLIC):
+        return value
+    return value.replace(lambda v: isinstance(v, HYPERBOLIC), _hyperbolic_of_log)
+
+
+def _hyperbolic_of_log(function: Any) -> Any:
+    """One hyperbolic function of c·ln k reduced to a rational, else unchanged."""
+    argument = function.args[0]
+    if not (argument.is_number and argument.has(sp.log)) or size_at_most(argument, 20) > 20:
+        return function
+    if not all(isinstance(a, sp.log) and a.args[0].is_Rational and a.args[0] > 0 for a in argument.atoms(sp.log)):
+        return function
+    if any(not (n.is_Rational or isinstance(n, sp.log)) for n in argument.atoms(sp.Number, sp.NumberSymbol, sp.log)):
+        return function
+    squared = sp.exp(2 * sp.expand_log(argument, force=True))  # e^(2x): sympy folds e^(c·ln k) = k^c
+    if not squared.is_Rational:
+        return function
+    if isinstance(function, sp.tanh):
+        return (squared - 1) / (squared + 1)
+    if isinstance(function, sp.coth):
+        return (squared + 1) / (squared - 1) if squared != 1 else function
+    single = sp.sqrt(squared)  # e^x
+    if not single.is_Rational:
+        return function
+    return (single - 1 / single) / 2 if isinstance(function, sp.sinh) else (single + 1 / single) / 2
 
 
 def nesting(value: Any) -> int:
@@ -228,3 +266,129 @@ def shown_if_small(expression: Any, *values: Any) -> Any:
     from solver.trace import Approximate
 
     return None if any(isinstance(present(v), Approximate) for v in values) else expression
+
+
+# --- the one form a value is shown in ---------------------------------------------------------------
+# The same number must print the same way wherever it appears: 1/(1 + ℯ^−1), ℯ/(1 + ℯ) and σ(1) are one
+# value. Printers show every value through :func:`canonical`: σ where a logistic function hides in a
+# quotient, σ(a)·(1 − σ(a)) for its derivative, and hyperbolic functions of logarithms reduced.
+
+SIGMA = sp.Function("sigma")  # σ(a) as shown (evaluates numerically like 1/(1 + e^(−a)))
+LOGISTIC_NAMES = ("sigma", "sigmoid")
+
+
+def canonical(value: Any) -> Any:
+    """The form ``value`` is shown in (the value is unchanged): ``1/(1 + ℯ^−1)`` and ``ℯ/(1 + ℯ)`` as
+    σ(1), ``ℯ/(1 + ℯ)²`` as σ(1)·(1 − σ(1)), tanh(ln 3) as 4/5. Unevaluated operations (a substituted
+    form such as ``1/(ℯ^−1 + 1)``) keep their structure; the values inside them are shown canonically."""
+    if isinstance(value, sp.MatrixBase):
+        return value.applyfunc(canonical) if any(not v.is_Atom for v in value) else value
+    if not isinstance(value, sp.Basic) or value.is_Atom:
+        return value
+    try:
+        return _canonical(value, False)
+    except Exception:  # a display rewrite must never break printing
+        return value
+
+
+@lru_cache(maxsize=4096)
+def _canonical(value: Any, operand: bool) -> Any:
+    """``value`` canonical; ``operand``: a direct factor of an unevaluated product (1/d's reciprocal)."""
+    if value.is_Atom or size_at_most(value, 4 * PRINT_OPS) > 4 * PRINT_OPS:
+        return value
+    unevaluated = is_unevaluated(value)
+    product = isinstance(value, sp.Mul) and unevaluated
+    args = [canonical(a) if isinstance(a, sp.MatrixBase) else _canonical(a, product) for a in value.args]
+    if args != list(value.args):
+        value = _rebuilt(value, args, unevaluated)
+    if isinstance(value, HYPERBOLIC):
+        return _hyperbolic_of_log(value)
+    if unevaluated:
+        return value
+    if isinstance(value, sp.Pow) and not operand:
+        return _logistic_power(value)
+    if isinstance(value, sp.Mul):
+        return _logistic_product(value)
+    return value
+
+
+def is_unevaluated(value: Any) -> bool:
+    """Whether a sympy node was built unevaluated (an operation shown with its operands, ``4 + (−3)``):
+    matrix expressions always, a sum, product or power when evaluating it would change it."""
+    if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):
+        return True
+    if not isinstance(value, (sp.Add, sp.Mul, sp.Pow)):
+        return False
+    return _unevaluated(value)
+
+
+@lru_cache(maxsize=4096)
+def _unevaluated(value: Any) -> bool:
+    try:
+        return bool(value.func(*value.args) != value)
+    except Exception:
+        return False
+
+
+def _rebuilt(value: Any, args: list[Any], unevaluated: bool) -> Any:
+    """``value``'s operation over new ``args``, unevaluated where it was."""
+    if unevaluated:
+        try:
+            return value.func(*args, evaluate=False)
+        except TypeError:
+            return value.func(*args)
+    return value.func(*args)
+
+
+def _exponent(value: Any) -> Any:
+    """``a`` for ℯ^a (ℯ itself: 1), else None."""
+    if value is sp.E:
+        return sp.Integer(1)
+    return value.args[0] if isinstance(value, sp.exp) else None
+
+
+def _logistic_power(power: Any) -> Any:
+    """``(1 + ℯ^a)^−k`` as σ(−a)^k."""
+    base, exponent = power.args
+    if not (exponent.is_Integer and exponent < 0 and isinstance(base, sp.Add) and len(base.args) == 2):
+        return power
+    one, other = sorted(base.args, key=lambda a: a != 1)
+    a = _exponent(other)
+    if one != 1 or a is None:
+        return power
+    return SIGMA(-a) ** (-exponent)
+
+
+def _logistic_argument(factor: Any) -> tuple[Any, Any] | None:
+    """``(a, k)`` for a factor σ(a)^k (k a positive integer), else None."""
+    base, k = (factor.base, factor.exp) if factor.is_Pow else (factor, sp.Integer(1))
+    if getattr(base.func, "__name__", "") in LOGISTIC_NAMES and k.is_Integer and k > 0:
+        return base.args[0], k
+    return None
+
+
+def _logistic_product(product: Any) -> Any:
+    """ℯ^a·σ(−a)^k as σ(a)·σ(−a)^(k−1) (ℯ^a/(1 + ℯ^a) = σ(a)); σ(−a) beside σ(a) as 1 − σ(a)."""
+    factors = list(product.args)
+    changed = True
+    while changed:
+        changed = False
+        for i, factor in enumerate(factors):
+            a = _exponent(factor)
+            if a is None:
+                continue
+            for j, other in enumerate(factors):
+                found = _logistic_argument(other)
+                if found and found[0] == -a:
+                    factors[i] = SIGMA(a)
+                    factors[j] = SIGMA(-a) ** (found[1] - 1)
+                    changed = True
+                    break
+            if changed:
+                break
+    arguments = {found[0] for found in map(_logistic_argument, factors) if found}
+    for i, factor in enumerate(factors):
+        found = _logistic_argument(factor)
+        if found and -found[0] in arguments and found[0].could_extract_minus_sign():
+            factors[i] = (1 - SIGMA(-found[0])) ** found[1]
+    return sp.Mul(*factors) if factors != list(product.args) else product

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from solver.formula import Printer
+from solver.formula import SHOWN_FUNCTIONS, StandardPrinter, shown_function, shown_name, standard_notation
 from solver.render.values import OP_NAMES, group_digits
 
 # Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
@@ -54,6 +54,7 @@ UNICODE_LATEX = {
 FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "tanh": r"\tanh"}
 _IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)?")
 _BETWEEN_IDENTIFIERS = re.compile(f"({_IDENTIFIER.pattern})")  # split keeping the identifiers
+_BINARY = {"cdot", "circ", "odot", "times", "otimes"}
 _SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "mathrm", "operatorname", "matrix"}
 
 
@@ -76,8 +77,8 @@ def _identifier(word: str) -> str:
     """One identifier: a function (``\\ln``), an op name, or a name with its subscript."""
     if word in FUNCTIONS:
         return FUNCTIONS[word]
-    if word in OP_NAMES:
-        return r"\operatorname{%s}" % word.replace("_", r"\_")
+    if word in OP_NAMES or word in SHOWN_FUNCTIONS.values():  # a function's name: upright, one name
+        return function_latex(word)
     base, _, sub = word.partition("_")
     letters = base.rstrip("0123456789")
     if len(letters) == 1 and len(base) > 1 and not sub:  # W1 → W_1
@@ -92,10 +93,10 @@ def _identifier(word: str) -> str:
 
 def name_latex(name: str) -> str:
     """A quantity's name (``W1``, ``C_out``, ``∂L/∂W1``) as LaTeX math."""
-    return notation_latex(name).strip()
+    return notation_latex(standard_notation(name)).strip()
 
 
-class LatexPrinter(Printer):
+class LatexPrinter(StandardPrinter):
     """A formula as LaTeX math: names set as :func:`notation_latex` sets them (``W1`` → ``W_1``,
     ``C_out`` → ``C_{\\text{out}}``), operators through UNICODE_LATEX, integers grouped with ``\\,``."""
 
@@ -104,8 +105,8 @@ class LatexPrinter(Printer):
         return printed.strip()
 
     def name(self, text: str) -> str:
-        """A name as :func:`notation_latex` sets it."""
-        return notation_latex(text)
+        """A name as :func:`notation_latex` sets it (``lam`` as ``\\lambda``)."""
+        return notation_latex(shown_name(text))
 
     def number(self, value: int | str) -> str:
         """A number, its digits grouped with thin spaces."""
@@ -116,8 +117,22 @@ class LatexPrinter(Printer):
         return symbols_latex(text)
 
     def function(self, name: str) -> str:
-        """A function's name (``\\ln``, ``\\operatorname{leaky\\_relu}``, ``\\text{relu}``)."""
-        return notation_latex(name)
+        """A function's name as one upright name (``\\ln``, ``\\sigma``, ``\\operatorname{LeakyReLU}``)."""
+        return function_latex(name)
+
+
+def function_latex(name: str) -> str:
+    """A function's name as the courses write it, in LaTeX: never a subscript (``leaky_relu`` is
+    ``\\operatorname{LeakyReLU}``), a derivative's prime kept (``\\sigma'``)."""
+    shown = shown_function(name)
+    base, prime, rest = shown.partition("'")
+    if base in FUNCTIONS:
+        head = FUNCTIONS[base]
+    elif len(base) == 1:
+        head = symbols_latex(base).strip()
+    else:
+        head = r"\operatorname{%s}" % base.replace("_", r"\_").replace(" ", r"\,")
+    return head + prime + rest
 
 
 @lru_cache(maxsize=1)
@@ -133,6 +148,8 @@ def latex_width(latex: str) -> int:
         name = match.group(1)
         if name in _SILENT_COMMANDS:
             return ""
+        if name in _BINARY:  # an operator with its spacing takes about three characters' room
+            return "xxx"
         return "x" * (len(name) if name in FUNCTIONS.values() or name in ("tanh", "sin", "cos") else 1)
 
     return len(re.sub(r"[{}]", "", re.sub(r"\\([A-Za-z]+)\s?", command, latex)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.formula import Formula
+from solver.formula import Formula, standard_notation
 from solver.render.latex_notation import formula_printer, latex_width, notation_latex
 from solver.render.prose import escape_text
 from solver.render.values import (
@@ -38,8 +38,8 @@ def latex(value: Any, fit: bool = True) -> str:
     if is_approximate(value):
         shown = latex(rounded(value.value))
         return shown + (r"\ \text{(exact form omitted: %d operations)}" % value.size if value.size else "")
-    if is_sympy(value) and is_float(value):
-        value = rounded(value)
+    if is_sympy(value):
+        value = rounded(value)  # floats anywhere inside: 6 significant digits, 1.0 as 1
     if isinstance(value, bool):
         return r"\text{%s}" % ("true" if value else "false")
     if isinstance(value, int):
@@ -57,7 +57,7 @@ def legacy_formula_latex(formula: str) -> str:
     """A formula given as a Unicode STRING (``"n_out·n_in + n_out"``) as LaTeX math, by reading its names
     and symbols back out of the text. Legacy: formulas should be :mod:`solver.formula` trees, which
     print through :class:`~solver.render.latex_notation.LatexPrinter` to the same LaTeX without this."""
-    return notation_latex(formula).strip()
+    return notation_latex(standard_notation(formula)).strip()
 
 
 def _sympy_latex(value: Any, fit: bool) -> str:
@@ -73,10 +73,102 @@ def _sympy_latex(value: Any, fit: bool) -> str:
     if fit and not is_float(value) and _latex_too_wide(value):  # (decimals are as short as it gets)
         matrices = matrices_in(value)
         if isinstance(value, sympy.MatrixBase) or not matrices:
+            broken = broken_latex(value)
+            if broken is not None:
+                return broken
             shown = decimals(value) if matrices else rounded(sympy.Float(exact_float(value), DECIMAL_DIGITS))
-            return sympy_latex.latex(shown) + r"\ \text{(exact form: see JSON)}"
+            return sympy_latex.latex(shown) + r"\ \text{(exact form: %d operations)}" % sympy.count_ops(value)
         value = with_decimals(value, matrices)  # an expression of matrices: its matrices by decimals
     return sympy_latex.latex(value)
+
+
+BROKEN_WIDTH = 54  # characters of typeset math on one line of an exact form broken over lines
+MAX_BROKEN_LINES = 6  # lines of one exact entry; beyond, the decimal is shown (with the form's size)
+
+
+def broken_latex(value: Any) -> str | None:
+    """An exact value too wide for one line, broken over lines (``aligned``, plain pdflatex) before
+    top-level + and − signs and between top-level factors; a matrix entry by entry. None when an
+    entry would still be too wide or too long (then the decimal is shown)."""
+    import sympy
+
+    if isinstance(value, sympy.MatrixBase):
+        width = max(24, BROKEN_WIDTH // value.cols)
+        cells = [[_broken_entry(value[i, j], width) for j in range(value.cols)] for i in range(value.rows)]
+        if any(cell is None for row in cells for cell in row):
+            return None
+        rows = [" & ".join(str(cell) for cell in row) for row in cells]
+        return r"\left[\begin{matrix}" + r" \\[2pt] ".join(rows) + r"\end{matrix}\right]"
+    return _broken_entry(value, BROKEN_WIDTH)
+
+
+def _broken_entry(value: Any, width: int) -> str | None:
+    """One exact number as LaTeX, broken into lines of at most ``width`` characters (None: impossible)."""
+    from solver.render import sympy_latex
+
+    whole = sympy_latex.latex(value)
+    if latex_width(whole) <= width:
+        return whole
+    lines = break_lines(sympy_latex.wide_latex(value).replace(r"\frac{", r"\tfrac{"), width)  # (flatter lines)
+    if lines is None or len(lines) > MAX_BROKEN_LINES:
+        return None
+    return "{\\begin{aligned}[t]" + r" \\ ".join("&" + line for line in lines) + "\\end{aligned}}"
+
+
+def break_lines(tex: str, width: int) -> list[str] | None:
+    """``tex`` cut at top-level + and − signs and between top-level factors into lines of at most
+    ``width`` typeset characters (a continued product starts with ``\\cdot``); None if a piece is wider."""
+    tex = _opened(tex)
+    pieces: list[tuple[str, str]] = []  # (joint before the piece: "", "+", "-" or "·", the piece)
+    depth, start, joint, i = 0, 0, "", 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i) or tex[i] == "{":
+            depth += 1
+        elif tex.startswith(r"\right", i) or tex[i] == "}":
+            depth -= 1
+        elif depth == 0 and i > 0 and (tex.startswith(" + ", i) or tex.startswith(" - ", i)):
+            pieces.append((joint, tex[start:i]))
+            joint, start = tex[i + 1], i + 3
+            i += 2
+        elif depth == 0 and tex[i] == " " and tex[i - 1] in ")}" and i + 1 < len(tex) and tex[i + 1] not in "^_+-=":
+            pieces.append((joint, tex[start:i]))
+            joint, start = "·", i + 1
+        i += 1
+    pieces.append((joint, tex[start:]))
+    lines: list[str] = []
+    for joint, piece in pieces:
+        glue = {"": "", "·": " ", "+": " + ", "-": " - "}[joint]
+        if lines and latex_width(lines[-1] + glue + piece) <= width:
+            lines[-1] += glue + piece
+        else:
+            lines.append(("" if not lines else r"\cdot " if joint == "·" else joint + " ") + piece)
+    return None if any(latex_width(line) > width for line in lines) else lines
+
+
+def _opened(tex: str) -> str:
+    """``tex`` with its outermost ``\\left( … \\right)`` pairs as ``\\Bigl( … \\Bigr)``, which may
+    stand on different lines, so that a long bracketed sum or product can break inside."""
+    out: list[str] = []
+    stack: list[str] = []  # "{", "L" (a \\left kept) or "B" (a \\left( made \\Bigl()
+    i = 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i):
+            outer = tex.startswith(r"\left(", i) and all(kind == "B" for kind in stack)
+            stack.append("B" if outer else "L")
+            out.append(r"\Bigl(" if outer else r"\left")
+            i += 6 if outer else 5
+        elif tex.startswith(r"\right", i):
+            outer = bool(stack) and stack.pop() == "B"
+            out.append(r"\Bigr)" if outer else r"\right")
+            i += 7 if outer else 6
+        else:
+            if tex[i] == "{":
+                stack.append("{")
+            elif tex[i] == "}" and stack:
+                stack.pop()
+            out.append(tex[i])
+            i += 1
+    return "".join(out)
 
 
 def decimal_latex(value: Any) -> str | None:
@@ -121,6 +213,14 @@ def _latex_summary(matrix: Any) -> str:
             + r"_{%d\times %d}" % matrix.shape)  # (every entry is in the JSON output)
 
 
+def _matrix_width(matrix: Any) -> int:
+    """Roughly how many characters a matrix typesets to (its widest entry per column)."""
+    from solver.render import sympy_latex
+
+    columns = [max(latex_width(sympy_latex.latex(v)) for v in matrix.col(j)) for j in range(matrix.cols)]
+    return sum(columns) + 2 * (matrix.cols - 1)
+
+
 def _latex_too_wide(value: Any) -> bool:
     """Whether an exact value would run into the margin (nested exact forms: tanh(1 − tanh(tanh(1)/2)/2))."""
     import sympy
@@ -130,9 +230,9 @@ def _latex_too_wide(value: Any) -> bool:
     if all(v.is_Rational for v in (value if isinstance(value, sympy.MatrixBase) else [value])):
         return False  # decimals would be no shorter
     if isinstance(value, sympy.MatrixBase):
-        columns = [max(latex_width(sympy_latex.latex(v)) for v in value.col(j)) for j in range(value.cols)]
-        return sum(columns) + 2 * (value.cols - 1) > LATEX_WIDTH
+        return _matrix_width(value) > LATEX_WIDTH
     matrices = matrices_in(value)
-    if matrices:
-        return any(_latex_too_wide(m) for m in matrices)
+    if matrices:  # an expression of matrices (A ∘ B): together they must fit one line
+        return any(_latex_too_wide(m) for m in matrices) or \
+            sum(_matrix_width(m) for m in matrices) > LATEX_WIDTH + LATEX_WIDTH // 2
     return bool(value.is_number) and latex_width(sympy_latex.latex(value)) > LATEX_WIDTH

@@ -8,9 +8,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from solver.formula import Formula, standard_notation
 from solver.render.latex_notation import UNICODE_LATEX, name_latex
+from solver.render.latex_notation import formula_printer as latex_formula_printer
 from solver.render.text_values import compact
-from solver.render.values import OP_NAMES
+from solver.render.values import OP_NAMES, short_decimals
 from solver.trace import Phrase
 
 _SUBSCRIPTED = re.compile(r"(?<![\w\\])[A-Za-z]\w*_[A-Za-z0-9]+\b")  # a name such as C_out or W_1 in prose
@@ -35,17 +37,28 @@ def words(text: Any, prose: Callable[[str], Any]) -> str:
     """A title, note or description through ``prose`` (the target's escaping); the values inside a
     :class:`~solver.trace.Phrase` are written with :func:`~solver.render.text_values.compact` first."""
     if isinstance(text, Phrase):
-        return "".join(prose(part if isinstance(part, str) else compact(part)) for part in text.parts)
-    return str(prose(text))
+        return "".join(_part(part, prose) for part in text.parts)
+    return str(prose(short_decimals(text)))
+
+
+def _part(part: Any, prose: Callable[[str], Any]) -> str:
+    """One part of a Phrase: words through ``prose``; a formula in LaTeX math where the target is LaTeX."""
+    if isinstance(part, str):
+        return str(prose(short_decimals(part)))
+    if prose in (escape_notation, escape_text) and isinstance(part, Formula):
+        return "$" + latex_formula_printer().doprint(part) + "$"
+    return str(prose(compact(part)))
 
 
 def prose_text(prose: str) -> str:
-    """Prose for the terminal: numeric subscripts as Unicode (``W_1`` → ``W₁``)."""
-    return _NUMERIC_SUBSCRIPT.sub(lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), prose)
+    """Solver prose for the terminal: formulas in standard notation (``norm2(W1)`` → ``‖W1‖²``, ``lam`` →
+    ``λ``), numeric subscripts as Unicode (``W_1`` → ``W₁``)."""
+    return _NUMERIC_SUBSCRIPT.sub(lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), standard_notation(prose))
 
 
 def escape_notation(prose: str) -> str:
-    """Solver prose as LaTeX text, with names such as ``C_out`` or ``W_1`` set as math."""
+    """Solver prose as LaTeX text in standard notation, with names such as ``C_out`` or ``W_1`` set as math."""
+    prose = standard_notation(prose)
     pieces = _SUBSCRIPTED.split(prose)
     names = _SUBSCRIPTED.findall(prose)
     out = [escape_text(pieces[0])]

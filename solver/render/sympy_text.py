@@ -1,5 +1,8 @@
 """sympy's printers taught dlsolve's terminal notation: ``ln`` for the natural logarithm, ``σ`` for
-sigmoid, ``√``, ``^``, ``·``, the minus sign ``−``, ``e`` and ``π``; op names with underscores whole.
+sigmoid, ``√``, ``^``, ``·``, the minus sign ``−``, Euler's number ``ℯ`` (a variable named e stays
+``e``) and ``π``; op names with underscores whole. Every value prints in its canonical form
+(:func:`solver.engine.exact.canonical`); an unevaluated operation (a substituted form, ``4 + (−3)``)
+prints its operands in the order it was built, as the formula it substitutes into.
 
 Importing this module imports sympy: :mod:`solver.render.text_values` imports it only for sympy values.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sympy import Integer, Mul, Number, Pow, Rational, oo
+from sympy import Function, Integer, Mul, Number, Pow, Rational, oo
 from sympy.core.mul import _keep_coeff
 from sympy.printing.precedence import precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
@@ -17,10 +20,13 @@ from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 from sympy.utilities.iterables import sift
 
+from solver.engine.exact import canonical, is_unevaluated
+from solver.formula import shown_function
 from solver.render.values import OP_NAMES
 
 MINUS = "−"
 TIMES = "·"
+EULER = "ℯ"  # Euler's number, never a plain e (a variable may be named e)
 FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ", "sigma": "σ"}  # sigma: the engine's unevaluated σ of a matrix
 
 
@@ -29,13 +35,27 @@ class UnicodeStrPrinter(StrPrinter):
 
     def _print_Function(self, expr: Any) -> str:
         name = expr.func.__name__
-        return FUNCTION_NAMES.get(name, name) + "(%s)" % self.stringify(expr.args, ", ")
+        if name == "norm2" and len(expr.args) == 1:
+            return "‖%s‖²" % self._print(expr.args[0])
+        if name == "bce_logits" and expr.args:
+            first, *rest = expr.args
+            return "BCE(%s)" % ", ".join(["σ(%s)" % self._print(first), *(self._print(a) for a in rest)])
+        return FUNCTION_NAMES.get(name, shown_function(name)) + "(%s)" % self.stringify(expr.args, ", ")
 
     def _print_Symbol(self, expr: Any) -> str:
         return expr.name.replace("-", MINUS)  # a rounded decimal is a symbol named "-0.25" (values.rounded)
 
     def _print_Exp1(self, expr: Any) -> str:
-        return "e"
+        return EULER
+
+    def _print_exp(self, expr: Any) -> str:
+        exponent = expr.args[0]
+        shown = self._print(exponent)
+        simple = exponent.is_Integer or exponent.is_Symbol
+        return EULER + "^" + (shown if simple else f"({shown})")
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
 
     def _print_Pi(self, expr: Any) -> str:
         return "π"
@@ -80,7 +100,7 @@ class UnicodeStrPrinter(StrPrinter):
     def _print_Mul(self, expr: Any) -> str:
         prec = precedence(expr)
         args = expr.args
-        if args[0] is Integer(1) or any(isinstance(a, Number) or
+        if is_unevaluated(expr) or args[0] is Integer(1) or any(isinstance(a, Number) or
                                    (a.is_Pow and all(ai.is_Integer for ai in a.args)) for a in args[1:]):
             return self._unevaluated_mul(args, prec)
         c, e = expr.as_coeff_Mul()
@@ -90,7 +110,7 @@ class UnicodeStrPrinter(StrPrinter):
         above: list[Any] = []  # factors in the numerator
         below: list[Any] = []  # factors in the denominator
         bracketed = []  # a power with exponent −1 of a product or power: (x·y)^(−1) prints 1/(x·y)
-        for item in (expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)):
+        for item in _sums_last(expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)):
             if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
                 if item.exp is not Integer(-1):
                     below.append(_inverted(item))
@@ -136,6 +156,11 @@ class UnicodeStrPrinter(StrPrinter):
         return TIMES.join(numerator) + ("/" + denominator[0] if denominator else "")
 
 
+def _sums_last(factors: Any) -> list[Any]:
+    """Factors with the sums after the others, as one writes σ(1)·(1 − σ(1))."""
+    return sorted(factors, key=lambda factor: bool(factor.is_Add))
+
+
 def _inverted(power: Any) -> Any:
     """``b^(−e)`` as ``b^e`` (for the denominator), keeping the exponent's factors as written."""
     base, exp = power.as_base_exp()
@@ -153,8 +178,38 @@ class UnicodePrettyPrinter(PrettyPrinter):
     def _print_log(self, e: Any) -> Any:
         return self._print_Function(e, func_name="ln")
 
+    def _print_sigma(self, e: Any) -> Any:
+        return self._print_Function(e, func_name="σ")
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
+
+    def _print_Mul(self, product: Any) -> Any:
+        if not is_unevaluated(product):
+            return super()._print_Mul(product)
+        saved = self._settings.get("order")
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Mul(product)
+        finally:
+            self._settings["order"] = saved
+
     def _print_sigmoid(self, e: Any) -> Any:
         return self._print_Function(e, func_name="σ")
+
+    def _print_Function(self, e: Any, sort: bool = False, func_name: str | None = None,
+                        left: str = "(", right: str = ")") -> Any:
+        name = e.func.__name__
+        if func_name is None and name == "norm2" and len(e.args) == 1:
+            inner = self._print(e.args[0])
+            bar = prettyForm("\n".join(["‖"] * inner.height()), baseline=inner.baseline)
+            return prettyForm(*prettyForm(*inner.left(bar)).right(bar, prettyForm("²")))
+        if func_name is None and name == "bce_logits" and e.args:
+            first, *rest = e.args
+            return self._print_Function(Function("bce")(Function("sigma")(first), *rest))
+        if func_name is None and name not in ("sigma", "sigmoid", "log"):
+            func_name = shown_function(name)
+        return super()._print_Function(e, sort=sort, func_name=func_name, left=left, right=right)
 
     def _print_Symbol(self, e: Any, bold_name: bool = False) -> Any:
         if "_" in e.name and e.name in OP_NAMES:  # a function's name, not W_1: no subscript
@@ -176,12 +231,12 @@ def pretty_printer() -> UnicodePrettyPrinter:
 
 def line(value: Any) -> str:
     """A sympy scalar on one line in terminal notation."""
-    return str(line_printer().doprint(value))
+    return str(line_printer().doprint(canonical(value)))
 
 
 @lru_cache(maxsize=1024)
 def _pretty(value: Any) -> str:
-    return str(pretty_printer().doprint(value))
+    return str(pretty_printer().doprint(canonical(value)))
 
 
 def pretty(value: Any) -> str:

@@ -40,8 +40,8 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         _block(body, solution.statement, 0, width)
     if solution.given:
         body.append("\nGiven\n", style="bold underline")
-        _columns(body, [((g.name, "bold"), (text_values.compact(g.value), ""), (prose.words(g.description, str), "dim"))
-                        for g in solution.given], 2)
+        _columns(body, [((prose.prose_text(g.name), "bold"), (text_values.compact(g.value), ""),
+                         (prose.words(g.description, str), "dim")) for g in solution.given], 2)
     body.append("\nSolution\n", style="bold underline")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from solver.formula import Formula, Printer
+from solver.formula import Formula, StandardPrinter, standard_notation
 from solver.render.values import (
     DECIMAL_DIGITS,
     decimal_of,
@@ -31,8 +31,8 @@ SUMMARY_EDGE = 3  # rows and columns kept at each end of a matrix too large for 
 MINUS = "−"
 
 
-class TextPrinter(Printer):
-    """A formula for the terminal: the plain Unicode form, integers grouped (3,604,000)."""
+class TextPrinter(StandardPrinter):
+    """A formula for the terminal: the Unicode form in standard notation, integers grouped (3,604,000)."""
 
     def number(self, value: int | str) -> str:
         """An integer with its digits grouped; a decimal or fraction as written."""
@@ -51,14 +51,14 @@ def text(value: Any, width: int | None = None) -> str:
     if is_approximate(value):
         shown = text(rounded(value.value))
         return shown + (f"  (exact form omitted: {value.size} operations)" if value.size else "")
-    if is_sympy(value) and is_float(value):
-        value = rounded(value)
+    if is_sympy(value):
+        value = rounded(value)  # floats anywhere inside: 6 significant digits, 1.0 as 1
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, str):
-        return group_digits(value)
+    if isinstance(value, str):  # a formula written as text: standard notation (norm2(W1) → ‖W1‖²)
+        return group_digits(standard_notation(value))
     if isinstance(value, Formula):
         return formula_printer().doprint(value)
     if is_sympy(value):

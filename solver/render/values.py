@@ -37,13 +37,46 @@ def is_approximate(value: Any) -> bool:
 
 
 def rounded(value: Any) -> Any:
-    """Floats (alone or in a matrix) rounded to DECIMAL_DIGITS significant digits for display."""
+    """Floats (alone, in a matrix or anywhere inside an expression) rounded to DECIMAL_DIGITS significant
+    digits for display; a float with an integer value shows as the integer (1.0 → 1)."""
     import sympy
 
     def one(v: Any) -> Any:  # a symbol named "2.5" prints as 2.5 (a Float would print 2.50000)
-        return sympy.Symbol(f"{float(v):.{DECIMAL_DIGITS}g}") if isinstance(v, sympy.Float) else v
+        return sympy.Symbol(float_text(v)) if isinstance(v, sympy.Float) else v
 
-    return value.applyfunc(one) if isinstance(value, sympy.MatrixBase) else one(value)
+    if isinstance(value, sympy.MatrixBase):
+        return value.applyfunc(lambda v: rounded(v) if v.has(sympy.Float) else v)
+    if isinstance(value, sympy.Float):
+        return one(value)
+    if not isinstance(value, sympy.Basic) or not value.has(sympy.Float):
+        return value
+    args = [rounded(a) for a in value.args]
+    if isinstance(value, (sympy.Add, sympy.Mul, sympy.Pow, sympy.MatrixExpr)):
+        try:
+            return value.func(*args, evaluate=False)
+        except TypeError:
+            return value.func(*args)
+    try:
+        return value.func(*args)
+    except Exception:
+        return value
+
+
+def float_text(value: Any) -> str:
+    """A float with DECIMAL_DIGITS significant digits, an integer value without a decimal point."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.{DECIMAL_DIGITS}g}"
+
+
+_LONG_DECIMAL = re.compile(r"(?<![\w.])(-?\d+\.\d{7,})(?![\d])")
+
+
+def short_decimals(prose: str) -> str:
+    """Prose with every decimal of more than DECIMAL_DIGITS significant digits rounded (0.20000000000000000
+    → 0.2), as a note built from a floating-point value would otherwise print it."""
+    return _LONG_DECIMAL.sub(lambda m: float_text(m.group(1)), prose)
 
 
 def is_float(value: Any) -> bool:
