@@ -1,8 +1,10 @@
 """A layered (Sugiyama-style) layout of a :class:`~solver.trace.Drawing`, left to right.
 
 Layers are the longest path from the inputs (an input sits one layer before its first consumer, so
-a constant such as the 2 of ``(·)²`` stays next to its operation); an edge that spans several
-layers passes through one bend point per layer it crosses. Within a layer, nodes are ordered by a
+a constant such as the 2 of ``(·)²`` stays next to its operation); an edge leaves its node
+horizontally to just beyond its layer's widest node, so slanted segments run only between layers
+(never through a node), and an edge that spans several layers crosses each layer on a track of
+its own. Within a layer, nodes are ordered by a
 few barycenter sweeps (the order with the fewest crossings wins) and then moved as close to their
 neighbours as the node sizes allow. Everything is deterministic: ties keep the drawing's order.
 Sizes are centimetres; y grows downwards (the TikZ renderer flips it).
@@ -21,6 +23,7 @@ Size = Callable[[str], "tuple[float, float]"]
 NODE_GAP = 0.45  # cm between two nodes of a layer
 LAYER_GAP = 0.8  # cm between two layers (at least: edge labels may ask for more)
 BEND_HEIGHT = 0.35  # cm a long edge's bend point takes in a layer
+PORT = 0.12  # cm beyond a layer's widest node where an edge turns: slanted segments stay between the layers
 SWEEPS = 4
 
 
@@ -29,7 +32,7 @@ class Placement:
     """Node centres, the bend points of every edge, and the size of the whole picture (cm)."""
 
     positions: dict[str, tuple[float, float]]
-    routes: dict[tuple[str, str], list[tuple[float, float]]]  # (source, target) → bends, left to right
+    routes: dict[tuple[str, str], list[tuple[float, float]]]  # (source, target) → points between, left to right
     layers: dict[str, int]
     width: float
     height: float
@@ -58,14 +61,16 @@ def place(drawing: Drawing, size: Size | None = None,
     top = min(ys[v] - boxes[v][1] / 2 for layer in order for v in layer)
     ys = {v: round(y - top, 3) for v, y in ys.items()}
     positions = {v: (xs[layer_of[v]], ys[v]) for v in layer_of}
+    half = [max(boxes[v][0] for v in layer) / 2 for layer in order]
     routes = {}
     for (source, target), bends in chains.items():
-        points = []
+        first, last = layer_of[source], layer_of[target]
+        points = [(round(xs[first] + half[first] + PORT, 3), ys[source])]
         for bend in bends:
             layer = members[bend]
-            half = max(boxes[v][0] for v in order[layer]) / 2
-            points += [(round(xs[layer] - half, 3), ys[bend]), (round(xs[layer] + half, 3), ys[bend])]
-        routes[(source, target)] = points
+            points += [(round(xs[layer] - half[layer] - PORT, 3), ys[bend]),
+                       (round(xs[layer] + half[layer] + PORT, 3), ys[bend])]
+        routes[(source, target)] = points + [(round(xs[last] - half[last] - PORT, 3), ys[target])]
     width = max(xs[i] + max(boxes[v][0] for v in layer) / 2 for i, layer in enumerate(order))
     height = max(ys[v] + boxes[v][1] / 2 for layer in order for v in layer)
     return Placement(positions, routes, layer_of, round(width, 3), round(height, 3))
@@ -193,7 +198,7 @@ def _columns(order: list[list[str]], boxes: dict[str, tuple[float, float]],
     for i, layer in enumerate(order):
         half = max(boxes[v][0] for v in layer) / 2
         xs[i] = round(right + half, 3)
-        right = xs[i] + half + max(LAYER_GAP, gap(i) if gap else 0.0)
+        right = xs[i] + half + max(LAYER_GAP, gap(i) if gap else 0.0) + 2 * PORT
     return xs
 
 
