@@ -7,7 +7,8 @@ horizontally to just beyond its layer's widest node, so slanted segments run onl
 its own. Within a layer, nodes are ordered by a
 few barycenter sweeps (the order with the fewest crossings wins) and then moved as close to their
 neighbours as the node sizes allow. Everything is deterministic: ties keep the drawing's order.
-Sizes are centimetres; y grows downwards (the TikZ renderer flips it).
+Sizes are centimetres; y grows downwards (the TikZ renderer flips it). Where Graphviz's ``dot`` is
+installed, :func:`place_by_dot` takes its coordinates and splines instead.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Placement:
     layers: dict[str, int]
     width: float
     height: float
+    curved: bool = False  # routes are Bézier points from border to border (Graphviz), not bends between nodes
 
 
 def layout(drawing: Drawing, size: Size | None = None) -> dict[str, tuple[float, float]]:
@@ -241,3 +243,66 @@ def _stack(layer: list[str], boxes: dict[str, tuple[float, float]], wanted: list
                           blocks[-1][1] + weight]
     shifted = [mean for mean, weight in blocks for _ in range(int(weight))]
     return [s + o for s, o in zip(shifted, offsets)]
+
+
+# --- Graphviz's coordinates ------------------------------------------------------------------------
+
+DOT_TIMEOUT = 20  # seconds dot may take to place a picture
+POINTS_PER_CM = 72 / 2.54
+
+
+def place_by_dot(drawing: Drawing, size: Size, labels: dict[tuple[str, str], tuple[float, float]] | None = None,
+                 ) -> tuple[Placement, dict[tuple[str, str], tuple[float, float]]] | None:
+    """The placement Graphviz's ``dot`` finds (nodes of the given sizes, edges as splines around them, each
+    edge label of the given size where dot leaves room for it), with the labels' centres; None when dot is
+    not installed or fails. ``routes`` then hold each edge's Bézier points, from source border to target border."""
+    import json
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is None:
+        return None
+    labels = labels or {}
+    inch = 2.54
+    lines = ["digraph g {", "  graph [rankdir=LR, nodesep=0.12, ranksep=0.3, splines=true, ordering=out];",
+             '  node [shape=box, fixedsize=true, label=""];', "  edge [arrowhead=none];"]
+    for node in drawing.nodes:
+        width, height = size(node.id)
+        lines.append(f'  "{node.id}" [width={width / inch:.3f}, height={height / inch:.3f}];')
+    pairs = list(dict.fromkeys((edge.source, edge.target) for edge in drawing.edges))
+    for source, target in pairs:
+        label = ""
+        if (source, target) in labels:
+            w, h = labels[(source, target)]
+            label = (f' [label=<<TABLE BORDER="0" CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{w * POINTS_PER_CM:.0f}" '
+                     f'HEIGHT="{h * POINTS_PER_CM:.0f}"><TR><TD></TD></TR></TABLE>>]')
+        lines.append(f'  "{source}" -> "{target}"{label};')
+    try:
+        done = subprocess.run([program, "-Tjson"], input="\n".join(lines + ["}"]).encode(), capture_output=True,
+                              timeout=DOT_TIMEOUT, check=False)
+        graph = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    if not graph:
+        return None
+    top = float(graph["bb"].split(",")[3])
+
+    def point(text: str) -> tuple[float, float]:
+        x, y = (float(v) for v in text.split(",")[-2:])
+        return round(x / POINTS_PER_CM, 3), round((top - y) / POINTS_PER_CM, 3)
+
+    objects = graph.get("objects", [])
+    positions = {o["name"]: point(o["pos"]) for o in objects if o["name"] in {n.id for n in drawing.nodes}}
+    routes, placed = {}, {}
+    for edge in graph.get("edges", []):
+        key = (objects[edge["tail"]]["name"], objects[edge["head"]]["name"])
+        routes[key] = [point(p) for p in edge["pos"].split() if not p.startswith(("e,", "s,"))]
+        if "lp" in edge:
+            placed[key] = point(edge["lp"])
+    if set(positions) != {n.id for n in drawing.nodes} or set(routes) != set(pairs):
+        return None
+    sizes = {v: size(v) for v in positions}
+    width = max(x + sizes[v][0] / 2 for v, (x, y) in positions.items())
+    height = max(y + sizes[v][1] / 2 for v, (x, y) in positions.items())
+    return Placement(positions, routes, layers(drawing), round(width, 3), round(height, 3), curved=True), placed

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from solver.render import latex_notation, latex_values, prose, values
-from solver.render.layout import Placement, layers, place
+from solver.render.layout import Placement, layers, place, place_by_dot
 from solver.trace import Drawing, DrawNode
 
 MAX_DETAILED = 24  # beyond this many nodes a picture shows names and operations only
@@ -50,6 +50,22 @@ STYLES = (
     "  grad/.style={font=\\scriptsize, text=red!70!black, fill=white, inner sep=1pt},\n"
     "  value/.style={text=blue!60!black}, gradient/.style={text=red!70!black}"
 )
+
+
+FIT_MACRO = r"""\ifdefined\dlsfit\else
+\newsavebox{\dlsgraph}
+\newcommand{\dlsfit}[1]{\sbox{\dlsgraph}{#1}%
+  \ifdim\wd\dlsgraph>\linewidth\sbox{\dlsgraph}{\resizebox{\linewidth}{!}{\usebox{\dlsgraph}}}\fi
+  \ifdim\ht\dlsgraph>0.75\textheight\sbox{\dlsgraph}{\resizebox{!}{0.75\textheight}{\usebox{\dlsgraph}}}\fi
+  \usebox{\dlsgraph}}
+\fi"""
+r"""Defines ``\dlsfit{picture}`` (unless defined): the picture as it is, or scaled down to the line width and
+75% of the text height (graphicx's ``\resizebox``); the solution sheet defines the same."""
+
+
+def fitted(picture: str) -> str:
+    """A picture that is scaled down to the line width where it is wider (needs :data:`FIT_MACRO` first)."""
+    return "\\noindent\\dlsfit{%\n" + picture + "}"
 
 
 def detailed(drawing: Drawing) -> bool:
@@ -132,6 +148,7 @@ class Path:
     points: tuple[tuple[float, float], ...]
     style: str
     reverse: bool
+    curved: bool = False  # points are Bézier points from the source's border to the target's (Graphviz)
 
 
 @dataclass(frozen=True)
@@ -143,24 +160,39 @@ class Scene:
     labels: tuple[Box, ...]
 
 
-def scene(drawing: Drawing, backward: bool) -> Scene:
-    """The picture as geometry: where every node, edge and edge label goes (the TikZ is written from it)."""
+def scene(drawing: Drawing, backward: bool, engine: str = "auto") -> Scene:
+    """The picture as geometry: where every node, edge and edge label goes (the TikZ is written from it).
+    ``engine``: ``dot`` (Graphviz's coordinates), ``layers`` (the layered layout of
+    :mod:`solver.render.layout`) or ``auto`` (dot where it is installed)."""
     drawing = _connected(drawing)
     full = detailed(drawing)
     contents = {node.id: _content(node, drawing, backward, full) for node in drawing.nodes}
     labels = _edge_labels(drawing) if backward and full else {}
     sizes = {node_id: (content[1], content[2]) for node_id, content in contents.items()}
-    placement = place(drawing, lambda v: sizes[v], _label_gaps(labels, layers(drawing)))
+    by_dot = place_by_dot(drawing, sizes.__getitem__, {k: (w, h) for k, (_, w, h) in labels.items()}) \
+        if engine != "layers" else None
+    if by_dot is None and engine == "dot":
+        raise RuntimeError("Graphviz's dot program is not installed or failed")
+    if by_dot is not None:
+        placement, spots = by_dot
+        placed = [(key, spots.get(key) or _middle(placement.routes[key]), labels[key]) for key in labels]
+    else:
+        placement = place(drawing, lambda v: sizes[v], _label_gaps(labels, layers(drawing)))
+        placed = _label_positions(drawing, placement, labels, sizes)
     nodes = tuple(Box(node.id, *placement.positions[node.id], *sizes[node.id], _style(node, drawing, backward),
                       contents[node.id][0]) for node in drawing.nodes)
     paths = []
     for edge in _unique_edges(drawing):
         style = ("back" if edge.grad is not None else "still") if backward else "edge"
         paths.append(Path(edge.source, edge.target, tuple(placement.routes[(edge.source, edge.target)]), style,
-                          backward))
-    placed = tuple(Box(f"{source}>{target}", x, y, w, h, "grad", text)
-                   for (source, target), (x, y), (text, w, h) in _label_positions(drawing, placement, labels, sizes))
-    return Scene(nodes, tuple(paths), placed)
+                          backward, placement.curved))
+    boxes = tuple(Box(f"{source}>{target}", x, y, w, h, "grad", text)
+                  for (source, target), (x, y), (text, w, h) in placed)
+    return Scene(nodes, tuple(paths), boxes)
+
+
+def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    return points[len(points) // 2]
 
 
 def _picture(drawing: Drawing, backward: bool) -> str:
@@ -169,9 +201,18 @@ def _picture(drawing: Drawing, backward: bool) -> str:
     picture = scene(drawing, backward)
     lines = [f"\\begin{{tikzpicture}}[{STYLES}]"]
     for box in picture.nodes:
-        lines.append(f"\\node[{box.style}] ({box.id}) at ({box.x:g},{box.y:g}) {{{box.text}}};")
+        size = f"minimum width={box.width:g}cm, minimum height={box.height:g}cm"
+        if "constant" in box.style:  # a circle: its diameter
+            size = f"minimum size={max(box.width, box.height):g}cm"
+        lines.append(f"\\node[{box.style}, {size}] ({box.id}) at ({box.x:g},{box.y:g}) {{{box.text}}};")
     for path in picture.paths:
         middle = [f"({x:g},{y:g})" for x, y in path.points]
+        if path.curved:
+            points = middle[::-1] if path.reverse else middle
+            curve = points[0] + "".join(f" .. controls {points[k]} and {points[k + 1]} .. {points[k + 2]}"
+                                        for k in range(1, len(points) - 2, 3))
+            lines.append(f"\\draw[{path.style}] {curve};")
+            continue
         points = [f"({path.source})", *middle, f"({path.target})"]
         if path.reverse:
             points.reverse()
@@ -328,6 +369,9 @@ def _op(op: str) -> str:
     """An operation as LaTeX math: symbols as such, names upright (``ReLU``, ``conv2d``)."""
     if op in OP_TEX:
         return OP_TEX[op]
+    folded = re.fullmatch(r"(\w+) \((\w+) (.+)\)", op)  # LeakyReLU (slope 1/5): the slope as a subscript
+    if folded:
+        return r"\mathrm{%s}_{%s}" % (prose.escape_text(folded.group(1)), prose.escape_text(folded.group(3)))
     return r"\mathrm{%s}" % prose.escape_text(op)
 
 
