@@ -162,14 +162,15 @@ def _tikz(items: Drawings, which: str) -> str:
     """TikZ pictures from solver.render.tikz (written alongside the LaTeX sheets)."""
     from solver.render import tikz
 
-    pictures = ["% dlsolve graph: TikZ pictures; they need \\usepackage{graphicx,tikz} and "
-                "\\usetikzlibrary{arrows.meta}"]
+    pictures = ["% dlsolve graph: TikZ pictures; they need \\usepackage{amsmath,graphicx,tikz} and "
+                "\\usetikzlibrary{arrows.meta}. Each is scaled down to the line width where it is wider.",
+                tikz.FIT_MACRO]
     for name, drawing in items:
         pictures.append(f"% {name}: {drawing.title}")
         if which in ("forward", "both"):
-            pictures.append(tikz.forward(drawing).strip() + "\n\\par\\bigskip")
+            pictures.append(tikz.fitted(tikz.forward(drawing).strip()) + "\n\\par\\bigskip")
         if which in ("backward", "both"):
-            pictures.append(tikz.backward(drawing).strip() + "\n\\par\\bigskip")
+            pictures.append(tikz.fitted(tikz.backward(drawing).strip()) + "\n\\par\\bigskip")
     return "\n\n".join(pictures) + "\n"
 
 

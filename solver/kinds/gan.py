@@ -24,7 +24,7 @@ from solver.formula import Formula, Name, call, equation, grad, op
 from solver.kinds import given_only, within_given
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Forward, Given, Phrase, Solution, Step, StepKind, Update, Words
+from solver.trace import Answer, Approximate, Detail, Forward, Given, Phrase, Solution, Step, StepKind, Update, Words
 
 FIELDS = ("given",)
 ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "Dr_<i>", "Df_<i>", "<param>_new")
@@ -261,10 +261,11 @@ def _solve(problem: Problem, spec: Gan, numeric: bool) -> Solution:
     answers: list[Answer] = []
     drawings = []
     d_done = 0
+    seen: dict[str, Any] = {}  # forward values shown in an earlier phase: not repeated below --detail full
     for phase in phases:
         d_done += phase == "D"
         suffix = f"_{d_done}" if phase == "D" and spec.d_steps > 1 else ""
-        group, phase_answers, new, drawing = _phase(phase, gen, disc, spec, values, numeric, suffix)
+        group, phase_answers, new, drawing = _phase(phase, gen, disc, spec, values, numeric, suffix, seen)
         values.update(new)
         steps.append(group)
         answers += phase_answers
@@ -283,7 +284,7 @@ def _shaped(value: Any, flat: bool) -> Any:
 
 
 def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values: dict[str, Any],
-           numeric: bool, suffix: str) -> tuple[Step, list[Answer], dict[str, Any], Any]:
+           numeric: bool, suffix: str, seen: dict[str, Any]) -> tuple[Step, list[Answer], dict[str, Any], Any]:
     """One phase: the graph of every sample, the objective, its gradients and the parameter update."""
     from solver.kinds import graph
 
@@ -317,7 +318,7 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
     if suffix:
         answers = [replace(a, name=a.name + suffix) for a in answers]
     assert solved.forward is not None
-    body = _by_sample(solved.forward, samples, m) + list(solved.later)
+    body = _by_sample(solved.forward, samples, m, seen, phase) + list(solved.later)
     body.append(Step(StepKind.GROUP, "Update", substeps=tuple(updates)))
     quiet = _silent_samples(phase, trained, solved.values, m)
     who = "Discriminator" if phase == "D" else "Generator"
@@ -344,16 +345,45 @@ def _transposed(value: Any) -> Any:
     return value.T if isinstance(value, sp.MatrixBase) else value  # one entry: a number
 
 
-def _by_sample(forward: Step, samples: list[int], m: int) -> list[Step]:
-    """The forward pass grouped by sample (``samples``: the sample of each equation, 0 for the objective)."""
+def _by_sample(forward: Step, samples: list[int], m: int, seen: dict[str, Any], phase: str) -> list[Step]:
+    """The forward pass grouped by sample (``samples``: the sample of each equation, 0 for the objective).
+
+    A value an earlier phase showed already (the generator's samples, when the discriminator step did not
+    change the generator) and, in the generator's phase, D(G(z)) (its loss reads the logit) are shown only
+    at ``--detail full``; ``seen`` collects the values shown."""
     groups: dict[int, list[Step]] = {}
+    repeated: dict[int, list[str]] = {}
     for sub in forward.substeps:  # one line per layer: its products and sums are not the point here
         assert isinstance(sub.record, Forward) and sub.record.equation is not None
-        groups.setdefault(samples[sub.record.equation], []).append(replace(sub, substeps=()))
-    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, [])))
+        sample, name = samples[sub.record.equation], sub.record.name
+        step = replace(sub, substeps=())
+        if name in seen and _same(seen[name], sub.record.value):
+            step = replace(step, detail=Detail.FULL)
+            repeated.setdefault(sample, []).append(name)
+        elif phase == "G" and name.startswith("Df_"):
+            step = replace(step, detail=Detail.FULL)
+        seen[name] = sub.record.value
+        groups.setdefault(sample, []).append(step)
+    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, [])),
+                note=(f"{', '.join(repeated[i])}: the same values as in the phase before (those parameters have "
+                      "not changed)." if i in repeated else ""))
            for i in range(1, m + 1)]
     out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=forward.note))
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two forward values are the same (exactly, or a float phase's decimals of the same numbers)."""
+    import sympy as sp
+
+    a, b = (v.value if isinstance(v, Approximate) else v for v in (a, b))
+    a, b = (v if isinstance(v, sp.MatrixBase) else sp.Matrix([[v]]) for v in (a, b))
+    if a.shape != b.shape:
+        return False
+    try:
+        return all(abs(float(x) - float(y)) <= 1e-12 * max(1.0, abs(float(x))) for x, y in zip(a, b))
+    except (TypeError, ValueError):
+        return False
 
 
 def _silent_samples(phase: str, trained: list[Params], values: dict[str, Any], m: int) -> str:

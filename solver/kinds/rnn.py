@@ -22,7 +22,7 @@ from solver.formula import Formula, Name, call, equation, grad, op
 from solver.kinds.rnn_spec import FIELDS, GATES, Network, RnnSpec, spec_type
 from solver.numbers import plain_name
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Forward, Given, Solution, Step, StepKind
+from solver.trace import Answer, Approximate, Detail, Forward, Given, Solution, Step, StepKind
 
 if TYPE_CHECKING:
     from solver.kinds.graph import GraphResult
@@ -424,6 +424,8 @@ def _by_time(forward: Step, net: Network, unrolled: Unrolled, answers: dict[str,
             (net.cell != "rnn" and name[:1] in ("i", "f", "o", "r", "z"))
         if name in answers and sigmoid_valued:  # the σ(·) form chosen for the answer
             step = replace(step, result=answers[name].value)
+        # one compact step per quantity: its products and sums (W·x, + b) only at --detail full
+        step = replace(step, substeps=tuple(replace(sub, detail=Detail.FULL) for sub in step.substeps))
         groups.setdefault(t, []).append(step)
     out = []
     for t in range(1, len(net.x) + 1):

@@ -1,11 +1,14 @@
 """A layered (Sugiyama-style) layout of a :class:`~solver.trace.Drawing`, left to right.
 
 Layers are the longest path from the inputs (an input sits one layer before its first consumer, so
-a constant such as the 2 of ``(·)²`` stays next to its operation); an edge that spans several
-layers passes through one bend point per layer it crosses. Within a layer, nodes are ordered by a
+a constant such as the 2 of ``(·)²`` stays next to its operation); an edge leaves its node
+horizontally to just beyond its layer's widest node, so slanted segments run only between layers
+(never through a node), and an edge that spans several layers crosses each layer on a track of
+its own. Within a layer, nodes are ordered by a
 few barycenter sweeps (the order with the fewest crossings wins) and then moved as close to their
 neighbours as the node sizes allow. Everything is deterministic: ties keep the drawing's order.
-Sizes are centimetres; y grows downwards (the TikZ renderer flips it).
+Sizes are centimetres; y grows downwards (the TikZ renderer flips it). Where Graphviz's ``dot`` is
+installed, :func:`place_by_dot` takes its coordinates and splines instead.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ Size = Callable[[str], "tuple[float, float]"]
 NODE_GAP = 0.45  # cm between two nodes of a layer
 LAYER_GAP = 0.8  # cm between two layers (at least: edge labels may ask for more)
 BEND_HEIGHT = 0.35  # cm a long edge's bend point takes in a layer
+PORT = 0.12  # cm beyond a layer's widest node where an edge turns: slanted segments stay between the layers
 SWEEPS = 4
 
 
@@ -29,10 +33,11 @@ class Placement:
     """Node centres, the bend points of every edge, and the size of the whole picture (cm)."""
 
     positions: dict[str, tuple[float, float]]
-    routes: dict[tuple[str, str], list[tuple[float, float]]]  # (source, target) → bends, left to right
+    routes: dict[tuple[str, str], list[tuple[float, float]]]  # (source, target) → points between, left to right
     layers: dict[str, int]
     width: float
     height: float
+    curved: bool = False  # routes are Bézier points from border to border (Graphviz), not bends between nodes
 
 
 def layout(drawing: Drawing, size: Size | None = None) -> dict[str, tuple[float, float]]:
@@ -58,14 +63,16 @@ def place(drawing: Drawing, size: Size | None = None,
     top = min(ys[v] - boxes[v][1] / 2 for layer in order for v in layer)
     ys = {v: round(y - top, 3) for v, y in ys.items()}
     positions = {v: (xs[layer_of[v]], ys[v]) for v in layer_of}
+    half = [max(boxes[v][0] for v in layer) / 2 for layer in order]
     routes = {}
     for (source, target), bends in chains.items():
-        points = []
+        first, last = layer_of[source], layer_of[target]
+        points = [(round(xs[first] + half[first] + PORT, 3), ys[source])]
         for bend in bends:
             layer = members[bend]
-            half = max(boxes[v][0] for v in order[layer]) / 2
-            points += [(round(xs[layer] - half, 3), ys[bend]), (round(xs[layer] + half, 3), ys[bend])]
-        routes[(source, target)] = points
+            points += [(round(xs[layer] - half[layer] - PORT, 3), ys[bend]),
+                       (round(xs[layer] + half[layer] + PORT, 3), ys[bend])]
+        routes[(source, target)] = points + [(round(xs[last] - half[last] - PORT, 3), ys[target])]
     width = max(xs[i] + max(boxes[v][0] for v in layer) / 2 for i, layer in enumerate(order))
     height = max(ys[v] + boxes[v][1] / 2 for layer in order for v in layer)
     return Placement(positions, routes, layer_of, round(width, 3), round(height, 3))
@@ -193,7 +200,7 @@ def _columns(order: list[list[str]], boxes: dict[str, tuple[float, float]],
     for i, layer in enumerate(order):
         half = max(boxes[v][0] for v in layer) / 2
         xs[i] = round(right + half, 3)
-        right = xs[i] + half + max(LAYER_GAP, gap(i) if gap else 0.0)
+        right = xs[i] + half + max(LAYER_GAP, gap(i) if gap else 0.0) + 2 * PORT
     return xs
 
 
@@ -236,3 +243,66 @@ def _stack(layer: list[str], boxes: dict[str, tuple[float, float]], wanted: list
                           blocks[-1][1] + weight]
     shifted = [mean for mean, weight in blocks for _ in range(int(weight))]
     return [s + o for s, o in zip(shifted, offsets)]
+
+
+# --- Graphviz's coordinates ------------------------------------------------------------------------
+
+DOT_TIMEOUT = 20  # seconds dot may take to place a picture
+POINTS_PER_CM = 72 / 2.54
+
+
+def place_by_dot(drawing: Drawing, size: Size, labels: dict[tuple[str, str], tuple[float, float]] | None = None,
+                 ) -> tuple[Placement, dict[tuple[str, str], tuple[float, float]]] | None:
+    """The placement Graphviz's ``dot`` finds (nodes of the given sizes, edges as splines around them, each
+    edge label of the given size where dot leaves room for it), with the labels' centres; None when dot is
+    not installed or fails. ``routes`` then hold each edge's Bézier points, from source border to target border."""
+    import json
+    import shutil
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is None:
+        return None
+    labels = labels or {}
+    inch = 2.54
+    lines = ["digraph g {", "  graph [rankdir=LR, nodesep=0.12, ranksep=0.3, splines=true, ordering=out];",
+             '  node [shape=box, fixedsize=true, label=""];', "  edge [arrowhead=none];"]
+    for node in drawing.nodes:
+        width, height = size(node.id)
+        lines.append(f'  "{node.id}" [width={width / inch:.3f}, height={height / inch:.3f}];')
+    pairs = list(dict.fromkeys((edge.source, edge.target) for edge in drawing.edges))
+    for source, target in pairs:
+        label = ""
+        if (source, target) in labels:
+            w, h = labels[(source, target)]
+            label = (f' [label=<<TABLE BORDER="0" CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{w * POINTS_PER_CM:.0f}" '
+                     f'HEIGHT="{h * POINTS_PER_CM:.0f}"><TR><TD></TD></TR></TABLE>>]')
+        lines.append(f'  "{source}" -> "{target}"{label};')
+    try:
+        done = subprocess.run([program, "-Tjson"], input="\n".join(lines + ["}"]).encode(), capture_output=True,
+                              timeout=DOT_TIMEOUT, check=False)
+        graph = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    if not graph:
+        return None
+    top = float(graph["bb"].split(",")[3])
+
+    def point(text: str) -> tuple[float, float]:
+        x, y = (float(v) for v in text.split(",")[-2:])
+        return round(x / POINTS_PER_CM, 3), round((top - y) / POINTS_PER_CM, 3)
+
+    objects = graph.get("objects", [])
+    positions = {o["name"]: point(o["pos"]) for o in objects if o["name"] in {n.id for n in drawing.nodes}}
+    routes, placed = {}, {}
+    for edge in graph.get("edges", []):
+        key = (objects[edge["tail"]]["name"], objects[edge["head"]]["name"])
+        routes[key] = [point(p) for p in edge["pos"].split() if not p.startswith(("e,", "s,"))]
+        if "lp" in edge:
+            placed[key] = point(edge["lp"])
+    if set(positions) != {n.id for n in drawing.nodes} or set(routes) != set(pairs):
+        return None
+    sizes = {v: size(v) for v in positions}
+    width = max(x + sizes[v][0] / 2 for v, (x, y) in positions.items())
+    height = max(y + sizes[v][1] / 2 for v, (x, y) in positions.items())
+    return Placement(positions, routes, layers(drawing), round(width, 3), round(height, 3), curved=True), placed

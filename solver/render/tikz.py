@@ -11,13 +11,16 @@ matrices up to 4×4 as small matrices, larger ones by their shape.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from solver.render import latex_notation, latex_values, prose, values
-from solver.render.layout import Placement, layers, place
+from solver.render.layout import Placement, layers, place, place_by_dot
 from solver.trace import Drawing, DrawNode
 
 MAX_DETAILED = 24  # beyond this many nodes a picture shows names and operations only
+MAX_DRAWN = 60  # beyond this many nodes a graph is summarised in words instead of drawn
+SUMMARY_INPUTS = 12  # inputs named in such a summary
 MAX_MATRIX = 4  # rows and columns of a matrix drawn inside a node
 DIGITS = 3  # significant digits of a non-integer on a node
 
@@ -49,6 +52,22 @@ STYLES = (
 )
 
 
+FIT_MACRO = r"""\ifdefined\dlsfit\else
+\newsavebox{\dlsgraph}
+\newcommand{\dlsfit}[1]{\sbox{\dlsgraph}{#1}%
+  \ifdim\wd\dlsgraph>\linewidth\sbox{\dlsgraph}{\resizebox{\linewidth}{!}{\usebox{\dlsgraph}}}\fi
+  \ifdim\ht\dlsgraph>0.75\textheight\sbox{\dlsgraph}{\resizebox{!}{0.75\textheight}{\usebox{\dlsgraph}}}\fi
+  \usebox{\dlsgraph}}
+\fi"""
+r"""Defines ``\dlsfit{picture}`` (unless defined): the picture as it is, or scaled down to the line width and
+75% of the text height (graphicx's ``\resizebox``); the solution sheet defines the same."""
+
+
+def fitted(picture: str) -> str:
+    """A picture that is scaled down to the line width where it is wider (needs :data:`FIT_MACRO` first)."""
+    return "\\noindent\\dlsfit{%\n" + picture + "}"
+
+
 def detailed(drawing: Drawing) -> bool:
     """Whether the pictures carry values and gradients (small enough to stay legible)."""
     return len(drawing.nodes) <= MAX_DETAILED
@@ -72,12 +91,14 @@ def backward(drawing: Drawing) -> str:
 def captions(drawing: Drawing) -> tuple[str, str]:
     """Captions (LaTeX text) for the forward and the backward picture."""
     loss = _name(drawing.node(drawing.loss).label) if drawing.loss else "L"
+    if len(drawing.nodes) > MAX_DRAWN:
+        return "The graph in words.", ""
     if not detailed(drawing):
         omitted = (f"Values and gradients are omitted in this figure ({len(drawing.nodes)} nodes, too many to "
                    "stay legible): they are in the steps above.")
         return (f"Forward pass: names and operations. {omitted}",
-                f"Backward pass: the gradient flows along the red arrows; nodes in red receive a gradient "
-                f"$\\partial {loss}/\\partial\\,\\cdot$. {omitted}")
+                f"Forward and backward pass: names and operations; the gradient flows back along the red arrows "
+                f"and the nodes in red receive a gradient $\\partial {loss}/\\partial\\,\\cdot$. {omitted}")
     rounded = ("non-integers rounded to 3 significant digits"
                + (", larger matrices by their shape" if _big(drawing) else ""))
     return (f"Forward pass: each node shows its name and operation and its value ({rounded}).",
@@ -87,47 +108,131 @@ def captions(drawing: Drawing) -> tuple[str, str]:
 
 
 def figures(drawings: tuple[Drawing, ...]) -> list[dict[str, str]]:
-    """The view model of a problem's drawings: title, pictures and captions (backward only if any)."""
+    """The view model of a problem's drawings: title, pictures and captions. A graph drawn without values
+    (too many nodes) is one picture, its backward graph (the forward one has nothing more)."""
     out = []
     for drawing in drawings:
         forward_caption, backward_caption = captions(drawing)
         title = drawing.title if drawing.title.startswith("Computational graph") else \
             f"Computational graph: {drawing.title[0].lower()}{drawing.title[1:]}"
-        out.append({"title": prose.escape_notation(title), "forward": forward(drawing),
-                    "forward_caption": forward_caption,
-                    "backward": backward(drawing) if has_backward(drawing) else "",
-                    "backward_caption": backward_caption})
+        first, second = forward(drawing), backward(drawing) if has_backward(drawing) else ""
+        if second and (not detailed(drawing) or len(drawing.nodes) > MAX_DRAWN):
+            first, forward_caption, second = second, backward_caption, ""
+        out.append({"title": prose.escape_notation(title), "forward": first, "forward_caption": forward_caption,
+                    "backward": second, "backward_caption": backward_caption})
     return out
 
 
 # --- the picture --------------------------------------------------------------------------------
 
 
-def _picture(drawing: Drawing, backward: bool) -> str:
+@dataclass(frozen=True)
+class Box:
+    """A node or an edge label as placed: centre and size in cm (y grows downwards), style and LaTeX text."""
+
+    id: str
+    x: float
+    y: float
+    width: float
+    height: float
+    style: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Path:
+    """An edge as drawn: from one node through bend points to another; ``reverse`` for a backward arrow."""
+
+    source: str
+    target: str
+    points: tuple[tuple[float, float], ...]
+    style: str
+    reverse: bool
+    curved: bool = False  # points are Bézier points from the source's border to the target's (Graphviz)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A whole picture before it is written: node boxes, edge paths and edge labels."""
+
+    nodes: tuple[Box, ...]
+    paths: tuple[Path, ...]
+    labels: tuple[Box, ...]
+
+
+def scene(drawing: Drawing, backward: bool, engine: str = "auto") -> Scene:
+    """The picture as geometry: where every node, edge and edge label goes (the TikZ is written from it).
+    ``engine``: ``dot`` (Graphviz's coordinates), ``layers`` (the layered layout of
+    :mod:`solver.render.layout`) or ``auto`` (dot where it is installed)."""
     drawing = _connected(drawing)
     full = detailed(drawing)
     contents = {node.id: _content(node, drawing, backward, full) for node in drawing.nodes}
     labels = _edge_labels(drawing) if backward and full else {}
     sizes = {node_id: (content[1], content[2]) for node_id, content in contents.items()}
-    placement = place(drawing, lambda v: sizes[v], _label_gaps(labels, layers(drawing)))
-    lines = [f"\\begin{{tikzpicture}}[{STYLES}]"]
-    for node in drawing.nodes:
-        x, y = placement.positions[node.id]
-        style = _style(node, drawing, backward)
-        lines.append(f"\\node[{style}] ({node.id}) at ({x:g},{y:g}) {{{contents[node.id][0]}}};")
+    by_dot = place_by_dot(drawing, sizes.__getitem__, {k: (w, h) for k, (_, w, h) in labels.items()}) \
+        if engine != "layers" else None
+    if by_dot is None and engine == "dot":
+        raise RuntimeError("Graphviz's dot program is not installed or failed")
+    if by_dot is not None:
+        placement, spots = by_dot
+        placed = [(key, spots.get(key) or _middle(placement.routes[key]), labels[key]) for key in labels]
+    else:
+        placement = place(drawing, lambda v: sizes[v], _label_gaps(labels, layers(drawing)))
+        placed = _label_positions(drawing, placement, labels, sizes)
+    nodes = tuple(Box(node.id, *placement.positions[node.id], *sizes[node.id], _style(node, drawing, backward),
+                      contents[node.id][0]) for node in drawing.nodes)
+    paths = []
     for edge in _unique_edges(drawing):
-        bends = placement.routes[(edge.source, edge.target)]
-        if backward:
-            points = [f"({edge.target})", *(f"({x:g},{y:g})" for x, y in reversed(bends)), f"({edge.source})"]
-            style = "back" if edge.grad is not None or (not full and _reached(drawing, edge.source)) else "still"
-        else:
-            points = [f"({edge.source})", *(f"({x:g},{y:g})" for x, y in bends), f"({edge.target})"]
-            style = "edge"
-        lines.append(f"\\draw[{style}{', rounded corners=4pt' if bends else ''}] " + " -- ".join(points) + ";")
-    for (x, y), text in _label_positions(drawing, placement, labels, sizes):
-        lines.append(f"\\node[grad] at ({x:g},{y:g}) {{{text}}};")
+        style = ("back" if edge.grad is not None else "still") if backward else "edge"
+        paths.append(Path(edge.source, edge.target, tuple(placement.routes[(edge.source, edge.target)]), style,
+                          backward, placement.curved))
+    boxes = tuple(Box(f"{source}>{target}", x, y, w, h, "grad", text)
+                  for (source, target), (x, y), (text, w, h) in placed)
+    return Scene(nodes, tuple(paths), boxes)
+
+
+def _middle(points: list[tuple[float, float]]) -> tuple[float, float]:
+    return points[len(points) // 2]
+
+
+def _picture(drawing: Drawing, backward: bool) -> str:
+    if len(drawing.nodes) > MAX_DRAWN:
+        return _summary(drawing)
+    picture = scene(drawing, backward)
+    lines = [f"\\begin{{tikzpicture}}[{STYLES}]"]
+    for box in picture.nodes:
+        size = f"minimum width={box.width:g}cm, minimum height={box.height:g}cm"
+        if "constant" in box.style:  # a circle: its diameter
+            size = f"minimum size={max(box.width, box.height):g}cm"
+        lines.append(f"\\node[{box.style}, {size}] ({box.id}) at ({box.x:g},{box.y:g}) {{{box.text}}};")
+    for path in picture.paths:
+        middle = [f"({x:g},{y:g})" for x, y in path.points]
+        if path.curved:
+            points = middle[::-1] if path.reverse else middle
+            curve = points[0] + "".join(f" .. controls {points[k]} and {points[k + 1]} .. {points[k + 2]}"
+                                        for k in range(1, len(points) - 2, 3))
+            lines.append(f"\\draw[{path.style}] {curve};")
+            continue
+        points = [f"({path.source})", *middle, f"({path.target})"]
+        if path.reverse:
+            points.reverse()
+        corners = ", rounded corners=4pt" if len(middle) > 2 else ""
+        lines.append(f"\\draw[{path.style}{corners}] " + " -- ".join(points) + ";")
+    for box in picture.labels:
+        lines.append(f"\\node[grad] at ({box.x:g},{box.y:g}) {{{box.text}}};")
     lines.append("\\end{tikzpicture}")
     return "\n".join(lines)
+
+
+def _summary(drawing: Drawing) -> str:
+    """A graph too large to draw: what it holds, in a paragraph the width of the line."""
+    inputs = [n.label for n in drawing.nodes if not n.op and n.kind != "constant"]
+    shown = ", ".join(f"${_name(label)}$" for label in inputs[:SUMMARY_INPUTS])
+    more = f" and {len(inputs) - SUMMARY_INPUTS} more" if len(inputs) > SUMMARY_INPUTS else ""
+    loss = f"; it ends in ${_name(drawing.node(drawing.loss).label)}$" if drawing.loss else ""
+    return (f"\\parbox{{\\linewidth}}{{\\small This graph has {len(drawing.nodes)} nodes and {len(drawing.edges)} "
+            f"edges, too many to draw legibly (at most {MAX_DRAWN}). Its inputs: {shown}{more}{loss}. Every node's "
+            "value and gradient is in the steps above.}}")
 
 
 def _edge_labels(drawing: Drawing) -> dict[tuple[str, str], tuple[str, float, float]]:
@@ -155,10 +260,6 @@ def _unique_edges(drawing: Drawing) -> list[Any]:
             seen.add((edge.source, edge.target))
             out.append(edge)
     return out
-
-
-def _reached(drawing: Drawing, node_id: str) -> bool:
-    return drawing.node(node_id).grad is not None
 
 
 def _style(node: DrawNode, drawing: Drawing, backward: bool) -> str:
@@ -228,32 +329,24 @@ def _label_gaps(labels: dict[tuple[str, str], tuple[str, float, float]], layer: 
 
 
 def _label_positions(drawing: Drawing, placement: Placement, labels: dict[tuple[str, str], tuple[str, float, float]],
-                     sizes: dict[str, tuple[float, float]]) -> list[tuple[tuple[float, float], str]]:
-    """Where each edge label goes: on the edge's first segment, at the first spot that overlaps
-    neither a node nor a label placed before it."""
+                     sizes: dict[str, tuple[float, float]]) -> list[tuple[tuple[str, str], tuple[float, float],
+                                                                       tuple[str, float, float]]]:
+    """Where each edge label goes: on the edge's first slanted segment (between the source's column and
+    the next), at the first spot that overlaps neither a node nor a label placed before it."""
     boxes = [(x, y, *sizes[v]) for v, (x, y) in placement.positions.items()]
-    column_right: dict[int, float] = {}
-    column_left: dict[int, float] = {}
-    for v, (x, _y) in placement.positions.items():
-        layer = placement.layers[v]
-        column_right[layer] = max(column_right.get(layer, x), x + sizes[v][0] / 2)
-        column_left[layer] = min(column_left.get(layer, x), x - sizes[v][0] / 2)
     out = []
     for (source, target), (text, w, h) in sorted(labels.items(), key=lambda item: len(placement.routes[item[0]])):
-        (x0, y0) = placement.positions[source]
-        bends = placement.routes[(source, target)]
-        x1, y1 = bends[0] if bends else placement.positions[target]
-        layer = placement.layers[source]
-        left = column_right[layer]
-        right = bends[0][0] if bends else column_left.get(layer + 1, x1)
+        route = placement.routes[(source, target)]
+        (x0, y0), (x1, y1) = route[0], route[1]
+        margin = min(w / 2 + 0.05, (x1 - x0) / 2)
         candidates = []
         for t in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
-            x = left + t * (right - left)
+            x = x0 + margin + t * (x1 - x0 - 2 * margin)
             y = y0 + (y1 - y0) * ((x - x0) / (x1 - x0) if x1 != x0 else 0.5)
             candidates.append((round(x, 3), round(y, 3)))
         chosen = min(candidates, key=lambda c: sum(_overlap(c, (w, h), b) for b in boxes))  # first free spot
         boxes.append((*chosen, w, h))
-        out.append((chosen, text))
+        out.append(((source, target), chosen, (text, w, h)))
     return out
 
 
@@ -276,6 +369,9 @@ def _op(op: str) -> str:
     """An operation as LaTeX math: symbols as such, names upright (``ReLU``, ``conv2d``)."""
     if op in OP_TEX:
         return OP_TEX[op]
+    folded = re.fullmatch(r"(\w+) \((\w+) (.+)\)", op)  # LeakyReLU (slope 1/5): the slope as a subscript
+    if folded:
+        return r"\mathrm{%s}_{%s}" % (prose.escape_text(folded.group(1)), prose.escape_text(folded.group(3)))
     return r"\mathrm{%s}" % prose.escape_text(op)
 
 
