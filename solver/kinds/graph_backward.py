@@ -54,13 +54,18 @@ def _gradient_step(record: Any, L: Formula, layout: str, scalar_graph: bool) -> 
         title = f"through {consumer.label}" if len(record.contributions) > 1 else str(target)
         shown = consumer.op.shown(xs, consumer.value, part.upstream, part.position)
         chain = Chain(str(L), str(node.label), str(consumer.label), rule, part.grad)
+        entries = consumer.op.gradient_entry_steps(part.position, [operand(p) for p in consumer.inputs], xs,
+                                                   part.upstream, target, grad(L, consumer.label)) \
+            if hasattr(consumer.op, "gradient_entry_steps") else []  # a convolution: entries as sums of products
         parts.append(Step(StepKind.CHAIN, title, formula=rule,
                           substituted=shown_if_small(shown, part.grad, part.upstream),
-                          result=present(in_layout(part.grad, layout)), note=note, record=chain))
+                          result=present(in_layout(part.grad, layout)), note=note, record=chain,
+                          substeps=tuple(entries)))
     if len(parts) == 1:
         only = parts[0]
         return Step(StepKind.CHAIN, f"{target}  ({_role(node)})" if _role(node) else str(target), formula=only.formula,
-                    substituted=only.substituted, result=only.result, note=only.note, record=only.record)
+                    substituted=only.substituted, result=only.result, note=only.note, record=only.record,
+                    substeps=only.substeps)
     grads = [plain(in_layout(p.grad, layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
     shown = shown_if_small(shown, *grads)

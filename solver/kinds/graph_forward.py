@@ -44,6 +44,9 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, subst
         substeps = tuple(Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
                               note="n input size, k kernel size, p zero padding, d dilation, s stride")
                          for what, formula, numbers, result in rules) + substeps
+    if hasattr(node.op, "entry_steps"):  # a convolution: output entries as sums of products
+        substeps += tuple(node.op.entry_steps([p.value for p in node.inputs], [p.symbol for p in node.inputs],
+                                              node.symbol))
     return Step(StepKind.FORWARD, str(title), formula=formula, substituted=None if trivial else shown,
                 result=present(node.value), substeps=substeps, note=" ".join(filter(None, [window, _cost_note(node)])))
 
