@@ -10,15 +10,14 @@ Indices follow the stacked layout of :mod:`solver.engine.conv`: channel blocks o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 
 from solver.formula import Call, Formula, Name, Number, Op, Paren, Sum, equation, op
 from solver.trace import Detail, Step, StepKind
 
-if TYPE_CHECKING:
-    from solver.engine.conv import Conv
+Conv = Any  # a solver.engine.conv.Conv (not imported: conv imports this module)
 
 MAX_ENTRIES = 16  # at --detail full, every entry of a value up to this size is written out
 MAX_PRODUCTS = 144  # and at most this many products in all (16 entries of a 3×3 kernel)
@@ -58,7 +57,7 @@ def at(label: Formula, indices: list[Formula]) -> Formula:
 def number(value: Any) -> Formula | None:
     """A number as a formula, negative numbers and fractions bracketed (``(−1/2)``); None for a value
     that is not a plain number (an exact form such as ℯ/(1 + ℯ) is not written out entrywise)."""
-    value = sp.sympify(value)
+    value = sp.Integer(value) if isinstance(value, int) else value
     if value.is_Integer:
         whole = int(value)
         return Number(whole) if whole >= 0 else Paren(op("neg", -whole))
