@@ -238,7 +238,8 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
                     loop = [tap for tap in taps if tap[1] == (p, q)]
                     ki, kj = (ws[0] - 1 - p, ws[1] - 1 - q) if conv.flip else (p, q)
                     x_at = at(names[0], x_index(conv, c, xs_[0], ("m", s, d * ki - top), ("n", s, d * kj - left)))
-                    general: Formula = Sum("", x_at * at(upstream, out_index(conv, o, out[0], ("m", 1, 0), ("n", 1, 0))))
+                    up_at = at(upstream, out_index(conv, o, out[0], ("m", 1, 0), ("n", 1, 0)))
+                    general: Formula = Sum("", x_at * up_at)
                     pairs = [(0 if inside is None else xb[c][inside[0]][inside[1]], db[o][m][n])
                              for (m, n), _, inside in loop]
                     name = at(target, w_index(conv, f, ws[0], _fixed(p), _fixed(q)))
