@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
-from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, entry, is_scalar, phrase, shape_text
+from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, phrase, shape_text
 from solver.formula import Call, Floor, Formula, Name, Number, call, equation, op
 
 Rows = list[list[Any]]
@@ -31,8 +31,6 @@ Geometry = tuple[Shape, Shape, Pads, Shape]
 
 OUTPUT_SIZE = Floor((Name("n") + Name("p_before") + Name("p_after") - Name("d") * (Name("k") - 1) - 1) / Name("s")) + 1
 """The output size along one axis: ``⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1``."""
-MAX_NOTE_ENTRIES = 16  # output entries written out as sums of products
-MAX_NOTE_PRODUCTS = 144  # with channels, also at most this many products (16 entries of a 3×3 kernel)
 
 
 def _whole(value: Any) -> bool:
@@ -205,7 +203,7 @@ class Conv(Op):
                             kernel = (ws[0] - 1 - ki, ws[1] - 1 - kj) if self.flip else (ki, kj)
                             yield (oi, oj), kernel, (ii, jj) if inside else None
 
-    def _blocks(self, value: Any, count: int) -> list[Rows]:
+    def blocks(self, value: Any, count: int) -> list[Rows]:
         """A stacked value split into ``count`` channels (or filters), each as a list of rows."""
         rows, cols = self._spatial(tuple(value.shape), count)
         flat = [value[i, j] for i in range(value.shape[0]) for j in range(value.shape[1])]
@@ -214,13 +212,13 @@ class Conv(Op):
 
     def _rows(self, value: Any) -> Rows:
         """A one-channel value as a list of rows."""
-        return self._blocks(value, 1)[0]
+        return self.blocks(value, 1)[0]
 
     def _correlate(self, x: Any, w: Any, zero: Any) -> list[Rows]:
         """The output channels, each Σ over input channels of the correlation with its filter."""
         x_shape, w_shape = tuple(x.shape), tuple(w.shape)
         _, _, _, out = self.geometry(x_shape, w_shape)
-        xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
+        xb, wb = self.blocks(x, self.in_channels), self.blocks(w, self.filters)
         taps = list(self.taps(x_shape, w_shape))
         result = [[[zero] * out[1] for _ in range(out[0])] for _ in range(self.out_channels)]
         for o, rows in enumerate(result):
@@ -230,7 +228,8 @@ class Conv(Op):
                     rows[oi][oj] = rows[oi][oj] + wr[ki][kj] * xr[ii][jj]
         return result
 
-    def _bias(self, b: Any) -> list[Any]:
+    def bias_values(self, b: Any) -> list[Any]:
+        """The bias of each output channel."""
         return [b[o, 0] for o in range(self.out_channels)]
 
     def _back(self, blocks: list[Rows], like: Shape) -> Any:
@@ -241,7 +240,7 @@ class Conv(Op):
         x, w = xs[0], xs[1]
         out = self._correlate(x, w, sp.Integer(0))
         if self.arity == 3:
-            out = [[[v + b for v in row] for row in rows] for rows, b in zip(out, self._bias(xs[2]))]
+            out = [[[v + b for v in row] for row in rows] for rows, b in zip(out, self.bias_values(xs[2]))]
         return self._back(out, self.shape([tuple(x.shape), tuple(w.shape)]
                                           + [(self.out_channels, 1)] * (self.arity - 2)))
 
@@ -254,8 +253,8 @@ class Conv(Op):
         return out.reshape(self._shape_back(out.shape[1:], x.shape))
 
     def show(self, xs: list[Matrix]) -> Any:
-        args = [entry(v) if is_scalar(v) else v for v in xs]
-        return sp.Function(self.name)(*args)
+        """Nothing: the input and kernel are in the Given, and an output entry is written out on its own."""
+        return None
 
     def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, Formula, Formula, int]]:
         """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
@@ -276,40 +275,31 @@ class Conv(Op):
         return rules
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
-        """The channel layout, and each output entry as its sum of products for small outputs (so it can be
-        followed by hand)."""
-        x, w = xs[0], xs[1]
-        x_shape, w_shape = tuple(x.shape), tuple(w.shape)
-        _, ws, pads, out = self.geometry(x_shape, w_shape)
+        """The channel layout and the kind of window sum (the sums themselves: :meth:`entry_steps`)."""
+        from solver.engine.conv_sums import padding_words
+
+        x_shape, w_shape = tuple(xs[0].shape), tuple(xs[1].shape)
+        _, _, pads, _ = self.geometry(x_shape, w_shape)
         layout = self._layout_note(x_shape, w_shape, names)
-        entries = self.out_channels * out[0] * out[1]
-        if entries > MAX_NOTE_ENTRIES or (self.filters > 1 and entries * self.in_channels * ws[0] * ws[1]
-                                          > MAX_NOTE_PRODUCTS):
-            return layout
-        xb, wb = self._blocks(x, self.in_channels), self._blocks(w, self.filters)
-        taps = list(self.padded_taps(x_shape, w_shape))
-        biases = self._bias(xs[2]) if self.arity == 3 else []
-        parts = []
-        for o in range(self.out_channels):
-            for oi in range(out[0]):
-                for oj in range(out[1]):
-                    groups = []
-                    for c, xr in enumerate(xb):
-                        wr = wb[o * self.in_channels + c]
-                        products = [f"{_num(wr[ki][kj])}·{'0' if at is None else _num(xr[at[0]][at[1]])}"
-                                    for position, (ki, kj), at in taps if position == (oi, oj)]
-                        group = " + ".join(products or ["0"])
-                        groups.append(f"({group})" if self.in_channels > 1 and len(products) > 1 else group)
-                    index = f"{oj}" if self.dims == 1 else f"{oi},{oj}"
-                    index = f"o={o}; {index}" if self.out_channels > 1 else index
-                    bias = f" + {_num(biases[o])}" if biases else ""
-                    parts.append(f"[{index}] = {' + '.join(groups)}{bias}")
-        kind = "true convolution (kernel flipped)" if self.flip else "cross-correlation, as PyTorch"
-        pad_text = ", ".join(f"{a}+{b}" for a, b in pads[2 - self.dims:])
-        brackets = "; one bracket per input channel" * (self.in_channels > 1 and ws[0] * ws[1] > 1)
-        windows = f"{kind}; zero padding {pad_text}, stride {self.stride}, dilation {self.dilation}{brackets}: " \
-            + "; ".join(parts)
-        return f"{layout} {windows[0].upper()}{windows[1:]}" if layout else windows
+        kind = "a true convolution (the kernel flipped)" if self.flip else "a cross-correlation, as in PyTorch"
+        windows = f"{kind}: {padding_words(self, pads)}, stride {self.stride}, dilation {self.dilation}."
+        return f"{layout} {windows[0].upper()}{windows[1:]}" if layout else windows[0].upper() + windows[1:]
+
+    def entry_steps(self, xs: list[Any], names: list[Formula], output: Formula) -> list[Any]:
+        """Output entries as sums of products with the problem's names, as steps: one at ``standard``
+        detail, the others at ``full`` (optional hook of the forward pass)."""
+        from solver.engine.conv_sums import forward_entries
+
+        return forward_entries(self, xs, names, output)
+
+    def gradient_entry_steps(self, position: int, names: list[Formula], xs: list[Any], up: Any, target: Formula,
+                             upstream: Formula) -> list[Any]:
+        """Entries of input ``position``'s gradient ``target`` as sums of products with the upstream gradient
+        ``upstream``, as steps: one at ``standard`` detail, the others at ``full`` (optional hook of the
+        backward pass)."""
+        from solver.engine.conv_sums import gradient_entries
+
+        return gradient_entries(self, position, names, xs, up, target, upstream)
 
     def _layout_note(self, x_shape: Shape, w_shape: Shape, names: list[str]) -> str:
         """How channels and filters are stacked in the matrices (empty for one channel and one filter)."""
@@ -331,7 +321,7 @@ class Conv(Op):
     def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
         x, w = xs[0], xs[1]
         C, K = self.in_channels, self.out_channels
-        xb, wb, db = self._blocks(x, C), self._blocks(w, self.filters), self._blocks(up, K)
+        xb, wb, db = self.blocks(x, C), self.blocks(w, self.filters), self.blocks(up, K)
         grad_x = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in xb]
         grad_w = [[[sp.Integer(0)] * len(rows[0]) for _ in rows] for rows in wb]
         for (oi, oj), (ki, kj), (ii, jj) in self.taps(tuple(x.shape), tuple(w.shape)):
@@ -349,25 +339,31 @@ class Conv(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         C, K = self.in_channels, self.out_channels
+        x, w = args[0], args[1]
+        strided = f"; with stride {self.stride} the upstream gradient is spread out first ({self.stride - 1} " \
+            f"zero{'s' * (self.stride > 2)} between its entries)" * (self.stride > 1)
+        dilated = f"; the kernel dilated by {self.dilation}" * (self.dilation > 1)
         if position == 0:
-            return Explanation(f"∂L/∂{args[0]}: every input entry collects δ times the kernel entries it met"
-                               + " (of every output channel)" * (K > 1) + " — the full correlation of δ with the "
-                               "flipped kernel (a transposed convolution)", call("conv_transpose", DELTA, "w"))
+            words = ("the full cross-correlation of the upstream gradient (zero-padded by the kernel size − 1 "
+                     f"on each side) with {w} flipped, i.e. the full true convolution of the upstream gradient with "
+                     f"{w} (a transposed convolution): every entry of {x} collects the upstream gradient times the "
+                     f"kernel entries it met" + " (of every output channel)" * (K > 1)
+                     + " (the padding's rows and columns then dropped)" * (self.padding not in (0, "valid"))
+                     + strided + dilated)
+            return Explanation(words[0].upper() + words[1:], call("corr_full", DELTA, call("flip", w))
+                               if not self.flip else call("corr_full", DELTA, w))
         if position == 1:
-            return Explanation(f"∂L/∂{args[1]}: each kernel entry collects δ times the input entries it met — the "
-                               f"correlation of the (padded) input with δ"
-                               + f" (filter o·{C} + c: input channel c with δ of output channel o)"
-                               * (self.filters > 1),
-                               call("correlate", "x", DELTA))
-        return Explanation(f"∂L/∂{args[2]}: " + (
-            "b[o] is added to every entry of output channel o, so it collects the sum of that channel's δ"
-            if K > 1 else "the bias is added to every output entry, so it collects the sum of δ"),
+            words = (f"the cross-correlation of the input {x} (zero-padded as in the forward pass) with the "
+                     f"upstream gradient: each kernel entry collects the upstream gradient times the input entries "
+                     f"it met" + f" (filter o·{C} + c: input channel c with output channel o)" * (self.filters > 1)
+                     + strided + dilated + "; flipped back for a true convolution" * self.flip)
+            rule = call("corr", x, DELTA)
+            return Explanation(words[0].upper() + words[1:], call("flip", rule) if self.flip else rule)
+        return Explanation(
+            "b[o] is added to every entry of output channel o, so it collects the sum of that channel's upstream "
+            "gradient" if K > 1 else "The bias is added to every output entry, so it collects the sum of the upstream "
+            "gradient",
             phrase(op("juxtapose", "Σ ", DELTA), "per output channel") if K > 1 else op("juxtapose", "Σ ", DELTA))
-
-
-def _num(value: Any) -> str:
-    text = sp.sstr(value)
-    return f"({text})" if text.startswith("-") or "/" in text else text
 
 
 def make(dims: int, nargs: int, keywords: dict[str, Any]) -> Conv:

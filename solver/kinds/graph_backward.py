@@ -89,7 +89,7 @@ def _gradient_step(record: Any, state: _Backward) -> Step:
         title = f"{target}  ({_role(node)})" if _role(node) else str(target)
         return Step(StepKind.CHAIN, title, formula=only.formula, substituted=only.substituted,
                     result=present(in_layout(record.total, state.layout)), note=only.note, record=only.record,
-                    detail=Detail.FULL if collapsed else Detail.BRIEF)
+                    substeps=only.substeps, detail=Detail.FULL if collapsed else Detail.BRIEF)
     grads = [plain(in_layout(p.grad, state.layout)) for p in record.contributions]
     shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
     shown = shown_if_small(shown, *grads)
@@ -143,9 +143,12 @@ def _chain_part(part: Any, record: Any, state: _Backward) -> Step:
     value = part.grad.applyfunc(tidy)
     title = f"through {consumer.symbol}" if len(record.contributions) > 1 else str(grad(state.L, node.symbol))
     chain = Chain(str(state.L), str(node.symbol), str(consumer.symbol), rule, part.grad)
+    entries = consumer.op.gradient_entry_steps(part.position, args, xs, part.upstream, grad(state.L, node.symbol),
+                                               upstream) \
+        if hasattr(consumer.op, "gradient_entry_steps") else []  # a convolution: entries as sums of products
     return Step(StepKind.CHAIN, title, formula=rule, substituted=shown_if_small(shown, part.grad, part.upstream),
                 result=present(in_layout(value, state.layout)), note=_joined(notes), record=chain,
-                detail=Detail.STANDARD if len(record.contributions) > 1 else Detail.BRIEF)
+                substeps=tuple(entries), detail=Detail.STANDARD if len(record.contributions) > 1 else Detail.BRIEF)
 
 
 def _collapse(part: Any, state: _Backward) -> tuple[list[Formula], Any, Words, dict[Formula, Any]] | None:

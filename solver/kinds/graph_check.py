@@ -17,16 +17,27 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
     from solver.engine.differences import PRECISION, SAFETY, STEP, CentralDifferences
 
     differences = CentralDifferences(graph, loss)
-    substeps, worst, failed = [], 0.0, False
+    substeps, worst, failed, unchecked, skipped_all = [], 0.0, False, [], 0
     for name in wanted:
         found = differences.of(graph.names[name])
         numeric, allowance, crossed = found.numeric, found.allowance, found.crossed
         exact = _floats(grads[name])
+        target = f"∂{loss.label}/∂{name}"
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
-            substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: not checked",
+            unchecked.append(target)
+            substeps.append(Step(StepKind.CHECK, f"{target}: not checked",
                                  note=f"{PRECISION} overflows at these values (an infinite or undefined result), "
                                       "so central differences cannot be computed here",
                                  record=Check(str(loss.label), name, None)))
+            continue
+        skipped, entries = int(crossed.sum()), int(crossed.size)
+        skipped_all += skipped
+        kink_words = (f"{_entries(skipped, entries)} not checked: a step of h moves an input of relu, leaky_relu "
+                      "or max across its kink, so a central difference says nothing about the derivative there")
+        if skipped == entries:  # nothing compared: no verdict, and no check mark
+            unchecked.append(target)
+            substeps.append(Step(StepKind.CHECK, f"{target}: not checked", note=kink_words,
+                                 record=Check(str(loss.label), name, None, 0.0, 0, skipped)))
             continue
         size, relative, agrees = _compare(exact, numeric, crossed, allowance)
         if not agrees:  # before calling it a bug: the exact gradient's digits guaranteed (evalf is slower)
@@ -40,23 +51,41 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
         if float(np.max(allowance / size)) > FD_TOLERANCE / 10:
             notes.append(f"up to {float(np.max(allowance / size)):.1e} counts as rounding ({SAFETY}× the rounding "
                          f"measured at these values, which reach {found.scale:.3g})")
-        skipped = int(crossed.sum())
         if skipped:  # at an exact kink this is expected; near one, a step of h moves an input across it
-            notes.append(f"{skipped} of {crossed.size} entr{'y' if crossed.size == 1 else 'ies'} not compared: "
-                         "a step of h moves an input of relu, leaky_relu or max across its kink")
-        substeps.append(Step(StepKind.CHECK, f"∂{loss.label}/∂{name}: central differences agree {status}",
-                             note="; ".join(notes),
-                             record=Check(str(loss.label), name, agrees, error, int(crossed.size - skipped), skipped)))
+            notes.append(kink_words)
+        verdict = "central differences agree" if agrees else "central differences"
+        scope = f" on {entries - skipped} of {entries} entries" if skipped else ""
+        substeps.append(Step(StepKind.CHECK, f"{target}: {verdict}{scope} {status}", note="; ".join(notes),
+                             record=Check(str(loss.label), name, agrees, error, entries - skipped, skipped)))
         if not agrees and not kinked:
             raise UnsolvableError(
-                f"finite-difference check failed for ∂{loss.label}/∂{name}: difference {error:.2e} "
+                f"finite-difference check failed for {target}: difference {error:.2e} "
                 f"(exact {exact.tolist()}, numeric {[float(v) for v in numeric.flat]}); this is a bug in dlsolve, "
                 "please report it"
             )
-    return Step(StepKind.CHECK, f"Finite-difference check: {'see the kink note' if failed else '✓'}",
-                note=f"Every gradient compared with central differences in {PRECISION}; "
-                     f"largest difference {worst:.1e}.",
-                substeps=tuple(substeps))
+    if failed:
+        verdict = "see the kink note"
+    elif unchecked:
+        verdict = f"{_listed(unchecked)} not checked" + (", the others agree" if len(unchecked) < len(wanted) else "")
+    else:
+        verdict = "✓"
+    note = (f"{'Gradients' if unchecked else 'Every gradient'} compared with central differences in {PRECISION}"
+            f"{' where a difference means something' if unchecked else ''}; largest difference {worst:.1e}.")
+    if skipped_all:
+        note += (f" {_entries(skipped_all, None)} not compared: a step of h moves an input of an op with a kink "
+                 "across it (see each gradient).")
+    return Step(StepKind.CHECK, f"Finite-difference check: {verdict}", note=note, substeps=tuple(substeps))
+
+
+def _entries(count: int, of: int | None) -> str:
+    """``3 of 3 entries``, ``1 entry``."""
+    noun = "entry" if (of if of is not None else count) == 1 else "entries"
+    return f"{count} of {of} {noun}" if of is not None else f"{count} {noun}"
+
+
+def _listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _compare(exact: Any, numeric: Any, crossed: Any, allowance: Any) -> tuple[Any, Any, bool]:

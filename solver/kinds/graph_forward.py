@@ -200,6 +200,9 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, writt
     cost = _cost_note(node)
     if cost:  # operation counts, as exams ask, are for full detail
         substeps = (Step(StepKind.RULE, "Scalar operations", note=cost, detail=Detail.FULL), *substeps)
+    if hasattr(node.op, "entry_steps"):  # a convolution: output entries as sums of products
+        substeps += tuple(node.op.entry_steps([p.value for p in node.inputs], [p.symbol for p in node.inputs],
+                                              node.symbol))
     return Step(StepKind.FORWARD, str(title), formula=formula, substituted=None if trivial else shown,
                 result=present(node.value), substeps=substeps, note=_joined(shape, window))
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver import trace
 from solver.errors import UnsolvableError
-from solver.formula import Formula, op
+from solver.formula import Call, Formula, Name, Sum, equation, op
 from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
@@ -34,7 +34,7 @@ from solver.kinds.conv_inversion.writing import (
     value,
 )
 from solver.problem import Problem
-from solver.trace import Answer, Given, Solution, Step, StepKind
+from solver.trace import Answer, Given, Phrase, Solution, Step, StepKind
 
 if TYPE_CHECKING:
     from solver.engine.conv import Conv
@@ -79,11 +79,11 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
 
     steps = [_convention(given, conv), *_size_steps(conv, given)]
     steps.append(Step(StepKind.GROUP, "One equation per known output entry", substeps=tuple(
-        Step(StepKind.EVALUATE, f"{eq.label} = {value(eq.value)}", eq.window, eq.numbers,
+        Step(StepKind.EVALUATE, Phrase((equation(Name(eq.label), value(eq.value)),)), eq.window, eq.numbers,
              polynomial(eq.expr + eq.value, order), record=_record(eq.label, eq.expr, order))
         for eq in system),
-        note=f"{_count(len(system), 'equation')} in {_count(len(order), 'unknown')}: "
-             f"{', '.join(map(str, order)) or 'none'}."))
+        note=Phrase((f"{_count(len(system), 'equation')} in {_count(len(order), 'unknown')}: ",
+                     *(_listed([Name(str(s)) for s in order], ", ") if order else ("none",)), "."))))
     try:
         rounds, values, left = eliminate(system, order)
     except Inconsistent as error:
@@ -140,16 +140,20 @@ def _shown_grid(grid: Grid) -> Any:
 def _convention(given: Inversion, conv: Conv) -> Step:
     pads = conv.pads(conv.as_rows(given.W.shape))
     pad = pads[1][0] if pads[1][0] == pads[1][1] else f"{pads[1][0]} before, {pads[1][1]} after"
-    if given.X.one_d:
-        formula, over = "Y[j] = b + Σ W[l]·X[j·s + l·d − p]", "l"
-    else:
-        formula, over = "Y[i,j] = b + Σ W[k,l]·X[i·s + k·d − p, j·s + l·d − p]", "k, l"
+    def at(var: str, kernel: str) -> Formula:  # i·s + k·d − p
+        return Name(var) * Name("s") + Name(kernel) * Name("d") - Name("p")
+
+    axes = [("j", "l")] if given.X.one_d else [("i", "k"), ("j", "l")]
+    formula = equation(Call("Y", tuple(Name(v) for v, _ in axes), "[]"), Name("b") + Sum("", Call(
+        "W", tuple(Name(k) for _, k in axes), "[]") * Call("X", tuple(at(v, k) for v, k in axes), "[]")))
     kind = "a true convolution: the kernel is flipped before it slides" if given.flip else \
         "cross-correlation, as PyTorch and TensorFlow compute it (no kernel flip)"
+    padding = equation("p", pad) if isinstance(pad, int) else f"p = {pad}"
     return Step(StepKind.CONVENTION, "How the layer computes its output", formula,
-                note=f"The sum runs over the kernel positions {over}: {kind}; stride s = {given.stride}, "
-                f"zero padding p = {pad}, dilation d = {given.dilation}. "
-                "Unknown entries ('?') are unknowns named by their position, 0-based [row,column].")
+                note=Phrase(("The sum runs over the kernel positions ", *_listed([Name(k) for _, k in axes], ", "),
+                             f": {kind}; stride ", equation("s", given.stride), ", zero padding ", padding,
+                             ", dilation ", equation("d", given.dilation),
+                             ". Unknown entries ('?') are unknowns named by their position, 0-based [row,column].")))
 
 
 def _size_steps(conv: Conv, given: Inversion) -> list[Step]:
@@ -158,7 +162,7 @@ def _size_steps(conv: Conv, given: Inversion) -> list[Step]:
             for what, formula, numbers, result in conv.size_rules(given.X.shape, given.W.shape)]
 
 
-def _system_step(title: str, eq: Equation, expr: Any, order: Order, kind: StepKind = StepKind.EVALUATE,
+def _system_step(title: str | Phrase, eq: Equation, expr: Any, order: Order, kind: StepKind = StepKind.EVALUATE,
                  note: str = "") -> Step:
     """An equation after substitution, written ``3e + 2f + b = 6``."""
     return Step(kind, title, None, None, linear_equation(expr, order), note=note,
@@ -179,19 +183,21 @@ def _round_step(n: int, one: Round, earlier: list[Round], system: list[Equation]
         if others:
             reasons.append(f"{_listing(others)} {'is' if len(others) == 1 else 'are'} linear too: "
                            "no unknown weight multiplies an unknown input there")
-        why = "; ".join(reasons)
+        parts: tuple[Any, ...] = ("; ".join(reasons),)
+        why: Phrase
         if waiting:
-            example = next((x for x in (_example(eq.expr, order) for eq in waiting) if x), "")
-            why += (f". {_listing([eq.label for eq in waiting])} "
-                    + (f"multiply an unknown weight by an unknown input ({example}), so they wait until the "
-                       "weights are known" if example else "wait"))
-        why += "."
+            example = next((x for x in (_example(eq.expr, order) for eq in waiting) if x is not None), None)
+            parts += (f". {_listing([eq.label for eq in waiting])} ",)
+            parts += ("multiply an unknown weight by an unknown input (", example, "), so they wait until the "
+                      "weights are known") if example is not None else ("wait",)
+        why = Phrase(parts + (".",))
     else:
-        found = ", ".join(str(assignment(s, value(v))) for r in earlier for s, v in r.solved.items())
-        why = f"Substituting {found} makes these equations linear in the unknowns left."
+        found = [assignment(s, value(v)) for r in earlier for s, v in r.solved.items()]
+        why = Phrase(("Substituting ", *_listed(found, ", "), " makes these equations linear in the unknowns left."))
     equations_ = tuple(_system_step(eq.label, eq, e, order) for eq, e in one.equations)
     solved = op(";", *(assignment(s, value(v)) for s, v in one.solved.items()))
-    return Step(StepKind.GROUP, f"Round {n}: solve {', '.join(labels)}", note=why,
+    return Step(StepKind.GROUP, Phrase((f"Round {n}: solve ", *_listed([Name(label) for label in labels], ", "))),
+                note=why,
                 substeps=equations_ + (Step(StepKind.EVALUATE, "Solution of this system", None, None, solved,
                                             note="solved exactly (sympy linsolve)"),))
 
@@ -200,14 +206,22 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
+def _listed(items: list[Any], separator: str) -> tuple[Any, ...]:
+    """The items with ``separator`` between them, as parts of a Phrase."""
+    parts: list[Any] = []
+    for item in items:
+        parts += [separator, item] if parts else [item]
+    return tuple(parts)
+
+
 def _listing(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def _example(expr: Any, order: Order) -> str:
-    """A product of unknowns in ``expr`` as written (``e·X[0,0]``), or ""."""
+def _example(expr: Any, order: Order) -> Formula | None:
+    """A product of unknowns in ``expr`` as written (``e·X[0,0]``), or None."""
     product = product_example(expr, order)
-    return "" if product is None else str(polynomial(product, order))
+    return None if product is None else polynomial(product, order)
 
 
 def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], stuck: list[Pair],
@@ -217,31 +231,36 @@ def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], s
     substeps = [Step(StepKind.EVALUATE, "Relation", None, None, _relation_formula(left, right, order),
                      record=trace.Relation(left, right))
                 for left, right in open_relations]
-    note = (f"{len(free)} unknown{'s' * (len(free) != 1)} ({', '.join(map(str, free))}) "
-            f"{'are' if len(free) != 1 else 'is'} not determined by the known outputs")
+    note: tuple[Any, ...] = (f"{len(free)} unknown{'s' * (len(free) != 1)} (",
+                             *_listed([Name(str(s)) for s in free], ", "),
+                             f") {'are' if len(free) != 1 else 'is'} not determined by the known outputs")
     if open_relations:
         symbols = sorted(set().union(*(left.free_symbols for left, _ in open_relations)), key=order.__getitem__)
         solution = sp.linsolve([left - right for left, right in open_relations], symbols)
         (values,) = solution.args
         parameters = [s for s, v in zip(symbols, values) if v == s]
         note += (f": {len(open_relations)} independent relation{'s' * (len(open_relations) != 1)} among "
-                 f"{len(symbols)} unknowns leave {len(parameters)} free")
+                 f"{len(symbols)} unknowns leave {len(parameters)} free",)
         if parameters:
             rest = [assignment(s, polynomial(v, order)) for s, v in zip(symbols, values) if v != s]
-            substeps.append(Step(StepKind.EVALUATE, f"Every solution, taking {', '.join(map(str, parameters))} free",
+            substeps.append(Step(StepKind.EVALUATE, Phrase(("Every solution, taking ",
+                                                            *_listed([Name(str(p)) for p in parameters], ", "),
+                                                            " free")),
                                  None, None, op(";", *rest)))
     constrained = set().union(*(e.free_symbols for _, e in linear_left + stuck)) if linear_left + stuck else set()
     loose = [s for s in free if s not in constrained]
     if loose:
-        note += (f". {_listing([str(s) for s in loose])} {'appears' if len(loose) == 1 else 'appear'} in no known "
-                 "output's equation, so nothing constrains " + ("it" if len(loose) == 1 else "them"))
+        note += (". ", *_listed([Name(str(s)) for s in loose], ", "),
+                 f" {'appears' if len(loose) == 1 else 'appear'} in no known output's equation, so nothing "
+                 "constrains " + ("it" if len(loose) == 1 else "them"))
     if stuck:
         example = _example(stuck[0][1], order)
         note += (f". Staged elimination cannot go further: {_listing([eq.label for eq, _ in stuck])} still "
-                 f"multipl{'y' if len(stuck) > 1 else 'ies'} unknowns together ({example}), and no linear equation "
-                 "is left to determine either factor")
+                 f"multipl{'y' if len(stuck) > 1 else 'ies'} unknowns together (", example, "), and no linear "
+                 "equation is left to determine either factor")
         substeps += [_system_step(f"{eq.label} (not linear)", eq, e, order) for eq, e in stuck]
-    return Step(StepKind.GROUP, "What the known outputs leave open", note=note + ".", substeps=tuple(substeps))
+    return Step(StepKind.GROUP, "What the known outputs leave open", note=Phrase(note + (".",)),
+                substeps=tuple(substeps))
 
 
 def _relation_formula(left: Any, right: Any, order: Order) -> Formula:
@@ -268,14 +287,14 @@ def _recheck_step(system: list[Equation], positions: list[Position], given: Inve
     substeps, all_hold = [], True
     for eq, position in zip(system, positions):
         rest = sp.expand(eq.expr.subs(values))
-        title = f"{eq.label} = {value(eq.value)}"
         if rest == 0:
-            substeps.append(Step(StepKind.CHECK, title, None, window_numbers(given, conv, inputs, position, values),
-                                 f"{value(eq.value)} ✓"))
+            substeps.append(Step(StepKind.CHECK, Phrase((equation(Name(eq.label), value(eq.value)), " ✓")), None,
+                                 window_numbers(given, conv, inputs, position, values), eq.value))
         else:
             all_hold = False
             linear = is_linear(rest, set(order))
-            substeps.append(_system_step(title, eq, rest, order, StepKind.CHECK,
+            substeps.append(_system_step(Phrase((equation(Name(eq.label), value(eq.value)),)), eq, rest, order,
+                                         StepKind.CHECK,
                                          note="one of the relations: it holds for every solution of them" if linear
                                          else "not decided: still a product of unknowns"))
     note = "Every known output is reproduced exactly by the solved values." if all_hold else \

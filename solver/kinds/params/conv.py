@@ -90,6 +90,7 @@ def solve_conv(layer: ConvLayer) -> Solved:
     if g > 1:
         givens.append(Given("groups", g))
     givens.append(Given("bias", "yes" if layer.bias else "no"))
+    givens += settings(layer, dims)
 
     weight_formula, weight_numbers, weights = conv_weights(c_in, c_out, kernel, g)
     biases = c_out if layer.bias else 0
@@ -120,6 +121,29 @@ def solve_conv(layer: ConvLayer) -> Solved:
             steps.append(step)
             answers.append(Answer(f"{name}_out", out, f"output {DIM_WORDS[name]}"))
     return givens, steps, answers
+
+
+def settings(layer: ConvLayer, dims: int) -> list[Given]:
+    """The settings that enter the output-size formula (input size, stride, zero padding, dilation), a
+    default marked as such."""
+    def per_dimension(value: Any) -> str:
+        values = per_dim(value, dims, ())
+        return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+    givens = []
+    if layer.input_size is not None:
+        sizes = per_dim(layer.input_size, dims, ("input_size",))
+        givens.append(Given("input", "×".join(map(str, sizes)),
+                            "input size, " + " × ".join(DIM_WORDS[name] for name in DIM_NAMES[dims])))
+    padding = layer.padding if isinstance(layer.padding, str) else per_dimension(layer.padding)
+    for name, value, shown, words in (
+            ("stride", layer.stride, per_dimension(layer.stride), "s"),
+            ("padding", layer.padding, padding, "p, zeros on each side" if padding not in ("same", "valid")
+             else "'same' keeps the size" if padding == "same" else "'valid': p = 0"),
+            ("dilation", layer.dilation, per_dimension(layer.dilation), "d")):
+        default = ConvLayer.__dataclass_fields__[name].default
+        givens.append(Given(name, shown, words + " (the default)" * (value == default)))
+    return givens
 
 
 def output_size_rule(padding: Any) -> Step:
