@@ -67,6 +67,20 @@ class SympyLatexPrinter(LatexPrinter):
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
         return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
 
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        if not (is_unevaluated(expr) or any(is_unevaluated(term) for term in expr.args)):
+            return str(super()._print_Add(expr, order))
+        shown = ""  # a substituted sum: its terms in order, a negative term after a minus sign
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if term.is_Add:
+                text = r"\left(%s\right)" % text
+            if i and text.startswith("-"):
+                shown += " - " + text[1:].lstrip()
+            else:
+                shown += (" + " if i else "") + text
+        return shown
+
     def _print_Mul(self, expr: Any) -> str:
         if is_unevaluated(expr):
             return self._unevaluated_product(expr)
@@ -84,6 +98,11 @@ class SympyLatexPrinter(LatexPrinter):
     def _unevaluated_product(self, expr: Any) -> str:
         """An unevaluated product (a substituted form): its factors in order, joined by ``\\cdot``; a
         factor ``b^(−1)`` divides the one before it (``\\frac{a}{b}``)."""
+        if len(expr.args) == 2 and expr.args[0] == -1:  # a subtracted operand: −b
+            operand = expr.args[1]
+            text = self._print(operand)
+            bracket = operand.could_extract_minus_sign() or operand.is_Add or (operand.is_Mul and is_unevaluated(operand))
+            return "- " + (r"\left(%s\right)" % text if bracket else text)
         shown: list[str] = []
         for i, factor in enumerate(expr.args):
             if factor.is_Pow and factor.exp == -1 and shown:

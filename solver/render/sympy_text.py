@@ -14,7 +14,7 @@ from typing import Any
 
 from sympy import Function, Integer, Mul, Number, Pow, Rational, oo
 from sympy.core.mul import _keep_coeff
-from sympy.printing.precedence import precedence
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
@@ -100,6 +100,10 @@ class UnicodeStrPrinter(StrPrinter):
     def _print_Mul(self, expr: Any) -> str:
         prec = precedence(expr)
         args = expr.args
+        if len(args) == 2 and args[0] is Integer(-1) and is_unevaluated(expr):  # a subtracted operand: −b
+            shown = self._print(args[1])
+            bracket = args[1].could_extract_minus_sign() or precedence(args[1]) < PRECEDENCE["Mul"]
+            return MINUS + (f"({shown})" if bracket else shown)
         if is_unevaluated(expr) or args[0] is Integer(1) or any(isinstance(a, Number) or
                                    (a.is_Pow and all(ai.is_Integer for ai in a.args)) for a in args[1:]):
             return self._unevaluated_mul(args, prec)
