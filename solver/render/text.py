@@ -82,11 +82,10 @@ def wrap_line(line: str, width: int, hang: int = HANG) -> list[str]:
 
 
 def _block(out: Text, text: str, indent: int, width: int, style: str = "") -> None:
-    """Append ``text`` wrapped to ``width`` with every line indented (multi-line text kept as is)."""
+    """Append ``text`` wrapped to ``width`` with every line indented (each line of multi-line text wrapped alone)."""
     room = max(20, width - indent)
-    lines = ([piece for line in text.splitlines() for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]]
-             if "\n" in text else textwrap.wrap(text, room, break_on_hyphens=False))
-    for line in lines:
+    for line in [piece for line in text.splitlines() or [""]
+                 for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]]:
         out.append(" " * indent)
         out.append(line, style=style)
         out.append("\n")
@@ -165,7 +164,8 @@ def _columns(out: Text, rows: Sequence[tuple[tuple[str, str], ...]], width: int,
     for row, cells in zip(rows, split):
         text, style = row[-1]
         below = len(cells) > 1 and max(len(line) for line in cells[-2]) > widths[-2]
-        cells[-1] = [""] if below else [piece for line in cells[-1] for piece in textwrap.wrap(line, width - start) or [""]]
+        cells[-1] = [""] if below else [piece for line in cells[-1]
+                                        for piece in textwrap.wrap(line, width - start) or [""]]
         for k in range(max(len(lines) for lines in cells)):
             segments = [(" " * indent, "")]
             for i, ((_, cell_style), lines) in enumerate(zip(row, cells)):
