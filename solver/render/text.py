@@ -84,8 +84,8 @@ def wrap_line(line: str, width: int, hang: int = HANG) -> list[str]:
 def _block(out: Text, text: str, indent: int, width: int, style: str = "") -> None:
     """Append ``text`` wrapped to ``width`` with every line indented (each line of multi-line text wrapped alone)."""
     room = max(20, width - indent)
-    for line in [piece for line in text.splitlines() or [""]
-                 for piece in textwrap.wrap(line, room, break_on_hyphens=False) or [""]]:
+    for line in [piece for paragraph in text.splitlines()
+                 for piece in textwrap.wrap(paragraph, room, break_on_hyphens=False) or [""]]:
         out.append(" " * indent)
         out.append(line, style=style)
         out.append("\n")
