@@ -222,10 +222,9 @@ class Detail(str, Enum):
 
 DetailOption = Annotated[
     Detail,
-    typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution: values, "
-                 "each gradient as formula, numbers and result, no notes), standard (also shapes, the sums over "
-                 "several consumers and the conventions that matter) or full (every step, operation counts "
-                 "included). Answers are the same at every level."),
+    typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution, no notes), "
+                 "standard (adds shapes, sums over several consumers, conventions) or full (every step, "
+                 "operation counts included). The answers are the same at every level."),
 ]
 
 

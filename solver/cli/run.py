@@ -65,8 +65,8 @@ def run(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
                                       "exit 2 when neither is installed).")] = False,
     detail: DetailOption = Detail.standard,
-    show_source: Annotated[bool, typer.Option("--show-source", help="Exam sheet: also print where each problem "
-                                              "comes from (its source: line, left out by default).")] = False,
+    show_source: Annotated[bool, typer.Option("--show-source", help="Exam sheet: print where each problem comes "
+                                              "from (its source: line); left out by default.")] = False,
 ) -> None:
     """Solve problem files and print the worked solutions.
 

@@ -45,6 +45,8 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         body.append("\nGiven\n", style="bold underline")
         _given(body, solution, width)
     body.append("\nSolution\n", style="bold underline")
+    if not solution.steps:
+        _block(body, "No working to show at this detail level: see the answers.", 1, width, "dim")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
     header = Rule(Text(f"{solution.id} · {solution.kind}", style="bold"), align="left")
