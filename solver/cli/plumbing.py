@@ -222,14 +222,16 @@ class Detail(str, Enum):
 
 DetailOption = Annotated[
     Detail,
-    typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution), standard "
-                 "(adds shapes, fan-in sums, conventions) or full (every step, operation counts included)."),
+    typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution, no notes), "
+                 "standard (adds shapes, sums over several consumers, conventions) or full (every step, "
+                 "operation counts included). The answers are the same at every level."),
 ]
 
 
 def emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment: bool, color: bool | None,
-         sheet: str = "solution", pdf: bool = False, detail: str = "standard") -> None:
-    """Render and write: to ``output`` atomically, or to stdout; ``pdf``: also OUTPUT.pdf (both or neither)."""
+         sheet: str = "solution", pdf: bool = False, detail: str = "standard", show_source: bool = False) -> None:
+    """Render and write: to ``output`` atomically, or to stdout; ``pdf``: also OUTPUT.pdf (both or neither).
+    ``show_source``: the exam sheet names each problem's source too."""
     from solver.api import render
 
     name = resolved_format(fmt, output)
@@ -237,6 +239,7 @@ def emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment
     if name == "latex":
         options["fragment"] = fragment
         options["sheet"] = sheet
+        options["show_source"] = show_source
     if name == "text":
         options["color"] = use_color(color, output)
         if output is None and sys.stdout.isatty():
@@ -266,15 +269,31 @@ def check_folder(path: Path) -> Path:
     return folder
 
 
+def new_file_mode(path: Path) -> int:
+    """The permissions ``path`` gets when written: an existing file keeps its own, a new one gets
+    what ``open()`` would give it (0666 less the umask)."""
+    import stat
+
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)  # the only portable way to read the umask is to set it
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8) to a temporary file beside ``path``, then rename it (never a partial file)."""
+    """Write ``data`` (text as UTF-8) to a temporary file beside ``path``, then rename it (never a partial file).
+    The file gets the permissions a plain write would give it (see :func:`new_file_mode`)."""
     import tempfile
 
     folder = check_folder(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    mode = new_file_mode(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # mode 0600 until done
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

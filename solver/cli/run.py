@@ -65,6 +65,8 @@ def run(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
                                       "exit 2 when neither is installed).")] = False,
     detail: DetailOption = Detail.standard,
+    show_source: Annotated[bool, typer.Option("--show-source", help="Exam sheet: print where each problem comes "
+                                              "from (its source: line); left out by default.")] = False,
 ) -> None:
     """Solve problem files and print the worked solutions.
 
@@ -76,6 +78,8 @@ def run(
 
       dlsolve run problems/mlp-binary.yaml --detail full
 
+      dlsolve run problems/mlp-binary.yaml --detail brief --format latex -o model-solution.tex
+
       dlsolve run problems/ --format latex -o solutions.tex
 
       dlsolve run problems/*.yaml --pdf -o solutions.tex
@@ -84,4 +88,5 @@ def run(
     """
     with handle_errors(ctx):
         check_document_options(fmt, output, fragment, sheet, pdf)
-        emit(solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet.value, pdf, detail.value)
+        emit(solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet.value, pdf, detail.value,
+             show_source)

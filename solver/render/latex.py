@@ -11,24 +11,27 @@ from solver.trace import Solution
 ANSWER_SPACE = (5.0, 1.2, 14.0)  # cm of answer space: base, per asked answer, at most
 
 
-def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solution", **_: object) -> str:
+def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solution", show_source: bool = False,
+           **_: object) -> str:
     """The solutions as a LaTeX document that compiles with pdflatex, or only its body;
-    ``sheet="exam"``: the exam sheet instead (no steps, answers or graphs)."""
+    ``sheet="exam"``: the exam sheet instead (no steps, answers or graphs; sources only with ``show_source``)."""
     if sheet == "exam":
-        return exam(solutions, fragment)
+        return exam(solutions, fragment, show_source)
     template = environment(latex=True).get_template("solution.tex.j2")
     views = [{**solution_view(solution, prose.escape_text, prose.escape_notation),
               "graphs": tikz.figures(solution.drawings)} for solution in solutions]
     return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views))
 
 
-def exam(solutions: list[Solution], fragment: bool = False) -> str:
-    """The exam sheet: each problem's statement and given data, then a framed answer space."""
+def exam(solutions: list[Solution], fragment: bool = False, show_source: bool = False) -> str:
+    """The exam sheet: each problem's statement and given data, then a framed answer space; where a
+    problem comes from (its source) only with ``show_source``: a student's sheet does not say."""
     template = environment(latex=True).get_template("exam.tex.j2")
     views = []
     for solution in solutions:
         view = solution_view(solution, prose.escape_text, prose.escape_notation)
         base, per_answer, most = ANSWER_SPACE
         views.append({key: view[key] for key in ("id", "title", "source", "statement", "given")}
-                     | {"space": f"{min(most, base + per_answer * len(solution.answers)):.1f}cm"})
+                     | {"space": f"{min(most, base + per_answer * len(solution.answers)):.1f}cm"}
+                     | ({} if show_source else {"source": ""}))
     return template.render(problems=views, fragment=fragment)

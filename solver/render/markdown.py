@@ -1,8 +1,10 @@
-"""Markdown output with ``$$…$$`` math (GitHub and Jupyter render it)."""
+"""Markdown output with ``$…$`` and ``$$…$$`` math that GitHub and Jupyter render: display math on
+lines of its own, one line per row; matrices never inline or in a table."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from solver.render.templates import environment
 from solver.render.view import solution_view
@@ -19,7 +21,38 @@ def escape_markdown(prose: str) -> str:
 def render(solutions: list[Solution], **_: object) -> str:
     """The solutions as one Markdown document."""
     template = environment(latex=False).get_template("solution.md.j2")
-    return template.render(solutions=[{**solution_view(s, escape_markdown), "graphs": graphs(s)} for s in solutions])
+    return template.render(solutions=[markdown_view(s) for s in solutions])
+
+
+def markdown_view(solution: Solution) -> dict[str, Any]:
+    """The view of :func:`solution_view` made for GitHub's and Jupyter's renderers: display math
+    broken into one line per row; matrices and multi-row values displayed, never inline."""
+    view = solution_view(solution, escape_markdown)
+    for row in view["given"]:
+        row["display"] = _tall(row["value"])
+        row["value"] = display_math(row["value"])
+    for row in view["answers"]:
+        row["display"] = _tall(row["value"]) or _tall(row["decimal"] or "")
+        approximately = f" \\approx {row['decimal']}" if row["decimal"] else ""
+        row["math"] = display_math(f"{row['name']} = {row['value']}{approximately}")
+    view["steps"] = _display_steps(view["steps"])
+    return {**view, "graphs": graphs(solution)}
+
+
+def display_math(latex: str) -> str:
+    """``latex`` with every row on a line of its own: a line break before each ``\\\\`` that does not
+    end a line already, so that no line starts with a character Markdown reads as a list or quote."""
+    return re.sub(r"[ \t]*(\\\\)(?![ \t]*\n)[ \t]*", "\n\\1", latex)
+
+
+def _tall(latex: str) -> bool:
+    """Whether ``latex`` has rows (a column, a matrix, aligned lines): too tall for inline math."""
+    return "\\\\" in latex
+
+
+def _display_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**step, "math": display_math(step["math"]), "substeps": _display_steps(step["substeps"])}
+            for step in steps]
 
 
 def graphs(solution: Solution) -> list[dict[str, str]]:

@@ -101,7 +101,8 @@ class SympyLatexPrinter(LatexPrinter):
         if len(expr.args) == 2 and expr.args[0] == -1:  # a subtracted operand: −b
             operand = expr.args[1]
             text = self._print(operand)
-            bracket = operand.could_extract_minus_sign() or operand.is_Add or (operand.is_Mul and is_unevaluated(operand))
+            bracket = operand.could_extract_minus_sign() or operand.is_Add or (
+                operand.is_Mul and is_unevaluated(operand))
             return "- " + (r"\left(%s\right)" % text if bracket else text)
         shown: list[str] = []
         for i, factor in enumerate(expr.args):

@@ -39,4 +39,11 @@ def environment(latex: bool) -> Any:
             comment_start_string="((=",
             comment_end_string="=))",
         )
-    return jinja2.Environment(**options)
+    env = jinja2.Environment(**options)
+    env.tests["tall"] = tall
+    return env
+
+
+def tall(latex: str) -> bool:
+    """Whether a LaTeX formula is taller than a line of text (a matrix, a fraction)."""
+    return any(mark in latex for mark in ("\\begin", "\\frac", "\\\\"))

@@ -70,7 +70,7 @@ def _latex_chain(step: Step) -> str:
         head, *rest = _wrapped(piece)
         lines.append(f"&{separator} {head}" if separator else f"&{head}")
         lines += [r"&\quad + " + segment for segment in rest]
-    return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"  # one line per row (Markdown needs it)
 
 
 def _wrapped(latex: str) -> list[str]:
@@ -98,8 +98,17 @@ def _wrapped(latex: str) -> list[str]:
     return segments
 
 
+TALL = 4  # entries of a column vector shown as a transposed row in the given data
+
+
 def _given_value(value: Any, prose: Any) -> str:
-    return r"\text{%s}" % prose(value) if isinstance(value, str) else latex(value)
+    """A given value as LaTeX; a column vector of TALL entries or more as a row, transposed."""
+    if isinstance(value, str):
+        return r"\text{%s}" % prose(value)
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1 and shape[0] >= TALL and hasattr(value, "T"):
+        return latex(value.T) + r"^{\top}"
+    return latex(value)
 
 
 def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, Any]]:
