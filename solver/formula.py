@@ -415,7 +415,8 @@ class Printer:
     def _print_Call(self, formula: Call) -> str:
         args = self.symbol(", ").join(self._print(arg) for arg in formula.args)
         opening, closing = formula.brackets[0], formula.brackets[1]
-        return self.function(formula.function) + self.symbol(opening) + args + self.symbol(closing)
+        head = self._print(Name(formula.function)) if opening == "[" else self.function(formula.function)  # X[i, j]
+        return head + self.symbol(opening) + args + self.symbol(closing)
 
     def _print_Grad(self, formula: Grad) -> str:
         wrt = self._print(formula.wrt)

@@ -59,7 +59,8 @@ def test_substitution_keeps_the_formulas_order() -> None:
     assert neuron["formula"]["text"].startswith("s = c + w2")
     assert neuron["substituted"]["text"] == "4 − 3"
     multihead = _steps(_json("multihead.yaml")["steps"])["2.7"]
-    assert multihead["substituted"]["text"].startswith("2·ln(2) + ln(2)")
+    substituted = multihead["substituted"]["text"]  # the losses with their arguments' values, nll's first
+    assert "NLL" in substituted and substituted.index("NLL") < substituted.index("BCE")
     sgd = _steps(_json("sequential-sgd.yaml")["steps"])["2.4"]
     assert sgd["formula"]["text"] == "w − η·∂L/∂w"
     assert sgd["substituted"]["text"].startswith("0 − ")  # w = 0 before the first update
