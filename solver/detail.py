@@ -29,6 +29,10 @@ def _kept(steps: tuple[Step, ...], level: Detail) -> tuple[Step, ...]:
             continue
         if level is Detail.BRIEF and step.kind is StepKind.CONVENTION:
             continue
+        substeps = _kept(step.substeps, level)
+        if step.kind is StepKind.GROUP and step.substeps and not substeps and step.formula is None \
+                and step.result is None:
+            continue  # a heading whose every step is at a higher level: nothing to head
         note = "" if level is Detail.BRIEF else step.note
-        out.append(replace(step, note=note, substeps=_kept(step.substeps, level)))
+        out.append(replace(step, note=note, substeps=substeps))
     return tuple(out)

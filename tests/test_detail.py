@@ -67,7 +67,10 @@ def test_a_step_is_kept_exactly_when_it_and_its_ancestors_are_at_or_below_the_le
         for step in steps:
             if step.detail.rank > level.rank or (level is Detail.BRIEF and step.kind is StepKind.CONVENTION):
                 continue
-            out += [str(step.title), *expected(step.substeps)]
+            inner = expected(step.substeps)
+            if step.kind is StepKind.GROUP and step.substeps and not inner:
+                continue  # an empty heading is left out
+            out += [str(step.title), *inner]
         return out
 
     assert titles(at_detail(solution, level)) == expected(solution.steps)

@@ -356,11 +356,12 @@ def _by_sample(forward: Step, samples: list[int], m: int, seen: dict[str, Any], 
     for sub in forward.substeps:  # one line per layer: its products and sums are not the point here
         assert isinstance(sub.record, Forward) and sub.record.equation is not None
         sample, name = samples[sub.record.equation], sub.record.name
-        step = replace(sub, substeps=())
-        if name in seen and _same(seen[name], sub.record.value):
+        step = sub  # its substeps declare the names (z1, …) later steps use; the levels prune the rest
+        declares = any(inner.detail.rank <= Detail.STANDARD.rank for inner in sub.substeps)
+        if name in seen and _same(seen[name], sub.record.value) and not declares:
             step = replace(step, detail=Detail.FULL)
             repeated.setdefault(sample, []).append(name)
-        elif phase == "G" and name.startswith("Df_"):
+        elif phase == "G" and name.startswith("Df_") and not declares:
             step = replace(step, detail=Detail.FULL)
         seen[name] = sub.record.value
         groups.setdefault(sample, []).append(step)

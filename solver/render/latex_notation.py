@@ -141,9 +141,30 @@ def formula_printer() -> LatexPrinter:
     return LatexPrinter()
 
 
+_MATRIX = re.compile(r"\\begin\{matrix\}((?:(?!\\begin\{matrix\}).)*?)\\end\{matrix\}", re.S)
+_FRACTION = re.compile(r"\\[td]?frac\{([^{}]*)\}\{([^{}]*)\}")
+
+
 def latex_width(latex: str) -> int:
     """Roughly how many characters ``latex`` typesets to: braces and layout commands take none,
-    a named function (``\\tanh``) its letters, any other command one glyph."""
+    a named function (``\\tanh``) its letters, any other command one glyph; a fraction as wide as
+    its wider part, a matrix as wide as its widest row."""
+    while True:
+        shorter = _MATRIX.sub(lambda m: "x" * _matrix_width(m.group(1)), latex)
+        shorter = _FRACTION.sub(lambda m: "x" * max(_flat_width(m.group(1)), _flat_width(m.group(2))), shorter)
+        if shorter == latex:
+            break
+        latex = shorter
+    return _flat_width(latex)
+
+
+def _matrix_width(body: str) -> int:
+    """The widest row of a matrix's body (columns 2em, about four characters, apart)."""
+    rows = [row.split("&") for row in body.split("\\\\")]
+    return max(sum(_flat_width(cell) for cell in row) + 4 * (len(row) - 1) for row in rows)  # columns 2em apart
+
+
+def _flat_width(latex: str) -> int:
     def command(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in _SILENT_COMMANDS:

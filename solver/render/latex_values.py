@@ -172,11 +172,16 @@ def _opened(tex: str) -> str:
 
 
 def decimal_latex(value: Any) -> str | None:
-    """The decimal beside a non-integer exact value, as LaTeX."""
+    """The decimal beside an exact value that is not rational (σ(1), ln 2), as LaTeX: on a printed sheet
+    a fraction such as −1/6 says all its decimal would."""
     shown = decimal_of(value)
     if shown is None or _latex_too_wide(value):
         return None
     import sympy
+
+    entries = value if isinstance(value, sympy.MatrixBase) else [value]
+    if all(getattr(entry, "is_Rational", False) for entry in entries):
+        return None
 
     from solver.render import sympy_latex
 
