@@ -94,6 +94,13 @@ def grouped(groups: list[Formula | None], bias: Any = None) -> Formula | None:
     return op("+", *parts)
 
 
+def plain_numbers(*values: Any) -> bool:
+    """Whether every entry of the values is a plain number (an integer, a fraction or a float): only
+    then is an entry written out as a sum of products (an exact form such as σ(2) stays in the map)."""
+    return all(isinstance(v, (int, float)) or getattr(v, "is_Rational", False) or getattr(v, "is_Float", False)
+               for value in values for v in (value if hasattr(value, "shape") else [value]))
+
+
 def value_sum(pairs: list[tuple[Any, Any]]) -> Any:
     """The exact (or float) sum of the products."""
     return sum((a * b for a, b in pairs), sp.Integer(0))
@@ -171,6 +178,8 @@ def forward_entries(conv: Conv, xs: list[Any], names: list[Formula], output: For
     from solver.engine.exact import present
 
     x, w = xs[0], xs[1]
+    if not plain_numbers(*xs):
+        return []
     x_shape, w_shape = tuple(x.shape), tuple(w.shape)
     xs_, ws, pads, out = conv.geometry(x_shape, w_shape)
     (top, _), (left, _) = pads
@@ -220,7 +229,7 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
     """Entries of the input's (0) or the kernel's (1) gradient as sums of products."""
     from solver.engine.exact import present
 
-    if position not in (0, 1):
+    if position not in (0, 1) or not plain_numbers(xs[0], xs[1], up):
         return []
     x, w = xs[0], xs[1]
     x_shape, w_shape = tuple(x.shape), tuple(w.shape)
