@@ -356,15 +356,17 @@ def _by_sample(forward: Step, samples: list[int], m: int, seen: dict[str, Any], 
     for sub in forward.substeps:  # one line per layer: its products and sums are not the point here
         assert isinstance(sub.record, Forward) and sub.record.equation is not None
         sample, name = samples[sub.record.equation], sub.record.name
-        step = sub  # its substeps declare the names (z1, …) later steps use; the levels prune the rest
-        declares = any(inner.detail.rank <= Detail.STANDARD.rank for inner in sub.substeps)
-        if name in seen and _same(seen[name], sub.record.value) and not declares:
-            step = replace(step, detail=Detail.FULL)
-            repeated.setdefault(sample, []).append(name)
-        elif phase == "G" and name.startswith("Df_") and not declares:
-            step = replace(step, detail=Detail.FULL)
+        same = name in seen and _same(seen[name], sub.record.value)
+        hidden = same or (phase == "G" and name.startswith("Df_"))
+        if not hidden:
+            groups.setdefault(sample, []).append(sub)
+        else:  # shown at full only; the names it declares (z1 = …, used by this phase's steps) stay in view
+            declared = [inner for inner in sub.substeps if inner.detail.rank <= Detail.STANDARD.rank]
+            rest = tuple(inner for inner in sub.substeps if inner not in declared)
+            groups.setdefault(sample, []).extend([replace(sub, substeps=rest, detail=Detail.FULL), *declared])
+            if same:
+                repeated.setdefault(sample, []).append(name)
         seen[name] = sub.record.value
-        groups.setdefault(sample, []).append(step)
     out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, [])),
                 note=(f"{', '.join(repeated[i])}: the same values as in the phase before (those parameters have "
                       "not changed)." if i in repeated else ""))
