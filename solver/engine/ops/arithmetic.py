@@ -234,5 +234,9 @@ class Pow(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         x, k = args[0], entry(xs[1])
-        return Explanation(said(equation(grad(A ** number(k), A), number(k) * A ** number(k - 1))),
-                           op("⊙", DELTA, number(k) * x ** number(k - 1)))
+
+        def power(base: Formula) -> Formula:  # base^(k − 1), written base when k − 1 = 1
+            return base if k - 1 == 1 else base ** number(k - 1)
+
+        return Explanation(said(equation(grad(A ** number(k), A), number(k) * power(A))),
+                           op("⊙", DELTA, number(k) * power(x)))
