@@ -125,13 +125,13 @@ def _written(node: Any, own: set[Any]) -> tuple[Any, int]:
         holders[holder] = expr
     try:
         shown = node.op.show(args)
-    except (TypeError, ValueError, AttributeError, IndexError):
+    except (TypeError, ValueError, AttributeError, IndexError, NotImplementedError):
         shown = None
     if shown is not None and not shown.atoms(MatrixElement) and all(shown.has(h) for h in holders):
         try:
             with sp.evaluate(False):
                 return _flat(shown.xreplace(holders)), width
-        except (TypeError, ValueError, RecursionError):
+        except (TypeError, ValueError, RecursionError, NotImplementedError):  # sympy cannot build that form
             pass
     return _immediate(node), sum(_width(p.value) for p in node.inputs) + 4  # this op cannot write its inputs out
 
