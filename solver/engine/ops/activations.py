@@ -321,7 +321,7 @@ def shift(s: Matrix) -> Any:
     for v in s:
         top = v if positive(v - top) else top
     spread = max(abs(to_float(top - v)) for v in s)
-    if spread > MAX_EXPONENT_INPUT:
+    if spread > MAX_EXPONENT_INPUT and not any(v.has(sp.Float) for v in s):  # floats: the shift keeps them finite
         raise TooLarge("softmax", 0, f"the logits of a softmax spread over {spread:.4g}, beyond {MAX_EXPONENT_INPUT}")
     return top
 
