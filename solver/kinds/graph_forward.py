@@ -74,10 +74,10 @@ def _inner_step(node: Any, own: set[Any]) -> Step:
 
 
 def _readable(node: Any, own: set[Any]) -> bool:
-    """Whether a node's line with numbers fits on a line and holds no long exact form (a step that repeats
-    such values teaches nothing a reader can check by hand)."""
+    """Whether a node's line with numbers holds no long exact form (a step that repeats such values teaches
+    nothing a reader can check by hand; a large matrix is summarized by the printers)."""
     values = [p.value for p in node.inputs] + [v for p in node.inputs if p not in own for v in _leaf_values(p)]
-    return _written(node, own)[1] <= MAX_WIDTH and all(_widest(v) <= MAX_ENTRY for v in values)
+    return all(_widest(v) <= MAX_ENTRY for v in values)
 
 
 def _passes_through(node: Any) -> bool:
@@ -162,8 +162,8 @@ def _width(value: Any) -> int:
 
 
 def _widest(value: Any) -> int:
-    """The characters of a value's longest entry (as plain text)."""
-    return max(len(str(entry)) for entry in value)
+    """The characters of a value's longest entry (as plain text; a decimal as printed, 6 digits)."""
+    return max(8 if getattr(entry, "is_Float", False) else len(str(entry)) for entry in value)
 
 
 def _uses(node: Any) -> list[str]:
