@@ -67,4 +67,4 @@ def render(solutions: list[Solution], fmt: str = "text", detail: str = "standard
     from solver.detail import at_detail
     from solver.render import renderer
 
-    return renderer(fmt)([at_detail(solution, detail) for solution in solutions], **options)
+    return renderer(fmt)([at_detail(solution, detail) for solution in solutions], detail=str(detail), **options)

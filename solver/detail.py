@@ -15,24 +15,29 @@ DEFAULT_DETAIL = Detail.STANDARD
 
 
 def at_detail(solution: Solution, detail: Detail | str = DEFAULT_DETAIL) -> Solution:
-    """The solution with only the steps shown at ``detail`` (``brief`` also leaves out notes and conventions)."""
+    """The solution with only the steps shown at ``detail``: ``brief`` also leaves out notes and conventions,
+    ``standard`` a note that repeats one shown before it (a rule is stated where it is first used)."""
     level = Detail(detail)
     if level is Detail.FULL:
         return solution
-    return replace(solution, steps=_kept(solution.steps, level))
+    return replace(solution, steps=_kept(solution.steps, level, set()))
 
 
-def _kept(steps: tuple[Step, ...], level: Detail) -> tuple[Step, ...]:
+def _kept(steps: tuple[Step, ...], level: Detail, said: set[str]) -> tuple[Step, ...]:
+    """``steps`` at ``level``; ``said`` collects the notes shown so far, in reading order."""
     out = []
     for step in steps:
         if step.detail.rank > level.rank:
             continue
         if level is Detail.BRIEF and step.kind is StepKind.CONVENTION:
             continue
-        substeps = _kept(step.substeps, level)
+        note = "" if level is Detail.BRIEF or repr(step.note) in said else step.note
+        before = set(said)
+        said.add(repr(note))
+        substeps = _kept(step.substeps, level, said)
         if step.kind is StepKind.GROUP and step.substeps and not substeps and step.formula is None \
                 and step.result is None:
+            said.intersection_update(before)  # the heading is not shown, nor is its note
             continue  # a heading whose every step is at a higher level: nothing to head
-        note = "" if level is Detail.BRIEF else step.note
         out.append(replace(step, note=note, substeps=substeps))
     return tuple(out)

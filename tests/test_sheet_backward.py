@@ -105,12 +105,21 @@ def test_the_step_after_a_collapse_reads_the_last_gradient_shown_and_says_so() -
     assert "passes the gradient through" in "".join(p for p in step.note.parts if isinstance(p, str))
 
 
-def test_brief_shows_a_fan_in_as_one_formula_numbers_result_step() -> None:
-    """multihead: h feeds two heads; brief keeps the sum, standard adds the chain rule per consumer."""
-    brief = [s for s in steps_of(solution("multihead", "brief").steps) if s.kind is StepKind.SUM]
-    standard = [s for s in steps_of(solution("multihead", "standard").steps) if s.kind is StepKind.SUM]
-    assert brief and all(not s.substeps for s in brief)
-    assert standard and all(len(s.substeps) >= 2 for s in standard)
+def test_a_fan_in_is_one_step_whose_numbers_are_the_contributions_products() -> None:
+    """multihead: h feeds two heads. Below full the sum is one step, formula → each contribution as its
+    product with numbers → result; full adds a step per consumer. The written sum evaluates to the result."""
+    import sympy as sp
+
+    for level in ("brief", "standard"):
+        (step,) = [s for s in steps_of(solution("multihead", level).steps) if s.kind is StepKind.SUM]
+        assert not step.substeps
+        terms = step.substituted.args
+        assert len(terms) == len(step.record.consumers) == 2
+        assert any(isinstance(t, (sp.MatMul, sp.Mul)) for t in terms)  # a product, not only its value
+        assert sp.simplify(sp.Matrix(step.substituted.doit()) - sp.Matrix(step.result)) == sp.zeros(2, 1)
+        assert bool(step.note) is (level == "standard")  # standard states the rules the contributions use
+    full = [s for s in steps_of(solution("multihead", "full").steps) if s.kind is StepKind.SUM]
+    assert full and all(len(s.substeps) >= 2 for s in full)
 
 
 # --- names -----------------------------------------------------------------------------------------

@@ -44,11 +44,6 @@ def bank_pdf(tmp_path_factory) -> Path:
     return folder / "bank.pdf"
 
 
-# The page limits are not met yet (102 pages for the bank and 18 for the GAN at this commit): strict
-# xfails, so the run says so and turns red the day they are met and the marks must go.
-PAGES_NOT_YET = pytest.mark.xfail(strict=True, reason="issue 14 open: the bank sheet is 102 pages, the GAN 18")
-
-
 @pytest.mark.slow
 @requires_pdflatex
 @requires_poppler
@@ -65,7 +60,6 @@ def test_the_bank_sheet_has_no_code_names_nor_long_decimals(bank_pdf: Path):
 @pytest.mark.slow
 @requires_pdflatex
 @requires_poppler
-@PAGES_NOT_YET
 def test_the_bank_sheet_is_at_most_70_pages(bank_pdf: Path):
     assert pages(bank_pdf) <= 70
 
@@ -73,7 +67,6 @@ def test_the_bank_sheet_is_at_most_70_pages(bank_pdf: Path):
 @pytest.mark.slow
 @requires_pdflatex
 @requires_poppler
-@PAGES_NOT_YET
 def test_the_gan_sheet_is_at_most_10_pages(tmp_path: Path):
     result = run_cli("run", PROBLEMS / "gan.yaml", "--pdf", "-o", tmp_path / "gan.tex")
     assert result.exit_code == 0, result.stderr

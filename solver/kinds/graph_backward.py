@@ -3,8 +3,10 @@
 Every step names nodes by their symbol (the spec's name, else a generated one, else the expression).
 Steps that only pass a gradient through (the local derivative of a sum is 1) are kept for ``full``
 detail; the step after one reads from the last gradient shown and says once that the sum passes it
-through. Where a sigmoid feeds a binary cross-entropy, or a softmax a negative log-likelihood, the
-product of the two local derivatives is shown collapsing to p − y (p − onehot(y)), as courses teach.
+through. A node with several consumers is one step, the sum of their contributions each written as a
+product with numbers; each contribution's own step is kept for ``full``. Where a sigmoid feeds a binary
+cross-entropy, or a softmax a negative log-likelihood, the product of the two local derivatives is shown
+collapsing to p − y (p − onehot(y)), as courses teach.
 In the Jacobian layout every formula, substituted form and result is written with rows
 (:mod:`solver.kinds.graph_layout`).
 """
@@ -75,7 +77,6 @@ def _passes_through(part: Any) -> bool:
 
 
 def _gradient_step(record: Any, state: _Backward) -> Step:
-    import sympy as sp
 
     node = record.node
     target = grad(state.L, node.symbol)
@@ -91,14 +92,29 @@ def _gradient_step(record: Any, state: _Backward) -> Step:
                     result=present(in_layout(record.total, state.layout)), note=only.note, record=only.record,
                     substeps=only.substeps, detail=Detail.FULL if collapsed else Detail.BRIEF)
     grads = [plain(in_layout(p.grad, state.layout)) for p in record.contributions]
-    shown = sp.MatAdd(*grads, evaluate=False) if isinstance(grads[0], sp.MatrixBase) else sp.Add(*grads, evaluate=False)
-    shown = shown_if_small(shown, *grads)
+    terms = [p.substituted if p.substituted is not None else g for p, g in zip(parts, grads)]
+    shown = _summed(terms) if all(p.substituted is not None for p in parts) else None
+    shown = shown_if_small(shown if shown is not None else _summed(grads), *grads)
     bare = node.symbol if isinstance(node.symbol, Name) else Paren(node.symbol)
     return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
                 formula=equation(target, op("+", *[p.formula for p in parts])),
                 substituted=shown, result=present(in_layout(record.total, state.layout)), substeps=tuple(parts),
+                note=_distinct([p.note for p in parts]),
                 record=FanIn(str(state.L), str(node.symbol),
                              tuple(str(p.consumer.symbol) for p in record.contributions), record.total))
+
+
+def _summed(terms: list[Any]) -> Any:
+    """``a + b + …`` left unevaluated: the contributions of a fan-in as written (None if sympy cannot
+    hold them as one sum)."""
+    import sympy as sp
+
+    try:
+        if any(isinstance(t, (sp.MatrixBase, sp.MatrixExpr)) for t in terms):
+            return sp.MatAdd(*terms, evaluate=False)
+        return sp.Add(*terms, evaluate=False)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _argument(node: Any) -> Formula:
@@ -148,7 +164,7 @@ def _chain_part(part: Any, record: Any, state: _Backward) -> Step:
         if hasattr(consumer.op, "gradient_entry_steps") else []  # a convolution: entries as sums of products
     return Step(StepKind.CHAIN, title, formula=rule, substituted=shown_if_small(shown, part.grad, part.upstream),
                 result=present(in_layout(value, state.layout)), note=_joined(notes), record=chain,
-                substeps=tuple(entries), detail=Detail.STANDARD if len(record.contributions) > 1 else Detail.BRIEF)
+                substeps=tuple(entries), detail=Detail.FULL if len(record.contributions) > 1 else Detail.BRIEF)
 
 
 def _collapse(part: Any, state: _Backward) -> tuple[list[Formula], Any, Words, dict[Formula, Any]] | None:
@@ -234,6 +250,33 @@ def _joined(notes: list[Words]) -> Words:
     for n in notes:
         parts += list(n.parts) if isinstance(n, Phrase) else [n]
     return Phrase(tuple(parts))
+
+
+def _distinct(notes: list[Words]) -> Words:
+    """The different clauses of ``notes`` (parts between semicolons) as one note: a fan-in states the
+    rules its contributions use, each once."""
+    kept: list[tuple[Any, ...]] = []
+    for note in notes:
+        for clause in _clauses(note):
+            if clause and clause not in kept:
+                kept.append(clause)
+    return _joined([part for i, clause in enumerate(kept) for part in (clause if i == 0 else ("; ", *clause))])
+
+
+def _clauses(note: Words) -> list[tuple[Any, ...]]:
+    """A note cut at its semicolons into clauses (tuples of words and formulas), without a closing full stop."""
+    clauses: list[list[Any]] = [[]]
+    for part in (note.parts if isinstance(note, Phrase) else (note,)):
+        if not isinstance(part, str):
+            clauses[-1].append(part)
+            continue
+        first, *rest = part.split("; ")
+        clauses[-1].append(first)
+        clauses += [[piece] for piece in rest]
+    cleaned = [tuple(p for p in clause if p != "") for clause in clauses]
+    if cleaned and cleaned[-1] and isinstance(cleaned[-1][-1], str):
+        cleaned[-1] = (*cleaned[-1][:-1], cleaned[-1][-1].removesuffix("."))
+    return [clause for clause in cleaned if clause]
 
 
 def _role(node: Any) -> str:

@@ -286,12 +286,13 @@ def declared(node: Any) -> Formula:
 
 
 def kink_notes(graph: Any) -> str:
-    """What every op with a kink says about where its inputs landed (empty when no input is at a kink)."""
-    notes = []
+    """What every op with a kink says about where its inputs landed (empty when no input is at a kink), once
+    per saying: ``At hr1_1, hr1_2: an input of leaky_relu is exactly 0: …``."""
+    where: dict[str, list[str]] = {}
     for node in graph.nodes:
         if node.op is not None:
             text = node.op.kink([p.value for p in node.inputs])
             if text:
-                notes.append(f"At {node.symbol}: {text}.")
-    return " ".join(notes)
+                where.setdefault(text, []).append(str(node.symbol))
+    return " ".join(f"At {', '.join(symbols)}: {text}." for text, symbols in where.items())
 

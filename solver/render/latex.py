@@ -12,14 +12,15 @@ ANSWER_SPACE = (5.0, 1.2, 14.0)  # cm of answer space: base, per asked answer, a
 
 
 def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solution", show_source: bool = False,
-           **_: object) -> str:
+           detail: str = "standard", **_: object) -> str:
     """The solutions as a LaTeX document that compiles with pdflatex, or only its body;
-    ``sheet="exam"``: the exam sheet instead (no steps, answers or graphs; sources only with ``show_source``)."""
+    ``sheet="exam"``: the exam sheet instead (no steps, answers or graphs; sources only with ``show_source``).
+    Below ``full`` detail a graph is one picture, its backward pass (which shows the values too)."""
     if sheet == "exam":
         return exam(solutions, fragment, show_source)
     template = environment(latex=True).get_template("solution.tex.j2")
     views = [{**solution_view(solution, prose.escape_text, prose.escape_notation),
-              "graphs": tikz.figures(solution.drawings)} for solution in solutions]
+              "graphs": tikz.figures(solution.drawings, both=detail == "full")} for solution in solutions]
     return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views))
 
 

@@ -28,22 +28,3 @@ def parts(step: Step, fmt: Callable[[Any], str],
         if approximation is not None:
             out.append(approximation)
     return out
-
-
-def side_by_side(pieces: list[str], separators: list[str]) -> list[str]:
-    """Join multi-line blocks horizontally, centred vertically, separators on the middle line."""
-    blocks = [piece.split("\n") for piece in pieces]
-    height = max(len(block) for block in blocks)
-    middle = height // 2
-    lines = [""] * height
-    for i, block in enumerate(blocks):
-        width = max(len(line) for line in block)
-        top = middle - len(block) // 2
-        for row in range(height):
-            k = row - top
-            lines[row] += (block[k] if 0 <= k < len(block) else "").ljust(width)
-        if i < len(separators):
-            sep = separators[i]
-            for row in range(height):
-                lines[row] += sep if row == middle else " " * len(sep)
-    return [line.rstrip() for line in lines]

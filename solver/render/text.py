@@ -12,7 +12,8 @@ from rich.rule import Rule
 from rich.text import Text
 
 from solver.render import prose, text_values
-from solver.render.steps import numbered, parts, side_by_side
+from solver.render.steps import numbered, parts
+from solver.render.text_values import side_by_side
 from solver.trace import Solution, Step
 
 INDENT = 4
@@ -20,7 +21,7 @@ HANG = 4  # extra columns of a continuation line of a wrapped formula
 OPERATORS = frozenset("=+−-≈·×⊙")  # a formula broken before one of these starts its next line with it
 
 
-def render(solutions: list[Solution], color: bool = False, width: int = 80) -> str:
+def render(solutions: list[Solution], color: bool = False, width: int = 80, **_: object) -> str:
     """The solutions as terminal text (with ANSI colours when ``color``)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
@@ -126,11 +127,15 @@ def _math(out: Text, step: Step, indent: int, width: int) -> None:
             out.append(line + "\n", style="green")
         return
     lines = side_by_side(pieces, separators)
-    if max(len(line) for line in lines) + indent > width:  # too wide: one part per line, aligned on "="
+    stacked = any(isinstance(piece, text_values.Anchored) for piece in pieces)
+    if stacked or max(len(line) for line in lines) + indent > width:  # one part per line, aligned on "="
         lines = []
         for i, piece in enumerate(pieces):
             lead = "  " if i == 0 else separators[i - 1].strip() + " "
-            if "\n" in piece:
+            if isinstance(piece, text_values.Anchored):  # the "=" on the first line of a stacked sum
+                lines += [(lead if k == piece.anchor else " " * len(lead)) + line
+                          for k, line in enumerate(piece.split("\n"))]
+            elif "\n" in piece:
                 lines += side_by_side([lead, piece], [])
             else:  # a long one-line part wraps under itself
                 lines += [line[indent:] for line in wrap_line(" " * indent + lead + piece, width, len(lead) + HANG)]

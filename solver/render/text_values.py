@@ -88,6 +88,10 @@ def _fitting_matrix(value: Any, width: int) -> str:
     shown = pretty(value)
     if _width(shown) <= width:
         return shown
+    if isinstance(value, (sympy.MatAdd, sympy.Add)) and len(value.args) > 1:  # a sum: its terms over lines
+        stacked = _stacked_sum(value.args, width)
+        if stacked is not None:
+            return stacked
     if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
         matrices = matrices_in(value)
         shown = pretty(with_decimals(value, matrices))
@@ -102,6 +106,40 @@ def _fitting_matrix(value: Any, width: int) -> str:
     if _width(shown) <= width:
         return shown + exact_elsewhere
     return _summary(value, width) + f"\n({value.rows}×{value.cols}; every entry: --format json or latex)"
+
+
+def _stacked_sum(terms: tuple[Any, ...], width: int) -> str | None:
+    """``a + b + c + …`` as lines of as many terms as fit ``width``, each further line starting with +
+    (None when a term alone is too wide)."""
+    shown = [text(term, width - 2) for term in terms]
+    if any(_width(term) > width - 2 for term in shown):
+        return None
+    lines: list[list[str]] = [[shown[0]]]
+    for term in shown[1:]:
+        if _width("\n".join(side_by_side([*lines[-1], term], [" + "] * len(lines[-1])))) <= width - 2:
+            lines[-1].append(term)
+        else:
+            lines.append([term])
+    out: list[str] = []
+    anchor = 0
+    for i, line in enumerate(lines):
+        block = side_by_side(line, [" + "] * (len(line) - 1))
+        if i == 0:
+            anchor = len(block) // 2
+        out += side_by_side(["  " if i == 0 else "+ ", "\n".join(block)], [])
+    return Anchored("\n".join(out), anchor)
+
+
+class Anchored(str):
+    """A block of text lines whose first row is not its middle: ``anchor`` is the line an ``=`` before it
+    belongs on (a sum stacked over several lines reads from its first)."""
+
+    anchor: int
+
+    def __new__(cls, text: str, anchor: int) -> Anchored:
+        made = super().__new__(cls, text)
+        made.anchor = anchor
+        return made
 
 
 def _summary(matrix: Any, width: int) -> str:
@@ -183,3 +221,22 @@ def compact(value: Any) -> str:
             return "[" + ", ".join("…" if i is None else "[" + ", ".join(row) + "]"
                                    for i, row in zip(row_keep, rows)) + "]" + size
     return text(value)
+
+
+def side_by_side(pieces: list[str], separators: list[str]) -> list[str]:
+    """Join multi-line blocks horizontally, centred vertically, separators on the middle line."""
+    blocks = [piece.split("\n") for piece in pieces]
+    height = max(len(block) for block in blocks)
+    middle = height // 2
+    lines = [""] * height
+    for i, block in enumerate(blocks):
+        width = max(len(line) for line in block)
+        top = middle - len(block) // 2
+        for row in range(height):
+            k = row - top
+            lines[row] += (block[k] if 0 <= k < len(block) else "").ljust(width)
+        if i < len(separators):
+            sep = separators[i]
+            for row in range(height):
+                lines[row] += sep if row == middle else " " * len(sep)
+    return [line.rstrip() for line in lines]

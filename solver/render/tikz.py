@@ -107,16 +107,17 @@ def captions(drawing: Drawing) -> tuple[str, str]:
             f"terms: a node with several arrows sums them) ({rounded}).")
 
 
-def figures(drawings: tuple[Drawing, ...]) -> list[dict[str, str]]:
+def figures(drawings: tuple[Drawing, ...], both: bool = True) -> list[dict[str, str]]:
     """The view model of a problem's drawings: title, pictures and captions. A graph drawn without values
-    (too many nodes) is one picture, its backward graph (the forward one has nothing more)."""
+    (too many nodes) is one picture, its backward graph (the forward one has nothing more); so is every
+    graph unless ``both``: the backward picture shows each node's value above its gradient."""
     out = []
     for drawing in drawings:
         forward_caption, backward_caption = captions(drawing)
         title = drawing.title if drawing.title.startswith("Computational graph") else \
             f"Computational graph: {drawing.title[0].lower()}{drawing.title[1:]}"
         first, second = forward(drawing), backward(drawing) if has_backward(drawing) else ""
-        if second and (not detailed(drawing) or len(drawing.nodes) > MAX_DRAWN):
+        if second and (not both or not detailed(drawing) or len(drawing.nodes) > MAX_DRAWN):
             first, forward_caption, second = second, backward_caption, ""
         out.append({"title": prose.escape_notation(title), "forward": first, "forward_caption": forward_caption,
                     "backward": second, "backward_caption": backward_caption})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from solver.render.latex_notation import latex_width, name_latex
 from solver.render.latex_values import decimal_latex, latex
 from solver.render.prose import words
 from solver.render.steps import numbered, parts
-from solver.trace import Solution, Step
+from solver.trace import Solution, Step, StepKind
 
 
 def solution_view(solution: Solution, prose: Any, notation: Any = None) -> dict[str, Any]:
@@ -50,26 +51,43 @@ def _answers(answers: tuple[Any, ...], notation: Any) -> list[dict[str, Any]]:
     return rows
 
 
-MAX_LINE = 75  # characters of typeset math that fit one line of the page
+MAX_LINE = 82  # characters of typeset math that fit one line of the page
+INDENT = 4  # characters a nested list of steps indents by
 
 
-def _latex_chain(step: Step) -> str:
-    """The step's equation chain as LaTeX; long chains break into aligned lines at the = signs, and
-    a piece too long for one line breaks again before its top-level + signs."""
+def _latex_chain(step: Step, lhs: str = "", room: int = MAX_LINE) -> str:
+    """The step's equation chain as LaTeX, after ``lhs = `` when given. A chain wider than ``room`` breaks
+    into aligned lines at its = signs, each line holding as many pieces as fit; a piece too long for a
+    line breaks again before its top-level + signs."""
     pieces = parts(step, latex, decimal_latex)
     if not pieces:
         return ""
+    if lhs:
+        pieces = [lhs, *pieces]
     has_decimal = step.result is not None and decimal_latex(step.result) is not None
     separators = ["="] * (len(pieces) - 1)
     if has_decimal:
         separators[-1] = r"\approx"
-    if sum(latex_width(p) for p in pieces) < MAX_LINE:
+    if sum(latex_width(p) for p in pieces) < room:
         return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
-    lines = []
+    rows: list[list[str]] = []
     for separator, piece in zip(["", *separators], pieces):
         head, *rest = _wrapped(piece)
-        lines.append(f"&{separator} {head}" if separator else f"&{head}")
-        lines += [r"&\quad + " + segment for segment in rest]
+        cell = f"{separator} {head}".strip()
+        if rows and latex_width(" ".join(rows[-1] + [cell])) < room:
+            rows[-1].append(cell)
+        else:
+            rows.append([cell])
+        rows += [[r"\quad + " + segment] for segment in rest]
+    first = rows[0]
+    if lhs and len(first) > 1 and latex_width(lhs) < room // 3:  # ``lhs &= formula`` on the first line
+        lines = [f"{first[0]} &" + " ".join(first[1:])]
+    elif lhs and len(first) == 1 and len(rows) > 1 and latex_width(lhs) < room // 3:
+        lines = [f"{first[0]} &" + " ".join(rows[1])]
+        rows = rows[1:]
+    else:
+        lines = ["&" + " ".join(first)]
+    lines += ["&" + " ".join(row) for row in rows[1:]]
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"  # one line per row (Markdown needs it)
 
 
@@ -111,7 +129,7 @@ def _given_value(value: Any, prose: Any) -> str:
     return latex(value)
 
 
-def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, Any]]:
+def _steps(steps: tuple[Step, ...], prefix: str, prose: Any, depth: int = 1) -> list[dict[str, Any]]:
     return [
         {
             "number": number,
@@ -119,7 +137,36 @@ def _steps(steps: tuple[Step, ...], prefix: str, prose: Any) -> list[dict[str, A
             "title": words(step.title, prose),
             "math": _latex_chain(step),
             "note": words(step.note, prose),
-            "substeps": _steps(step.substeps, f"{number}.", prose),
-        }
+            "substeps": _steps(step.substeps, f"{number}.", prose, depth + 1),
+        } | _run_in(step, words(step.note, prose), depth)
         for number, step in numbered(steps, prefix)
     ]
+
+
+QUANTITY = re.compile(r"[^\s:]+")  # a title that names the quantity a step computes (h1, ∂L/∂W1, W1_new)
+WORD = re.compile(r"[A-Z][a-z]{3,}")  # ... unless it is a word (Total, Parameters)
+ROLE = re.compile(r"(\S+)\s+\((given|symbol)\)")  # a quantity's name and its role
+NAMING_KINDS = {StepKind.FORWARD, StepKind.CHAIN, StepKind.UPDATE, StepKind.EVALUATE, StepKind.SUM}
+
+
+def _run_in(step: Step, note: str, depth: int) -> dict[str, Any]:
+    """How a LaTeX sheet sets a step on as few lines as read well. A step titled by the quantity it
+    computes reads as an equation, ``h_1 = ReLU(W_1 x) = …`` (the title becomes its left side); the
+    equation follows the label on the same line when it fits (``inline``), as does a short note."""
+    name, tag = str(step.title), ""
+    if (role := ROLE.fullmatch(name)) is not None:  # ∂L/∂W1  (given): the gradient of a given quantity
+        name, tag = role.group(1), rf"\qquad\text{{({role.group(2)})}}"
+    named = step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not WORD.fullmatch(name)
+    says_itself = str(step.formula).startswith(name + " =")  # the formula already says what it defines
+    room = MAX_LINE - INDENT * depth - len(tag) // 3
+    line = _latex_chain(step, name_latex(name) if named and not says_itself else "", room)
+    if named and line:
+        line += tag
+    else:
+        name = str(step.title)
+    aligned = line.startswith(r"\begin{aligned}")  # broken over lines at its = signs
+    used = (0 if named else len(name) + 2) + latex_width(line)
+    inline = bool(line) and not aligned and used < room
+    return {"line": line.replace(r"\begin{aligned}", r"\begin{aligned}[t]", 1) if named and aligned else line,
+            "titled": not named or not (inline or aligned), "inline": inline or (named and aligned),
+            "note_inline": inline and bool(note) and used + len(str(step.note)) + 4 < room}

@@ -100,14 +100,16 @@ class Elementwise(Op):
         return show_hadamard(up, self.derivative(xs, out))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        arg = bare(args[0])
-        x, what = xs[0], Call(f"{self.written or self.name}'", (arg,))
-        form = self.derivative_form(arg)
-        parts: list[object] = [equation(what, form)] if form is not None else [
-            what, " = 1 where ", arg, " > 0, else 0 (ReLU'(0) = 0, as PyTorch)"]
+        x, what = xs[0], Call(f"{self.written or self.name}'", (bare(args[0]),))
+        # the note states the rule for any input a, so a sheet states it once however often it is used
+        a = Name("a")
+        rule, form = Call(f"{self.written or self.name}'", (a,)), self.derivative_form(a)
+        parts: list[object] = [equation(rule, form)] if form is not None else [
+            rule, " = 1 where a > 0, else 0 (ReLU'(0) = 0, as PyTorch)"]
         if 1 in x.shape and len(x) > 1:  # the Jacobian of an entrywise function of a vector is diagonal
             n = len(x)
-            parts += ["; as a Jacobian, diag(", what, f") is {n}×{n}, zero off the diagonal"]
+            parts += [f"; for a vector a of {n} entries, the Jacobian diag(", rule,
+                      f") is {n}×{n}, zero off the diagonal"]
         return Explanation(said(*parts), _times_derivative(x, what))
 
 
@@ -158,8 +160,8 @@ class LeakyRelu(Elementwise):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         what = Call("leaky_relu'", (bare(args[0]),))
-        return Explanation(said(what, " = 1 where ", bare(args[0]), f" > 0, else {entry(xs[1])} (the slope; also at 0, "
-                                "as PyTorch)"), _times_derivative(xs[0], what))
+        return Explanation(said(Call("leaky_relu'", (Name("a"),)), f" = 1 where a > 0, else {entry(xs[1])} (the slope; "
+                                "also at 0, as PyTorch)"), _times_derivative(xs[0], what))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         exact = "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient" \

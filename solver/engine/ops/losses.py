@@ -17,12 +17,12 @@ from solver.engine.ops.base import (
     Op,
     Shape,
     ShapeError,
+    bare,
     broadcast_apply,
     broadcast_pair,
     broadcast_shape,
     entry,
     hadamard,
-    phrase,
     require_vector,
     said,
     shape_text,
@@ -196,8 +196,10 @@ class Nll(Op):
         c = class_index(xs[1], len(xs[0]))
         pc = Name(f"p[{c}]")
         local = equation(grad(-call("ln", pc), Name("p")), -Number(1) / pc)
+        p = bare(args[0])
+        p_c = call(str(p), Number(c), brackets="[]") if isinstance(p, Name) else pc
         return Explanation(said(local, f" at entry {c}, 0 elsewhere"),
-                           phrase(-DELTA / Name(f"p[{c}]"), f"at [{c}]"))
+                           -DELTA * call("onehot", Number(c)) / p_c)
 
 
 class CrossEntropy(Op):
