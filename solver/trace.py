@@ -37,9 +37,9 @@ class Detail(str, Enum):
     """How much of a derivation a reader wants (``--detail``), least first.
 
     A step is shown at its own level and every higher one: ``brief`` is a grader's model solution
-    (values, each gradient as formula → numbers → result, updates); ``standard`` adds shapes, the chain
-    rule written out at fan-ins and the conventions that matter; ``full`` keeps every step the solver
-    took (operation counts, pass-through steps, inner nodes).
+    (values, each gradient as formula → numbers → result, updates); ``standard`` adds shapes, the rules
+    used and the conventions that matter; ``full`` keeps every step the solver took (operation counts,
+    pass-through steps, inner nodes, each contribution of a fan-in on its own).
     """
 
     BRIEF = "brief"

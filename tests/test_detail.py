@@ -46,12 +46,15 @@ def test_levels_nest_and_full_is_the_whole_trace(path):
         assert all(step.detail is Detail.BRIEF and not step.note for step in walk(brief.steps))
         assert not any(step.kind is StepKind.CONVENTION for step in walk(brief.steps))
         assert standard.answers == solution.answers == brief.answers
+        notes = [repr(step.note) for step in walk(standard.steps) if step.note]
+        assert len(notes) == len(set(notes))  # a rule is stated once, where it is first used
 
 
-def make_steps(draw: st.DrawFn, depth: int = 0) -> tuple[Step, ...]:
+def make_steps(draw: st.DrawFn, depth: int = 0, prefix: str = "s") -> tuple[Step, ...]:
     count = draw(st.integers(0, 3 if depth < 2 else 0))
-    return tuple(Step(draw(st.sampled_from(list(StepKind))), f"s{depth}.{i}", note=draw(st.sampled_from(["", "why"])),
-                      detail=draw(st.sampled_from(list(Detail))), substeps=make_steps(draw, depth + 1))
+    return tuple(Step(draw(st.sampled_from(list(StepKind))), f"{prefix}.{i}",
+                      note=draw(st.sampled_from(["", "why", "because"])),
+                      detail=draw(st.sampled_from(list(Detail))), substeps=make_steps(draw, depth + 1, f"{prefix}.{i}"))
                  for i in range(count))
 
 
@@ -74,6 +77,22 @@ def test_a_step_is_kept_exactly_when_it_and_its_ancestors_are_at_or_below_the_le
         return out
 
     assert titles(at_detail(solution, level)) == expected(solution.steps)
+
+
+@given(solutions(), st.sampled_from([Detail.STANDARD, Detail.FULL]))
+def test_standard_states_a_note_where_it_first_appears_and_full_keeps_every_note(solution, level):
+    """Among the steps a level shows, in reading order: standard keeps a note's first appearance only
+    (a heading left out does not count as showing its note), full keeps every note."""
+    shown = list(walk(at_detail(solution, level).steps))
+    by_title = {str(step.title): step.note for step in walk(solution.steps)}
+    said: set[str] = set()
+    for step in shown:
+        original = by_title[str(step.title)]
+        if level is Detail.FULL or original not in said:
+            assert step.note == original
+        else:
+            assert step.note == ""
+        said.add(original)
 
 
 def json_steps(document: dict) -> Iterator[dict]:

@@ -62,9 +62,14 @@ def test_solution_pdf_has_every_problem_its_graphs_and_answers(solutions_pdf: Pa
         assert _head(solution.title) in flat, solution.title
     drawings = sum(len(solution.drawings) for solution in solved)
     both = text.count("Forward and backward pass:")  # a graph too large for values: one picture
-    assert text.count("Forward pass:") + both == drawings
     backward = sum(1 for s in solved for d in s.drawings if any(n.grad is not None for n in d.nodes))
+    # at the default detail a graph is drawn once: its backward picture (values above gradients) if any
     assert text.count("Backward pass:") + both == backward
+    assert text.count("Forward pass:") == drawings - backward
+    from solver.api import render
+
+    full = render(solved, "latex", "full")  # full detail draws the forward picture too
+    assert full.count("Forward pass:") + full.count("Forward and backward pass:") == drawings
     answers = {s.id: json.loads(run_cli("run", f"problems/{s.id}.yaml", "-f", "json").stdout)["answers"]
                for s in solved if s.id in ("graph-add-mul", "lstm", "norm-wx")}
     assert f"f={answers['graph-add-mul']['f']['value']:g}".replace("-", "−") in flat  # f = −12

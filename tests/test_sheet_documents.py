@@ -227,3 +227,45 @@ def test_a_solution_with_every_step_pruned_still_renders() -> None:
         shown = api.render([only_conventions], fmt, "brief")
         assert "No working to show" in shown, fmt
         assert not _empty_lists(shown)
+
+
+def test_a_step_titled_by_its_quantity_reads_as_an_equation_run_in_after_its_number() -> None:
+    """A handout sets ``2.1  h₁ = ReLU(W₁x) = … = …`` on one line: the quantity a step computes is the left
+    side of its equation (never printed twice), and a short chain follows the step's number directly;
+    a step titled in words keeps its title, and a long chain is broken into aligned lines."""
+    from solver.api import render, solve_file
+
+    latex = render(solve_file(PROBLEMS / "bce-l2.yaml"), "latex")
+    assert r"\item[\textbf{2.1}] $\displaystyle h_{1} = \operatorname{ReLU}(W_{1}\cdot x) = " in latex
+    assert r"\item[\textbf{3.4}] $\displaystyle \partial J/\partial h_{1} = W_{2}^{\top}\cdot \partial J/\partial s = " \
+        in latex
+    assert r"\textbf{h1}" not in latex and "h_{1} = h_{1}" not in latex
+    assert r"\item[\textbf{3.6}] \textbf{$\partial$J/$\partial$W2: W2 feeds 2 consumers" in latex
+    gan = render(solve_file(PROBLEMS / "gan.yaml"), "latex")
+    assert r"$\displaystyle \begin{aligned}[t]" in gan  # a long chain after its number, in aligned lines
+    assert "[t]" not in gan.replace(r"\begin{aligned}[t]", "")  # only the outer chain is top-aligned
+
+
+def test_a_long_sum_of_contributions_is_stacked_with_its_equals_sign_on_the_first_line() -> None:
+    """GAN: ∂V_D/∂wd2 sums six products; at 80 columns they stack three lines deep, each further line
+    starting with +, and the = before them stands on the first of them (not in the middle of the block)."""
+    lines = run_cli("run", PROBLEMS / "gan.yaml", "--no-color").stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "∂V_D/∂wd2: wd2 feeds 6 consumers" in line)
+    end = next(i for i, line in enumerate(lines) if "∂V_D/∂Wd1: Wd1 feeds 6 consumers" in line)
+    block = lines[start:end]
+    first = next(line for line in block if "[-1/6]⋅[0  0]" in line)
+    assert first.strip().startswith("= ")
+    continued = [line for line in block[block.index(first) + 1:] if line.strip().startswith("+ ")]
+    assert len(continued) == 2
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_kink_notes_name_every_place_once_per_convention() -> None:
+    """GAN: four LeakyReLU inputs at exactly 0 share one sentence on the convention that decides them."""
+    from solver.api import solve_file
+
+    (solution,) = solve_file(PROBLEMS / "gan.yaml")
+    notes = [str(step.note) for step in solution.steps[1].substeps if step.note]
+    kinks = next(note for note in notes if "exactly 0" in note)
+    assert "At hr1_1, hr1_2, hr1_3, hf1_3: an input of leaky_relu is exactly 0" in kinks
+    assert kinks.count("leaky_relu is exactly 0") == 1 and kinks.count("relu is exactly 0") == 2

@@ -223,7 +223,7 @@ class Detail(str, Enum):
 DetailOption = Annotated[
     Detail,
     typer.Option("--detail", "-d", help="How much working to show: brief (a grader's model solution, no notes), "
-                 "standard (adds shapes, sums over several consumers, conventions) or full (every step, "
+                 "standard (adds shapes, the rules used, conventions) or full (every step, "
                  "operation counts included). The answers are the same at every level."),
 ]
 

@@ -69,7 +69,7 @@ def _latex_chain(step: Step, lhs: str = "", room: int = MAX_LINE) -> str:
     if has_decimal:
         separators[-1] = r"\approx"
     if sum(latex_width(p) for p in pieces) < room:
-        return " ".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
+        return "".join(p + (f" {s} " if s else "") for p, s in zip(pieces, [*separators, ""])).strip()
     rows: list[list[str]] = []
     for separator, piece in zip(["", *separators], pieces):
         head, *rest = _wrapped(piece)
