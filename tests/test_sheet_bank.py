@@ -73,6 +73,17 @@ def test_the_gan_sheet_is_at_most_10_pages(tmp_path: Path):
     assert pages(tmp_path / "gan.pdf") <= 10
 
 
+@pytest.mark.slow
+@requires_pdflatex
+@requires_poppler
+@pytest.mark.parametrize("level", ["brief", "full"])
+def test_the_bank_sheet_compiles_at_the_other_details(level: str, tmp_path: Path):
+    """``full`` nests steps five deep (a GAN sample's inner node's operation counts): LaTeX's lists go four."""
+    result = run_cli("run", PROBLEMS, "--pdf", "-o", tmp_path / "bank.tex", "--detail", level)
+    assert result.exit_code == 0, result.stderr
+    assert pages(tmp_path / "bank.pdf") >= 25
+
+
 def test_lstm_step_is_at_most_300_lines_at_80_columns():
     result = run_dlsolve("run", PROBLEMS / "lstm-step.yaml", "--no-color")  # 80 columns when not a terminal
     assert result.exit_code == 0, result.stderr

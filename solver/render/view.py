@@ -158,7 +158,7 @@ def _run_in(step: Step, note: str, depth: int) -> dict[str, Any]:
         name, tag = role.group(1), rf"\qquad\text{{({role.group(2)})}}"
     named = step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not WORD.fullmatch(name)
     says_itself = str(step.formula).startswith(name + " =")  # the formula already says what it defines
-    room = MAX_LINE - INDENT * depth - len(tag) // 3
+    room = MAX_LINE - INDENT * min(depth, 4) - len(tag) // 3  # lists nest four deep (solution.tex.j2)
     line = _latex_chain(step, name_latex(name) if named and not says_itself else "", room)
     if named and line:
         line += tag
