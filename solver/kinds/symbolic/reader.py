@@ -1,0 +1,257 @@
+"""The safe reader of a symbolic problem's forms: text → (formula tree for the sheet, sympy form to check).
+
+Built on :mod:`solver.expressions` (the one safe parser and its bounds): a whitelist of syntax nodes is
+interpreted by hand, nothing is evaluated as Python. Accepted: numbers, declared names, ``+ - * / ^``,
+indexing ``z[k]`` and ``W[i, j]``, and the calls ``exp``, ``log``/``ln``, ``sqrt``, ``sigmoid``,
+``tanh``, ``softmax(z, k)`` (entry k), ``diff(f, v)`` (∂f/∂v), ``sum(f, j)`` (Σ over an index's range)
+and ``delta(a, b)`` (the Iverson bracket [a = b]).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from solver.expressions import (
+    MAX_EQUATION,
+    MAX_NODES,
+    NumberError,
+    Unreadable,
+    Visitor,
+    decimal_literal,
+    first_non_ascii,
+    non_ascii_message,
+    read,
+)
+from solver.formula import Call, Formula, Grad, Name, Number, Op, Paren, Sum
+
+CALLS = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "softmax", "diff", "sum", "delta")
+"""The functions a form may call."""
+
+SORTS = ("scalar", "size", "index", "vector", "matrix")
+"""What a declared symbol can be: a real number, a size, an index over a size, a vector, a matrix."""
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A declared symbol: its sort and the sizes it refers to (``index C``: ("C",); ``matrix m n``)."""
+
+    name: str
+    sort: str
+    sizes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """``vector of size C``, ``index over C``, ``m×n matrix``, ``real scalar``, ``size``."""
+        if self.sort == "index":
+            return f"index from 0 to {self.sizes[0]} − 1"
+        if self.sort == "vector":
+            return f"vector of size {self.sizes[0]}"
+        if self.sort == "matrix":
+            return "×".join(self.sizes) + " matrix"
+        return "real scalar" if self.sort == "scalar" else "size (a positive integer)"
+
+
+class Form(NamedTuple):
+    """One form as read: the tree printed on the sheet and the sympy expression that is checked."""
+
+    formula: Formula
+    value: Any
+
+
+def sympy_symbol(symbol: Symbol) -> Any:
+    """The sympy object of a declared symbol (a Symbol with its assumptions, or an IndexedBase)."""
+    import sympy as sp
+
+    if symbol.sort in ("vector", "matrix"):
+        return sp.IndexedBase(symbol.name)
+    if symbol.sort == "size":
+        return sp.Symbol(symbol.name, integer=True, positive=True)
+    if symbol.sort == "index":
+        return sp.Symbol(symbol.name, integer=True, nonnegative=True)
+    return sp.Symbol(symbol.name, real=True)
+
+
+def size_value(text: str, symbols: dict[str, Symbol]) -> Any:
+    """A size as sympy: a literal (``2``) or a declared size symbol."""
+    import sympy as sp
+
+    return sp.Integer(int(text)) if text.isdigit() else sympy_symbol(symbols[text])
+
+
+def read_form(text: Any, symbols: dict[str, Symbol]) -> Form:
+    """The form written in ``text``, its names declared in ``symbols``; NumberError says what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise NumberError(f"expected a form as text, got {text!r}")
+    if len(text) > MAX_EQUATION:
+        raise NumberError(f"a form longer than {MAX_EQUATION} characters is not accepted")
+    odd = first_non_ascii(text)
+    if odd is not None:
+        raise NumberError(non_ascii_message(odd, "forms"))
+    try:
+        parsed = read(text.strip())
+    except Unreadable:
+        raise NumberError(f"cannot read {text.strip()!r} as a form (write products with '*')") from None
+    if parsed.parts > 4 * MAX_NODES:
+        raise NumberError(f"a form with more than {4 * MAX_NODES} parts is too complex")
+    try:
+        return _Reader(parsed.source, symbols).visit(parsed.tree.body)
+    except RecursionError:
+        raise NumberError("the form is nested too deeply") from None
+
+
+def _bracketed(formula: Formula) -> Formula:
+    """A negated factor in brackets: ``a·(−b)``, never ``a·−b``."""
+    return Paren(formula) if str(formula).startswith("−") else formula
+
+
+class _Reader(Visitor[Form]):
+    """Interprets a whitelisted syntax tree as a Form, node by node."""
+
+    def __init__(self, source: str, symbols: dict[str, Symbol]):
+        super().__init__(source)
+        self.symbols = symbols
+
+    def refuse(self, node: ast.AST) -> Exception:
+        return NumberError(f"the syntax '{type(node).__name__}' is not allowed in a form "
+                           f"(use names, numbers, + - * / ^, x[i] and {', '.join(CALLS)})")
+
+    def constant(self, node: ast.Constant) -> Form:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise NumberError(f"{node.value!r} is not a number")
+        text = self.literal_text(node)
+        value = decimal_literal(text)
+        return Form(Number(int(value) if value.is_Integer else text), value)
+
+    def declared(self, name: str) -> Symbol:
+        """The declaration of ``name`` (NumberError if it has none)."""
+        if name not in self.symbols:
+            hint = f"'{name}' is a function: write {name}(...)" if name in CALLS else f"unknown name '{name}'"
+            known = ", ".join(self.symbols) or "none"
+            raise NumberError(f"{hint} (declared symbols: {known})")
+        return self.symbols[name]
+
+    def name(self, node: ast.Name) -> Form:
+        symbol = self.declared(node.id)
+        if symbol.sort in ("vector", "matrix"):
+            raise NumberError(f"'{node.id}' is a {symbol.sort}: write one entry, {node.id}[...]")
+        return Form(Name(node.id), sympy_symbol(symbol))
+
+    def unary(self, node: ast.UnaryOp) -> Form:
+        operand = self.visit(node.operand)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return Form(Op("neg", (operand.formula,)), -operand.value)
+
+    def binary(self, node: ast.BinOp) -> Form:
+        left, right = self.visit(node.left), self.visit(node.right)
+        a, b = left.value, right.value
+        if isinstance(node.op, ast.Add):
+            return Form(Op("+", (left.formula, right.formula)), a + b)
+        if isinstance(node.op, ast.Sub):
+            return Form(Op("−", (left.formula, right.formula)), a - b)
+        if isinstance(node.op, ast.Mult):
+            number = left.formula if not isinstance(left.formula, Op) or left.formula.symbol != "neg" \
+                else left.formula.args[0]
+            written = "juxtapose" if isinstance(number, Number) and not isinstance(right.formula, Number) else "·"
+            return Form(Op(written, (left.formula, _bracketed(right.formula))), a * b)
+        if isinstance(node.op, ast.Div):
+            if b == 0:
+                raise NumberError("division by zero")
+            return Form(Op("/", (left.formula, right.formula)), a / b)
+        if not (b.is_Integer and abs(b) <= 10):
+            raise NumberError("a power must have an integer exponent between -10 and 10")
+        return Form(Op("^", (left.formula, right.formula)), a**b)
+
+    def subscript(self, node: ast.Subscript) -> Form:
+        import sympy as sp
+
+        if not isinstance(node.value, ast.Name):
+            raise NumberError("only a declared vector or matrix can be indexed")
+        symbol = self.declared(node.value.id)
+        if symbol.sort not in ("vector", "matrix"):
+            raise NumberError(f"'{node.value.id}' is a {symbol.sort}, not a vector or matrix: it has no entries")
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        wanted = 1 if symbol.sort == "vector" else 2
+        if len(items) != wanted:
+            raise NumberError(f"'{node.value.id}' is a {symbol.sort}: write {wanted} index{'es' * (wanted > 1)}")
+        indices = [self.index(item) for item in items]
+        value = sp.IndexedBase(node.value.id)[tuple(index.value for index in indices)]
+        return Form(Call(node.value.id, tuple(index.formula for index in indices), "[]"), value)
+
+    def index(self, node: ast.AST) -> Form:
+        """An index: a declared index, a size, an integer, or a sum or difference of them."""
+        form = self.visit(node)
+        if not form.value.is_integer:
+            raise NumberError(f"the index {form.formula} is not an integer (declare it: 'index <size>')")
+        return form
+
+    def call(self, node: ast.Call) -> Form:
+        if not isinstance(node.func, ast.Name) or node.func.id not in CALLS:
+            called = node.func.id if isinstance(node.func, ast.Name) else "this"
+            raise NumberError(f"'{called}' is not a known function (known: {', '.join(CALLS)})")
+        if node.keywords:
+            raise NumberError(f"{node.func.id}() takes no keyword arguments")
+        name, args = node.func.id, node.args
+        wanted = 1 if name in ("exp", "log", "ln", "sqrt", "sigmoid", "tanh") else 2
+        if len(args) != wanted:
+            raise NumberError(f"{name}() takes exactly {wanted} argument{'s' * (wanted > 1)}")
+        if name == "softmax":
+            return self.softmax(args[0], args[1])
+        if name == "sum":
+            return self.sum(args[0], args[1])
+        if name == "diff":
+            return self.diff(args[0], args[1])
+        if name == "delta":
+            a, b = self.index(args[0]), self.index(args[1])
+            import sympy as sp
+
+            return Form(Call("", (Op("=", (a.formula, b.formula)),), "[]"), sp.KroneckerDelta(a.value, b.value))
+        return self.function(name, self.visit(args[0]))
+
+    def function(self, name: str, arg: Form) -> Form:
+        """``exp``, ``log``/``ln``, ``sqrt``, ``sigmoid`` or ``tanh`` of one argument."""
+        import sympy as sp
+
+        maker = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh,
+                 "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[name]
+        return Form(Call("log" if name == "ln" else name, (arg.formula,)), maker(arg.value))
+
+    def bound(self, node: ast.AST, what: str) -> tuple[str, Any, Any]:
+        """The name, sympy symbol and size of the index a sum or softmax runs over."""
+        if not isinstance(node, ast.Name) or self.declared(node.id).sort != "index":
+            raise NumberError(f"{what} must be a declared index ('index <size>')")
+        symbol = self.symbols[node.id]
+        size = size_value(symbol.sizes[0], self.symbols)
+        return node.id, sympy_symbol(symbol), size
+
+    def sum(self, body_node: ast.AST, index_node: ast.AST) -> Form:
+        """``sum(f, j)``: Σ_j f, j over its size's range 0 … size − 1."""
+        import sympy as sp
+
+        name, index, size = self.bound(index_node, "the second argument of sum()")
+        body = self.visit(body_node)
+        return Form(Sum(name, body.formula), sp.Sum(body.value, (index, 0, size - 1)))
+
+    def softmax(self, vector_node: ast.AST, index_node: ast.AST) -> Form:
+        """``softmax(z, k)``: exp(z[k]) / Σ_j exp(z[j]), entry k of softmax(z)."""
+        import sympy as sp
+
+        if not isinstance(vector_node, ast.Name) or self.declared(vector_node.id).sort != "vector":
+            raise NumberError("the first argument of softmax() must be a declared vector")
+        vector = self.symbols[vector_node.id]
+        index = self.index(index_node)
+        size = size_value(vector.sizes[0], self.symbols)
+        base, dummy = sp.IndexedBase(vector.name), sp.Symbol("j", integer=True, nonnegative=True)
+        value = sp.exp(base[index.value]) / sp.Sum(sp.exp(base[dummy]), (dummy, 0, size - 1))
+        return Form(Call(f"softmax({vector.name})", (index.formula,), "[]"), value)
+
+    def diff(self, of_node: ast.AST, wrt_node: ast.AST) -> Form:
+        """``diff(f, v)``: the derivative ∂f/∂v (v a scalar or one entry of a vector or matrix)."""
+        import sympy as sp
+
+        of, wrt = self.visit(of_node), self.visit(wrt_node)
+        if not isinstance(wrt.value, (sp.Symbol, sp.Indexed)) or wrt.value.is_integer:
+            raise NumberError(f"diff() differentiates with respect to a scalar or one entry, not {wrt.formula}")
+        shown = Name(str(wrt.formula)) if isinstance(wrt.formula, Call) else wrt.formula
+        return Form(Grad(of.formula, shown), sp.Derivative(of.value, wrt.value))

@@ -1,0 +1,126 @@
+"""The fields of a symbolic problem: declared symbols, the sizes to check at, and the derivations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from solver.errors import show_value
+from solver.fields import Validated
+from solver.kinds.symbolic.reader import CALLS, SORTS, Symbol
+from solver.numbers import plain_name
+
+MAX_SYMBOLS = 30
+MAX_DERIVATIONS = 20
+MAX_STEPS = 30
+MAX_CHECK_SIZE = 6  # index forms are expanded at concrete sizes: keep the sums small
+RESERVED = {*CALLS, "e", "pi"}
+
+
+def _declarations(value: Any) -> dict[str, Symbol]:
+    """``{z: vector C, k: index C, C: size, x: scalar}`` read into Symbols."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of names to 'scalar', 'size', 'index <size>', 'vector <size>' "
+                         f"or 'matrix <size> <size>', got {show_value(value)}")
+    if len(value) > MAX_SYMBOLS:
+        raise ValueError(f"more than {MAX_SYMBOLS} symbols")
+    out: dict[str, Symbol] = {}
+    for name, sort in value.items():
+        if not isinstance(name, str) or not plain_name(name) or name in RESERVED or len(name) > 20:
+            raise ValueError(f"{show_value(name)} is not a name a form can use (an ASCII identifier, not a function)")
+        words = sort.split() if isinstance(sort, str) else []
+        arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2}
+        if not words or words[0] not in SORTS or len(words) != 1 + arity[words[0]]:
+            raise ValueError(f"{name}: expected 'scalar', 'size', 'index <size>', 'vector <size>' or "
+                             f"'matrix <size> <size>', got {show_value(sort)}")
+        out[name] = Symbol(name, words[0], tuple(words[1:]))
+    return out
+
+
+def undeclared_size(symbols: dict[str, Symbol]) -> tuple[str, str] | None:
+    """The first (symbol, size) whose size is not declared as a size in ``symbols``, or None."""
+    for symbol in symbols.values():
+        for size in symbol.sizes:
+            if not (size.isdigit() and 1 <= int(size) <= MAX_CHECK_SIZE) and (
+                    size not in symbols or symbols[size].sort != "size"):
+                return symbol.name, size
+    return None
+
+
+def _checks(value: Any) -> dict[str, tuple[int, ...]]:
+    """``{C: [2, 3]}``: the sizes at which forms with indices are expanded and checked."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of sizes to lists of integers, got {show_value(value)}")
+    out: dict[str, tuple[int, ...]] = {}
+    for name, sizes in value.items():
+        items = sizes if isinstance(sizes, list) else [sizes]
+        if not items or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= MAX_CHECK_SIZE
+                            for s in items):
+            raise ValueError(f"{name}: expected integers from 1 to {MAX_CHECK_SIZE}, got {show_value(sizes)}")
+        out[str(name)] = tuple(items)
+    return out
+
+
+def _text(limit: int) -> Any:
+    def validate(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"expected text, got {show_value(value)}")
+        if len(value) > limit:
+            raise ValueError(f"longer than {limit} characters")
+        return value.strip()
+
+    return validate
+
+
+Declarations = Annotated[dict[str, Symbol], Validated(_declarations)]
+Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
+Text = Annotated[str, Validated(_text(1000))]
+Name = Annotated[str, Validated(_text(40))]
+
+
+@dataclass(frozen=True)
+class DerivationStep:
+    """One form of a derivation and why it equals the form before it."""
+
+    form: Text
+    why: Annotated[str, Validated(_text(300))] = ""
+
+    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
+
+
+def _steps(value: Any) -> Any:
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_STEPS:
+        raise ValueError(f"expected a list of 2 to {MAX_STEPS} forms, got {show_value(value)}")
+    return [{"form": item} if isinstance(item, str) else item for item in value]
+
+
+def _derivations(value: Any) -> Any:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_DERIVATIONS:
+        raise ValueError(f"expected a list of 1 to {MAX_DERIVATIONS} derivations, got {show_value(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A chain of forms, each equal to the one before: the first is the claim's left side, the last its
+    right side (the answer, named ``name``)."""
+
+    name: Name
+    title: Text
+    steps: Annotated[list[DerivationStep], BeforeValidator(_steps)]
+    symbols: Declarations = field(default_factory=dict)
+
+    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class SymbolicSpec:
+    """The fields of a symbolic problem."""
+
+    given: Declarations
+    derivations: Annotated[list[Derivation], BeforeValidator(_derivations)]
+    checks: Checks = field(default_factory=dict)
+
+    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
