@@ -24,7 +24,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "rnn": ("solver.kinds.rnn", "recurrent networks: RNN, LSTM and GRU steps, backpropagation through time"),
     "gan": ("solver.kinds.gan", "one GAN training step: discriminator ascent, then generator descent"),
     "conv-inversion": ("solver.kinds.conv_inversion", "recover a conv kernel, bias and lost inputs from known outputs"),
-    "symbolic": ("solver.kinds.symbolic", "symbolic derivations and identities with sizes and indices, each step checked by sympy"),
+    "symbolic": ("solver.kinds.symbolic", "derivations with symbolic sizes and indices, each step checked"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator
 
@@ -87,7 +87,7 @@ class DerivationStep:
     form: Text
     why: Annotated[str, Validated(_text(300))] = ""
 
-    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
 
 
 def _steps(value: Any) -> Any:
@@ -112,7 +112,7 @@ class Derivation:
     steps: Annotated[list[DerivationStep], BeforeValidator(_steps)]
     symbols: Declarations = field(default_factory=dict)
 
-    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
 
 
 @dataclass(frozen=True)
@@ -123,4 +123,4 @@ class SymbolicSpec:
     derivations: Annotated[list[Derivation], BeforeValidator(_derivations)]
     checks: Checks = field(default_factory=dict)
 
-    __pydantic_config__ = {"extra": "forbid"}  # type: ignore[misc]
+    __pydantic_config__: ClassVar = {"extra": "forbid"}

@@ -34,18 +34,23 @@ def compare_chain(forms: list[Any], sizes: dict[Any, Any], checks: dict[str, tup
     expanded once per concrete case; ``sizes`` maps each index symbol to its size."""
     import sympy as sp
 
-    verdicts = []
-    expanded: dict[tuple[int, int], Any] = {}
+    verdicts: list[Verdict] = []
+    expanded: dict[tuple[int, tuple[Any, ...]], Any] = {}
+
+    def concrete(position: int, case: dict[Any, int]) -> Any:
+        key = (position, tuple(sorted(case.items(), key=str)))
+        if key not in expanded:
+            expanded[key] = sp.sympify(forms[position]).subs(case).doit()
+        return expanded[key]
+
     for k in range(1, len(forms)):
-        left, right = forms[k - 1], forms[k]
-        all_cases = _cases(left.free_symbols | right.free_symbols, sizes, checks)
+        all_cases = _cases(forms[k - 1].free_symbols | forms[k].free_symbols, sizes, checks)
         if all_cases is None:
-            return [*verdicts, Verdict(False, counterexample=f"more than {MAX_CASES} cases to check: use smaller checks")]
+            too_many = f"more than {MAX_CASES} cases to check: use smaller checks"
+            return [*verdicts, Verdict(False, counterexample=too_many)]
         exact, failure = True, ""
-        for number, case in enumerate(all_cases):
-            key = tuple(sorted(case.items(), key=str))
-            a = expanded.setdefault((k - 1, hash(key)), sp.sympify(left).subs(case).doit())
-            b = expanded.setdefault((k, hash(key)), sp.sympify(right).subs(case).doit())
+        for case in all_cases:
+            a, b = concrete(k - 1, case), concrete(k, case)
             if _exactly_zero(a - b):
                 continue
             difference = _numeric_difference(a, b)
