@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from solver.errors import show_value
 from solver.fields import Validated
@@ -19,24 +19,24 @@ MAX_CHECK_SIZE = 6  # index forms are expanded at concrete sizes: keep the sums 
 RESERVED = {*CALLS, "e", "pi"}
 
 
-def _declarations(value: Any) -> dict[str, Symbol]:
-    """``{z: vector C, k: index C, C: size, x: scalar}`` read into Symbols."""
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of names to 'scalar', 'size', 'index <size>', 'vector <size>' "
-                         f"or 'matrix <size> <size>', got {show_value(value)}")
+def _sort(sort: Any) -> tuple[str, ...]:
+    """``vector C`` as (``vector``, ``C``): a sort and the sizes it refers to."""
+    words = sort.split() if isinstance(sort, str) else []
+    arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2}
+    if not words or words[0] not in SORTS or len(words) != 1 + arity[words[0]]:
+        raise ValueError(f"expected 'scalar', 'size', 'index <size>', 'vector <size>' or "
+                         f"'matrix <size> <size>', got {show_value(sort)}")
+    return tuple(words)
+
+
+def _declarations(value: dict[str, tuple[str, ...]]) -> dict[str, Symbol]:
+    """``{z: (vector, C), x: (scalar,)}`` (each sort already read) as Symbols, their names checked."""
     if len(value) > MAX_SYMBOLS:
         raise ValueError(f"more than {MAX_SYMBOLS} symbols")
-    out: dict[str, Symbol] = {}
-    for name, sort in value.items():
-        if not isinstance(name, str) or not plain_name(name) or name in RESERVED or len(name) > 20:
+    for name in value:
+        if not plain_name(name) or name in RESERVED or len(name) > 20:
             raise ValueError(f"{show_value(name)} is not a name a form can use (an ASCII identifier, not a function)")
-        words = sort.split() if isinstance(sort, str) else []
-        arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2}
-        if not words or words[0] not in SORTS or len(words) != 1 + arity[words[0]]:
-            raise ValueError(f"{name}: expected 'scalar', 'size', 'index <size>', 'vector <size>' or "
-                             f"'matrix <size> <size>', got {show_value(sort)}")
-        out[name] = Symbol(name, words[0], tuple(words[1:]))
-    return out
+    return {name: Symbol(name, words[0], words[1:]) for name, words in value.items()}
 
 
 def undeclared_size(symbols: dict[str, Symbol]) -> tuple[str, str] | None:
@@ -74,7 +74,7 @@ def _text(limit: int) -> Any:
     return validate
 
 
-Declarations = Annotated[dict[str, Symbol], Validated(_declarations)]
+Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
 Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
 Text = Annotated[str, Validated(_text(1000))]
 Name = Annotated[str, Validated(_text(40))]
