@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from solver.errors import FieldError, UnsolvableError
-from solver.formula import Name, Op
+from solver.formula import Name, Op, StandardPrinter
 from solver.kinds.symbolic.reader import Form, Symbol, read_form, size_value, sympy_symbol
 from solver.kinds.symbolic.spec import MAX_CHECK_SIZE, Derivation, SymbolicSpec, undeclared_size
 from solver.kinds.symbolic.verify import Verdict, compare_chain
@@ -93,7 +93,7 @@ def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec) -> tupl
         substeps.append(Step(StepKind.EVALUATE, why, formula=Op("=", (left, forms[k].formula))))
     substeps.append(Step(StepKind.CHECK, _checked(verdicts, sizes, spec.checks), detail=Detail.STANDARD))
     group = Step(StepKind.GROUP, derivation.title, substeps=tuple(substeps))
-    return group, Answer(derivation.name, last.value, str(claim))
+    return group, Answer(derivation.name, last.value, StandardPrinter().doprint(claim))
 
 
 def _checked(verdicts: list[Verdict], sizes: dict[Any, Any], checks: dict[str, tuple[int, ...]]) -> str:

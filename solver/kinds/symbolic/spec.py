@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -74,7 +74,10 @@ def _text(limit: int) -> Any:
     return validate
 
 
-Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
+if TYPE_CHECKING:
+    Declarations = dict[str, Symbol]
+else:  # each sort validated at its own entry (given.x), then the names and Symbols
+    Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
 Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
 Text = Annotated[str, Validated(_text(1000))]
 Name = Annotated[str, Validated(_text(40))]
