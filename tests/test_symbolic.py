@@ -160,7 +160,7 @@ title: T
 given: {z: scalar, y: scalar}
 derivations:
   - name: d
-    title: BCE with a sign error
+    claim: BCE with a sign error
     steps:
       - "diff(-(y * log(sigmoid(z)) + (1 - y) * log(1 - sigmoid(z))), z)"
       - "y - sigmoid(z)"
@@ -181,7 +181,7 @@ def test_a_wrong_step_is_refused_naming_it(tmp_path: Path):
 def test_the_check_accepts_true_steps_and_refuses_false_ones(tmp_path_factory, a, c):
     """(x + a)² = x² + 2ax + a² is accepted; adding c·x to the right side (c ≠ 0) is refused."""
     spec = {"kind": "symbolic", "title": "T", "given": {"x": "scalar"},
-            "derivations": [{"name": "s", "title": "t", "steps": [f"(x + {a})^2", f"x^2 + {2 * a}*x + {a * a} + {c}*x"]}]}
+            "derivations": [{"name": "s", "claim": "t", "steps": [f"(x + {a})^2", f"x^2 + {2 * a}*x + {a * a} + {c}*x"]}]}
     from solver.errors import DlsolveError
 
     file = tmp_path_factory.mktemp("check") / "step.yaml"
@@ -197,32 +197,32 @@ def test_the_check_accepts_true_steps_and_refuses_false_ones(tmp_path_factory, a
 HEAD = "kind: symbolic\ntitle: T\n"
 STEPS = "    steps:\n      - \"x\"\n      - \"x\"\n"
 BAD = [
-    case(HEAD + "given:\n  x: tensor  # <-\nderivations:\n  - name: d\n    title: t\n" + STEPS,
+    case(HEAD + "given:\n  x: tensor  # <-\nderivations:\n  - name: d\n    claim: t\n" + STEPS,
          "given.x", "expected 'scalar', 'size'", "got 'tensor'", id="symbolic-unknown-sort"),
-    case(HEAD + "given:\n  z: vector C  # <-\n  x: scalar\nderivations:\n  - name: d\n    title: t\n" + STEPS,
+    case(HEAD + "given:\n  z: vector C  # <-\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n" + STEPS,
          "given.z", "'C' is not declared as a size", id="symbolic-undeclared-size"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"x\"\n"
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n"
          "      - \"x + q\"  # <-\n", "derivations[0].steps[1].form", "unknown name 'q'", id="symbolic-unknown-name"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"x\"\n"
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n"
          "      - \"__import__('os')\"  # <-\n", "derivations[0].steps[1].form", "not a known function",
          id="symbolic-no-python"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"x\"\n"
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n"
          "      - \"sum(x, x)\"  # <-\n", "derivations[0].steps[1].form", "must be a declared index",
          id="symbolic-sum-over-scalar"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"x\"\n"
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n"
          "      - \"2 x\"  # <-\n", "derivations[0].steps[1].form", "write products with '*'", id="symbolic-no-star"),
-    case(HEAD + "given:\n  x: scalar\n  C: size\nchecks: {C: [9]}  # <-\nderivations:\n  - name: d\n    title: t\n"
+    case(HEAD + "given:\n  x: scalar\n  C: size\nchecks: {C: [9]}  # <-\nderivations:\n  - name: d\n    claim: t\n"
          + STEPS, "checks", "expected integers from 1 to 6", "got [9]", id="symbolic-check-too-large"),
-    case(HEAD + "given:\n  x: scalar\nchecks: {x: [2]}  # <-\nderivations:\n  - name: d\n    title: t\n" + STEPS,
+    case(HEAD + "given:\n  x: scalar\nchecks: {x: [2]}  # <-\nderivations:\n  - name: d\n    claim: t\n" + STEPS,
          "checks.x", "'x' is not a symbol declared as a size", id="symbolic-check-not-size"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:  # <-\n      - \"x\"\n",
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:  # <-\n      - \"x\"\n",
          "derivations[0].steps", "expected a list of 2 to 30 forms", id="symbolic-one-step"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    proof: 1  # <-\n" + STEPS,
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    proof: 1  # <-\n" + STEPS,
          "derivations[0].proof", "unknown field", id="symbolic-unknown-field"),
-    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"x\"\n"
+    case(HEAD + "given:\n  x: scalar\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n"
          "      - \"diff(x, 2)\"  # <-\n", "derivations[0].steps[1].form", "with respect to a scalar or one entry",
          id="symbolic-diff-by-number"),
-    case(HEAD + "given:\n  z: vector 2\nderivations:\n  - name: d\n    title: t\n    steps:\n      - \"z[0]\"\n"
+    case(HEAD + "given:\n  z: vector 2\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"z[0]\"\n"
          "      - \"z\"  # <-\n", "derivations[0].steps[1].form", "'z' is a vector: write one entry",
          id="symbolic-bare-vector"),
 ]

@@ -92,7 +92,7 @@ def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec) -> tupl
         left = forms[0].formula if k == 1 else Name("")  # later steps continue the chain: "= form"
         substeps.append(Step(StepKind.EVALUATE, why, formula=Op("=", (left, forms[k].formula))))
     substeps.append(Step(StepKind.CHECK, _checked(verdicts, sizes, spec.checks), detail=Detail.STANDARD))
-    group = Step(StepKind.GROUP, derivation.title, substeps=tuple(substeps))
+    group = Step(StepKind.GROUP, derivation.claim, substeps=tuple(substeps))
     return group, Answer(derivation.name, last.value, StandardPrinter().doprint(claim))
 
 

@@ -111,7 +111,7 @@ class Derivation:
     right side (the answer, named ``name``)."""
 
     name: Name
-    title: Text
+    claim: Text  # the heading: what the derivation shows, in words
     steps: Annotated[list[DerivationStep], BeforeValidator(_steps)]
     symbols: Declarations = field(default_factory=dict)
 

@@ -32,7 +32,6 @@ class Verdict:
 def compare_chain(forms: list[Any], sizes: dict[Any, Any], checks: dict[str, tuple[int, ...]]) -> list[Verdict]:
     """The verdict for each pair of consecutive forms (stopping at the first unequal pair), every form
     expanded once per concrete case; ``sizes`` maps each index symbol to its size."""
-    import sympy as sp
 
     verdicts: list[Verdict] = []
     expanded: dict[tuple[int, tuple[Any, ...]], Any] = {}
@@ -40,7 +39,7 @@ def compare_chain(forms: list[Any], sizes: dict[Any, Any], checks: dict[str, tup
     def concrete(position: int, case: dict[Any, int]) -> Any:
         key = (position, tuple(sorted(case.items(), key=str)))
         if key not in expanded:
-            expanded[key] = sp.sympify(forms[position]).subs(case).doit()
+            expanded[key] = forms[position].subs(case).doit()
         return expanded[key]
 
     for k in range(1, len(forms)):
