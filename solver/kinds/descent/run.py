@@ -1,14 +1,5 @@
-"""Gradient descent on a function of one variable: ``x_{k+1} = x_k − η·f'(x_k)``, iterated.
-
-A kind of its own because the ``graph`` kind takes one gradient step per observation: a loop of a
-hundred steps on one function (the lecture slides' PyTorch "hello world") is not a graph, it is a
-table of iterates. The derivative is taken symbolically once; the first iterates are exact and
-written out in full (formula, numbers, result). Exact iterates explode (a cubic derivative triples
-the digits of a fraction with every step), so once an iterate's numerator or denominator passes
-:data:`EXACT_DIGITS` digits, or its form :data:`EXACT_OPS` operations, the rest is computed with
-:data:`FLOAT_DIGITS` significant digits and the trace says where and why. When the last iterate
-sits at a stationary point of a polynomial, that point is given exactly and classified by f''.
-"""
+"""The ``given`` of a ``descent`` problem, its validation, and the iteration: exact while the iterates
+stay short, then with ``FLOAT_DIGITS`` significant digits (why: see the package docstring)."""
 
 from __future__ import annotations
 
@@ -19,13 +10,9 @@ from typing import Annotated, Any, ClassVar
 from solver.errors import FieldError, UnsolvableError, show_value
 from solver.fields import Count, Validated
 from solver.formula import Formula, Name, call
-from solver.kinds import given_only, within_given
+from solver.kinds import given_only
 from solver.numbers import Exact
-from solver.problem import Problem
-from solver.trace import Approximate, Given, Phrase, Solution
-
-FIELDS = ("given",)
-ANSWERS = ("x_<k>", "f(x_<N>)", "f'(x_<N>)", "x*")
+from solver.trace import Approximate
 
 MAX_ITERATIONS = 10_000
 EXACT_DIGITS = 12  # an exact iterate with a longer numerator or denominator is too long to read
@@ -183,22 +170,6 @@ def iterate(given: Descent) -> Run:
                                   f"(the step size {lr} is too large here)")
         x = new
     return Run(variable, f, df, lr, tuple(rows), switch, why)
-
-
-def solve(problem: Problem, numeric: bool = False) -> Solution:
-    """The derivative, the first iterates in full, a table of the rest, and where the descent ends."""
-    from solver.kinds.descent_steps import answers, steps
-
-    given: Descent = problem.spec.given
-    with within_given():
-        run = iterate(given)
-    name = given.variable
-    givens = (Given("f", run.f, Phrase((f"the function of {name}",))), Given(f"{name}_0", given.start, "start"),
-              Given("η", run.lr, "step size (learning rate)"),
-              Given("N", given.iterations, "iterations"))
-    return Solution(id=problem.id, kind=problem.kind, title=problem.title, statement=problem.statement,
-                    source=problem.source, given=givens, steps=steps(run, given),
-                    answers=answers(run, given))
 
 
 def subscript(name: str, k: int | str) -> Formula:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.formula import Name, equation
-from solver.kinds.descent import (
+from solver.kinds.descent.run import (
     FLOAT_DIGITS,
     SHOWN_DIGITS,
     Descent,
