@@ -165,6 +165,11 @@ given:
 """
 INVERSION_DEFAULTS = dict(X="?", W="e", b="0", Y="4")
 
+DESCENT = "kind: descent\ntitle: T\ngiven:\n  function: {function}\n  start: {start}\n  lr: {lr}\n  iterations: {n}\n"
+DESCENT_DEFAULTS = dict(function="x^2", start="1", lr="0.1", n="3")
+PIECES = "kind: relu-pieces\ntitle: T\ngiven:\n  knots: [0, {knot}]\n  weights: [1, {weight}]\n  points: [{point}]\n"
+PIECES_DEFAULTS = dict(knot="1", weight="-1", point="2")
+
 PARAMS = {
     "params.hidden": "kind: params\ntitle: T\ngiven: {{model: lstm, hidden: {P}, input: 3}}\n",
     "params.input": "kind: params\ntitle: T\ngiven: {{model: gru, hidden: 3, input: {P}}}\n",
@@ -198,6 +203,8 @@ SLOTS: dict[str, str] = {
         ("data-entry", "data"), ("lr", "lr")]},
     **{f"conv-inversion.{field}": _slot(INVERSION, INVERSION_DEFAULTS, field) for field in ("X", "W", "b", "Y")},
     **{slot: template.format(P="{P}") for slot, template in PARAMS.items()},
+    **{f"descent.{field}": _slot(DESCENT, DESCENT_DEFAULTS, field) for field in ("function", "start", "lr", "n")},
+    **{f"relu-pieces.{field}": _slot(PIECES, PIECES_DEFAULTS, field) for field in ("knot", "weight", "point")},
 }
 
 # In the equation slots the payload is the right side of an equation (read as an expression, not
@@ -215,7 +222,8 @@ def test_every_slot_is_valid_with_a_harmless_value(tmp_path: Path):
     harmless = {"graph.symbols": "r", "graph.loss": "L", "graph.wrt": "W", "graph.given-name": "c",
                 "rnn.targets-name": "u", "gan.layer-name": "wd2", "rnn.cell": "rnn",
                 "conv-inversion.W": "e", "conv-inversion.X": "?", "conv-inversion.Y": "4", "conv-inversion.b": "0", "params.convention": "pytorch", "params.padding": "1",
-                "params.ask": "total", "rnn.loss": "L = (y2 - t) ** 2", "graph.equations": "v = W.T * x"}
+                "params.ask": "total", "rnn.loss": "L = (y2 - t) ** 2", "graph.equations": "v = W.T * x",
+                "descent.function": "x^2"}
     for slot in SLOTS:
         spec = SLOTS[slot].replace("{P}", harmless.get(slot, "1"))
         file = tmp_path / "ok.yaml"

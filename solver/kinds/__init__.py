@@ -23,6 +23,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "graph": ("solver.kinds.graph", "computational graphs: forward pass, loss, backward pass, updates"),
     "rnn": ("solver.kinds.rnn", "recurrent networks: RNN, LSTM and GRU steps, backpropagation through time"),
     "gan": ("solver.kinds.gan", "one GAN training step: discriminator ascent, then generator descent"),
+    "descent": ("solver.kinds.descent", "gradient descent on a function of one variable: a table of iterates"),
+    "relu-pieces": ("solver.kinds.relu_pieces", "a function of x built from ReLU units: pieces, slopes, values"),
     "conv-inversion": ("solver.kinds.conv_inversion", "recover a conv kernel, bias and lost inputs from known outputs"),
     "symbolic": ("solver.kinds.symbolic", "derivations with symbolic sizes and indices, each step checked"),
 }
