@@ -68,7 +68,7 @@ BAD_SPECS = [
         kind: nosuch  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind 'nosuch'", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn", id="unknown-kind"),
+        """, "kind", "unknown kind 'nosuch'", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn, symbolic", id="unknown-kind"),
     case("""\
         kind: params  # <-
         given: {model: fc, sizes: [2, 3]}
@@ -483,12 +483,12 @@ BAD_SPECS = [
         kind: [params]  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn", id="kind-is-a-list"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn, symbolic", id="kind-is-a-list"),
     case("""\
         kind: {name: params}  # <-
         title: T
         given: {model: fc, sizes: [2, 3]}
-        """, "kind", "unknown kind", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn", id="kind-is-a-mapping"),
+        """, "kind", "unknown kind", "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn, symbolic", id="kind-is-a-mapping"),
     case("""\
         kind: params
         title: T
@@ -583,7 +583,7 @@ def test_several_bad_files_are_all_reported(tmp_path: Path):
     assert len(lines) == 3
     assert lines[0] == "dlsolve: errors:"
     assert lines[1].startswith(bad_message(one)) and lines[1].endswith(", got 0")
-    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn"
+    assert lines[2] == f"{two}:1: kind: unknown kind 'nosuch'; known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn, symbolic"
 
 
 def test_an_unknown_kind_is_the_only_message(tmp_path: Path):
@@ -593,7 +593,7 @@ def test_an_unknown_kind_is_the_only_message(tmp_path: Path):
     file.write_text("kind: grph\ntitle: T\ngiven: {x: 1}\nequations: ['L = x * x']\nwrt: [x]\n")
     stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert stderr == (f"dlsolve: error: {file}:1: kind: unknown kind 'grph' (did you mean 'graph'?); "
-                      "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn\n")
+                      "known kinds: conv-inversion, descent, gan, graph, params, relu-pieces, rnn, symbolic\n")
 
 
 def test_solver_error_in_a_later_problem_writes_nothing(tmp_path: Path):

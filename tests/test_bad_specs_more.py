@@ -112,6 +112,7 @@ MORE_BAD_SPECS = [
     case('kind: conv-inversion\ntitle: T\ngiven:\n  X: [[1, 2], [3, 1/0]]  # <-\n  W: [[e]]\n  Y: [[1, 2], [3, 4]]\n', 'given.X', 'entry [1][1]', 'division by zero', id='inversion-div-zero'),
     case('kind: descent\ntitle: T\ngiven:\n  function: x^2\n  start: 1\n  lr: -1  # <-\n  iterations: 3\n', 'given.lr', 'expected a positive step size', id='descent-negative-lr'),
     case('kind: relu-pieces\ntitle: T\ngiven:\n  knots: [0, 1]\n  weights: [1]  # <-\n  points: [0]\n', 'given.weights', 'one weight per knot (2), got 1', id='relu-pieces-weights-short'),
+    case('kind: symbolic\ntitle: T\ngiven:\n  x: tensor  # <-\nderivations:\n  - name: d\n    claim: c\n    steps: [2*x, x + x]\n', 'given.x', 'tensor', id='symbolic-unknown-sort'),
 ]
 
 

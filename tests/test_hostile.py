@@ -169,6 +169,9 @@ DESCENT = "kind: descent\ntitle: T\ngiven:\n  function: {function}\n  start: {st
 DESCENT_DEFAULTS = dict(function="x^2", start="1", lr="0.1", n="3")
 PIECES = "kind: relu-pieces\ntitle: T\ngiven:\n  knots: [0, {knot}]\n  weights: [1, {weight}]\n  points: [{point}]\n"
 PIECES_DEFAULTS = dict(knot="1", weight="-1", point="2")
+SYMBOLIC = ("kind: symbolic\ntitle: T\ngiven:\n  x: {sort}\nderivations:\n  - name: {name}\n    claim: c\n"
+            "    steps:\n      - {form}\n      - x + x\n")
+SYMBOLIC_DEFAULTS = dict(sort="scalar", name="d", form="2*x")
 
 PARAMS = {
     "params.hidden": "kind: params\ntitle: T\ngiven: {{model: lstm, hidden: {P}, input: 3}}\n",
@@ -205,6 +208,7 @@ SLOTS: dict[str, str] = {
     **{slot: template.format(P="{P}") for slot, template in PARAMS.items()},
     **{f"descent.{field}": _slot(DESCENT, DESCENT_DEFAULTS, field) for field in ("function", "start", "lr", "n")},
     **{f"relu-pieces.{field}": _slot(PIECES, PIECES_DEFAULTS, field) for field in ("knot", "weight", "point")},
+    **{f"symbolic.{field}": _slot(SYMBOLIC, SYMBOLIC_DEFAULTS, field) for field in ("sort", "name", "form")},
 }
 
 # In the equation slots the payload is the right side of an equation (read as an expression, not
@@ -223,7 +227,7 @@ def test_every_slot_is_valid_with_a_harmless_value(tmp_path: Path):
                 "rnn.targets-name": "u", "gan.layer-name": "wd2", "rnn.cell": "rnn",
                 "conv-inversion.W": "e", "conv-inversion.X": "?", "conv-inversion.Y": "4", "conv-inversion.b": "0", "params.convention": "pytorch", "params.padding": "1",
                 "params.ask": "total", "rnn.loss": "L = (y2 - t) ** 2", "graph.equations": "v = W.T * x",
-                "descent.function": "x^2"}
+                "descent.function": "x^2", "symbolic.sort": "scalar", "symbolic.name": "d", "symbolic.form": "2*x"}
     for slot in SLOTS:
         spec = SLOTS[slot].replace("{P}", harmless.get(slot, "1"))
         file = tmp_path / "ok.yaml"

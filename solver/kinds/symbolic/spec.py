@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -80,7 +81,18 @@ else:  # each sort validated at its own entry (given.x), then the names and Symb
     Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
 Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
 Text = Annotated[str, Validated(_text(1000))]
-Name = Annotated[str, Validated(_text(40))]
+ANSWER_NAME = re.compile(r"[A-Za-z∂][A-Za-z0-9_∂/\[\](), =′]*")  # dCE/dz[k], additions, dh[i]/dW[k, l]
+
+
+def _answer_name(value: Any) -> str:
+    text = _text(40)(value)
+    if not ANSWER_NAME.fullmatch(text):
+        raise ValueError(f"{show_value(text)} is not an answer name (letters, digits, _ / [ ] ( ) = , ′ and ∂, "
+                         "starting with a letter or ∂)")
+    return text
+
+
+Name = Annotated[str, Validated(_answer_name)]
 
 
 @dataclass(frozen=True)
