@@ -66,7 +66,7 @@ def version_names(equations: list[object], taken: set[str]) -> tuple[list[str | 
     when a version's name is one the problem uses itself (``taken``: givens, symbols, equations)."""
     names = assigned_names(equations)
     totals = Counter(name for name in names if name is not None)
-    used = {alike for name in taken | {n for n in names if n is not None} for alike in look_alikes(name)}
+    used = {alike: name for name in sorted(taken | {n for n in names if n is not None}) for alike in look_alikes(name)}
     seen: Counter[str] = Counter()
     out: list[str | None] = []
     for name in names:
@@ -78,9 +78,10 @@ def version_names(equations: list[object], taken: set[str]) -> tuple[list[str | 
             out.append(name)
             continue
         shown = version(name, seen[name])
-        clash = look_alikes(shown) & used
+        clash = sorted(used[alike] for alike in look_alikes(shown) if alike in used)
         if clash:
-            return out, (f"'{name}' is assigned {totals[name]} times, so its earlier values are named {shown}, …, "
-                         f"but the problem uses '{min(clash)}' itself: rename one of them")
+            earlier = ", ".join(version(name, k) for k in range(1, totals[name]))
+            return out, (f"the problem uses '{clash[0]}', and {name} is assigned {totals[name]} times, so its "
+                         f"earlier values are named {earlier} (the last keeps the name {name}): rename one of them")
         out.append(shown)
     return out, None
