@@ -95,6 +95,7 @@ def _bracket_hint(source: str) -> str:
 def _juxtaposition_hint(source: str) -> str:
     """The hint for two values written side by side (``w x``, ``2x``): it is not a product."""
     import io
+    import itertools
     import keyword
     import tokenize
 
@@ -103,7 +104,7 @@ def _juxtaposition_hint(source: str) -> str:
                   if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP)]
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return ""
-    for left, right in zip(tokens, tokens[1:]):
+    for left, right in itertools.pairwise(tokens):
         operands = (left.type in (tokenize.NAME, tokenize.NUMBER) or left.string in (")", "]"),
                     right.type in (tokenize.NAME, tokenize.NUMBER))
         if all(operands) and not any(keyword.iskeyword(t.string) for t in (left, right)):
