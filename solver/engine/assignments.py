@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from solver.expressions import plain_name
 
@@ -35,7 +35,7 @@ def augmented(name: str, operator: type[ast.operator], body: ast.expr) -> ast.Ex
     return ast.Expression(body=ast.BinOp(left=ast.Name(id=name, ctx=ast.Load()), op=operator(), right=body))
 
 
-def assigned_names(equations: Iterable[object]) -> list[str | None]:
+def assigned_names(equations: Sequence[object]) -> list[str | None]:
     """Each equation's assigned name, read from its left side only (None where there is none to read)."""
     out: list[str | None] = []
     for text in equations:
@@ -61,7 +61,7 @@ def look_alikes(name: str) -> set[str]:
     return {name, f"{letters}_{name[len(letters):]}"} if "_" not in name else {name, name.replace("_", "")}
 
 
-def version_names(equations: list[object], taken: set[str]) -> tuple[list[str | None], str | None]:
+def version_names(equations: Sequence[object], taken: set[str]) -> tuple[list[str | None], str | None]:
     """The name each equation's value is written by (see the module's docstring), and an error message
     when a version's name is one the problem uses itself (``taken``: givens, symbols, equations)."""
     names = assigned_names(equations)
