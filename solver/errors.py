@@ -122,6 +122,11 @@ class FieldError(DlsolveError):
 
 
 class UnsolvableError(DlsolveError):
-    """The problem has no (unique) solution, or a result failed its check (exit 1)."""
+    """The problem has no (unique) solution, or a result failed its check (exit 1); ``solution``, when the
+    solver can say why as a worked solution (the verdict and the conflicting equations), for ``-f json``."""
 
     exit_code = EXIT_UNSOLVED
+
+    def __init__(self, message: str, solution: Any = None):
+        super().__init__(message)
+        self.solution = solution
