@@ -6,6 +6,8 @@ Exit codes (documented in ``dlsolve --help`` and the README):
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_UNSOLVED = 1
 EXIT_USAGE = 2

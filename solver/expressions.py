@@ -83,9 +83,11 @@ def _bracket_hint(source: str) -> str:
         if char in "([":
             stack.append((char, position))
         elif char in _CLOSING:
-            if not stack or stack[-1][0] != _CLOSING[char]:
+            if not stack:
                 return f"'{char}' at character {position} has no matching '{_CLOSING[char]}'"
-            stack.pop()
+            opening, where = stack.pop()
+            if opening != _CLOSING[char]:
+                return f"'{char}' at character {position} cannot close the '{opening}' at character {where}"
     if stack:
         char, position = stack[-1]
         return f"'{char}' at character {position} is never closed"
@@ -110,7 +112,8 @@ def _juxtaposition_hint(source: str) -> str:
         if all(operands) and not any(keyword.iskeyword(t.string) for t in (left, right)):
             a, b, written = left.string, right.string, source[left.start[1]:right.end[1]]
             matrix = "" if left.type == tokenize.NUMBER else f" (or {a} @ {b} for a matrix product)"
-            return f"'{written}': values side by side (juxtaposition) do not multiply: write {a}*{b}{matrix}"
+            where = "" if written == source.strip() else f"'{written}': "
+            return f"{where}values side by side (juxtaposition) do not multiply: write {a}*{b}{matrix}"
     return ""
 
 
