@@ -129,7 +129,7 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
         name, parsed = _parse_equation(index, text)
         if name in graph.names and graph.names[name].kind in ("given", "symbol"):
             raise EquationError(index, f"'{name}' is already defined by a given value")
-        label = shown[index] or name  # c_1 for a value of c that a later equation replaces
+        label = shown[index] or name  # c1 for a value of c that a later equation replaces
         node = _Builder(graph, index, parsed.source).visit(parsed.tree.body)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
             node = graph.add(Node(Name(label), node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))

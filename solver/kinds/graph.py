@@ -300,10 +300,10 @@ def _assignments_note(versions: dict[str, list[str]]) -> str:
     def listed(names: list[str]) -> str:
         return ", ".join(names[:-1]) + " and, the last, " + names[-1]
 
-    parts = [f"{name} (assigned {len(labels)} times) has the values {listed(labels)}"
-             for name, labels in versions.items()]
-    return ("As in Python, each assignment makes a new value: " + "; ".join(parts) + ". ∂/∂ of a name means "
-            "the gradient with respect to that value.")
+    parts = [f"{name} (assigned {'twice' if len(labels) == 2 else f'{len(labels)} times'}) has the values "
+             f"{listed(labels)}" for name, labels in versions.items()]
+    return ("As in Python, each assignment makes a new value: " + "; ".join(parts) + ". A gradient with respect "
+            "to one of these names is the gradient with respect to that value alone.")
 
 
 def _layout(graph: Any) -> str:
