@@ -49,7 +49,7 @@ def solve_loaded(loaded: LoadedProblem, numeric: bool = False) -> Solution:
     try:
         return solve(loaded.problem, numeric=numeric)
     except UnsolvableError as error:
-        raise UnsolvableError(f"{loaded.document.file}: {error.message}") from None
+        raise UnsolvableError(f"{loaded.document.file}: {error.message}", error.solution) from None
     except FieldError as error:  # its path is relative to the problem (see solver.kinds.Kind)
         raise SpecError([loaded.issue(error.path, error.message)]) from None
 

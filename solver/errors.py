@@ -6,6 +6,8 @@ Exit codes (documented in ``dlsolve --help`` and the README):
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_UNSOLVED = 1
 EXIT_USAGE = 2
@@ -122,6 +124,11 @@ class FieldError(DlsolveError):
 
 
 class UnsolvableError(DlsolveError):
-    """The problem has no (unique) solution, or a result failed its check (exit 1)."""
+    """The problem has no (unique) solution, or a result failed its check (exit 1); ``solution``, when the
+    solver can say why as a worked solution (the verdict and the conflicting equations), for ``-f json``."""
 
     exit_code = EXIT_UNSOLVED
+
+    def __init__(self, message: str, solution: Any = None):
+        super().__init__(message)
+        self.solution = solution

@@ -47,9 +47,74 @@ def first_non_ascii(text: str) -> str | None:
     return next((char for char in text if ord(char) > 127), None)
 
 
+ASCII_FOR = {"·": "*", "×": "*", "⋅": "*", "−": "-", "–": "-", "÷": "/", "²": "^2", "³": "^3", "ᵀ": ".T",
+             "√": "sqrt(…)", "σ": "sigmoid(…)", "⊙": "*", "′": "another name"}
+"""What to write instead of a character of paper notation, for the hint of :func:`non_ascii_message`."""
+
+
 def non_ascii_message(char: str, what: str) -> str:
-    """Why ``char`` (outside ASCII) is refused in ``what`` (``"equations"``, ``"numbers and names"``)."""
-    return f"the character {char!r} (U+{ord(char):04X}) is not allowed: write {what} in plain ASCII"
+    """Why ``char`` (outside ASCII) is refused in ``what`` (``"equations"``, ``"numbers and names"``), with
+    what to write instead where paper notation has a plain spelling (``·`` → ``*``, ``²`` → ``^2``)."""
+    hint = f" ({char} is written {ASCII_FOR[char]})" if char in ASCII_FOR else ""
+    return f"the character {char!r} (U+{ord(char):04X}) is not allowed: write {what} in plain ASCII{hint}"
+
+
+def unreadable_message(text: str) -> str:
+    """Why an expression cannot be read, with a hint for the common slips: values side by side
+    (``w x``: juxtaposition is not multiplication), unbalanced brackets, a second ``=``, a missing operand."""
+    source = normalized(text)
+    hint = _bracket_hint(source) or _juxtaposition_hint(source)
+    stripped = source.rstrip()
+    if not hint and "=" in source.replace("==", ""):
+        hint = "an equation has one '=': name = expression"
+    if not hint and stripped.endswith(("+", "-", "*", "/", "@")):
+        hint = f"it ends with '{stripped[-1]}': an operand is missing"
+    return f"cannot read the expression {source!r}" + (f": {hint}" if hint else "")
+
+
+_CLOSING = {")": "(", "]": "["}
+
+
+def _bracket_hint(source: str) -> str:
+    """Which bracket is unbalanced, if one is: the first closing one without an opening, else the last
+    opening one never closed (positions count from 1)."""
+    stack: list[tuple[str, int]] = []
+    for position, char in enumerate(source, 1):
+        if char in "([":
+            stack.append((char, position))
+        elif char in _CLOSING:
+            if not stack:
+                return f"'{char}' at character {position} has no matching '{_CLOSING[char]}'"
+            opening, where = stack.pop()
+            if opening != _CLOSING[char]:
+                return f"'{char}' at character {position} cannot close the '{opening}' at character {where}"
+    if stack:
+        char, position = stack[-1]
+        return f"'{char}' at character {position} is never closed"
+    return ""
+
+
+def _juxtaposition_hint(source: str) -> str:
+    """The hint for two values written side by side (``w x``, ``2x``): it is not a product."""
+    import io
+    import itertools
+    import keyword
+    import tokenize
+
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return ""
+    for left, right in itertools.pairwise(tokens):
+        operands = (left.type in (tokenize.NAME, tokenize.NUMBER) or left.string in (")", "]"),
+                    right.type in (tokenize.NAME, tokenize.NUMBER))
+        if all(operands) and not any(keyword.iskeyword(t.string) for t in (left, right)):
+            a, b, written = left.string, right.string, source[left.start[1]:right.end[1]]
+            matrix = "" if left.type == tokenize.NUMBER else f" (or {a} @ {b} for a matrix product)"
+            where = "" if written == source.strip() else f"'{written}': "
+            return f"{where}values side by side (juxtaposition) do not multiply: write {a}*{b}{matrix}"
+    return ""
 
 
 def plain_name(name: str) -> bool:

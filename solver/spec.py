@@ -9,6 +9,7 @@ line ``file:line: field.path: expected …, got …``.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,8 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         known = ", ".join(sorted(KINDS))
         issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {known}"))
     else:
-        issues += [issue((key,), f"unknown field; allowed: {', '.join(allowed)}") for key in raw if key not in allowed]
+        inner = _given_fields(module, raw)
+        issues += [issue((key,), _unknown(key, allowed, inner)) for key in raw if key not in allowed]
     issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
@@ -147,6 +149,36 @@ def _allowed(target: type, path: FieldPath) -> list[str]:
     return [f.name for f in dataclasses.fields(current)] if dataclasses.is_dataclass(current) else []
 
 
+def _given_fields(module: Any, raw: dict[str, Any]) -> list[str]:
+    """The fields of the kind's ``given`` mapping when it is a dataclass (rnn: W_hh, x, …), else none."""
+    import dataclasses
+    import typing
+
+    if module is None:
+        return []
+    try:
+        target = module.spec_type({key: raw[key] for key in module.FIELDS if key in raw})
+        given = _dataclass_in(typing.get_type_hints(target, include_extras=True).get("given"))
+    except Exception:  # a spec_type that cannot decide on these fields: no hint
+        return []
+    return [f.name for f in dataclasses.fields(given)] if given is not None else []
+
+
+def _unknown(key: Any, allowed: Sequence[str], inner: Sequence[str] = ()) -> str:
+    """The message for an unknown field: the fields allowed at its level; where the field is one of the
+    ``given`` mapping's (``inner``), that it belongs there; else a near spelling (Whh → W_hh)."""
+    listing = ", ".join(allowed)
+    if key in inner:
+        return f"unknown field at the top level: it belongs under given (given's fields: {', '.join(inner)})"
+    spelled = {name.lower(): name for name in [*inner, *allowed]}  # allowed last: it wins a tie
+    near = difflib.get_close_matches(str(key).lower(), spelled, n=1, cutoff=0.7)
+    if near:
+        name = spelled[near[0]]
+        where = " under given" if name in inner and name not in allowed else ""
+        return f"unknown field (did you mean '{name}'{where}?); allowed: {listing}"
+    return f"unknown field; allowed: {listing}"
+
+
 def _dataclass_in(annotation: Any) -> type | None:
     """The dataclass inside an annotation (``Network``, ``Network | None``, ``list[Layer]``), if one."""
     import dataclasses
@@ -172,7 +204,7 @@ def _message(error: Any, allowed: list[str]) -> str:
     if kind == "missing":
         return "missing required field"
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return f"unknown field; allowed: {', '.join(allowed)}"
+        return _unknown(error["loc"][-1], allowed)
     if kind == "value_error":
         return text.removeprefix("Value error, ")
     if kind in ("dataclass_type", "dataclass_args_type", "model_type"):

@@ -18,7 +18,7 @@ from solver.cli.plumbing import (
     resolved_format,
     solve_files,
 )
-from solver.errors import UsageError
+from solver.errors import UnsolvableError, UsageError
 
 
 class Sheet(str, Enum):
@@ -88,5 +88,10 @@ def run(
     """
     with handle_errors(ctx):
         check_document_options(fmt, output, fragment, sheet, pdf)
-        emit(solve_files(files, numeric, timeout), fmt, output, fragment, color, sheet.value, pdf, detail.value,
-             show_source)
+        try:
+            solutions = solve_files(files, numeric, timeout)
+        except UnsolvableError as error:  # -f json: the verdict as a document too (the exit code stays 1)
+            if error.solution is not None and resolved_format(fmt, output) == "json":
+                emit([error.solution], fmt, output, fragment, color, sheet.value, pdf, detail.value, show_source)
+            raise
+        emit(solutions, fmt, output, fragment, color, sheet.value, pdf, detail.value, show_source)

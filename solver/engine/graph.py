@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from solver.engine import ops
+from solver.engine.assignments import augmented, split_left, version_names
 from solver.engine.exact import (
     MAX_EXACT_PRODUCTS,
     MAX_TRANSCENDENTAL_INPUT,
@@ -40,10 +41,10 @@ from solver.expressions import (
     decimal_literal,
     first_non_ascii,
     non_ascii_message,
-    normalized,
     plain_name,
     power_too_large,
     read,
+    unreadable_message,
 )
 from solver.formula import Formula, Name, Number, Paren
 from solver.formula import Op as FormulaOp
@@ -96,6 +97,7 @@ class Graph:
     names: dict[str, Node] = field(default_factory=dict)
     numeric: bool = False  # floating point: every value is evaluated to a Float as it is computed
     equations: list[tuple[str, Node]] = field(default_factory=list)  # (variable, its node)
+    versions: dict[str, list[str]] = field(default_factory=dict)  # a name assigned again: its values' names
 
     def add(self, node: Node) -> Node:
         """Append a node, registering it with its inputs."""
@@ -120,17 +122,22 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
         kind = "symbol" if isinstance(value, sp.Symbol) else "given"
         matrix = Matrix([[value]]) if kind == "symbol" else value
         graph.names[name] = graph.add(Node(Name(name), matrix, kind=kind))
+    shown, clash = version_names(equations, set(given))
     for index, text in enumerate(equations):
+        if clash is not None and index == len(shown):
+            raise EquationError(index, clash)
         name, parsed = _parse_equation(index, text)
-        if name in graph.names:
-            what = "a given value" if graph.names[name].kind in ("given", "symbol") else "an earlier equation"
-            raise EquationError(index, f"'{name}' is already defined by {what}")
+        if name in graph.names and graph.names[name].kind in ("given", "symbol"):
+            raise EquationError(index, f"'{name}' is already defined by a given value")
+        label = shown[index] or name  # c1 for a value of c that a later equation replaces
         node = _Builder(graph, index, parsed.source).visit(parsed.tree.body)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
-            node = graph.add(Node(Name(name), node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
-        node.label, node.kind = Name(name), "variable"
-        graph.names[name] = node
-        graph.equations.append((name, node))
+            node = graph.add(Node(Name(label), node.value, ops.Add(), (node, _constant(graph, 0)), equation=index))
+        node.label, node.kind = Name(label), "variable"
+        graph.names[name] = graph.names[label] = node  # the plain name is the latest value, as in Python
+        graph.equations.append((label, node))
+        graph.versions.setdefault(name, []).append(label)
+    graph.versions = {name: labels for name, labels in graph.versions.items() if len(labels) > 1}
     return graph
 
 
@@ -140,8 +147,8 @@ def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
         raise EquationError(index, f"expected 'name = expression', got {text!r}")
     if len(text) > MAX_EQUATION:
         raise EquationError(index, f"an equation longer than {MAX_EQUATION} characters")
-    name, _, source = text.partition("=")
-    name, source = name.strip(), source.strip()
+    left, _, source = text.partition("=")
+    (name, operator), source = split_left(left), source.strip()
     odd = first_non_ascii(text)
     if odd is not None:
         raise EquationError(index, non_ascii_message(odd, "equations"))
@@ -150,8 +157,8 @@ def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
     try:
         parsed = read(source)
     except Unreadable:
-        raise EquationError(index, f"cannot read the expression {normalized(source)!r}") from None
-    return name, parsed
+        raise EquationError(index, unreadable_message(source)) from None
+    return name, (parsed if operator is None else Parsed(augmented(name, operator, parsed.tree.body), parsed.source))
 
 
 def _constant(graph: Graph, value: Any) -> Node:
@@ -236,11 +243,12 @@ class _Builder(Visitor[Node]):
 
     def call(self, node: ast.Call) -> Node:
         if not isinstance(node.func, ast.Name):
-            raise self.fail("only the functions of the list can be called (e.g. relu(k))")
+            raise self.fail("only the functions of the list can be called (e.g. relu(k)); to multiply, write *")
         name = node.func.id
         if name not in (*ops.FUNCTIONS, *CONVOLUTIONS, "max"):
             known = ", ".join(sorted([*ops.FUNCTIONS, *CONVOLUTIONS, "max"]))
-            raise self.fail(f"unknown function '{name}' (known: {known})")
+            raise self.fail(f"'{name}' is a value, not a function: to multiply, write {name}*(…)"
+                            if name in self.graph.names else f"unknown function '{name}' (known: {known})")
         if name in CONVOLUTIONS:
             return self.convolution(name, node)
         if node.keywords:

@@ -275,6 +275,8 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     out = {} if scalar else {
         "vectors": "Vectors are rows (1×n); x·W is a matrix product; ⊙ multiplies entrywise." if rows
         else "Vectors are columns (n×1); W·x is a matrix product; ⊙ multiplies entrywise."}
+    if graph.versions:
+        out["assignments"] = _assignments_note(graph.versions)
     if arithmetic.why:
         out["arithmetic"] = arithmetic.why
     elif arithmetic.numeric:
@@ -291,6 +293,17 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     if names & {"Log", "Bce", "Nll", "BceLogits", "CrossEntropy", "LogSoftmax"}:
         out["log"] = "log is the natural logarithm."
     return out
+
+
+def _assignments_note(versions: dict[str, list[str]]) -> str:
+    """The names given to the values of names assigned more than once (c1, c2, then c)."""
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:-1]) + " and, the last, " + names[-1]
+
+    parts = [f"{name} (assigned {'twice' if len(labels) == 2 else f'{len(labels)} times'}) has the values "
+             f"{listed(labels)}" for name, labels in versions.items()]
+    return ("As in Python, each assignment makes a new value: " + "; ".join(parts) + ". A gradient with respect "
+            "to one of these names is the gradient with respect to that value alone.")
 
 
 def _layout(graph: Any) -> str:

@@ -87,7 +87,10 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
     try:
         rounds, values, left = eliminate(system, order)
     except Inconsistent as error:
-        raise UnsolvableError(_conflict_message(error, order)) from None
+        verdict = Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
+                           _givens(given, bias_unknowns), (*steps, _conflict_step(error, order)),
+                           _verdict_answers(error, order))
+        raise UnsolvableError(_conflict_message(error, order), verdict) from None
 
     for n, one in enumerate(rounds, 1):
         steps.append(_round_step(n, one, rounds[:n - 1], system, order))
@@ -109,11 +112,31 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
     steps.append(_recheck_step(system, known_out, given, conv, inputs, values, order))
     answers += [Answer(polynomial_name(left_side, order), right, "relation left open")
                 for left_side, right in open_relations]
-    bias_note = "unknown" if bias_unknowns else ("no bias" if given.b == 0 else "")
-    givens = [Given("X", _shown_grid(given.X), "input, '?' unknown"), Given("W", _shown_grid(given.W), "kernel"),
-              Given("b", given.b, bias_note), Given("Y", _shown_grid(given.Y), "output, '?' unknown")]
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
-                    tuple(givens), tuple(steps), tuple(answers))
+                    _givens(given, bias_unknowns), tuple(steps), tuple(answers))
+
+
+def _givens(given: Inversion, bias_unknowns: list[Any]) -> tuple[Given, ...]:
+    bias_note = "unknown" if bias_unknowns else ("no bias" if given.b == 0 else "")
+    return (Given("X", _shown_grid(given.X), "input, '?' unknown"), Given("W", _shown_grid(given.W), "kernel"),
+            Given("b", given.b, bias_note), Given("Y", _shown_grid(given.Y), "output, '?' unknown"))
+
+
+def _conflict_step(error: Inconsistent, order: Order) -> Step:
+    """The smallest set of equations that conflict, after the values found from other outputs."""
+    known = [assignment(s, value(v)) for s, v in error.known.items()]
+    note = Phrase(("after substituting ", *_listed(known, ", "), ", found from other outputs")) if known else ""
+    return Step(StepKind.CHECK, "No solution: these equations conflict", substeps=tuple(
+        Step(StepKind.CHECK, eq.label, None, None, linear_equation(e, order), record=_record(eq.label, e, order))
+        for eq, e in error.equations), note=note)
+
+
+def _verdict_answers(error: Inconsistent, order: Order) -> tuple[Answer, ...]:
+    """``verdict``: "inconsistent" (one word: it prints as one in every format), no solution; ``conflict[k]``:
+    the k-th conflicting equation, as the steps write it."""
+    return (Answer("verdict", "inconsistent", "no solution: no kernel, bias and inputs reproduce the known outputs"),
+            *(Answer(f"conflict[{k}]", linear_equation(e, order), f"from {eq.label}")
+              for k, (eq, e) in enumerate(error.equations, 1)))
 
 
 def _record(label: str, expr: Any, order: Order) -> trace.Equation:
