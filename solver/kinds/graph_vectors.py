@@ -85,13 +85,19 @@ def as_vector(value: Any) -> Any:
 def vector_step(step: Step, names: set[str]) -> Step:
     """``step`` (and its substeps) with the values of the vectors called ``names`` shown as vectors."""
     substeps = tuple(vector_step(s, names) for s in step.substeps)
-    record = step.record
-    shown = {Forward: "name", Chain: "node", FanIn: "node", Update: "param"}
-    field = shown.get(type(record))
-    if field is None or getattr(record, field) not in names:
+    if _quantity(step.record) not in names:
         return replace(step, substeps=substeps) if substeps != step.substeps else step
     # the numbers substituted stay numbers (a 1×1 broadcasts as one): only the result is a vector
     return replace(step, result=as_vector(step.result), substeps=substeps)
+
+
+def _quantity(record: Any) -> str | None:
+    """The quantity a step's record establishes: a value, a gradient's variable or an updated parameter."""
+    if isinstance(record, Forward):
+        return record.name
+    if isinstance(record, (Chain, FanIn)):
+        return record.node
+    return record.param if isinstance(record, Update) else None
 
 
 def vector_answers(answers: tuple[Answer, ...], names: set[str], loss: str | None) -> tuple[Answer, ...]:
