@@ -27,7 +27,10 @@ from solver.problem import Problem
 from solver.trace import Answer, Approximate, Detail, Forward, Given, Phrase, Solution, Step, StepKind, Update, Words
 
 FIELDS = ("given",)
-ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "Dr_<i>", "Df_<i>", "<param>_new")
+# xg_<i> = G(z_i), Dr_<i> = D(x_i), Df_<i> = D(G(z_i)): as the discriminator's step computes them (a suffix
+# _<k> numbers the discriminator steps when there are several)
+ANSWERS = ("V_D", "V_G", "dV_D/d<param>", "dV_G/d<param>", "xg_<i>", "Dr_<i>", "Df_<i>", "<param>_new")
+SAMPLE_ANSWERS = {"xg_": "G(z_{i})", "Dr_": "D(x_{i})", "Df_": "D(G(z_{i}))"}
 MAX_SAMPLES = 32
 MAX_D_STEPS = 20  # each step is solved exactly and shown in full; a longer schedule is not an exam problem
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,19}")  # no underscore: z_1, Dr_1, V_D, slope_W are the step's own
@@ -313,8 +316,8 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
                                 "gradient descent on the generator's loss",
                                 record=Update(name, spec.lr, gradient, values[name], new[name], ascent)))
     answers = [a for a in solved.answers if a.name == loss or a.name.startswith(f"d{loss}/d")
-               or (phase == "D" and a.name.startswith(("Dr_", "Df_")))]
-    answers = [_flat_gradient(a, trained, loss) for a in answers]
+               or (phase == "D" and a.name.startswith(tuple(SAMPLE_ANSWERS)))]
+    answers = [_described(_flat_gradient(a, trained, loss)) for a in answers]
     if suffix:
         answers = [replace(a, name=a.name + suffix) for a in answers]
     assert solved.forward is not None
@@ -328,6 +331,13 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
     title = short + (": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
     drawing = replace(solved.drawings[0], title=short)
     return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new, drawing
+
+
+def _described(answer: Answer) -> Answer:
+    """A sample's answer (xg_2, Dr_2, Df_2) with what it is: G(z_2), D(x_2), D(G(z_2))."""
+    prefix, _, sample = answer.name.partition("_")
+    said = SAMPLE_ANSWERS.get(prefix + "_")
+    return replace(answer, description=said.format(i=sample)) if said and sample.isdigit() else answer
 
 
 def _flat_gradient(answer: Answer, trained: list[Params], loss: str) -> Answer:

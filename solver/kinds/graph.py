@@ -23,6 +23,7 @@ from solver.kinds.graph_check import finite_difference_check
 from solver.kinds.graph_forward import forward_steps, kink_notes
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
+from solver.kinds.graph_vectors import keep_vectors
 from solver.problem import Problem
 from solver.trace import Answer, Detail, Drawing, Given, Phrase, Solution, Step, StepKind
 
@@ -120,9 +121,10 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
         update_steps, new_values = updates(spec, first.grads, first.loss_name, numeric, values)
         later.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
         answers += [Answer(f"{name}_new", present(value), "after one step") for name, value in new_values.items()]
-    return GraphResult(tuple(givens), _conventions(spec, first.graph, arithmetic), first.steps[0], tuple(later),
-                       tuple(answers), (first.drawing,),
-                       {name: node.value for name, node in first.graph.names.items()}, first.grads, numeric)
+    solved = GraphResult(tuple(givens), _conventions(spec, first.graph, arithmetic), first.steps[0], tuple(later),
+                         tuple(answers), (first.drawing,),
+                         {name: node.value for name, node in first.graph.names.items()}, first.grads, numeric)
+    return keep_vectors(solved, first.graph, spec.given, first.loss_name)
 
 
 @dataclass
@@ -238,9 +240,10 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
     answers += [Answer(f"{name}_new", present(current[name]), f"after {len(observations)} observations"
                        if sequential else "after the minibatch step") for name in names if name in current]
     drawings = (replace(last.drawing, title="Computational graph (last observation)"),)
-    return GraphResult(givens, _conventions(spec, last.graph, arithmetic), None, tuple(steps), tuple(answers),
-                       drawings, {name: node.value for name, node in last.graph.names.items()}, last.grads,
-                       arithmetic.numeric)
+    solved = GraphResult(givens, _conventions(spec, last.graph, arithmetic), None, tuple(steps), tuple(answers),
+                         drawings, {name: node.value for name, node in last.graph.names.items()}, last.grads,
+                         arithmetic.numeric)
+    return keep_vectors(solved, last.graph, spec.given, last.loss_name)
 
 
 def _per_observation(givens: list[Given], observations: list[Any]) -> list[Given]:

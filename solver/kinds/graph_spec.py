@@ -83,6 +83,12 @@ def given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, nu
     return values
 
 
+def one_element_lists(given: dict[str, Any]) -> set[str]:
+    """The givens written as a list of one number (``[1/2]`` or ``[[1/2]]``): vectors of length 1, not scalars."""
+    return {name for name, raw in given.items() if isinstance(raw, list) and len(raw) == 1
+            and (not isinstance(raw[0], list) or len(raw[0]) == 1)}
+
+
 def as_numeric(value: Any) -> Any:
     """A given's value as 17-digit floats (floating-point mode)."""
     import sympy as sp

@@ -162,6 +162,7 @@ def evaluate(given: dict) -> tuple[dict[str, Value], Notes]:
         v.backward()
         answers["V_D" + suffix] = float(v.detach())
         for i in range(len(x)):
+            answers[f"xg_{i + 1}{suffix}"] = to_value(fake[i:i + 1].T)  # G(z_i) as a column (one entry: a number)
             answers[f"Dr_{i + 1}{suffix}"] = float(torch.sigmoid(a_real[i, 0].detach()))
             answers[f"Df_{i + 1}{suffix}"] = float(torch.sigmoid(a_fake[i, 0].detach()))
         for name, g in disc.grads():
