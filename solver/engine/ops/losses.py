@@ -283,6 +283,14 @@ class SvmLoss(Op):
     def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
         return show_product(up, self.active(xs))
 
+    def show(self, xs: list[Matrix]) -> Any:
+        """The sum of the hinges with numbers: max(0, s_j − s_c + 1) for every j ≠ c, unevaluated."""
+        if not isinstance(xs[0], sp.MatrixBase):
+            return super().show(xs)
+        s, c = list(xs[0]), class_index(xs[1], len(xs[0]))
+        hinges = [sp.Function("max")(0, sp.Add(v, -s[c], 1, evaluate=False)) for j, v in enumerate(s) if j != c]
+        return sp.Add(*hinges, evaluate=False) if len(hinges) > 1 else hinges[0]
+
     def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
         s = xs[0].reshape(-1)
         return np.sign(s - s[round(float(xs[1].reshape(-1)[0]))] + 1)
@@ -297,5 +305,5 @@ class SvmLoss(Op):
         _, c = self.margins(xs)
         local = said("with margins ", equation(Name("m_j"), Name("s_j") - Name("s_c") + 1), f" (c = {c}): 1 at each "
                      "j ≠ c with m_j > 0, minus their count n at c, 0 elsewhere; " + HINGE_RULE)
-        onehot = op("juxtapose", Name("n"), call("onehot", Number(c)))
+        onehot = Name("n") * call("onehot", Number(c))
         return Explanation(local, DELTA * Paren(Name("[m > 0]") - onehot))

@@ -35,7 +35,7 @@ Cell = tuple[int, int]
 Window = list[Cell]
 
 TIE_RULE = ("the whole gradient goes to the first largest entry in reading order (row by row), as PyTorch's "
-            "max_pool does; the alternative shares it evenly among the tied entries, as max(x) does here")
+            "max pooling does; the alternative shares it evenly among the tied entries, as max(x) does here")
 
 
 def whole_setting(value: Any, what: str, name: str) -> int:
