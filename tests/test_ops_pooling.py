@@ -96,7 +96,7 @@ def test_max_pool_tie_goes_to_the_first_largest_entry(tmp_path: Path) -> None:
 
     spec = tmp_path / "tie.yaml"
     spec.write_text(json.dumps({"kind": "graph", "title": "tie", "given": {"x": [[1, 3], [3, 0]]},
-                                "equations": ["a = max_pool2d(x, 2, 2)", "b = global_max_pool(x)", "c = max(x)",
+                                "equations": ["a = max_pool2d(x, 2, 2)", "b = global_maxpool(x)", "c = max(x)",
                                               "L = a + 2 * b + 4 * c"], "wrt": ["x"]}))
     result = run_cli("run", spec, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -116,7 +116,7 @@ def test_global_pools_match_torch(tmp_path_factory, rows, cols, data) -> None:
     loss = 3 * top + top**2 + mean**2
     loss.backward()
     answers = solve(tmp_path_factory.mktemp("global"), {"x": rows_of(x)},
-                    ["m = global_max_pool(x)", "a = global_avg_pool(x)", "L = 3 * m + m ** 2 + a ** 2"], ["x"])
+                    ["m = global_maxpool(x)", "a = global_avgpool(x)", "L = 3 * m + m ** 2 + a ** 2"], ["x"])
     close(answers["m"], top)
     close(answers["a"], mean)
     close(answers["dL/dx"], torch_x.grad)

@@ -96,6 +96,6 @@ FUNCTIONS: dict[str, type[Op]] = {  # max and the convolutions are built by the 
     "max_pool2d": MaxPool2d,
     "avg_pool1d": AvgPool1d,
     "avg_pool2d": AvgPool2d,
-    "global_max_pool": GlobalMaxPool,
-    "global_avg_pool": GlobalAvgPool,
+    "global_maxpool": GlobalMaxPool,
+    "global_avgpool": GlobalAvgPool,
 }

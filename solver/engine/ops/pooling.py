@@ -1,6 +1,6 @@
 """Pooling: ``max_pool1d``/``max_pool2d``, ``avg_pool1d``/``avg_pool2d`` with a kernel size and a stride
 (no padding, windows that do not fit dropped, as PyTorch's defaults), and the global pools
-``global_max_pool``/``global_avg_pool`` over every entry.
+``global_maxpool``/``global_avgpool`` over every entry.
 
 One channel: a 1D pool reads a row or a column vector and keeps its orientation, a 2D pool reads a
 matrix. A max pool's tie gives the whole gradient to the first largest entry of the window in reading
@@ -23,7 +23,6 @@ from solver.engine.ops.base import (
     Shape,
     ShapeError,
     entry,
-    phrase,
     require_vector,
     said,
     shape_text,
@@ -165,10 +164,10 @@ class Pool(Op):
         overlap = "; overlapping windows add their shares" if self.settings(xs)[1] < self.settings(xs)[0] else ""
         if self.largest:
             return Explanation(said("each window passes its δ to its largest entry (the first in reading order at "
-                                    "a tie), 0 to the others" + overlap),
-                               phrase(DELTA, "at each window's largest entry"))
-        return Explanation(said(f"each entry of a window gets 1/{area} of the window's δ" + overlap),
-                           phrase(DELTA / Number(area), "to every entry of its window"))
+                                    "a tie), 0 to the others (max unpooling)" + overlap),
+                               call(f"max_unpool{self.dims}d", DELTA, Name("argmax")))
+        return Explanation(said(f"each entry of a window gets 1/{area} of the window's δ (spread)" + overlap),
+                           call("spread", DELTA) / Number(area))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         if not self.largest:
@@ -208,10 +207,10 @@ class AvgPool2d(Pool):
 
 
 class GlobalMaxPool(Op):
-    """``global_max_pool(x)``: the largest entry; a tie gives the gradient to the first (PyTorch's
+    """``global_maxpool(x)``: the largest entry; a tie gives the gradient to the first (PyTorch's
     adaptive_max_pool), where ``max(x)`` shares it evenly."""
 
-    name = "global_max_pool"
+    name = "global_maxpool"
 
     def shape(self, shapes: list[Shape]) -> Shape:
         return (1, 1)
@@ -242,22 +241,22 @@ class GlobalMaxPool(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         return Explanation(said("the largest entry gets δ (the first in reading order at a tie), the others 0"),
-                           phrase(DELTA, "at the largest entry"))
+                           DELTA * call("onehot", Name("argmax")))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         values = list(xs[0])
         top = values[first_largest(values)]
         if sum(same_number(v, top) for v in values) > 1:
-            return f"global_max_pool has a tie: {TIE_RULE}"
+            return f"global_maxpool has a tie: {TIE_RULE}"
         return None
 
 
 class GlobalAvgPool(Mean):
-    """``global_avg_pool(x)``: the mean of all entries (``mean(x)`` under the name CNNs use)."""
+    """``global_avgpool(x)``: the mean of all entries (``mean(x)`` under the name CNNs use)."""
 
-    name = "global_avg_pool"
+    name = "global_avgpool"
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(xs[0])
-        local = equation(grad(call("global_avg_pool", Name("a")), Name("a_i")), Number(1) / Number(n))
+        local = equation(grad(call("global_avgpool", Name("a")), Name("a_i")), Number(1) / Number(n))
         return Explanation(said(local, " for every entry"), DELTA / Number(n))

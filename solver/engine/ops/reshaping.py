@@ -20,11 +20,10 @@ from solver.engine.ops.base import (
     Shape,
     ShapeError,
     entry,
-    phrase,
     said,
     shape_text,
 )
-from solver.formula import Formula, Number, call
+from solver.formula import Formula, Name, Number, Paren, call, op
 
 ORDER = ("entries in reading order, row by row (row-major, as torch.flatten and numpy); reading column by column "
          "(vec, column-major) is the alternative, which orders them differently")
@@ -162,7 +161,9 @@ class Concat(Op):
         span = (0, first) if position == 0 else (first, total)
         what = "rows" if self.axis == 0 else "columns"
         where = f"{what[:-1]} {span[0]}" if span[1] - span[0] == 1 else f"{what} {span[0]} to {span[1] - 1}"
-        return Explanation(said(f"each input gets its own {what} of δ ({where})"), phrase(DELTA, where))
+        cut = f"[{span[0]}:{span[1]}, :]" if self.axis == 0 else f"[:, {span[0]}:{span[1]}]"
+        rule = op("juxtapose", Paren(DELTA), Name(cut))
+        return Explanation(said(f"each input gets its own {what} of δ ({where})"), rule)
 
 
 class HConcat(Concat):
