@@ -36,7 +36,7 @@ MORE_BAD_SPECS = [
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations: []  # <-\n', 'equations', 'expected at least one equation', id='graph-equations-empty'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - 5  # <-\n', 'equations[0]', 'string', 'got 5', id='graph-equation-number'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - x * 2  # <-\n', 'equations[0]', "expected 'name = expression'", "got 'x * 2'", id='graph-equation-no-equals'),
-    case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = softplus(x)  # <-\n', 'equations[0]', "unknown function 'softplus'", 'known: bce', id='graph-unknown-function'),
+    case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = softplus(x)  # <-\n', 'equations[0]', "unknown function 'softplus'", '(known: ', 'bce, bce_logits', id='graph-unknown-function'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = x * y  # <-\n', 'equations[0]', "unknown name 'y'", 'not given and not defined', id='graph-unknown-name'),
     case('kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - x = 2 * 3  # <-\n', 'equations[0]', "'x' is already defined by a given value", id='graph-redefined'),
     case('kind: graph\ntitle: T\ngiven:\n  W: [[1, 2], [3]]  # <-\nequations:\n  - L = sum(W)\n', 'given.W', 'ragged matrix', 'row 0 has 2 entries but row 1 has 1', id='graph-ragged-matrix'),

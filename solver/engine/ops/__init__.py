@@ -45,14 +45,25 @@ from solver.engine.ops.base import (
     unbroadcast,
 )
 from solver.engine.ops.linear import Dot, Index, MatMul, Mean, Norm2, Sum, Transpose
-from solver.engine.ops.losses import Bce, BceLogits, CrossEntropy, Mse, Nll
+from solver.engine.ops.losses import Bce, BceLogits, CrossEntropy, Mse, Nll, SvmLoss
+from solver.engine.ops.pooling import (
+    AvgPool1d,
+    AvgPool2d,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool1d,
+    MaxPool2d,
+)
+from solver.engine.ops.reshaping import Concat, Flatten, HConcat, Reshape
 
 __all__ = [
-    "DELTA", "FUNCTIONS", "Add", "Bce", "BceLogits", "CrossEntropy", "Div", "Dot", "Elementwise", "Exp",
-    "Explanation", "Index", "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Matrix", "Max", "Mean", "Mse", "Mul",
-    "Neg", "Nll", "Norm2", "Op", "Pow", "Relu", "Shape", "ShapeError", "Sigmoid", "Softmax", "Sub", "Sum", "Tanh",
-    "Transpose", "broadcast_apply", "broadcast_pair", "broadcast_shape", "entry", "exact_sigmoid", "hadamard",
-    "is_scalar", "ones", "phrase", "shape_text", "show_hadamard", "show_product", "sigmoid", "unbroadcast",
+    "DELTA", "FUNCTIONS", "Add", "AvgPool1d", "AvgPool2d", "Bce", "BceLogits", "Concat", "CrossEntropy", "Div",
+    "Dot", "Elementwise", "Exp", "Explanation", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "HConcat", "Index",
+    "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Matrix", "Max", "MaxPool1d", "MaxPool2d", "Mean", "Mse", "Mul",
+    "Neg", "Nll", "Norm2", "Op", "Pow", "Relu", "Reshape", "Shape", "ShapeError", "Sigmoid", "Softmax", "Sub",
+    "Sum", "SvmLoss", "Tanh", "Transpose", "broadcast_apply", "broadcast_pair", "broadcast_shape", "entry",
+    "exact_sigmoid", "hadamard", "is_scalar", "ones", "phrase", "shape_text", "show_hadamard", "show_product",
+    "sigmoid", "unbroadcast",
 ]
 
 # Functions callable in equations, by name (``max`` is special: one argument reduces, two compare).
@@ -76,4 +87,15 @@ FUNCTIONS: dict[str, type[Op]] = {  # max and the convolutions are built by the 
     "bce_logits": BceLogits,
     "nll": Nll,
     "cross_entropy": CrossEntropy,
+    "svm_loss": SvmLoss,
+    "flatten": Flatten,
+    "reshape": Reshape,
+    "concat": Concat,
+    "hconcat": HConcat,
+    "max_pool1d": MaxPool1d,
+    "max_pool2d": MaxPool2d,
+    "avg_pool1d": AvgPool1d,
+    "avg_pool2d": AvgPool2d,
+    "global_maxpool": GlobalMaxPool,
+    "global_avgpool": GlobalAvgPool,
 }

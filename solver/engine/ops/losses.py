@@ -1,5 +1,5 @@
 """Losses: mean squared error, binary cross-entropy (from probabilities or from logits), negative
-log-likelihood and cross-entropy from logits with a class index."""
+log-likelihood, cross-entropy from logits and the multiclass SVM hinge loss, with a class index."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from solver.engine.exact import positive, tidy
+from solver.engine.exact import positive, same_number, tidy
 from solver.engine.ops.activations import LogSoftmax, Softmax, exact_sigmoid, shift
 from solver.engine.ops.base import (
     DELTA,
@@ -236,3 +236,74 @@ class CrossEntropy(Op):
         local = call("softmax", args[0]) - call("onehot", Number(c))
         return Explanation(said(equation(grad(Name("CE"), args[0]), local)),
                            DELTA * Paren(P - call("onehot", Y)))
+
+
+HINGE_RULE = ("a margin of exactly 0 counts as inactive (max(0, m)' = 0 at m = 0, as PyTorch's MultiMarginLoss); "
+              "the subgradient 1 there is the alternative")
+
+
+class SvmLoss(Op):
+    """``svm_loss(s, c)`` = Σ_{j≠c} max(0, s_j − s_c + 1): the multiclass SVM (hinge) loss of cs231n."""
+
+    name, arity, constant_args = "svm_loss", 2, (1,)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        require_vector(shapes[0], "svm_loss")
+        if shapes[1] != (1, 1):
+            raise ShapeError(f"the class of svm_loss must be one index, got {shape_text(shapes[1])}")
+        return (1, 1)
+
+    def margins(self, xs: list[Matrix]) -> tuple[list[Any], int]:
+        """The margins s_j − s_c + 1 of every class (the correct class's own is left out of the sum) and c."""
+        s, c = list(xs[0]), class_index(xs[1], len(xs[0]))
+        if not all(v.is_number for v in s):
+            raise ValueError("svm_loss compares scores: they must be numbers, not symbols")
+        return [v - s[c] + 1 for v in s], c
+
+    def active(self, xs: list[Matrix]) -> Matrix:
+        """The local derivative: 1 where a margin j ≠ c is > 0, minus their count at c, 0 elsewhere."""
+        margins, c = self.margins(xs)
+        on = [int(j != c and positive(m)) for j, m in enumerate(margins)]
+        on[c] = -sum(on)
+        return Matrix(xs[0].shape[0], xs[0].shape[1], on)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        margins, c = self.margins(xs)
+        return Matrix([[sum((m for j, m in enumerate(margins) if j != c and positive(m)), sp.Integer(0))]])
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        s = xs[0].reshape(-1)
+        c = round(float(xs[1].reshape(-1)[0]))
+        margins = np.maximum(0, s - s[c] + 1)
+        return np.array([[margins.sum() - margins[c]]])
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [hadamard(up, self.active(xs)), None]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_product(up, self.active(xs))
+
+    def show(self, xs: list[Matrix]) -> Any:
+        """The sum of the hinges with numbers: max(0, s_j − s_c + 1) for every j ≠ c, unevaluated."""
+        if not isinstance(xs[0], sp.MatrixBase):
+            return super().show(xs)
+        s, c = list(xs[0]), class_index(xs[1], len(xs[0]))
+        hinges = [sp.Function("max")(0, sp.Add(v, -s[c], 1, evaluate=False)) for j, v in enumerate(s) if j != c]
+        return sp.Add(*hinges, evaluate=False) if len(hinges) > 1 else hinges[0]
+
+    def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
+        s = xs[0].reshape(-1)
+        return np.sign(s - s[round(float(xs[1].reshape(-1)[0]))] + 1)
+
+    def kink(self, xs: list[Matrix]) -> str | None:
+        margins, c = self.margins(xs)
+        if any(j != c and same_number(m, sp.Integer(0)) for j, m in enumerate(margins)):
+            return f"a margin s_j − s_c + 1 of svm_loss is exactly 0: {HINGE_RULE}"
+        return None
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        _, c = self.margins(xs)
+        local = said("with margins ", equation(Name("m_j"), Name("s_j") - Name("s_c") + 1), f" (c = {c}): 1 at each "
+                     "j ≠ c with m_j > 0, minus their count n at c, 0 elsewhere; " + HINGE_RULE)
+        onehot = Name("n") * call("onehot", Number(c))
+        return Explanation(local, DELTA * Paren(Name("[m > 0]") - onehot))

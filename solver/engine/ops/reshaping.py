@@ -1,0 +1,173 @@
+"""Ops that move entries without changing them: ``flatten``, ``reshape`` and the concatenations
+``concat`` (one above the other) and ``hconcat`` (side by side).
+
+Entries are read row by row (row-major, as torch.flatten, torch.reshape and numpy do); the
+alternative, column by column (vec, as matrix calculus and MATLAB order entries), is named in the trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from solver.engine.ops.base import (
+    DELTA,
+    Explanation,
+    Matrix,
+    Op,
+    Shape,
+    ShapeError,
+    entry,
+    said,
+    shape_text,
+)
+from solver.formula import Formula, Name, Number, Paren, call, op
+
+ORDER = ("entries in reading order, row by row (row-major, as torch.flatten and numpy); reading column by column "
+         "(vec, column-major) is the alternative, which orders them differently")
+
+
+def whole_size(value: Any, what: str) -> int:
+    """A size given as a 1×1 value: a whole number of at least 1 (a float 2.0 counts)."""
+    v = entry(value)
+    try:
+        number = float(v)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if number.is_integer() and number >= 1:
+        return int(number)
+    raise ValueError(f"the {what} must be a whole number of at least 1, got {v}")
+
+
+class Flatten(Op):
+    """``flatten(x)``: the entries of x as one column vector, row by row."""
+
+    name = "flatten"
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        return (shapes[0][0] * shapes[0][1], 1)
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        return Matrix(len(xs[0]), 1, list(xs[0]))  # sympy lists a matrix's entries row by row
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return xs[0].reshape(-1, 1)  # numpy's order is row-major (C) too
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [Matrix(*xs[0].shape, list(up))]
+
+    def show(self, xs: list[Matrix]) -> Any:
+        return None  # the matrix is written just before, and its column just after
+
+    def window_note(self, xs: list[Any], names: list[str]) -> str:
+        """The order of the entries."""
+        return f"The column holds the {ORDER}."
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        rows, cols = xs[0].shape
+        return Explanation(said("flatten only moves entries: each entry of δ goes back to where it came from "
+                                "(row by row)"), call("reshape", DELTA, Number(rows), Number(cols)))
+
+
+class Reshape(Op):
+    """``reshape(x, r, c)``: the entries of x, row by row, refilled into r rows of c."""
+
+    name, arity, constant_args = "reshape", 3, (1, 2)
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        for position, what in ((1, "number of rows"), (2, "number of columns")):
+            if shapes[position] != (1, 1):
+                raise ShapeError(f"the {what} of reshape must be one number, got {shape_text(shapes[position])}")
+        return shapes[0]  # the new shape needs the sizes' values: target() checks them
+
+    def target(self, xs: list[Any]) -> Shape:
+        """The new shape, checked to hold every entry."""
+        rows, cols = whole_size(xs[1], "number of rows"), whole_size(xs[2], "number of columns")
+        count = xs[0].shape[0] * xs[0].shape[1]
+        if rows * cols != count:
+            raise ValueError(f"{rows}×{cols} holds {rows * cols} entries, but the input "
+                             f"{shape_text(tuple(xs[0].shape))} has {count}")
+        return rows, cols
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        return Matrix(*self.target(xs), list(xs[0]))
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return xs[0].reshape(self.target(xs))
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [Matrix(*xs[0].shape, list(up)), None, None]
+
+    def show(self, xs: list[Matrix]) -> Any:
+        return None
+
+    def window_note(self, xs: list[Any], names: list[str]) -> str:
+        """The order of the entries."""
+        return f"Reshaping keeps the {ORDER}."
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        rows, cols = xs[0].shape
+        return Explanation(said("reshape only moves entries: δ is reshaped back, row by row"),
+                           call("reshape", DELTA, Number(rows), Number(cols)))
+
+
+class Concat(Op):
+    """``concat(a, b)``: a above b (torch.cat along dim 0); two columns make one longer column."""
+
+    name, arity = "concat", 2
+    axis = 0
+
+    def shape(self, shapes: list[Shape]) -> Shape:
+        a, b = shapes
+        other = 1 - self.axis
+        if a[other] != b[other]:
+            what = "columns" if self.axis == 0 else "rows"
+            how = "above" if self.axis == 0 else "beside"
+            raise ShapeError(f"{self.name} puts a {how} b and needs equal numbers of {what}, got {shape_text(a)} "
+                             f"and {shape_text(b)}")
+        return (a[0] + b[0], a[1]) if self.axis == 0 else (a[0], a[1] + b[1])
+
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        return Matrix(sp.Matrix.vstack(*xs) if self.axis == 0 else sp.Matrix.hstack(*xs))
+
+    def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(xs, axis=self.axis)
+
+    def parts(self, up: Matrix, xs: list[Matrix]) -> list[Matrix]:
+        """The upstream gradient cut into the pieces that fit the inputs."""
+        cut = xs[0].shape[self.axis]
+        if self.axis == 0:
+            return [Matrix(up[:cut, :]), Matrix(up[cut:, :])]
+        return [Matrix(up[:, :cut]), Matrix(up[:, cut:])]
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        pieces = self.parts(up, xs)
+        return [piece if wanted else None for piece, wanted in zip(pieces, needed)]
+
+    def show(self, xs: list[Matrix]) -> Any:
+        return None
+
+    def window_note(self, xs: list[Any], names: list[str]) -> str:
+        """Which input goes where."""
+        where = "above" if self.axis == 0 else "to the left of"
+        dim = self.axis
+        return f"{names[0]} {where} {names[1]} (torch.cat along dim {dim})."
+
+    def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
+        first = xs[0].shape[self.axis]
+        total = first + xs[1].shape[self.axis]
+        span = (0, first) if position == 0 else (first, total)
+        what = "rows" if self.axis == 0 else "columns"
+        where = f"{what[:-1]} {span[0]}" if span[1] - span[0] == 1 else f"{what} {span[0]} to {span[1] - 1}"
+        cut = f"[{span[0]}:{span[1]}, :]" if self.axis == 0 else f"[:, {span[0]}:{span[1]}]"
+        rule = op("juxtapose", Paren(DELTA), Name(cut))
+        return Explanation(said(f"each input gets its own {what} of δ ({where})"), rule)
+
+
+class HConcat(Concat):
+    """``hconcat(a, b)``: a to the left of b (torch.cat along dim 1)."""
+
+    name = "hconcat"
+    axis = 1
