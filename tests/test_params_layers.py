@@ -392,7 +392,7 @@ BAD = [
          "num_features = 4", "3 channels", id="batchnorm-num-features-mismatch"),
     case(MAPS + "    - {type: batchnorm, num_features: 0}  # <-\n", "given.layers[0].num_features",
          "greater than or equal to 1", "got 0", id="batchnorm-num-features-zero"),
-    case(MAPS + "    - {type: batchnorm, affine: 1}  # <-\n", "given.layers[0].affine", "boolean", id="batchnorm-affine-text"),
+    case(MAPS + "    - {type: batchnorm, affine: 1}  # <-\n", "given.layers[0].affine", "expected true or false", id="batchnorm-affine-text"),
     case(NO_SIZE + "    - {type: flatten}\n    - {type: batchnorm}  # <-\n", "given.layers[1]",
          "give its num_features", id="batchnorm-size-unknown"),
     case(TOKENS + "    - {type: batchnorm}  # <-\n", "given.layers[1].type", "batch norm after an embedding",

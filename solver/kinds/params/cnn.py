@@ -67,17 +67,18 @@ def _dims(net: CnnNet, layers: tuple[Any, ...]) -> int:
     if net.dims is not None:
         return net.dims
     for layer in layers:
-        for field in ("kernel", "stride", "padding", "dilation"):
-            if isinstance(getattr(layer, field, None), tuple):
-                return len(getattr(layer, field))
+        if isinstance(layer, CnnConv | CnnPool):
+            for value in (layer.kernel, layer.stride, layer.padding, layer.dilation):
+                if isinstance(value, tuple):
+                    return len(value)
     return 2
 
 
 def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given], list[Step]]:
     """What enters the first layer: feature maps, a vector or token indices; with givens and opening steps."""
     if isinstance(layers[0], CnnEmbedding):
-        for field in ("in_channels", "in_features"):
-            if getattr(net, field) is not None:
+        for field, value in (("in_channels", net.in_channels), ("in_features", net.in_features)):
+            if value is not None:
                 raise FieldError((field,), "the first layer is an embedding: its input is token indices "
                                  f"(give their number as input_size), not {field}")
         if isinstance(net.input_size, tuple) and len(net.input_size) != 1:
@@ -91,8 +92,8 @@ def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given]
                     "flatten makes one vector of L·E values.")
         return Flow("tokens", (length,)), 1, [given], [step]
     if net.in_features is not None:
-        for field in ("in_channels", "input_size"):
-            if getattr(net, field) is not None:
+        for field, given in (("in_channels", net.in_channels), ("input_size", net.input_size)):
+            if given is not None:
                 raise FieldError((field,), f"in_features makes the input a vector: it has no {field}")
         return Flow("vector", (net.in_features,)), 1, [Given("input", f"{net.in_features:,} features")], []
     if net.in_channels is None:
