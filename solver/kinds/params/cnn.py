@@ -92,8 +92,8 @@ def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given]
                     "flatten makes one vector of L·E values.")
         return Flow("tokens", (length,)), 1, [given], [step]
     if net.in_features is not None:
-        for field, given in (("in_channels", net.in_channels), ("input_size", net.input_size)):
-            if given is not None:
+        for field, value in (("in_channels", net.in_channels), ("input_size", net.input_size)):
+            if value is not None:
                 raise FieldError((field,), f"in_features makes the input a vector: it has no {field}")
         return Flow("vector", (net.in_features,)), 1, [Given("input", f"{net.in_features:,} features")], []
     if net.in_channels is None:
