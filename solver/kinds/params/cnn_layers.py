@@ -146,9 +146,10 @@ def shared_step(own: tuple[int, ...], shared: Weight, bias_formula: Formula | No
         message = (f"this layer's weight is {shape_text(own)} but layer {shared.layer} ({shared.name}) has a "
                    f"{shape_text(shared.shape)} weight: a shared weight must have the same shape")
         raise FieldError(path + ("share",), message)
+    size = "×".join(f"{n:,}" for n in own)
     return Step(
         StepKind.EVALUATE, "Parameters", bias_formula, None, biases,
-        note=f"The {shape_text(own)} weight ({prod(own):,} values) is layer {shared.layer}'s ({shared.name}): "
+        note=f"The {size} weight ({prod(own):,} values) is layer {shared.layer}'s ({shared.name}): "
         "one matrix used twice, counted once, at that layer (as PyTorch's model.parameters() yields a shared "
         "tensor once)" + (f"; this layer adds its own {biases:,} biases." if biases else "; no bias."),
     )
