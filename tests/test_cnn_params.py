@@ -265,8 +265,8 @@ BAD = [
         """), "given.layers[1].groups", ("groups = 3 must divide out_channels = 4",), id="groups-out"),
     pytest.param(spec("""\
         - {type: conv, out_channels: 4, kernel: 3}
-        - {type: dropout, p: 0.5}  # <-
-        """), "given.layers[1].type", ("expected 'conv', 'maxpool', 'avgpool' or 'fc'", "got 'dropout'"),
+        - {type: lstm, hidden: 5}  # <-
+        """), "given.layers[1].type", ("expected 'conv', 'maxpool', 'avgpool', 'fc'", "got 'lstm'"),
         id="unknown-layer-type"),
     pytest.param(spec("""\
         - {out_channels: 4, kernel: 3}  # <-

@@ -24,8 +24,13 @@ from solver.kinds.params.models import (
     GATE_NAMES,
     GATES,
     MODELS,
+    CnnActivation,
+    CnnBatchNorm,
     CnnConv,
     CnnDense,
+    CnnDropout,
+    CnnEmbedding,
+    CnnFlatten,
     CnnNet,
     CnnPool,
     ConvLayer,
@@ -47,8 +52,13 @@ __all__ = [
     "GATES",
     "GATE_NAMES",
     "MODELS",
+    "CnnActivation",
+    "CnnBatchNorm",
     "CnnConv",
     "CnnDense",
+    "CnnDropout",
+    "CnnEmbedding",
+    "CnnFlatten",
     "CnnNet",
     "CnnPool",
     "ConvLayer",
@@ -62,7 +72,10 @@ __all__ = [
 
 
 FIELDS = ("given",)
-ANSWERS = ("total", "layer<l>", "weights", "biases", "<convention>_total", "output_shape")
+ANSWERS = (
+    "total", "layer<l>", "weights", "biases", "<convention>_total", "<axis>_out", "shape<l>", "params<l>",
+    "running_stats", "shared", "layerwise_total",
+)
 
 
 def spec_type(fields: Mapping[str, Any]) -> type:

@@ -1,266 +1,293 @@
-"""A small CNN layer by layer: conv, pooling and fc layers in sequence, each with its output shape
-and parameter count, channels first as in PyTorch."""
+"""A small network layer by layer (conv, pooling, fc, flatten, activations, dropout, batch norm,
+embedding), each with its output shape (when the input size is given) and its parameter count,
+channels first as in PyTorch; a shared weight counted once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import prod
 from typing import Any
 
 from solver.errors import FieldError, FieldPath
-from solver.formula import Formula, Name, Number, op
-from solver.kinds.params.common import Solved, names, shape, total
-from solver.kinds.params.conv import (
-    C_OUT,
-    DIM_NAMES,
-    OUTPUT_SIZE_NOTE,
-    OUTPUT_SIZE_RULE,
-    SAME_NOTE,
-    check_groups,
-    check_same,
-    conv_weights,
-    output_size,
-    per_dim,
+from solver.formula import Name, op
+from solver.kinds.params.cnn_extra import activation, batchnorm, describe_extra, dropout, embedding, flatten
+from solver.kinds.params.cnn_layers import (
+    Flow,
+    SolvedLayer,
+    Weight,
+    axes_text,
+    conv,
+    dense,
+    describe_window,
+    pool,
+    shape_text,
 )
-from solver.kinds.params.dense import linear_formula, linear_numbers
-from solver.kinds.params.models import CnnConv, CnnDense, CnnNet, CnnPool
+from solver.kinds.params.common import Solved, shape, total
+from solver.kinds.params.conv import DIM_NAMES, OUTPUT_SIZE_NOTE, OUTPUT_SIZE_RULE, per_dim
+from solver.kinds.params.models import (
+    WEIGHTED,
+    CnnActivation,
+    CnnBatchNorm,
+    CnnConv,
+    CnnDense,
+    CnnDropout,
+    CnnEmbedding,
+    CnnFlatten,
+    CnnNet,
+    CnnPool,
+)
 from solver.trace import Answer, Given, Step, StepKind
 
 LONG_TITLE = 60  # a layer heading longer than this gives its description in the note instead
-
-
-@dataclass(frozen=True)
-class SolvedLayer:
-    """One solved layer of a CNN: its output shape, parameter count and steps."""
-
-    shape: tuple[int, ...]  # (C, H, W, ...) or (features,) after an fc layer
-    params: int
-    steps: list[Step]
-    note: str = ""
-
-
-def shape_text(sizes: tuple[int, ...]) -> str:
-    """A shape as a value: ``16×32×32``."""
-    return "×".join(map(str, sizes))
-
-
-def _setting(values: tuple[int, ...]) -> str:
-    """A per-dimension setting for a layer's description: ``2``, or ``(2, 1)`` when they differ."""
-    return str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(str, values)) + ")"
+NO_SIZE_NOTE = (
+    "The output sizes cannot be computed without an input size; the parameters can: a layer's count "
+    "depends only on its input channels (an fc layer after feature maps needs its in_features)."
+)
 
 
 def describe(layer: Any, dims: int, path: FieldPath) -> str:
-    """A layer in a few words: ``conv 5×5, 16 filters, stride 1, padding 2``."""
+    """A layer in a few words: ``conv 5×5, 16 filters, stride 1, padding 2``, ``fc, 10 outputs``."""
     if isinstance(layer, CnnDense):
-        return f"fc, {layer.out_features} output{'s' * (layer.out_features > 1)}" + ("" if layer.bias else ", no bias")
-    kernel = per_dim(layer.kernel, dims, path + ("kernel",))
-    default_stride = isinstance(layer, CnnPool) and layer.stride is None
-    stride = kernel if default_stride else per_dim(layer.stride, dims, path + ("stride",))
-    parts = [f"{layer.type} {shape_text(kernel)}" if dims > 1 else f"{layer.type}, kernel {kernel[0]}"]
-    if isinstance(layer, CnnConv):
-        parts.append(f"{layer.out_channels} filter{'s' * (layer.out_channels > 1)}")
-    parts.append(f"stride {_setting(stride)}")
-    padding = layer.padding
-    if not isinstance(padding, str):
-        padding = _setting(per_dim(padding, dims, path + ("padding",)))
-    if isinstance(layer, CnnConv) or padding != "0":
-        parts.append(f"padding {padding}")
-    dilation = _setting(per_dim(layer.dilation, dims, path + ("dilation",)))
-    if dilation != "1":
-        parts.append(f"dilation {dilation}")
-    if isinstance(layer, CnnConv) and layer.groups > 1:
-        parts.append(f"groups {layer.groups}")
-    if isinstance(layer, CnnConv) and not layer.bias:
-        parts.append("no bias")
-    return ", ".join(parts)
+        text = f"fc, {layer.out_features:,} output{'s' * (layer.out_features > 1)}"
+        if layer.in_features is not None:
+            text = f"fc, {layer.in_features:,} → {layer.out_features:,}"
+        text += "" if layer.bias else ", no bias"
+    elif isinstance(layer, CnnConv | CnnPool):
+        text = describe_window(layer, dims, path)
+    else:
+        return describe_extra(layer)
+    return text + (f", weight shared with {layer.share}" if getattr(layer, "share", None) else "")
 
 
-def solve_cnn(net: CnnNet) -> Solved:
-    """Follow the input through every layer: output shapes, parameters per layer, the total."""
-    dims = len(net.input_size) if isinstance(net.input_size, tuple) else 2
-    axis_names = DIM_NAMES[dims]
-    if not net.layers:
-        raise FieldError(("layers",), "expected at least one layer, got an empty list")
-    sizes = (net.in_channels, *per_dim(net.input_size, dims, ("input_size",)))
-    axes = "×".join(("C", *axis_names))
-    givens = [Given("input", f"{shape_text(sizes)} ({axes})")]
-    descriptions = [describe(layer, dims, ("layers", i)) for i, layer in enumerate(net.layers)]
-    givens += [Given(f"layer{i}", text) for i, text in enumerate(descriptions, 1)]
+def _dims(net: CnnNet, layers: tuple[Any, ...]) -> int:
+    """Spatial dimensions: the input size's, else ``dims``, else the first per-dimension list, else 2."""
+    if net.input_size is not None:
+        dims = len(net.input_size) if isinstance(net.input_size, tuple) else 2
+        if net.dims is not None and net.dims != dims:
+            raise FieldError(("dims",), f"dims = {net.dims}, but input_size has {dims} value{'s' * (dims > 1)}")
+        return dims
+    if net.dims is not None:
+        return net.dims
+    for layer in layers:
+        if isinstance(layer, CnnConv | CnnPool):
+            for value in (layer.kernel, layer.stride, layer.padding, layer.dilation):
+                if isinstance(value, tuple):
+                    return len(value)
+    return 2
+
+
+def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given], list[Step]]:
+    """What enters the first layer: feature maps, a vector or token indices; with givens and opening steps."""
+    if isinstance(layers[0], CnnEmbedding):
+        for field, value in (("in_channels", net.in_channels), ("in_features", net.in_features)):
+            if value is not None:
+                raise FieldError((field,), "the first layer is an embedding: its input is token indices "
+                                 f"(give their number as input_size), not {field}")
+        if isinstance(net.input_size, tuple) and len(net.input_size) != 1:
+            raise FieldError(("input_size",), "an embedding reads a sequence: input_size is its length L, "
+                             f"one integer, got {len(net.input_size)} values")
+        length = net.input_size[0] if isinstance(net.input_size, tuple) else net.input_size
+        given = Given("input", f"{length} token indices" if length else "token indices",
+                      "" if length else "no sequence length: output sizes are not computed")
+        step = Step(StepKind.CONVENTION, "Shapes are written L×E: positions × features",
+                    note="An fc layer acts on each position's E features (torch.nn.Linear on the last axis); "
+                    "flatten makes one vector of L·E values.")
+        return Flow("tokens", (length,)), 1, [given], [step]
+    if net.in_features is not None:
+        for field, value in (("in_channels", net.in_channels), ("input_size", net.input_size)):
+            if value is not None:
+                raise FieldError((field,), f"in_features makes the input a vector: it has no {field}")
+        return Flow("vector", (net.in_features,)), 1, [Given("input", f"{net.in_features:,} features")], []
+    if net.in_channels is None:
+        message = "missing required field: in_channels (or in_features for a vector input)"
+        raise FieldError(("in_channels",), message)
+    dims = _dims(net, layers)
+    axes = "×".join(("C", *DIM_NAMES[dims]))
     steps = [
         Step(
             StepKind.CONVENTION,
             f"Shapes are written {axes}: channels first, as in PyTorch",
             note="An fc layer flattens its input in this order (torch.flatten) into one vector.",
-        ),
-        Step(
-            StepKind.RULE,
-            "Output size of a convolution or pooling layer (per dimension)",
-            OUTPUT_SIZE_RULE,
-            note=OUTPUT_SIZE_NOTE + ". The floor drops a last window that would not fit (PyTorch's "
-            "default: ceil mode off). Pooling uses its own k and s, with d = 1 unless given.",
-        ),
+        )
     ]
-    answers, counts = [], []
-    for i, layer in enumerate(net.layers, 1):
+    if net.input_size is None:
+        flow = Flow("maps", (net.in_channels, *(None,) * dims))
+        givens = [Given("input", f"{net.in_channels} channel{'s' * (net.in_channels > 1)} ({axes})",
+                        "no input size: output sizes are not computed")]
+        steps.append(Step(StepKind.CONVENTION, "No input size: parameters only", note=NO_SIZE_NOTE))
+        return flow, dims, givens, steps
+    sizes = (net.in_channels, *per_dim(net.input_size, dims, ("input_size",)))
+    if any(isinstance(layer, CnnConv | CnnPool) for layer in layers):
+        steps.append(
+            Step(
+                StepKind.RULE,
+                "Output size of a convolution or pooling layer (per dimension)",
+                OUTPUT_SIZE_RULE,
+                note=OUTPUT_SIZE_NOTE + ". The floor drops a last window that would not fit (PyTorch's "
+                "default: ceil mode off). Pooling uses its own k and s, with d = 1 unless given.",
+            )
+        )
+    return Flow("maps", sizes), dims, [Given("input", f"{shape_text(sizes)} ({axes})")], steps
+
+
+def _shared(layer: Any, i: int, layers: tuple[Any, ...], weights: dict[str, Weight], path: FieldPath) -> Weight | None:
+    """The earlier layer's weight this layer uses (``share``), checking the names."""
+    name = getattr(layer, "name", None)
+    if name is not None and name in weights:
+        raise FieldError(path + ("name",), f"layer {weights[name].layer} is already called {name!r}")
+    share = getattr(layer, "share", None)
+    if share is None:
+        return None
+    if share in weights:
+        return weights[share]
+    later = [j for j, other in enumerate(layers, 1) if j >= i and getattr(other, "name", None) == share]
+    if later:
+        message = f"layer {later[0]} is {share!r}: a layer may share the weight of an earlier layer only"
+    else:
+        known = ", ".join(map(repr, weights)) or "none"
+        message = f"no earlier layer is called {share!r} (names so far: {known})"
+    raise FieldError(path + ("share",), message)
+
+
+def _layer(layer: Any, flow: Flow, axis_names: tuple[str, ...], path: FieldPath, shared: Weight | None,
+           previous: str) -> SolvedLayer:
+    """Solve one layer on the flow it receives."""
+    if isinstance(layer, CnnEmbedding) or flow.form == "tokens":
+        if not isinstance(layer, CnnEmbedding):
+            raise FieldError(path + ("type",), "only an embedding reads token indices")
+        return embedding(layer, flow, path, shared)
+    if isinstance(layer, CnnDense):
+        return dense(layer, flow, axis_names, path, shared)
+    if isinstance(layer, CnnActivation):
+        return activation(layer, flow)
+    if isinstance(layer, CnnDropout):
+        return dropout(layer, flow)
+    if isinstance(layer, CnnFlatten):
+        return flatten(flow, axis_names)
+    if isinstance(layer, CnnBatchNorm):
+        return batchnorm(layer, flow, path)
+    if flow.form != "maps":
+        axes = "×".join(("C", *axis_names))
+        output = "a vector" if flow.form == "vector" else "L×E (positions × features)"
+        source = f"layer {previous} outputs" if previous else "the input is"
+        message = f"a {layer.type} layer needs {axes} feature maps, but {source} {output}"
+        raise FieldError(path + ("type",), message)
+    if isinstance(layer, CnnConv):
+        return conv(layer, flow, axis_names, path, shared)
+    return pool(layer, flow, axis_names, path)
+
+
+def solve_cnn(net: CnnNet) -> Solved:
+    """Follow the input through every layer: output shapes, parameters per layer, the total."""
+    if net.layers is None:
+        raise FieldError(("layers",), "missing required field: the list of layers")
+    if not net.layers:
+        raise FieldError(("layers",), "expected at least one layer, got an empty list")
+    layers = net.layers
+    flow, dims, givens, steps = _start(net, layers)
+    axis_names = DIM_NAMES[dims]
+    descriptions = [describe(layer, dims, ("layers", i)) for i, layer in enumerate(layers)]
+    givens += [Given(f"layer{i}", text) for i, text in enumerate(descriptions, 1)]
+    answers: list[Answer] = []
+    counts, buffers, shared_total = [], [], 0
+    weights: dict[str, Weight] = {}
+    for i, layer in enumerate(layers, 1):
         path: FieldPath = ("layers", i - 1)
-        if isinstance(layer, CnnDense):
-            solved = _dense(layer, sizes, axis_names)
-        elif len(sizes) == 1:
-            message = f"a {layer.type} layer needs {axes} feature maps, but layer {i - 1} (fc) outputs a vector"
-            raise FieldError(path + ("type",), message)
-        elif isinstance(layer, CnnConv):
-            solved = _conv(layer, sizes, axis_names, path)
-        else:
-            solved = _pool(layer, sizes, axis_names, path)
+        shared = _shared(layer, i, layers, weights, path)
+        previous = f"{i - 1} ({layers[i - 2].type})" if i > 1 else ""
+        solved = _layer(layer, flow, axis_names, path, shared, previous)
+        if isinstance(layer, WEIGHTED) and layer.name is not None:
+            assert solved.weight is not None
+            weights[layer.name] = shared or Weight(i, layer.name, solved.weight)
         counts.append(solved.params)
+        buffers.append(solved.buffers)
+        shared_total += solved.shared
         substeps = solved.steps
-        if i > 1:
+        if i > 1 and solved.params:
             so_far = sum(counts)
             substeps.append(
                 Step(StepKind.SUM, f"Parameters of layers 1–{i}", None, total([so_far - solved.params, solved.params]),
                      so_far)
             )
-        title, note = f"Layer {i}: {descriptions[i - 1]}", solved.note
+        name = getattr(layer, "name", None)
+        title, note = f"Layer {i}: {descriptions[i - 1]}" + (f" ({name})" if name else ""), solved.note
         if len(title) > LONG_TITLE:  # keep the heading on one line; the note wraps
             title, note = f"Layer {i}: {layer.type}", f"{descriptions[i - 1]}. {note}".strip()
+        arrow = op("→", shape(flow.ints), shape(solved.flow.ints)) if flow.known and solved.flow.known else None
+        steps.append(Step(StepKind.GROUP, title, arrow, note=note, substeps=tuple(substeps)))
+        flow = solved.flow
+        if flow.known:
+            axes = axes_text(flow, axis_names)
+            answers.append(Answer(f"shape{i}", shape_text(flow.sizes), f"output of layer {i} ({axes})"))
+        what = f"parameters of layer {i}"
+        if shared:
+            what += f" (weight: layer {shared.layer}'s)"
+        answers.append(Answer(f"params{i}", solved.params, what))
+    count = sum(counts)
+    steps.append(_total(counts, bool(sum(buffers) or shared_total)))
+    head = [Answer("total", count, "parameters of the network" + (" (trainable)" if sum(buffers) else ""))]
+    if sum(buffers):
+        more = _running(buffers, count)
+        steps += more
+        head += [Answer("running_stats", sum(buffers), "running means and variances (not trainable)"),
+                 Answer("keras_total", count + sum(buffers), "trainable and non-trainable, as Keras counts")]
+    if shared_total:
         steps.append(
             Step(
-                StepKind.GROUP, title, op("→", shape(sizes), shape(solved.shape)), note=note,
-                substeps=tuple(substeps),
+                StepKind.COMPARE,
+                "For comparison: a shared weight counted at every layer using it",
+                op("+", "total", "shared"),
+                total([count, shared_total]),
+                count + shared_total,
+                note=f"Adding up each layer's weights would count the {shared_total:,} shared values twice; they "
+                "are one set of parameters (one gradient, one update), so the network has "
+                f"{count:,}. Summary tables that add per-layer counts can show the larger number.",
             )
         )
-        sizes = solved.shape
-        answers += [
-            Answer(f"shape{i}", shape_text(sizes), f"output of layer {i} ({axes if len(sizes) > 1 else 'features'})"),
-            Answer(f"params{i}", solved.params, f"parameters of layer {i}"),
-        ]
-    count = sum(counts)
-    steps.append(
+        head += [Answer("shared", shared_total, "values of shared weights, counted once"),
+                 Answer("layerwise_total", count + shared_total, "a shared weight counted at each use")]
+    return givens, steps, head + answers
+
+
+def _running(buffers: list[int], count: int) -> list[Step]:
+    """The running statistics of the batch norms (not trainable), and Keras' total with them."""
+    layers = [i for i, b in enumerate(buffers, 1) if b]
+    statistics = sum(buffers)
+    return [
         Step(
             StepKind.SUM,
-            f"Total over {len(counts)} layer{'s' * (len(counts) > 1)}",
-            total(names("params{}", len(counts))),
-            total(counts),
-            count,
-        )
-    )
-    return givens, steps, [Answer("total", count, "parameters of the network"), *answers]
-
-
-def _output_shape(channels: str, axis_names: tuple[str, ...]) -> Formula:
-    """The output shape's general form: ``C_out×H_out×W_out`` (or ``C×…`` when the channels stay)."""
-    return shape([Name(channels), *(Name(f"{n}_out") for n in axis_names)])
-
-
-def _spatial_steps(
-    axis_names: tuple[str, ...], sizes: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
-    dilation: tuple[int, ...], padding: Any, path: FieldPath,
-) -> tuple[tuple[int, ...], list[Step]]:
-    """The output size along every spatial axis of a ``sizes`` (C, …) input, one step each.
-
-    The general formula is the rule step at the top; a window larger than the padded input is
-    reported at the layer's ``kernel``.
-    """
-    outs, steps = [], []
-    for axis, name in enumerate(axis_names):
-        try:
-            out, step = output_size(
-                name, sizes[1 + axis], kernel[axis], stride[axis], dilation[axis], padding, axis, general=False
-            )
-        except FieldError as error:
-            layer = int(path[-1]) + 1
-            message = f"layer {layer} does not fit its {shape_text(sizes)} input: {error.message}"
-            raise FieldError(path + ("kernel",), message) from None
-        outs.append(out)
-        steps.append(step)
-    return tuple(outs), steps
-
-
-def _conv(layer: CnnConv, sizes: tuple[int, ...], axis_names: tuple[str, ...], path: FieldPath) -> SolvedLayer:
-    dims = len(axis_names)
-    kernel = per_dim(layer.kernel, dims, path + ("kernel",))
-    stride = per_dim(layer.stride, dims, path + ("stride",))
-    dilation = per_dim(layer.dilation, dims, path + ("dilation",))
-    padding = layer.padding if isinstance(layer.padding, str) else per_dim(layer.padding, dims, path + ("padding",))
-    c_in, c_out, g = sizes[0], layer.out_channels, layer.groups
-    check_groups(g, {"its input channels C_in": c_in, "out_channels": c_out}, path + ("groups",))
-    check_same(padding, stride, path + ("padding",))
-    spatial, steps = _spatial_steps(axis_names, sizes, kernel, stride, dilation, padding, path)
-    out = (c_out, *spatial)
-    weight_formula, weight_numbers, weights = conv_weights(c_in, c_out, kernel, g)
-    biases = c_out if layer.bias else 0
-    steps.append(Step(StepKind.EVALUATE, "Output shape", _output_shape("C_out", axis_names), None, shape_text(out)))
-    steps.append(
+            "Running statistics (not trainable)",
+            None,
+            total([buffers[i - 1] for i in layers]) if len(layers) > 1 else None,
+            statistics,
+            note=f"The running mean and variance of the batch norm{'s' * (len(layers) > 1)} (layer"
+            f"{'s' * (len(layers) > 1)} {', '.join(map(str, layers))}): not parameters in PyTorch's count.",
+        ),
         Step(
-            StepKind.EVALUATE,
-            "Parameters",
-            weight_formula + C_OUT if layer.bias else weight_formula,
-            weight_numbers + Number(c_out) if layer.bias else weight_numbers,
-            weights + biases,
-            note=f"{c_out} filter{'s' * (c_out > 1)} of {shape_text((c_in // g, *kernel))} weights"
-            + (f" (each sees C_in/g = {c_in // g} of the {c_in} channels)" if g > 1 else "")
-            + (f", plus {c_out} biases." if layer.bias else "; no bias."),
-        )
-    )
-    note = SAME_NOTE + ", so with stride 1 the output keeps the input size." if padding == "same" else ""
-    return SolvedLayer(out, weights + biases, steps, note)
+            StepKind.COMPARE,
+            "For comparison: Keras' total (trainable + non-trainable)",
+            None,
+            total([count, statistics]),
+            count + statistics,
+            note="Keras' model.summary() counts the running statistics as non-trainable parameters.",
+        ),
+    ]
 
 
-def _pool(layer: CnnPool, sizes: tuple[int, ...], axis_names: tuple[str, ...], path: FieldPath) -> SolvedLayer:
-    dims = len(axis_names)
-    kernel = per_dim(layer.kernel, dims, path + ("kernel",))
-    stride = kernel if layer.stride is None else per_dim(layer.stride, dims, path + ("stride",))
-    padding = per_dim(layer.padding, dims, path + ("padding",))
-    dilation = per_dim(layer.dilation, dims, path + ("dilation",))
-    if layer.type == "avgpool" and any(d != 1 for d in dilation):
-        raise FieldError(path + ("dilation",), "avgpool has no dilation (torch.nn.AvgPool has none); only maxpool does")
-    for k, p in zip(kernel, padding):
-        if 2 * p > k:
-            message = f"padding {p} is more than half the kernel {k}: pooling pads at most ⌊k/2⌋ = {k // 2}"
-            raise FieldError(path + ("padding",), message + " per side (as in PyTorch)")
-    spatial, steps = _spatial_steps(axis_names, sizes, kernel, stride, dilation, padding, path)
-    out = (sizes[0], *spatial)
-    window = f"{shape_text(kernel)} window" if dims > 1 else f"window of {kernel[0]}"
-    what = "takes the maximum of" if layer.type == "maxpool" else "averages"
-    steps.append(
-        Step(
-            StepKind.EVALUATE, "Output shape", _output_shape("C", axis_names), None, shape_text(out),
-            note=f"Pooling works on each channel separately: the {sizes[0]} channel{'s' * (sizes[0] > 1)} stay.",
-        )
+def _total(counts: list[int], trainable: bool) -> Step:
+    """The sum over the layers that have parameters (the others named in the note)."""
+    counted = [i for i, c in enumerate(counts, 1) if c] or [1]
+    empty = [str(i) for i, c in enumerate(counts, 1) if not c]
+    notes = []
+    if empty:
+        notes.append(f"Layer{'s' * (len(empty) > 1)} {', '.join(empty)} {'have' if len(empty) > 1 else 'has'} "
+                     "no parameters.")
+    if trainable:
+        notes.append("Trainable parameters, each counted once: PyTorch's sum(p.numel() for p in "
+                     "model.parameters()).")
+    return Step(
+        StepKind.SUM,
+        f"Total over {len(counts)} layer{'s' * (len(counts) > 1)}",
+        total([Name(f"params{i}") for i in counted]),
+        total([counts[i - 1] for i in counted]) if len(counted) > 1 else None,
+        sum(counts),
+        note=" ".join(notes),
     )
-    steps.append(
-        Step(StepKind.EVALUATE, "Parameters", None, None, 0,
-             note=f"Pooling has no parameters: it {what} each {window} (no weights, no biases).")
-    )
-    note = "The stride defaults to the kernel size, as in PyTorch." if layer.stride is None else ""
-    return SolvedLayer(out, 0, steps, note)
-
-
-def _dense(layer: CnnDense, sizes: tuple[int, ...], axis_names: tuple[str, ...]) -> SolvedLayer:
-    steps = []
-    n_in = prod(sizes)
-    if len(sizes) > 1:
-        steps.append(
-            Step(
-                StepKind.EVALUATE,
-                "Flatten",
-                op("·", "C", *axis_names),
-                op("·", *sizes),
-                n_in,
-                note=f"The {shape_text(sizes)} feature maps become one vector of {n_in:,} values.",
-            )
-        )
-    n_out = layer.out_features
-    params = n_out * n_in + (n_out if layer.bias else 0)
-    steps.append(Step(StepKind.EVALUATE, "Output shape", Name("n_out"), None, str(n_out)))
-    steps.append(
-        Step(
-            StepKind.EVALUATE,
-            "Parameters",
-            linear_formula(layer.bias),
-            linear_numbers(n_in, n_out, layer.bias),
-            params,
-            note=f"W is {n_out:,}×{n_in:,}" + (f" and b has {n_out:,} entries." if layer.bias else "; no bias."),
-        )
-    )
-    return SolvedLayer((n_out,), params, steps)

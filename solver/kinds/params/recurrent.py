@@ -6,9 +6,11 @@ stores two (``b_ih`` and ``b_hh``). Keras' GRU with ``reset_after=True`` (its de
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from solver.formula import Formula, Name, Number, Sum, equation, op
 from solver.kinds.params.common import WEIGHTS_PLUS_BIASES, Solved, names, scaled, substitute, total
-from solver.kinds.params.models import CELL_NAMES, GATE_NAMES, GATES, RecurrentNet
+from solver.kinds.params.models import CELL_NAMES, CONVENTIONS, GATE_NAMES, GATES, Convention, RecurrentNet
 from solver.trace import Answer, Given, Step, StepKind
 
 H, X = Name("h"), Name("x")
@@ -105,7 +107,26 @@ def solve_recurrent(net: RecurrentNet) -> Solved:
     answers = [Answer("total", grand_total, f"parameters of the {cell} ({net.convention} convention)")]
     answers += [Answer(f"layer{i}", t, f"parameters of layer {i}") for i, t in enumerate(layer_totals, 1)]
     answers += [Answer("weights", weights_total, "all weights"), Answer("biases", biases_total, "all biases")]
+    answers += [Answer(f"{convention}_total", convention_total(net, convention), CONVENTION_WORDS[convention])
+                for convention in CONVENTIONS]
     return givens, steps, answers
+
+
+CONVENTION_WORDS = {
+    "textbook": "textbook: one bias vector per gate",
+    "pytorch": "torch.nn: two bias vectors per gate",
+    "keras": "Keras: two bias vectors for a GRU, else one",
+}
+
+
+def convention_total(net: RecurrentNet, convention: Convention) -> int:
+    """The net's parameter count under ``convention`` (whatever convention the problem chose)."""
+    biases = bias_vectors(replace(net, convention=convention))
+    directions, gates, h = 2 if net.bidirectional else 1, GATES[net.model], net.hidden
+    return sum(
+        directions * gates * (h * (net.input if layer == 1 else directions * h) + h * h + biases * h)
+        for layer in range(1, net.layers + 1)
+    )
 
 
 def _layer(net: RecurrentNet, layer: int, x: int, biases: int) -> tuple[Step, int, int]:
