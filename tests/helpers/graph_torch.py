@@ -18,6 +18,8 @@ Semantics (every value is a 2-D tensor, rows × cols; a scalar is 1×1):
 * ``p[i]`` entry i of a vector (n×1 or 1×n), ``W[i, j]`` an entry; indices are non-negative
   integers (literals or integer-valued 1×1 expressions); the result is 1×1.
 * functions: see ``FUNCTIONS`` below (one line of semantics beside each).
+* a name assigned again (``c = c + 1``, ``c += 1``, Python's meaning): each assignment a new value,
+  answered as ``c1, c2, …`` and, the last, ``c`` (the README's naming; see :func:`version_name`).
 * answers: every equation variable by name, ``d<loss>/d<name>`` for each name in ``wrt`` (shape
   of the variable; zeros when the loss does not depend on it), ``<name>_new = name − lr·dL/dname``
   for each parameter of ``update``; the defaults are described at :func:`evaluate`. Layout of a
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -460,6 +463,12 @@ def parse_equation(text: str) -> tuple[str, ast.expr]:
         module = ast.parse(text.strip(), mode="exec")
     except SyntaxError as error:
         raise GraphSpecError(f"cannot parse equation {text!r}: {error.msg}") from error
+    if len(module.body) == 1 and isinstance(module.body[0], ast.AugAssign):  # c += x is c = c + (x), as in Python
+        augmented = module.body[0]
+        if not isinstance(augmented.target, ast.Name):
+            raise GraphSpecError(f"the left side of {text!r} must be one name")
+        name = augmented.target.id
+        return name, ast.BinOp(ast.Name(name, ast.Load()), augmented.op, augmented.value)
     if len(module.body) != 1 or not isinstance(module.body[0], ast.Assign):
         raise GraphSpecError(f"expected 'name = expression', got {text!r}")
     assign = module.body[0]
@@ -489,19 +498,23 @@ class _Pass:
         self.env: dict[str, torch.Tensor] = {name: t.detach().clone().requires_grad_(True) for name, t in givens.items()}
         self.differentiable: set[str] = set()  # givens with a use outside the constant arguments
         self.order: list[str] = []
+        parsed = [parse_equation(text) for text in spec["equations"]]
+        assigned = Counter(name for name, _ in parsed)
+        seen: Counter[str] = Counter()
         with torch.enable_grad():
-            for text in spec["equations"]:
-                name, expression = parse_equation(text)
-                if name in self.env:
-                    raise GraphSpecError(f"{name!r} is defined twice")
+            for text, (name, expression) in zip(spec["equations"], parsed):
+                if name in givens:
+                    raise GraphSpecError(f"{name!r} is a given and an equation's variable")
                 evaluator = _Evaluator(text.strip(), self.env, diagnostics)
                 value = evaluator.eval(expression)
                 self.differentiable |= evaluator.used & set(givens)
                 value = value.clone() if value.requires_grad else value.clone().requires_grad_(True)
                 if not value.is_leaf:
                     value.retain_grad()
-                self.env[name] = value
-                self.order.append(name)
+                seen[name] += 1  # a name assigned n times: values c1 … c(n−1), then c (the README's naming)
+                label = name if seen[name] == assigned[name] else version_name(name, seen[name])
+                self.env[name] = self.env[label] = value
+                self.order.append(label)
         self.givens = list(givens)
         self.loss_name = ""
 
@@ -524,6 +537,14 @@ class _Pass:
 
     def default_wrt(self) -> list[str]:
         return [n for n in self.givens if n in self.differentiable and self.env[n].grad is not None]
+
+
+def version_name(name: str, k: int) -> str:
+    """The k-th value of a name assigned again: ``c1``; ``W1_1`` (a final digit); ``h_(out,1)`` (a subscript)."""
+    if "_" in name:
+        base, _, sub = name.partition("_")
+        return f"{base}_({sub},{k})"
+    return f"{name}_{k}" if name[-1].isdigit() else f"{name}{k}"
 
 
 def _laid_out(g: torch.Tensor, layout: str) -> torch.Tensor:
