@@ -230,7 +230,7 @@ def tictactoe(spec: dict) -> dict[str, torch.Tensor]:
     loss = F.binary_cross_entropy(p, g["y"])
     loss.backward()
     top.backward(s.grad)  # ∂L/∂z = ∂L/∂s routed by the global max pool
-    return {"C": conv, "c": c, "z": z, "s": top, "p": p, "L": loss, "dL/ds": s.grad, "dL/dz": z.grad}
+    return {"C": conv, "z": z, "s": top, "p": p, "L": loss, "dL/ds": s.grad, "dL/dz": z.grad}
 
 
 def board(cells: str) -> list[list[int]]:
