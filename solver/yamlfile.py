@@ -20,6 +20,8 @@ MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1
 MAX_NODES = 100_000  # nodes after expanding aliases
 MAX_WORD = 10_000  # characters in a row without a space or a YAML separator
 LONG_WORD = re.compile(r"[^\s,\[\]{}]{%d}" % (MAX_WORD + 1))
+MAX_FLOW_DEPTH = 100  # [ and { open inside each other; a problem's deepest is a 3-D list
+BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass
@@ -71,6 +73,9 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         line = text.count("\n", 0, long_word.start()) + 1
         raise fail(f"a value of more than {MAX_WORD:,} characters without a space (numbers and names are "
                    "far shorter)", line)
+    too_deep = _flow_too_deep(text)
+    if too_deep is not None:  # PyYAML's scanner takes time quadratic in this depth before it fails
+        raise fail(f"not valid YAML: nested too deeply (more than {MAX_FLOW_DEPTH} brackets open)", too_deep)
     # Parsed once, composed then constructed. Not with libyaml (CSafeLoader): it reads `[?, 1]`, an
     # unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
     try:
@@ -100,6 +105,22 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         raise fail(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
     document.data = _restore_float_text(data, root)
     return document
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where more than MAX_FLOW_DEPTH brackets are open, or None.
+
+    Brackets inside quoted text count too: a file would need a hundred unclosed ones to be refused.
+    """
+    depth = 0
+    for match in BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif depth:
+            depth -= 1
+    return None
 
 
 def _check_expansion(root: Any, fail: Any) -> None:

@@ -416,7 +416,17 @@ BAD_SPECS = [
           model: fc
           sizes: [2, 3]
         statement: """ + "[" * 5000 + "]" * 5000 + """
-        """, "", "nested too deeply", line=None, id="nested-too-deeply"),
+        """, "", "nested too deeply", "more than 100 brackets open", line=6, id="nested-too-deeply"),
+    case("""\
+        kind: params
+        title: T
+        given:
+          model: fc
+          sizes: [2, 3]
+        statement: |
+          a block text may hold brackets: [[[[ ]]]]
+        notes: """ + "{" * 101 + """  # <-
+        """, "", "nested too deeply", id="nested-braces-too-deeply"),
     # --- conv-inversion ---
     case(inversion("""\
         X: [[1, 2], [3, 4]]

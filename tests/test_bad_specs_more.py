@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_cli
+from helpers import run_cli, warm_up_cli
 from helpers.bad_specs import EXIT_BAD_SPEC, Bad, assert_one_clean_error, case, check_bad_spec
 
 # 100 rows of 101 entries: just over the 10,000 entries a matrix may have
@@ -133,6 +133,7 @@ def test_matrix_of_1e4_by_1e4_is_refused_fast(tmp_path: Path):
     text = f"kind: graph\ntitle: T\nrow: &r {row}\ngiven:\n  W: [" + ", ".join(["*r"] * 10_000) + "]\n" \
            "equations:\n  - L = sum(W)\n"
     file, out = _write(tmp_path, text)
+    warm_up_cli()
     start = time.perf_counter()
     stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert time.perf_counter() - start < 2.0
@@ -142,6 +143,7 @@ def test_matrix_of_1e4_by_1e4_is_refused_fast(tmp_path: Path):
 def test_huge_hidden_size_is_answered_fast(tmp_path: Path):
     """hidden: 10⁹ is allowed in a parameter count (plain integer arithmetic): answered at once."""
     file, _ = _write(tmp_path, "kind: params\ntitle: T\ngiven: {model: lstm, hidden: 1000000000, input: 300}\n")
+    warm_up_cli()
     start = time.perf_counter()
     result = run_cli("run", file, "-f", "json")
     assert time.perf_counter() - start < 2.0
@@ -218,6 +220,7 @@ def test_gan_huge_d_steps_is_refused_up_front(tmp_path: Path):
             "  discriminator:\n    - {weights: [[1, -1]], activation: sigmoid}\n  noise: [-0.5, 0.5]\n"
             "  data: [[0, 0], [1, 1]]\n  lr: 1\n  d_steps: 1000000\n")
     file, out = _write(tmp_path, text)
+    warm_up_cli()
     start = time.perf_counter()
     result = run_cli("run", file, "-o", out, "--timeout", "3")
     assert time.perf_counter() - start < 2.0
@@ -230,6 +233,7 @@ def test_a_very_long_word_is_refused_before_parsing(tmp_path: Path):
     """PyYAML reads a 10⁶-character scalar in about a second; a run of more than 10,000 characters
     without a space or separator is refused at once, with its line."""
     file, out = _write(tmp_path, "kind: graph\ntitle: T\ngiven:\n  x: 1\nequations:\n  - L = x * " + "1" * 1_000_000 + "\n")
+    warm_up_cli()
     start = time.perf_counter()
     stderr = assert_one_clean_error(run_cli("run", file, "-o", out), file, out, EXIT_BAD_SPEC)
     assert time.perf_counter() - start < 0.5

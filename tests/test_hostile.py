@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import COLLECTED, run_cli, run_dlsolve
+from helpers import COLLECTED, run_cli, run_dlsolve, warm_up_cli
 from helpers.bad_specs import assert_one_clean_error
 
 import solver
@@ -250,6 +250,7 @@ def test_hostile_input_is_a_clean_error(slot: str, payload: Payload, tmp_path: P
     file.write_text(_spec(slot, payload, TARGET), encoding="utf-8")
     out = tmp_path / "out.txt"
 
+    warm_up_cli()
     start = time.perf_counter()
     result = run_cli("run", file, "-o", out)
     elapsed = time.perf_counter() - start

@@ -167,6 +167,7 @@ HOSTILE = [
 
 
 def _assert_refused(value) -> NumberError:
+    parse_exact("1/2")  # the first call imports sympy: not what is timed
     start = time.perf_counter()
     with pytest.raises(NumberError) as caught:
         parse_exact(value)
@@ -238,6 +239,7 @@ def test_short_exponent_literal_is_refused_fast():
     code = (
         "import json, time\n"
         "from solver.numbers import parse_exact, NumberError\n"
+        "parse_exact('1/2')  # the first call imports sympy: not what is timed\n"
         "start = time.perf_counter()\n"
         "try:\n"
         "    parse_exact('1e99999999'); outcome = 'accepted'\n"
@@ -253,7 +255,7 @@ def test_short_exponent_literal_is_refused_fast():
         pytest.fail("parse_exact('1e99999999') still running after 4 s (it builds a 10**8-digit integer)")
     outcome, seconds = json.loads(completed.stdout)
     assert outcome == "NumberError"
-    assert seconds < 1.0
+    assert seconds < 0.5  # refused from its text: about 0.1 ms; building the integer takes minutes
 
 
 @pytest.mark.parametrize(
@@ -307,6 +309,7 @@ def test_single_row():
     ],
 )
 def test_bad_matrices(value, words):
+    parse_exact("1/2")  # the first call imports sympy: not what is timed
     start = time.perf_counter()
     with pytest.raises(NumberError) as caught:
         parse_matrix(value)

@@ -16,6 +16,7 @@ modules import these as ``helpers`` and ``helpers.graph_torch`` both under ``pyt
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,18 @@ def run_cli(*args: str | Path) -> CliResult:
 
     result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@functools.cache
+def warm_up_cli() -> None:
+    """Import what ``dlsolve run`` on a bad file imports, once per process, so that a test timing a
+    refusal times the refusal and not the first imports."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "bad.yaml"
+        file.write_text("kind: graph\ntitle: T\ngiven: {x: 1/2}\nequations: [L = x]\nwrong: 1\n", encoding="utf-8")
+        run_cli("run", file, "-o", Path(folder) / "out.txt")
 
 
 def run_dlsolve(*args: str | Path, cwd: Path | None = None) -> CliResult:
