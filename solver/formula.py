@@ -32,7 +32,8 @@ class Operator(NamedTuple):
 OPERATORS: dict[str, Operator] = {
     ";": Operator("; ", -1),  # a list of statements: a = 1; b = 2
     "=": Operator(" = ", 0),
-    "→": Operator(" → ", 0),  # a mapping: 3×32×32 → 16×32×32
+    "→": Operator(" → ", 0),
+    ">": Operator(" > ", 0),  # inside an Iverson bracket: [u > 0]  # a mapping: 3×32×32 → 16×32×32
     "+": Operator(" + ", 1),
     "−": Operator(" − ", 1),
     "·": Operator("·", 2),  # a product: W·x, 4·(h + x)

@@ -15,7 +15,7 @@ from solver.render.text_values import compact
 from solver.render.values import OP_NAMES, short_decimals
 from solver.trace import Phrase
 
-_SUBSCRIPTED = re.compile(r"(?<![\w\\])[A-Za-z]\w*_[A-Za-z0-9]+\b")  # a name such as C_out or W_1 in prose
+_SUBSCRIPTED = re.compile(r"(?<![\w\\])[A-Za-z]\w*_[A-Za-z0-9]+\b|Σ_[A-Za-z0-9]+\b")  # C_out, W_1, Σ_j in prose
 _NUMERIC_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])_(\d+)\b")
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -63,7 +63,10 @@ def escape_notation(prose: str) -> str:
     names = _SUBSCRIPTED.findall(prose)
     out = [escape_text(pieces[0])]
     for name, piece in zip(names, pieces[1:]):
-        out.append(escape_text(name) if name in OP_NAMES else "$" + name_latex(name) + "$")
+        if name.startswith("Σ_"):  # a sum over an index
+            out.append(r"$\sum_{%s}$" % name[2:])
+        else:
+            out.append(escape_text(name) if name in OP_NAMES else "$" + name_latex(name) + "$")
         out.append(escape_text(piece))
     return "".join(out)
 

@@ -56,6 +56,14 @@ class SympyLatexPrinter(LatexPrinter):
             return shown if exp is None else r"%s^{%s}" % (shown, exp)
         return str(super()._print_Function(expr, exp))
 
+    def _print_KroneckerDelta(self, expr: Any, exp: Any = None) -> str:
+        shown = r"\left[%s = %s\right]" % (self._print(expr.args[0]), self._print(expr.args[1]))  # Iverson bracket
+        return shown if exp is None else r"%s^{%s}" % (shown, exp)
+
+    def _print_Heaviside(self, expr: Any, exp: Any = None) -> str:
+        shown = r"\left[%s > 0\right]" % self._print(expr.args[0])  # ReLU′ (its value at 0 is a convention)
+        return shown if exp is None else r"%s^{%s}" % (shown, exp)
+
     def _print_sigmoid(self, expr: Any, exp: Any = None) -> str:
         shown = r"\sigma\left(%s\right)" % self._print(expr.args[0])
         return shown if exp is None else r"%s^{%s}" % (shown, exp)

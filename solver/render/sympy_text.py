@@ -60,6 +60,18 @@ class UnicodeStrPrinter(StrPrinter):
     def _print_Pi(self, expr: Any) -> str:
         return "π"
 
+    def _print_KroneckerDelta(self, expr: Any) -> str:
+        return "[%s = %s]" % (self._print(expr.args[0]), self._print(expr.args[1]))  # the Iverson bracket
+
+    def _print_Heaviside(self, expr: Any) -> str:
+        return "[%s > 0]" % self._print(expr.args[0])  # ReLU′ (the value at 0 is a convention)
+
+    def _print_Sum(self, expr: Any) -> str:
+        """Σ_k f: every sum of a symbolic form runs over its index's whole range 0 … size − 1."""
+        indices = "".join(self._print(limit[0]) for limit in expr.limits)
+        body = self._print(expr.function)
+        return "Σ_%s %s" % (indices, f"({body})" if expr.function.is_Add or expr.function.is_Mul else body)
+
     def _print_NegativeInfinity(self, expr: Any) -> str:
         return MINUS + "oo"
 

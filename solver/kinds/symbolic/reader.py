@@ -3,13 +3,17 @@
 Built on :mod:`solver.expressions` (the one safe parser and its bounds): a whitelist of syntax nodes is
 interpreted by hand, nothing is evaluated as Python. Accepted: numbers, declared names, ``+ - * / ^``,
 indexing ``z[k]`` and ``W[i, j]``, and the calls ``exp``, ``log``/``ln``, ``sqrt``, ``sigmoid``,
-``tanh``, ``softmax(z, k)`` (entry k), ``diff(f, v)`` (∂f/∂v), ``sum(f, j)`` (Σ over an index's range)
-and ``delta(a, b)`` (the Iverson bracket [a = b]).
+``tanh``, ``relu``, ``softmax(z, k)`` (entry k), ``diff(f, v)`` (∂f/∂v), ``sum(f, j)`` (Σ over an index's
+range), ``delta(a, b)`` and ``step(u)`` (the Iverson brackets [a = b] and [u > 0]), a declared function ``f(u)`` and
+``derivative(f, u)`` (f′(u), for a declared function or one of the named ones). A defined quantity
+(``t[k]`` defined as ``sum(X[j] * W[j, k], j)``) is printed by its name and checked as its definition.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -26,11 +30,16 @@ from solver.expressions import (
 )
 from solver.formula import Call, Formula, Grad, Name, Number, Op, Paren, Sum
 
-CALLS = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "softmax", "diff", "sum", "delta")
-"""The functions a form may call."""
+CALLS = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "relu", "step", "softmax", "diff", "sum", "delta",
+         "derivative")
+"""The functions a form may call (besides the functions a problem declares)."""
 
-SORTS = ("scalar", "size", "index", "vector", "matrix")
-"""What a declared symbol can be: a real number, a size, an index over a size, a vector, a matrix."""
+ONE_ARGUMENT = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "relu")
+"""The named functions of one variable: ``derivative(name, u)`` takes any of them."""
+
+SORTS = ("scalar", "size", "index", "vector", "matrix", "function")
+"""What a declared symbol can be: a real number, a size, an index over a size, a vector, a matrix, or an
+unspecified function of one variable (an activation f)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class Symbol:
             return f"vector of size {self.sizes[0]}"
         if self.sort == "matrix":
             return "×".join(self.sizes) + " matrix"
+        if self.sort == "function":
+            return "a differentiable function of one variable"
         return "real scalar" if self.sort == "scalar" else "size (a positive integer)"
 
 
@@ -57,6 +68,30 @@ class Form(NamedTuple):
 
     formula: Formula
     value: Any
+
+
+class Definition(NamedTuple):
+    """A defined quantity: its name, the indices it takes (sympy symbols) and the form it stands for."""
+
+    name: str
+    indices: tuple[Any, ...]
+    form: Form
+
+    def at(self, values: tuple[Any, ...]) -> Any:
+        """The sympy value of the quantity at these index values."""
+        return self.form.value.xreplace(dict(zip(self.indices, values)))
+
+
+def bound_apart(value: Any) -> Any:
+    """``value`` with the index every sum runs over renamed apart (a Dummy), so that substituting an
+    index of a definition (t[k] used as t[j]) never captures the index a sum inside it runs over."""
+    import sympy as sp
+
+    def rename(total: Any) -> Any:
+        fresh = {limit[0]: sp.Dummy(limit[0].name, integer=True, nonnegative=True) for limit in total.limits}
+        return total.xreplace(fresh)
+
+    return value.replace(lambda e: isinstance(e, sp.Sum), rename)
 
 
 def sympy_symbol(symbol: Symbol) -> Any:
@@ -69,7 +104,7 @@ def sympy_symbol(symbol: Symbol) -> Any:
         return sp.Symbol(symbol.name, integer=True, positive=True)
     if symbol.sort == "index":
         return sp.Symbol(symbol.name, integer=True, nonnegative=True)
-    return sp.Symbol(symbol.name, real=True)
+    return sp.Symbol(symbol.name, real=True)  # (a function's given entry shows its name)
 
 
 def size_value(text: str, symbols: dict[str, Symbol]) -> Any:
@@ -79,8 +114,10 @@ def size_value(text: str, symbols: dict[str, Symbol]) -> Any:
     return sp.Integer(int(text)) if text.isdigit() else sympy_symbol(symbols[text])
 
 
-def read_form(text: Any, symbols: dict[str, Symbol]) -> Form:
-    """The form written in ``text``, its names declared in ``symbols``; NumberError says what is wrong."""
+def read_form(text: Any, symbols: dict[str, Symbol], defined: dict[str, Definition] | None = None,
+              by_name: bool = False) -> Form:
+    """The form written in ``text``, its names declared in ``symbols`` or ``defined``; NumberError says
+    what is wrong. ``by_name``: a defined quantity's value is its name (an answer's value), not its definition."""
     if not isinstance(text, str) or not text.strip():
         raise NumberError(f"expected a form as text, got {text!r}")
     if len(text) > MAX_EQUATION:
@@ -95,7 +132,7 @@ def read_form(text: Any, symbols: dict[str, Symbol]) -> Form:
     if parsed.parts > 4 * MAX_NODES:
         raise NumberError(f"a form with more than {4 * MAX_NODES} parts is too complex")
     try:
-        return _Reader(parsed.source, symbols).visit(parsed.tree.body)
+        return _Reader(parsed.source, symbols, defined or {}, by_name).visit(parsed.tree.body)
     except RecursionError:
         raise NumberError("the form is nested too deeply") from None
 
@@ -108,9 +145,11 @@ def _bracketed(formula: Formula) -> Formula:
 class _Reader(Visitor[Form]):
     """Interprets a whitelisted syntax tree as a Form, node by node."""
 
-    def __init__(self, source: str, symbols: dict[str, Symbol]):
+    def __init__(self, source: str, symbols: dict[str, Symbol], defined: dict[str, Definition], by_name: bool):
         super().__init__(source)
         self.symbols = symbols
+        self.defined = defined
+        self.by_name = by_name
 
     def refuse(self, node: ast.AST) -> Exception:
         return NumberError(f"the syntax '{type(node).__name__}' is not allowed in a form "
@@ -127,14 +166,26 @@ class _Reader(Visitor[Form]):
         """The declaration of ``name`` (NumberError if it has none)."""
         if name not in self.symbols:
             hint = f"'{name}' is a function: write {name}(...)" if name in CALLS else f"unknown name '{name}'"
-            known = ", ".join(self.symbols) or "none"
-            raise NumberError(f"{hint} (declared symbols: {known})")
+            known = ", ".join([*self.symbols, *self.defined]) or "none"
+            raise NumberError(f"{hint} (declared symbols and definitions: {known})")
         return self.symbols[name]
 
     def name(self, node: ast.Name) -> Form:
+        if node.id in self.defined:
+            definition = self.defined[node.id]
+            if definition.indices:
+                raise NumberError(f"'{node.id}' is defined with {len(definition.indices)} index(es): write "
+                                  f"{node.id}[...]")
+            if self.by_name:
+                import sympy as sp
+
+                return Form(Name(node.id), sp.Symbol(node.id, real=True))
+            return Form(Name(node.id), definition.form.value)
         symbol = self.declared(node.id)
         if symbol.sort in ("vector", "matrix"):
             raise NumberError(f"'{node.id}' is a {symbol.sort}: write one entry, {node.id}[...]")
+        if symbol.sort == "function":
+            raise NumberError(f"'{node.id}' is a function: write {node.id}(...)")
         return Form(Name(node.id), sympy_symbol(symbol))
 
     def unary(self, node: ast.UnaryOp) -> Form:
@@ -168,16 +219,33 @@ class _Reader(Visitor[Form]):
 
         if not isinstance(node.value, ast.Name):
             raise NumberError("only a declared vector or matrix can be indexed")
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if node.value.id in self.defined:
+            return self.defined_entry(self.defined[node.value.id], items)
         symbol = self.declared(node.value.id)
         if symbol.sort not in ("vector", "matrix"):
             raise NumberError(f"'{node.value.id}' is a {symbol.sort}, not a vector or matrix: it has no entries")
-        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         wanted = 1 if symbol.sort == "vector" else 2
         if len(items) != wanted:
             raise NumberError(f"'{node.value.id}' is a {symbol.sort}: write {wanted} index{'es' * (wanted > 1)}")
         indices = [self.index(item) for item in items]
         value = sp.IndexedBase(node.value.id)[tuple(index.value for index in indices)]
         return Form(Call(node.value.id, tuple(index.formula for index in indices), "[]"), value)
+
+    def defined_entry(self, definition: Definition, items: Sequence[ast.AST]) -> Form:
+        """``t[j]`` of a quantity defined as ``t[k]``: printed by its name, checked as its definition at j."""
+        if len(items) != len(definition.indices):
+            raise NumberError(f"'{definition.name}' is defined with {len(definition.indices)} index(es), "
+                              f"not {len(items)}")
+        indices = [self.index(item) for item in items]
+        values = tuple(index.value for index in indices)
+        if self.by_name:
+            import sympy as sp
+
+            value = sp.IndexedBase(definition.name)[values]
+        else:
+            value = definition.at(values)
+        return Form(Call(definition.name, tuple(index.formula for index in indices), "[]"), value)
 
     def index(self, node: ast.AST) -> Form:
         """An index: a declared index, a size, an integer, or a sum or difference of them."""
@@ -187,13 +255,14 @@ class _Reader(Visitor[Form]):
         return form
 
     def call(self, node: ast.Call) -> Form:
-        if not isinstance(node.func, ast.Name) or node.func.id not in CALLS:
+        declared = [name for name, symbol in self.symbols.items() if symbol.sort == "function"]
+        if not isinstance(node.func, ast.Name) or node.func.id not in (*CALLS, *declared):
             called = node.func.id if isinstance(node.func, ast.Name) else "this"
-            raise NumberError(f"'{called}' is not a known function (known: {', '.join(CALLS)})")
+            raise NumberError(f"'{called}' is not a known function (known: {', '.join([*CALLS, *declared])})")
         if node.keywords:
             raise NumberError(f"{node.func.id}() takes no keyword arguments")
         name, args = node.func.id, node.args
-        wanted = 1 if name in ("exp", "log", "ln", "sqrt", "sigmoid", "tanh") else 2
+        wanted = 1 if name in (*ONE_ARGUMENT, *declared, "step") else 2
         if len(args) != wanted:
             raise NumberError(f"{name}() takes exactly {wanted} argument{'s' * (wanted > 1)}")
         if name == "softmax":
@@ -202,6 +271,18 @@ class _Reader(Visitor[Form]):
             return self.sum(args[0], args[1])
         if name == "diff":
             return self.diff(args[0], args[1])
+        if name == "step":  # ReLU′: the Iverson bracket [u > 0]
+            import sympy as sp
+
+            arg = self.visit(args[0])
+            return Form(Call("", (Op(">", (arg.formula, Number(0))),), "[]"), sp.Heaviside(arg.value))
+        if name == "derivative":
+            return self.derivative(args[0], self.visit(args[1]))
+        if name in declared:
+            import sympy as sp
+
+            arg = self.visit(args[0])
+            return Form(Call(name, (arg.formula,)), sp.Function(name)(arg.value))
         if name == "delta":
             a, b = self.index(args[0]), self.index(args[1])
             import sympy as sp
@@ -210,12 +291,25 @@ class _Reader(Visitor[Form]):
         return self.function(name, self.visit(args[0]))
 
     def function(self, name: str, arg: Form) -> Form:
-        """``exp``, ``log``/``ln``, ``sqrt``, ``sigmoid`` or ``tanh`` of one argument."""
+        """``exp``, ``log``/``ln``, ``sqrt``, ``sigmoid``, ``tanh`` or ``relu`` of one argument."""
+        return Form(Call("log" if name == "ln" else name, (arg.formula,)), _named(name)(arg.value))
+
+    def derivative(self, function_node: ast.AST, arg: Form) -> Form:
+        """``derivative(f, u)``: f′(u), for a declared function f or a named one (relu′(u) = [u > 0])."""
         import sympy as sp
 
-        maker = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh,
-                 "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}[name]
-        return Form(Call("log" if name == "ln" else name, (arg.formula,)), maker(arg.value))
+        function = function_node.id if isinstance(function_node, ast.Name) else ""
+        declared = function in self.symbols and self.symbols[function].sort == "function"
+        if not (declared or function in ONE_ARGUMENT):
+            raise NumberError(f"the first argument of derivative() must be a declared function or one of "
+                              f"{', '.join(ONE_ARGUMENT)}")
+        if declared:  # f′ at u: the checker writes sympy's chain rule so too (verify.derivatives_named)
+            value = sp.Function(function + "'")(arg.value)
+        else:
+            point = sp.Dummy("u", real=True)
+            value = sp.diff(_named(function)(point), point).subs(point, arg.value)
+        shown = "log" if function == "ln" else function
+        return Form(Call(shown + "'", (arg.formula,)), value)
 
     def bound(self, node: ast.AST, what: str) -> tuple[str, Any, Any]:
         """The name, sympy symbol and size of the index a sum or softmax runs over."""
@@ -250,8 +344,42 @@ class _Reader(Visitor[Form]):
         """``diff(f, v)``: the derivative ∂f/∂v (v a scalar or one entry of a vector or matrix)."""
         import sympy as sp
 
+        target = wrt_node.value if isinstance(wrt_node, ast.Subscript) else wrt_node
+        if isinstance(target, ast.Name) and target.id in self.defined:
+            raise NumberError(f"'{target.id}' is defined in terms of other symbols: to differentiate with respect "
+                              f"to it, declare it in the symbols of this derivation (it then stands for itself)")
         of, wrt = self.visit(of_node), self.visit(wrt_node)
         if not isinstance(wrt.value, (sp.Symbol, sp.Indexed)) or wrt.value.is_integer:
             raise NumberError(f"diff() differentiates with respect to a scalar or one entry, not {wrt.formula}")
         shown = Name(str(wrt.formula)) if isinstance(wrt.formula, Call) else wrt.formula
         return Form(Grad(of.formula, shown), sp.Derivative(of.value, wrt.value))
+
+
+def _named(name: str) -> Any:
+    """The sympy function of a named function of one variable."""
+    import sympy as sp
+
+    return {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh,
+            "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "relu": relu_function()}[name]
+
+
+@functools.cache
+def relu_function() -> Any:
+    """ReLU as a sympy function whose derivative is the step [u > 0]: sympy's Max(0, u) would do, but
+    building a Max compares its arguments, which takes seconds for the sums of a symbolic form."""
+    import sympy as sp
+
+    class ReLU(sp.Function):
+        nargs = 1
+
+        @classmethod
+        def eval(cls, u: Any) -> Any:
+            return sp.Max(0, u) if u.is_number else None
+
+        def fdiff(self, argindex: int = 1) -> Any:
+            return sp.Heaviside(self.args[0])
+
+        def _eval_rewrite_as_Max(self, u: Any, **kwargs: Any) -> Any:
+            return sp.Max(0, u)
+
+    return ReLU

@@ -14,6 +14,7 @@ from solver.kinds.symbolic.reader import CALLS, SORTS, Symbol
 from solver.numbers import plain_name
 
 MAX_SYMBOLS = 30
+MAX_DEFINITIONS = 20
 MAX_DERIVATIONS = 20
 MAX_STEPS = 30
 MAX_CHECK_SIZE = 6  # index forms are expanded at concrete sizes: keep the sums small
@@ -23,10 +24,10 @@ RESERVED = {*CALLS, "e", "pi"}
 def _sort(sort: Any) -> tuple[str, ...]:
     """``vector C`` as (``vector``, ``C``): a sort and the sizes it refers to."""
     words = sort.split() if isinstance(sort, str) else []
-    arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2}
+    arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2, "function": 0}
     if not words or words[0] not in SORTS or len(words) != 1 + arity[words[0]]:
-        raise ValueError(f"expected 'scalar', 'size', 'index <size>', 'vector <size>' or "
-                         f"'matrix <size> <size>', got {show_value(sort)}")
+        raise ValueError(f"expected 'scalar', 'size', 'index <size>', 'vector <size>', "
+                         f"'matrix <size> <size>' or 'function', got {show_value(sort)}")
     return tuple(words)
 
 
@@ -80,6 +81,34 @@ if TYPE_CHECKING:
 else:  # each sort validated at its own entry (given.x), then the names and Symbols
     Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
 Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
+DEFINED = re.compile(r"([A-Za-z][A-Za-z0-9_]*)(?:\[\s*([A-Za-z]\w*)\s*(?:,\s*([A-Za-z]\w*)\s*)?\])?")
+
+
+def split_definition(key: str) -> tuple[str, tuple[str, ...]]:
+    """``t[k]`` as (``t``, (``k``,)), ``y`` as (``y``, ()): a defined quantity's name and its indices."""
+    match = DEFINED.fullmatch(key)
+    assert match is not None  # (keys are validated by _definitions)
+    return match.group(1), tuple(i for i in match.group(2, 3) if i)
+
+
+def _definitions(value: Any) -> dict[str, str]:
+    """``{"t[k]": "sum(X[j] * W[j, k], j)", "y": "…"}``: defined quantities, in order, each a form."""
+    if not isinstance(value, dict) or not 1 <= len(value) <= MAX_DEFINITIONS:
+        raise ValueError(f"expected a mapping of 1 to {MAX_DEFINITIONS} names to forms, got {show_value(value)}")
+    out = {}
+    for key, text in value.items():
+        if not isinstance(key, str) or not DEFINED.fullmatch(key.strip()):
+            raise ValueError(f"{show_value(key)} is not a name to define: write a name (y) or a name with "
+                             "indices (t[k], A[i, j])")
+        name, _ = split_definition(key.strip())
+        if name in RESERVED or len(name) > 20:
+            raise ValueError(f"{show_value(name)} is not a name a form can use (an ASCII identifier, not a function)")
+        number = isinstance(text, (int, float)) and not isinstance(text, bool)
+        out[key.strip()] = _text(1000)(str(text) if number else text)
+    return out
+
+
+Definitions = Annotated[dict[str, str], Validated(_definitions)]
 Text = Annotated[str, Validated(_text(1000))]
 ANSWER_NAME = re.compile(r"[A-Za-z∂][A-Za-z0-9_∂/\[\](), =′]*")  # dCE/dz[k], additions, dh[i]/dW[k, l]
 
@@ -126,8 +155,16 @@ class Derivation:
     claim: Text  # the heading: what the derivation shows, in words
     steps: Annotated[list[DerivationStep], BeforeValidator(_steps)]
     symbols: Declarations = field(default_factory=dict)
+    shape: bool = False  # also answer the Jacobian's shape (the first form must be a derivative)
 
     __pydantic_config__: ClassVar = {"extra": "forbid"}
+
+
+def _shapes(value: Any) -> list[str]:
+    """``[w, W]``: declared vectors and matrices whose shapes are answers."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of declared vector or matrix names, got {show_value(value)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -137,5 +174,7 @@ class SymbolicSpec:
     given: Declarations
     derivations: Annotated[list[Derivation], BeforeValidator(_derivations)]
     checks: Checks = field(default_factory=dict)
+    define: Definitions = field(default_factory=dict)
+    shapes: Annotated[list[str], Validated(_shapes)] = field(default_factory=list)
 
     __pydantic_config__: ClassVar = {"extra": "forbid"}
