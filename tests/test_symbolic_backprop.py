@@ -267,6 +267,38 @@ def test_relu_and_loss_derivatives_match_autograd(fc, seed):
         assert float(value) == pytest.approx(hp_var.grad[k].item(), rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_backward_equations_match_autograd(fc, seed):
+    """∂L/∂s, ∂L/∂w, ∂L/∂h and ∂L/∂W of the whole layer (h = Wx + b, h′ = ReLU(h), s = wᵀh′, logistic
+    loss) against torch autograd; ∂L/∂W_kl is ∂L/∂h_k·x_l with ∂L/∂h_k from torch."""
+    generator = torch.Generator().manual_seed(10 + seed)
+    m, n = 3, 2
+    W = torch.randn(m, n, generator=generator, requires_grad=True)
+    x, b = torch.randn(n, generator=generator), torch.randn(m, generator=generator)
+    w = torch.randn(m, generator=generator, requires_grad=True)
+    y = float(seed % 2)
+    h = W @ x + b
+    h.retain_grad()
+    hp = torch.relu(h)
+    s = w @ hp
+    s.retain_grad()
+    torch.nn.functional.binary_cross_entropy_with_logits(s, torch.tensor(y)).backward()
+    k_, l_ = sp.symbols("k l", integer=True, nonnegative=True)
+    point = {sp.Symbol("s", real=True): float(s.detach()), sp.Symbol("y", real=True): y}
+    assert float(fc.answer("dL/ds").value.subs(point)) == pytest.approx(s.grad.item(), rel=1e-12)
+    for k in range(m):
+        entries = {sp.IndexedBase("w")[k]: float(w[k].detach()), sp.IndexedBase("hp")[k]: float(hp[k].detach()),
+                   sp.IndexedBase("h")[k]: float(h[k].detach())}
+        assert float(fc.answer("dL/dw[k]").value.subs(k_, k).subs({**point, **entries})) == \
+            pytest.approx(w.grad[k].item(), rel=1e-12)
+        assert float(fc.answer("dL/dh[k]").value.subs(k_, k).subs({**point, **entries})) == \
+            pytest.approx(h.grad[k].item(), rel=1e-12, abs=1e-15)
+        for column in range(n):
+            value = fc.answer("dL/dW[k,l]").value.subs({k_: k, l_: column})
+            value = value.subs({sp.IndexedBase("dLdh")[k]: h.grad[k].item(), sp.IndexedBase("x")[column]: float(x[column])})
+            assert float(value) == pytest.approx(W.grad[k, column].item(), rel=1e-12, abs=1e-15)
+
+
 SHAPES = "kind: symbolic\ntitle: T\ngiven:\n  x: scalar\n  z: vector 2\n  k: index 2\n"
 BAD_SHAPES = [
     case(SHAPES + "shapes: [z, x]\nderivations:\n  - name: d\n    claim: t\n    steps:\n      - \"x\"\n      - \"x\"\n",
