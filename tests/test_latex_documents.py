@@ -155,6 +155,20 @@ def test_special_characters_compile_in_both_sheets(tmp_path: Path) -> None:
         assert "100%off_1&g#1{x}$y" in flat and "10%" in flat and "under_scores" in flat
 
 
+@requires_pdflatex
+def test_names_with_several_underscores_compile(tmp_path: Path) -> None:
+    """x_g_3 and a__b were set as x_{g}_3 and a__b: "Double subscript", no PDF. Now one subscript each."""
+    from solver.render.latex_notation import name_latex
+
+    assert name_latex("x_g_3") == "x_{g,3}" and name_latex("a__b") == "a_{b}"
+    spec = tmp_path / "names.yaml"
+    spec.write_text("kind: graph\ntitle: T\ngiven: {x_g_3: 2, a__b: 3}\n"
+                    "equations: ['h_t_prev = x_g_3 * a__b', 'L = h_t_prev^2']\nwrt: [x_g_3, a__b]\n")
+    result = run_cli("run", spec, "--pdf", "-o", tmp_path / "names.tex")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "names.pdf").exists()
+
+
 @pytest.mark.slow
 def test_layout_is_deterministic_and_puts_no_two_nodes_together(solved) -> None:
     from solver.render import layout, tikz

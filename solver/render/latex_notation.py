@@ -52,7 +52,7 @@ UNICODE_LATEX = {
 }
 
 FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "tanh": r"\tanh"}
-_IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)?")
+_IDENTIFIER = re.compile(r"[A-Za-z]+\d*(?:_[A-Za-z0-9]+)*")  # W1, C_out, x_g_3
 _BETWEEN_IDENTIFIERS = re.compile(f"({_IDENTIFIER.pattern})")  # split keeping the identifiers
 _BINARY = {"cdot", "circ", "odot", "times", "otimes"}
 _SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "mathrm", "operatorname", "matrix"}
@@ -67,6 +67,7 @@ def notation_latex(notation: str) -> str:
     """A name as written (``W1``, ``C_out``, ``h_(t−1)``) or a piece of Unicode notation as LaTeX math,
     its surrounding spaces kept (``W1`` → ``W_1``)."""
     notation = re.sub(r"_\(([^()]*)\)", r"_{\1}", notation)  # h_(t−1) → h_{t−1}
+    notation = re.sub(r"(?<=\w)_{2,}(?=\w)", "_", notation)  # a__b: one subscript (two would not compile)
     out = []
     for chunk in _BETWEEN_IDENTIFIERS.split(group_digits(notation, "\\,")):
         out.append(_identifier(chunk) if _IDENTIFIER.fullmatch(chunk or "-") else symbols_latex(chunk))
@@ -88,6 +89,9 @@ def _identifier(word: str) -> str:
     head = base if len(base) == 1 else r"\text{%s}" % base
     if not sub:
         return head
+    if "_" in sub:  # x_g_3: one subscript, its parts separated (two would be a LaTeX error)
+        return head + "_{%s}" % ",".join(part if len(part) == 1 or part.isdigit() else r"\text{%s}" % part
+                                          for part in sub.split("_") if part)
     return head + ("_{%s}" % sub if len(sub) == 1 or sub.isdigit() else r"_{\text{%s}}" % sub)
 
 
