@@ -210,11 +210,11 @@ def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec, read: R
         substeps.append(shape_step)
         extra.append(shape_answer)
     group = Step(StepKind.GROUP, derivation.claim, substeps=tuple(substeps))
-    shown = last.value
-    if defined:  # in the names the problem defines, common factors kept out: 2·h_k·(y − t), not h_k·(2y − 2t)
-        import sympy as sp
+    import sympy as sp
 
-        shown = sp.factor_terms(read_form(derivation.steps[-1].form, table, defined, by_name=True).value)
+    # in the names the problem defines, common factors kept out: 2·h_k·(y − t), not h_k·(2y − 2t)
+    by_name = read_form(derivation.steps[-1].form, table, defined, by_name=True).value if defined else last.value
+    shown = sp.factor_terms(by_name)
     return group, [Answer(derivation.name, shown, StandardPrinter().doprint(claim)), *extra]
 
 
