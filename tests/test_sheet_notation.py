@@ -144,6 +144,21 @@ def test_floats_print_six_significant_digits() -> None:
     assert any(isinstance(x, float) and len(repr(x).lstrip("-0.")) > 8 for x in flat)
 
 
+@given(st.floats(-50, -0.01, allow_nan=False), st.integers(2, 9))
+@settings(max_examples=30, deadline=None)
+def test_a_negative_decimal_factor_is_bracketed(negative: float, factor: int) -> None:
+    """A product with a negative float after its first factor reads 2·(−0.5): it printed 2·−0.5 in text
+    and 2 −0.5 in LaTeX (read as a difference). Rounded decimals are symbols, so both printers must see it."""
+    from solver.render.latex_values import latex
+    from solver.render.text_values import text
+
+    for product in (sp.Mul(factor, sp.Float(negative), evaluate=False),
+                    sp.Mul(sp.Float(factor + 0.5), sp.Float(negative), evaluate=False)):
+        shown_text, shown_latex = text(product), latex(product)
+        assert re.search(r"·\(−[\d.]+\)$", shown_text), shown_text
+        assert re.search(r"\\cdot \\left\(-[\d.]+\\right\)$", shown_latex), shown_latex
+
+
 # --- finding 9: code names in mathematics ------------------------------------------------------------
 
 def test_standard_names_in_text_and_latex() -> None:

@@ -18,6 +18,7 @@ from sympy.printing.latex import LatexPrinter
 
 from solver.engine.exact import canonical, is_unevaluated
 from solver.render.latex_notation import function_latex, symbols_latex
+from solver.render.values import is_negative_decimal
 
 EULER = r"\mathrm{e}"
 
@@ -90,7 +91,7 @@ class SympyLatexPrinter(LatexPrinter):
         return shown
 
     def _print_Mul(self, expr: Any) -> str:
-        if is_unevaluated(expr):
+        if is_unevaluated(expr) or any(is_negative_decimal(a) for a in expr.args[1:]):  # 2·(−0.5), not 2 −0.5
             return self._unevaluated_product(expr)
         factors = expr.as_ordered_factors()
         sums = [f for f in factors if f.is_Add]
@@ -118,7 +119,7 @@ class SympyLatexPrinter(LatexPrinter):
                 shown[-1] = r"\frac{%s}{%s}" % (self._print(expr.args[i - 1]), self._print(factor.base))
                 continue
             text = self._print(factor)
-            if factor.is_Add or (i > 0 and factor.could_extract_minus_sign()) or (
+            if factor.is_Add or (i > 0 and (factor.could_extract_minus_sign() or is_negative_decimal(factor))) or (
                     factor.is_Mul and is_unevaluated(factor)):
                 text = r"\left(%s\right)" % text
             shown.append(text)

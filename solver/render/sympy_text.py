@@ -22,7 +22,7 @@ from sympy.utilities.iterables import sift
 
 from solver.engine.exact import canonical, is_unevaluated
 from solver.formula import shown_function
-from solver.render.values import OP_NAMES
+from solver.render.values import OP_NAMES, is_negative_decimal
 
 MINUS = "−"
 TIMES = "·"
@@ -112,6 +112,9 @@ class UnicodeStrPrinter(StrPrinter):
     def _print_Mul(self, expr: Any) -> str:
         prec = precedence(expr)
         args = expr.args
+        if any(is_negative_decimal(a) for a in args[1:]):  # 2·(−0.5), not 2·−0.5
+            return TIMES.join(f"({self._print(a)})" if i and is_negative_decimal(a) else
+                              self.parenthesize(a, prec, strict=False) for i, a in enumerate(args))
         if len(args) == 2 and args[0] is Integer(-1) and is_unevaluated(expr):  # a subtracted operand: −b
             shown = self._print(args[1])
             bracket = args[1].could_extract_minus_sign() or precedence(args[1]) < PRECEDENCE["Mul"]

@@ -36,6 +36,12 @@ def is_approximate(value: Any) -> bool:
     return isinstance(value, Approximate)
 
 
+def is_negative_decimal(value: Any) -> bool:
+    """Whether ``value`` is a rounded negative decimal (:func:`rounded` makes it a symbol named "-0.5"):
+    a factor after another needs brackets, 2·(−0.5), which the printers cannot see in a symbol."""
+    return bool(getattr(value, "is_Symbol", False) and value.name.startswith("-"))
+
+
 def rounded(value: Any) -> Any:
     """Floats (alone, in a matrix or anywhere inside an expression) rounded to DECIMAL_DIGITS significant
     digits for display; a float with an integer value shows as the integer (1.0 → 1)."""
