@@ -208,7 +208,7 @@ def test_a_finite_difference_step_across_a_kink_is_not_compared(tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["answers"]["dL/dx"]["value"] == [0.0, 1000000.0]
-    assert ("1 of 2 entries not checked: a step of h moves an input of relu, leaky_relu or max across its kink"
+    assert ("1 of 2 entries not checked: a step of h moves an input of ReLU across its kink"
             in json.dumps(document["steps"], ensure_ascii=False))
 
 

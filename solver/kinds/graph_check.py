@@ -18,6 +18,7 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
 
     differences = CentralDifferences(graph, loss)
     substeps, worst, failed, unchecked, skipped_all = [], 0.0, False, [], 0
+    with_kinks = _ops_with_kinks(graph)
     for name in wanted:
         found = differences.of(graph.names[name])
         numeric, allowance, crossed = found.numeric, found.allowance, found.crossed
@@ -32,8 +33,8 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
             continue
         skipped, entries = int(crossed.sum()), int(crossed.size)
         skipped_all += skipped
-        kink_words = (f"{_entries(skipped, entries)} not checked: a step of h moves an input of relu, leaky_relu "
-                      "or max across its kink, so a central difference says nothing about the derivative there")
+        kink_words = (f"{_entries(skipped, entries)} not checked: a step of h moves an input of {with_kinks} "
+                      "across its kink, so a central difference says nothing about the derivative there")
         if skipped == entries:  # nothing compared: no verdict, and no check mark
             unchecked.append(target)
             substeps.append(Step(StepKind.CHECK, f"{target}: not checked", note=kink_words,
@@ -105,3 +106,15 @@ def _floats(value: Any) -> Any:
 
     cache: dict = {}
     return np.array([[to_float(value[i, j], cache) for j in range(value.cols)] for i in range(value.rows)])
+
+
+def _ops_with_kinks(graph: Any) -> str:
+    """The graph's ops that have kinks, as the course writes them: ``ReLU or max_pool2d``."""
+    from solver.engine.ops.base import Op
+    from solver.formula import shown_function
+
+    names = sorted({shown_function(node.op.name) for node in graph.nodes
+                    if node.op is not None and type(node.op).branch is not Op.branch})
+    if len(names) <= 1:
+        return names[0] if names else "an op with a kink"
+    return ", ".join(names[:-1]) + " or " + names[-1]
