@@ -157,7 +157,7 @@ def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
     try:
         parsed = read(source)
     except Unreadable:
-        raise EquationError(index, unreadable_message(source)) from None
+        raise EquationError(index, unreadable_message(source, (*ops.FUNCTIONS, *CONVOLUTIONS, "max"))) from None
     return name, (parsed if operator is None else Parsed(augmented(name, operator, parsed.tree.body), parsed.source))
 
 
