@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -48,7 +49,8 @@ def first_non_ascii(text: str) -> str | None:
 
 
 ASCII_FOR = {"·": "*", "×": "*", "⋅": "*", "−": "-", "–": "-", "÷": "/", "²": "^2", "³": "^3", "ᵀ": ".T",
-             "√": "sqrt(…)", "σ": "sigmoid(…)", "⊙": "*", "′": "another name"}
+             "√": "sqrt(…)", "σ": "sigmoid(…)", "⊙": "*", "′": "another name", "∙": "*", "½": "1/2", "¼": "1/4",
+             "¾": "3/4", "\u00a0": "a plain space"}
 """What to write instead of a character of paper notation, for the hint of :func:`non_ascii_message`."""
 
 
@@ -59,17 +61,42 @@ def non_ascii_message(char: str, what: str) -> str:
     return f"the character {char!r} (U+{ord(char):04X}) is not allowed: write {what} in plain ASCII{hint}"
 
 
-def unreadable_message(text: str) -> str:
+def unreadable_message(text: str, functions: Collection[str] = (), number: bool = False) -> str:
     """Why an expression cannot be read, with a hint for the common slips: values side by side
-    (``w x``: juxtaposition is not multiplication), unbalanced brackets, a second ``=``, a missing operand."""
+    (``w x``: juxtaposition is not multiplication; ``sqrt 2`` for one of ``functions``), unbalanced brackets,
+    a second ``=``, a missing operand. ``number``: a value of the given data (``2x``, ``0,5``), where there is
+    no equation and no matrix product."""
     source = normalized(text)
-    hint = _bracket_hint(source) or _juxtaposition_hint(source)
+    hint = _bracket_hint(source) or (comma_hint(source) if number else "") \
+        or _juxtaposition_hint(source, functions, matrices=not number)
     stripped = source.rstrip()
-    if not hint and "=" in source.replace("==", ""):
+    if not hint and not number and "=" in source.replace("==", ""):
         hint = "an equation has one '=': name = expression"
     if not hint and stripped.endswith(("+", "-", "*", "/", "@")):
         hint = f"it ends with '{stripped[-1]}': an operand is missing"
-    return f"cannot read the expression {source!r}" + (f": {hint}" if hint else "")
+    head = f"cannot read {text.strip()!r} as a number or expression" if number else \
+        f"cannot read the expression {source!r}"
+    return head + (f": {hint}" if hint else "")
+
+
+def side_by_side(a: str, b: str) -> str:
+    """The hint for ``a`` and ``b`` written side by side (``2x``, ``2(3)``): juxtaposition is not a product."""
+    return f"values side by side (juxtaposition) do not multiply: write {a}*{b}"
+
+
+def comma_hint(source: str) -> str:
+    """The hint for a comma in one number: a decimal comma (``0,5``) or a thousands separator (``1,000``)."""
+    text = source.strip()
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", text):
+        return f"a comma is not a thousands separator: write {text.replace(',', '')}"
+    decimal = re.fullmatch(r"([+-]?\d+),(\d+)", text)
+    if decimal:
+        whole, part = decimal.groups()
+        thousands = f" (or {whole}{part}: a comma is not a thousands separator either)" if len(part) == 3 else ""
+        return f"a comma is not a decimal point: write {whole}.{part}{thousands}"
+    if "," in text:
+        return "commas separate values, and one number is expected here (a list of numbers is written [a, b])"
+    return ""
 
 
 _CLOSING = {")": "(", "]": "["}
@@ -94,10 +121,11 @@ def _bracket_hint(source: str) -> str:
     return ""
 
 
-def _juxtaposition_hint(source: str) -> str:
-    """The hint for two values written side by side (``w x``, ``2x``): it is not a product."""
+def _juxtaposition_hint(source: str, functions: Collection[str] = (), matrices: bool = True) -> str:
+    """The hint for two values written side by side (``w x``, ``2x``): it is not a product; a function
+    of ``functions`` before a value (``sqrt 2``) takes it in brackets. After ``/`` (``1/2x``) the hint says
+    how the division reads."""
     import io
-    import itertools
     import keyword
     import tokenize
 
@@ -106,14 +134,21 @@ def _juxtaposition_hint(source: str) -> str:
                   if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.OP)]
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return ""
-    for left, right in itertools.pairwise(tokens):
-        operands = (left.type in (tokenize.NAME, tokenize.NUMBER) or left.string in (")", "]"),
-                    right.type in (tokenize.NAME, tokenize.NUMBER))
+    values = (tokenize.NAME, tokenize.NUMBER)
+    for k in range(len(tokens) - 1):
+        left, right = tokens[k], tokens[k + 1]
+        operands = (left.type in values or left.string in (")", "]"), right.type in values)
         if all(operands) and not any(keyword.iskeyword(t.string) for t in (left, right)):
             a, b, written = left.string, right.string, source[left.start[1]:right.end[1]]
-            matrix = "" if left.type == tokenize.NUMBER else f" (or {a} @ {b} for a matrix product)"
             where = "" if written == source.strip() else f"'{written}': "
-            return f"{where}values side by side (juxtaposition) do not multiply: write {a}*{b}{matrix}"
+            if a in functions:
+                return f"{where}a function's argument goes in brackets: write {a}({b})"
+            matrix = "" if left.type == tokenize.NUMBER or not matrices else f" (or {a} @ {b} for a matrix product)"
+            division = ""
+            if k >= 2 and tokens[k - 1].string == "/" and tokens[k - 2].type in values:
+                n = tokens[k - 2].string
+                division = f"; {n}/{a}*{b} is ({n}/{a})*{b}: write {n}/({a}*{b}) to divide by both"
+            return f"{where}{side_by_side(a, b)}{matrix}{division}"
     return ""
 
 

@@ -11,6 +11,7 @@ rejected at once.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeAlias
 
@@ -23,11 +24,14 @@ from solver.expressions import (
     NumberError,
     Unreadable,
     Visitor,
+    comma_hint,
     decimal_literal,
     first_non_ascii,
     non_ascii_message,
     power_too_large,
     read,
+    side_by_side,
+    unreadable_message,
 )
 from solver.expressions import plain_name as plain_name  # re-exported: the kinds read names with it
 
@@ -91,6 +95,8 @@ class _Builder(Visitor[Any]):
         self.symbols = symbols
 
     def refuse(self, node: ast.AST) -> Exception:
+        if isinstance(node, ast.Tuple) and comma_hint(self.source):
+            return NumberError(f"{self.source.strip()!r}: {comma_hint(self.source)}")
         return NumberError(f"{_describe(node)} is not allowed (use numbers, + - * / ^, {', '.join(FUNCTIONS)}, pi, e)")
 
     def unary(self, node: ast.UnaryOp) -> Any:
@@ -123,7 +129,7 @@ class _Builder(Visitor[Any]):
             return self.symbols[name]
         if name in FUNCTIONS:
             raise NumberError(f"'{name}' is a function: write {name}(...)")
-        raise NumberError(f"unknown name '{name}' (known: pi, e)")
+        raise NumberError(f"unknown name '{name}' (known: pi, e){_glued_hint(name)}")
 
     def power(self, base: Any, exponent: Any) -> Any:
         """``base**exponent``, refused when it would be too large to keep exactly."""
@@ -142,7 +148,11 @@ class _Builder(Visitor[Any]):
         return base**exponent
 
     def call(self, node: ast.Call) -> Any:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name) or node.func.id in ("pi", "e", *self.symbols):
+            written = ast.get_source_segment(self.source, node) or "…"
+            value, bracket = _split_call(written)
+            raise NumberError(f"{written!r}: {side_by_side(value, bracket)}")
+        if node.func.id not in FUNCTIONS:
             raise NumberError(f"{_describe(node.func)} is not a known function (known: {', '.join(FUNCTIONS)})")
         if node.keywords or len(node.args) != 1:
             raise NumberError(f"{node.func.id}() takes exactly one argument")
@@ -154,6 +164,29 @@ class _Builder(Visitor[Any]):
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_negative:
             raise NumberError(f"log of a negative number ({argument}) is not real")
         return _check_size(_function(node.func.id)(argument))
+
+
+def _split_call(written: str) -> tuple[str, str]:
+    """``2(3 + 1)`` as the value and its bracket, ``("2", "(3 + 1)")``: the bracket is the last balanced one."""
+    depth = 0
+    for i in range(len(written) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(written[i], 0)
+        if depth == 0:
+            return written[:i].strip(), written[i:]
+    return written, ""
+
+
+def _glued_hint(name: str) -> str:
+    """What an unknown name glued from a known one and digits meant: ``ln2`` is ln(2), ``e2`` e^2 or e*2."""
+    match = re.fullmatch(r"([a-z]+?)(\d+)", name)
+    if match is None:
+        return ""
+    known, digits = match.groups()
+    if known in FUNCTIONS:
+        return f": write {known}({digits})"
+    if known in ("pi", "e"):
+        return f": write {known}^{digits} for a power or {known}*{digits} for a product"
+    return ""
 
 
 def _describe(node: ast.AST) -> str:
@@ -198,7 +231,7 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     try:
         parsed = read(text)
     except Unreadable:
-        raise NumberError(f"cannot read {text!r} as a number or expression") from None
+        raise NumberError(unreadable_message(text, FUNCTIONS, number=True)) from None
     if parsed.parts > MAX_NODES:
         raise NumberError(f"expression with more than {MAX_NODES} parts is too complex")
     try:

@@ -188,8 +188,13 @@ def problem_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
-    """Load every problem of every file (all their errors at once), then solve them within ``timeout``."""
+def solve_files(files: list[Path], numeric: bool, timeout: int,
+                verdicts: list[UnsolvableError] | None = None) -> list[Any]:
+    """Load every problem of every file (all their errors at once), then solve them within ``timeout``.
+
+    ``verdicts``: a problem with no solution whose error carries its verdict as a worked solution (a conv
+    inversion's conflicting equations) takes its place among the solutions, its error is appended here, and
+    the others are still solved (``-f json`` gives every document); without it, the first such error stops."""
     from solver.api import solve_loaded
     from solver.spec import LoadedProblem, load_file
 
@@ -205,7 +210,13 @@ def solve_files(files: list[Path], numeric: bool, timeout: int) -> list[Any]:
     solutions: list[Any] = []
     with time_limit(timeout, numeric, lambda: loaded[len(solutions)].document.file):
         for item in loaded:
-            solutions.append(solve_loaded(item, numeric))
+            try:
+                solutions.append(solve_loaded(item, numeric))
+            except UnsolvableError as error:
+                if verdicts is None or error.solution is None:
+                    raise
+                verdicts.append(error)
+                solutions.append(error.solution)
     return solutions
 
 

@@ -88,10 +88,9 @@ def run(
     """
     with handle_errors(ctx):
         check_document_options(fmt, output, fragment, sheet, pdf)
-        try:
-            solutions = solve_files(files, numeric, timeout)
-        except UnsolvableError as error:  # -f json: the verdict as a document too (the exit code stays 1)
-            if error.solution is not None and resolved_format(fmt, output) == "json":
-                emit([error.solution], fmt, output, fragment, color, sheet.value, pdf, detail.value, show_source)
-            raise
+        # -f json: a verdict (no solution, and why) is a document too, among the others; the exit code stays 1
+        verdicts: list[UnsolvableError] = []
+        solutions = solve_files(files, numeric, timeout, verdicts if resolved_format(fmt, output) == "json" else None)
         emit(solutions, fmt, output, fragment, color, sheet.value, pdf, detail.value, show_source)
+        if verdicts:
+            raise verdicts[0] if len(verdicts) == 1 else UnsolvableError("\n".join(v.message for v in verdicts))

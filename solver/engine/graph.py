@@ -30,6 +30,7 @@ from solver.engine.exact import (
     tidy,
 )
 from solver.engine.ops import Matrix, Op, ShapeError
+from solver.engine.settings import SettingError, place, read_settings
 from solver.expressions import (
     MAX_DIGITS,
     MAX_EQUATION,
@@ -157,7 +158,7 @@ def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
     try:
         parsed = read(source)
     except Unreadable:
-        raise EquationError(index, unreadable_message(source)) from None
+        raise EquationError(index, unreadable_message(source, (*ops.FUNCTIONS, *CONVOLUTIONS, "max"))) from None
     return name, (parsed if operator is None else Parsed(augmented(name, operator, parsed.tree.body), parsed.source))
 
 
@@ -251,7 +252,7 @@ class _Builder(Visitor[Node]):
                             if name in self.graph.names else f"unknown function '{name}' (known: {known})")
         if name in CONVOLUTIONS:
             return self.convolution(name, node)
-        if node.keywords:
+        if node.keywords and not (name in ops.FUNCTIONS and ops.FUNCTIONS[name].keywords):
             raise self.fail(f"{name}() takes no keyword arguments")
         args = [self.visit(arg) for arg in node.args]
         if name == "max":
@@ -259,6 +260,8 @@ class _Builder(Visitor[Node]):
                 raise self.fail(f"max takes 1 argument (largest entry) or 2 (elementwise), got {len(args)}")
             return self.apply(ops.Max(len(args)), args)
         op = ops.FUNCTIONS[name]()
+        if op.signature:
+            args = self.placed(op, args, node.keywords)
         if len(args) != op.arity:
             raise self.fail(f"{name} takes {op.arity} argument{'s' * (op.arity > 1)}, got {len(args)}")
         return self.apply(op, args)
@@ -266,25 +269,29 @@ class _Builder(Visitor[Node]):
     def convolution(self, name: str, node: ast.Call) -> Node:
         from solver.engine import conv
 
-        settings: dict[str, Any] = {}
-        allowed = conv.Conv.keywords
-        for keyword in node.keywords:
-            if keyword.arg not in allowed:
-                raise self.fail(f"{name}() has no setting '{keyword.arg}' (settings: {', '.join(allowed)})")
-            accepted = allowed[keyword.arg]
-            types = accepted if isinstance(accepted, tuple) else (accepted,)
-            value = _setting(keyword.value)
-            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                kinds = [SETTING_KINDS[t] for t in types]
-                listing = " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
-                raise self.fail(f"{name}(): {keyword.arg} must be {listing}")
-            settings[keyword.arg] = value
+        try:
+            settings = read_settings(name, node.keywords, conv.Conv.keywords)
+        except SettingError as error:
+            raise self.fail(str(error)) from None
         args = [self.visit(arg) for arg in node.args]
         try:
             op = conv.make(CONVOLUTIONS[name], len(args), settings)
         except (ValueError, TypeError) as error:
             raise self.fail(f"{name}(): {error}") from None
         return self.apply(op, args)
+
+    def placed(self, op: Op, args: list[Node], keywords: list[ast.keyword]) -> list[Node]:
+        """The arguments of an op whose settings may be given by keyword too (``max_pool2d(X, kernel_size=2)``),
+        in the op's order: a keyword's value becomes a constant, as it would be written positionally."""
+        def copy(node: Node) -> Node:
+            return _constant(self.graph, ops.entry(node.value)) if node.kind == "constant" else node
+
+        try:
+            settings = read_settings(op.name, keywords, op.keywords)
+            nodes = {key: _constant(self.graph, value) for key, value in settings.items()}
+            return place(op.name, args, nodes, op.signature, op.keyword_defaults, copy)
+        except SettingError as error:
+            raise self.fail(str(error)) from None
 
     def apply(self, op: Op, args: list[Node]) -> Node:
         """The node of ``op`` over ``args``, after checking shapes and the bounds of exact arithmetic."""
@@ -328,22 +335,6 @@ class _Builder(Visitor[Node]):
         for value in base:
             if value.is_number and not value.is_zero and power_too_large(value, exponent):
                 raise self.fail(f"{value}^{exponent} is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
-
-
-_NOT_A_SETTING = object()
-SETTING_KINDS = {int: "a whole number", str: "a text such as 'same'", bool: "True or False",
-                 tuple: "a tuple of whole numbers such as (1, 0)"}
-
-
-def _setting(value: ast.AST) -> Any:
-    """A keyword's literal value: a constant, or a tuple (of tuples) of whole numbers; else _NOT_A_SETTING."""
-    if isinstance(value, ast.Constant):
-        return value.value
-    if isinstance(value, ast.Tuple):
-        items = tuple(_setting(item) for item in value.elts)
-        if all(isinstance(item, tuple) or (isinstance(item, int) and not isinstance(item, bool)) for item in items):
-            return items
-    return _NOT_A_SETTING
 
 
 def label_of(op: Op, args: list[Node]) -> Formula:

@@ -152,6 +152,9 @@ class Op:
     constant_args: ClassVar[tuple[int, ...]] = ()  # argument positions that must be constants (class, slope)
     transcendental: ClassVar[bool] = False  # exp or log inside: see engine.exact.MAX_TRANSCENDENTAL_INPUT
     exponential: ClassVar[bool] = False  # exp of its input inside: see engine.exact.MAX_EXPONENT_INPUT
+    keywords: ClassVar[dict[str, type | tuple[type, ...]]] = {}  # settings it takes by keyword, and their types
+    signature: ClassVar[tuple[str, ...]] = ()  # its arguments' names when settings may also be given positionally
+    keyword_defaults: ClassVar[dict[str, str]] = {}  # a setting left out takes the value of the one named
 
     # --- math ---------------------------------------------------------------------------------
 

@@ -65,6 +65,9 @@ class Pool(Op):
     dims: ClassVar[int] = 2
     largest: ClassVar[bool] = True  # max pool; else average pool
     arity, constant_args = 3, (1, 2)
+    keywords: ClassVar[dict[str, type | tuple[type, ...]]] = {"kernel_size": int, "stride": int}
+    signature = ("input", "kernel_size", "stride")  # PyTorch's names: max_pool2d(X, kernel_size=2, stride=2)
+    keyword_defaults: ClassVar[dict[str, str]] = {"stride": "kernel_size"}  # PyTorch's default stride
 
     def settings(self, xs: list[Any]) -> tuple[int, int]:
         """(kernel size, stride) from the constant arguments."""
