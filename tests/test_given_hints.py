@@ -104,6 +104,11 @@ EQUATION_SLIPS = [
          id="equation-function-space"),
     case("kind: graph\ntitle: T\ngiven:\n  x: 3\nequations:\n  - y = 1/2x  # <-\n", "equations[0]",
          "write 1/(2*x) to divide by both", id="equation-over-juxtaposed"),
+    case("kind: graph\ntitle: T\ngiven:\n  x: 3\nequations:\n  - y = 0,5 * x  # <-\n", "equations[0]",
+         "a list of values is not allowed in an equation: a comma is not a decimal point: write 0.5",
+         id="equation-decimal-comma"),
+    case("kind: graph\ntitle: T\ngiven:\n  x: 3\nequations:\n  - y = x, x  # <-\n", "equations[0]",
+         "commas separate values, and an equation has one", id="equation-two-values"),
 ]
 
 

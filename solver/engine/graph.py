@@ -11,6 +11,7 @@ and sums them.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from solver.expressions import (
     Parsed,
     Unreadable,
     Visitor,
+    comma_hint,
     decimal_literal,
     first_non_ascii,
     non_ascii_message,
@@ -188,6 +190,10 @@ class _Builder(Visitor[Node]):
     def refuse(self, node: ast.AST) -> Exception:
         kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node),
                                                                                              type(node).__name__)
+        if isinstance(node, ast.Tuple):  # y = 0,5 * x: a decimal comma
+            number = re.search(r"\d+(,\d+)+", ast.get_source_segment(self.source, node) or "")
+            hint = comma_hint(number.group()) if number else "commas separate values, and an equation has one"
+            return self.fail(f"a list of values is not allowed in an equation: {hint}")
         return self.fail(f"{kind} is not allowed in an equation")
 
     def name(self, node: ast.Name) -> Node:
