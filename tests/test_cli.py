@@ -93,6 +93,29 @@ def test_list_shows_the_problem_bank() -> None:
     assert "fc-params" in result.stdout
 
 
+# Every seed problem issue 15 names, with the file that states it (the seeds' index: seeds/README.md)
+SEED_PROBLEMS = {
+    "fc-layer-symbolic.yaml": "seed 000",  # final exam Q1, symbolic sizes m, n
+    "tictactoe.yaml": "seed 000",  # final exam Q3
+    "xor-least-squares.yaml": "seed 001",  # slides: XOR by least squares
+    "mse-vs-ce.yaml": "seed 001",  # slides: MSE versus cross-entropy
+    "universal-approximation.yaml": "seed 001",  # slides: ReLU pieces
+    "gradient-descent.yaml": "seed 001",  # slides: the PyTorch gradient-descent loop
+    "identities.yaml": "seed 001",  # slides: the loss derivatives and identities
+    "backprop-symbolic.yaml": "seed 004",  # exercise sheet, exercises 2 and 5
+}
+
+
+def test_list_shows_where_each_seed_problem_is() -> None:
+    result = run_cli("list", "problems", "--source")
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
+    for file, seed in SEED_PROBLEMS.items():
+        assert file in rows, f"no problem file {file}"
+        assert seed in rows[file], rows[file]
+    assert "kind" in result.stdout.splitlines()[0] and "source" in result.stdout.splitlines()[0]
+
+
 def test_list_flags_invalid_files(tmp_path) -> None:
     (tmp_path / "good.yaml").write_text("kind: params\ntitle: Good\ngiven: {model: fc, sizes: [2, 1]}\n")
     (tmp_path / "bad.yaml").write_text("kind: nope\ntitle: Bad\ngiven: {}\n")
