@@ -180,6 +180,11 @@ class Nll(Op):
 
     def forward(self, xs: list[Matrix]) -> Matrix:
         p, c = xs[0], class_index(xs[1], len(xs[0]))
+        if p[c].is_number and p[c].is_zero:
+            raise ValueError(f"the cross-entropy is infinite: the probability of the target class, p[{c}], is 0 and "
+                             "−ln 0 = ∞")
+        if p[c].is_number and not p[c].is_positive:
+            raise ValueError(f"nll needs a positive probability p[{c}], got {p[c]}")
         return Matrix([[tidy(-sp.log(p[c]))]])
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
