@@ -220,9 +220,9 @@ BAD = [
          id="nll-of-a-computed-zero"),
     case(HEAD + "  - L = nll(P1 - 1, 0)  # <-\n", "equations[0]", "nll needs a positive probability p[0], got -1/5",
          id="nll-of-a-negative-probability"),
-    case(HEAD + "  - L = -sum(Y * log(P1))  # <-\n", "equations[0]", "log(P1): log of 0 at entry [1] (not positive)",
+    case(HEAD + "  - L = -sum(Y * log(P1))  # <-\n", "equations[0]", "log(P1): log of 0 (not positive) at entry [1]",
          "cross-entropy", "is infinite (−ln 0 = ∞)", id="cross-entropy-sum-of-a-zero-probability"),
-    case(HEAD + "  - L = sum(log(S - 1))  # <-\n", "equations[0]", "log of 0 at entry [0, 0] (not positive)",
+    case(HEAD + "  - L = sum(log(S - 1))  # <-\n", "equations[0]", "log of 0 (not positive) at entry [0, 0]",
          id="log-of-a-matrix-entry"),
 ]
 

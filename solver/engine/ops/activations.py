@@ -252,7 +252,7 @@ class Log(Elementwise):
                 rows, cols = x.shape
                 at = "" if rows == cols == 1 else f" at entry [{k}]" if 1 in (rows, cols) else \
                     f" at entry [{k // cols}, {k % cols}]"
-                raise ValueError(f"log of {v}{at} (not positive){LOG_ZERO if v.is_zero else ''}")
+                raise ValueError(f"log of {v} (not positive){at}{LOG_ZERO if v.is_zero else ''}")
         return x.applyfunc(self.f)
 
     def f(self, v: Any) -> Any:
