@@ -247,3 +247,34 @@ def test_nll_zero_in_floating_point_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 3 and result.stdout == ""
     assert "the cross-entropy is infinite" in result.stderr
     assert "zoo" not in result.stderr and "nan" not in result.stderr.lower()
+
+
+def test_inverse_beyond_exact_reach_is_solved_in_floating_point(tmp_path: Path) -> None:
+    n = 13  # beyond the exact inverse's 12×12: the trace says so and numpy's inverse agrees
+    a = [[2 * n if i == j else (i + 2 * j) % 3 - 1 for j in range(n)] for i in range(n)]
+    spec = tmp_path / "big.yaml"
+    spec.write_text(json.dumps({"kind": "graph", "title": "big", "given": {"A": a},
+                                "equations": ["L = sum(inv(A))"], "wrt": ["A"]}))
+    result = run_cli("run", spec, "--no-color")
+    assert result.exit_code == 0, result.stderr
+    assert "floating point" in " ".join(result.stdout.split())
+    ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    torch.linalg.inv(ta).sum().backward()
+    answers = answers_of(spec)
+    close(answers["L"]["value"], torch.linalg.inv(ta).sum())
+    close(answers["dL/dA"]["value"], ta.grad)
+
+
+def test_inverse_with_a_symbol(tmp_path: Path) -> None:
+    spec = {"kind": "graph", "title": "sym", "given": {"A": [["a", 1], [1, 3]]}, "symbols": ["a"],
+            "equations": ["B = inv(A)", "L = sum(B)"], "wrt": ["A"]}
+    answers = answers_of(spec, tmp_path)
+    a = sp.Symbol("a")
+    b = sp.Matrix(sp.sympify(answers["B"]["exact"], locals={"a": a}))  # dlsolve's own output
+    assert sp.simplify(b * sp.Matrix([[a, 1], [1, 3]])) == sp.eye(2)
+    # ∂sum(A⁻¹)/∂A by sympy's own differentiation of the closed form, entry by entry
+    entries = sp.symbols("p q r s")
+    closed = sum(sp.Matrix(2, 2, entries).inv())
+    expected = [[sp.diff(closed, e).subs(dict(zip(entries, (a, 1, 1, 3)))) for e in entries[k:k + 2]] for k in (0, 2)]
+    got = sp.Matrix(sp.sympify(answers["dL/dA"]["exact"], locals={"a": a}))
+    assert sp.simplify(got - sp.Matrix(expected)) == sp.zeros(2, 2)

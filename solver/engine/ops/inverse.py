@@ -14,22 +14,37 @@ from solver.engine.ops.base import DELTA, Explanation, Matrix, Op, Shape, ShapeE
 from solver.formula import Formula, Name, call, equation, grad
 
 MAX_EXACT_SIZE = 12  # an exact inverse of a larger matrix is computed in floating point (its fractions explode)
-MAX_SYMBOLIC_SIZE = 3  # with symbols inside, the inverse's entries are quotients of determinants of this size
+MAX_SYMBOLIC_SIZE = 3  # with symbols (or ln 2, √2) inside: the entries are quotients of determinants of this size
 SINGULAR = "the matrix is singular (determinant 0), so it has no inverse"
 
 
 def exact_inverse(a: Matrix) -> Matrix:
     """The inverse of a square matrix of exact numbers or symbols; ValueError when it is singular."""
     n = a.shape[0]
-    symbolic = not all(v.is_number for v in a)
-    if n > (MAX_SYMBOLIC_SIZE if symbolic else MAX_EXACT_SIZE):
-        raise TooLarge("inv", 0, f"an exact inverse of a {n}×{n} matrix{' with symbols' * symbolic} "
-                                 f"(beyond {MAX_EXACT_SIZE}×{MAX_EXACT_SIZE})")
+    if all(v.is_Rational for v in a):  # fractions: elimination over the rationals, fast up to MAX_EXACT_SIZE
+        return rational_inverse(a)
+    if n > MAX_SYMBOLIC_SIZE:
+        raise TooLarge("inv", 0, f"an exact inverse of a {n}×{n} matrix with symbols or irrational entries, "
+                                 f"beyond {MAX_SYMBOLIC_SIZE}×{MAX_SYMBOLIC_SIZE}")
     determinant = tidy(a.det(method="berkowitz"))
     if determinant.is_zero:
         raise ValueError(SINGULAR if n > 1 else "0 has no inverse")
     adjugate = a.adjugate(method="berkowitz")
     return Matrix(n, n, [tidy(v / determinant) for v in adjugate])
+
+
+def rational_inverse(a: Matrix) -> Matrix:
+    """The inverse of a matrix of fractions, by sympy's elimination over the rationals (DomainMatrix)."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    n = a.shape[0]
+    if n > MAX_EXACT_SIZE:
+        raise TooLarge("inv", 0, f"an exact inverse of a {n}×{n} matrix, beyond {MAX_EXACT_SIZE}×{MAX_EXACT_SIZE}")
+    matrix = DomainMatrix.from_Matrix(a).convert_to(QQ)
+    if matrix.det() == 0:
+        raise ValueError(SINGULAR if n > 1 else "0 has no inverse")
+    return Matrix(matrix.inv().to_Matrix())
 
 
 def float_inverse(a: Matrix) -> Matrix:
