@@ -53,7 +53,7 @@ OPERATORS: dict[str, Operator] = {
 FUNCTION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "exp", "log", "ln", "softmax", "log_softmax", "sum",
                   "mean", "norm2", "l2", "dot", "mse", "bce", "bce_logits", "nll", "cross_entropy", "max",
                   "conv1d", "conv2d", "svm_loss", "flatten", "reshape", "concat", "hconcat", "max_pool1d", "max_pool2d",
-                  "avg_pool1d", "avg_pool2d", "global_maxpool", "global_avgpool")
+                  "avg_pool1d", "avg_pool2d", "global_maxpool", "global_avgpool", "inv")
 """The functions an equation can call: the engine implements each (solver.engine.ops), and every printer
 writes a name with an underscore (``bce_logits``) whole, never as a subscript."""
 

@@ -44,6 +44,7 @@ from solver.engine.ops.base import (
     show_product,
     unbroadcast,
 )
+from solver.engine.ops.inverse import Inverse
 from solver.engine.ops.linear import Dot, Index, MatMul, Mean, Norm2, Sum, Transpose
 from solver.engine.ops.losses import Bce, BceLogits, CrossEntropy, Mse, Nll, SvmLoss
 from solver.engine.ops.pooling import (
@@ -59,6 +60,7 @@ from solver.engine.ops.reshaping import Concat, Flatten, HConcat, Reshape
 __all__ = [
     "DELTA", "FUNCTIONS", "Add", "AvgPool1d", "AvgPool2d", "Bce", "BceLogits", "Concat", "CrossEntropy", "Div",
     "Dot", "Elementwise", "Exp", "Explanation", "Flatten", "GlobalAvgPool", "GlobalMaxPool", "HConcat", "Index",
+    "Inverse",
     "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Matrix", "Max", "MaxPool1d", "MaxPool2d", "Mean", "Mse", "Mul",
     "Neg", "Nll", "Norm2", "Op", "Pow", "Relu", "Reshape", "Shape", "ShapeError", "Sigmoid", "Softmax", "Sub",
     "Sum", "SvmLoss", "Tanh", "Transpose", "broadcast_apply", "broadcast_pair", "broadcast_shape", "entry",
@@ -82,6 +84,7 @@ FUNCTIONS: dict[str, type[Op]] = {  # max and the convolutions are built by the 
     "norm2": Norm2,
     "l2": Norm2,
     "dot": Dot,
+    "inv": Inverse,
     "mse": Mse,
     "bce": Bce,
     "bce_logits": BceLogits,

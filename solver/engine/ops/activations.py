@@ -232,6 +232,10 @@ class Exp(Elementwise):
         return np.exp(xs[0])
 
 
+LOG_ZERO = (": ln 0 = −∞, so a cross-entropy that takes the log of this zero probability is infinite (−ln 0 = ∞); "
+            "nll(p, c) reads only the probability of the target class")
+
+
 class Log(Elementwise):
     """``log(x)`` (also ``ln``), the natural logarithm of a positive x."""
 
@@ -241,9 +245,17 @@ class Log(Elementwise):
     def derivative_form(self, x: Formula) -> Formula | None:
         return Number(1) / x
 
+    def forward(self, xs: list[Matrix]) -> Matrix:
+        x = xs[0]
+        for k, v in enumerate(x):
+            if v.is_number and not v.is_positive:
+                rows, cols = x.shape
+                at = "" if rows == cols == 1 else f" at entry [{k}]" if 1 in (rows, cols) else \
+                    f" at entry [{k // cols}, {k % cols}]"
+                raise ValueError(f"log of {v} (not positive){at}{LOG_ZERO if v.is_zero else ''}")
+        return x.applyfunc(self.f)
+
     def f(self, v: Any) -> Any:
-        if v.is_number and not v.is_positive:
-            raise ValueError(f"log of {v} (not positive)")
         return sp.expand_log(sp.log(v), force=True)
 
     def df(self, v: Any, out: Any) -> Any:

@@ -180,17 +180,29 @@ class Nll(Op):
 
     def forward(self, xs: list[Matrix]) -> Matrix:
         p, c = xs[0], class_index(xs[1], len(xs[0]))
+        if p[c].is_number and p[c].is_zero:
+            raise ValueError(f"the cross-entropy is infinite: the probability of the target class, p[{c}], is 0 and "
+                             "−ln 0 = ∞")
+        if p[c].is_number and not p[c].is_positive:
+            raise ValueError(f"nll needs a positive probability p[{c}], got {p[c]}")
         return Matrix([[tidy(-sp.log(p[c]))]])
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         return np.array([[-np.log(xs[0].reshape(-1)[round(float(xs[1][0, 0]))])]])
 
-    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+    def local(self, xs: list[Matrix]) -> Matrix:
+        """−1/p[c] at entry c, 0 elsewhere."""
         p, c = xs[0], class_index(xs[1], len(xs[0]))
         grad = sp.zeros(*p.shape)
         row, col = (c, 0) if p.shape[1] == 1 else (0, c)
-        grad[row, col] = tidy(-entry(up) / list(p)[c])
-        return [Matrix(grad), None]
+        grad[row, col] = tidy(-1 / list(p)[c])
+        return Matrix(grad)
+
+    def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
+        return [Matrix(self.local(xs) * entry(up)), None]
+
+    def shown(self, xs: list[Matrix], out: Matrix, up: Matrix, position: int) -> Any:
+        return show_product(up, self.local(xs))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         c = class_index(xs[1], len(xs[0]))
