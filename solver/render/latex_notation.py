@@ -12,6 +12,8 @@ from functools import lru_cache
 from solver.formula import SHOWN_FUNCTIONS, StandardPrinter, shown_function, shown_name, standard_notation
 from solver.render.values import OP_NAMES, group_digits
 
+INVERSE, INVERSE_LATEX = "⁻¹", "^{-1}"  # A⁻¹: two characters, one superscript
+
 # Unicode math symbols allowed in formulas, notes and titles, with their LaTeX (math mode).
 UNICODE_LATEX = {
     "·": r"\cdot ",
@@ -33,6 +35,7 @@ UNICODE_LATEX = {
     "ℝ": r"\mathbb{R}",
     "√": r"\sqrt",
     "²": "^{2}",
+    "∞": r"\infty ",
     "ᵀ": "^{\\top}",
     "′": "'",
     "‖": r"\|",
@@ -60,7 +63,7 @@ _SILENT_COMMANDS = {"left", "right", "frac", "dfrac", "begin", "end", "text", "m
 
 def symbols_latex(text: str) -> str:
     """Every Unicode math symbol of ``text`` by its LaTeX (UNICODE_LATEX); other characters unchanged."""
-    return "".join(UNICODE_LATEX.get(ch, ch) for ch in text)
+    return INVERSE_LATEX.join("".join(UNICODE_LATEX.get(ch, ch) for ch in piece) for piece in text.split(INVERSE))
 
 
 def notation_latex(notation: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from solver.formula import Formula, standard_notation
-from solver.render.latex_notation import UNICODE_LATEX, name_latex
+from solver.render.latex_notation import INVERSE, INVERSE_LATEX, UNICODE_LATEX, name_latex
 from solver.render.latex_notation import formula_printer as latex_formula_printer
 from solver.render.text_values import compact
 from solver.render.values import OP_NAMES, short_decimals
@@ -74,7 +74,10 @@ def escape_notation(prose: str) -> str:
 def escape_text(prose: str) -> str:
     """User prose as LaTeX text: specials escaped, Unicode math symbols set in ``$…$``."""
     out: list[str] = []
-    for ch in prose:
+    for ch in prose.replace(INVERSE, "\x00"):  # A⁻¹: one superscript
+        if ch == "\x00":
+            out.append("$" + INVERSE_LATEX + "$")
+            continue
         if ch == "-" and out and out[-1] == "-":  # an option (--numeric): two hyphens, not an en dash
             out.append("{}-")
         elif ch in _TEXT_ESCAPES:

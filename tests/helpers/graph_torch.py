@@ -263,6 +263,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., torch.Tensor], int | None]] = {
     "norm2": (lambda x: _scalar(torch.sum(x * x)), 1),  # sum of squares (no square root)
     "l2": (lambda x: _scalar(torch.sum(x * x)), 1),  # the same as norm2
     "dot": (_dot, 2),  # sum(a * b)
+    "inv": (torch.linalg.inv, 1),  # the matrix inverse
     "mse": (_mse, 2),  # mean((yhat − y)²)
     "bce": (_bce, 2),  # mean of −[y ln p + (1 − y) ln(1 − p)]
     "bce_logits": (_bce_logits, 2),  # torch's stable binary_cross_entropy_with_logits (mean)
