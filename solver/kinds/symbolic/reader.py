@@ -91,7 +91,12 @@ def bound_apart(value: Any) -> Any:
         fresh = {limit[0]: sp.Dummy(limit[0].name, integer=True, nonnegative=True) for limit in total.limits}
         return total.xreplace(fresh)
 
-    return value.replace(lambda e: isinstance(e, sp.Sum), rename)
+    def named_index(e: Any) -> bool:  # (a sum already renamed apart is left as it is: rebuilding is slow)
+        return isinstance(e, sp.Sum) and any(not isinstance(limit[0], sp.Dummy) for limit in e.limits)
+
+    if not any(named_index(e) for e in sp.preorder_traversal(value)):
+        return value
+    return value.replace(named_index, rename)
 
 
 def sympy_symbol(symbol: Symbol) -> Any:
