@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_UNSOLVED = 1
 EXIT_USAGE = 2
 EXIT_BAD_SPEC = 3
+EXIT_INCORRECT = 5  # dlsolve check: some answers are not right
 EXIT_INTERRUPTED = 130
 
 FieldPath = tuple[str | int, ...]

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from solver import __version__
-from solver.cli import graph, listing, params, run
+from solver.cli import check, graph, listing, params, run
 from solver.cli.plumbing import EXIT_CODES, Settings
 from solver.errors import EXIT_INTERRUPTED
 
@@ -26,6 +26,7 @@ app = typer.Typer(
     "Examples:\n\n"
     "  dlsolve run problems/lstm.yaml\n\n"
     "  dlsolve run problems/*.yaml --pdf -o solutions.tex\n\n"
+    "  dlsolve check problems/mlp-binary.yaml my-answers.yaml\n\n"
     "  dlsolve graph problems/graph-add-mul.yaml -o graph.png\n\n"
     "  dlsolve lstm-params --hidden 500 --input 300 --layers 2",
     epilog=EXIT_CODES,
@@ -56,6 +57,7 @@ def main_options(
 
 # The commands, in the order ``dlsolve --help`` lists them.
 app.command()(run.run)
+app.command("check")(check.check)
 app.command("list")(listing.list_problems)
 app.command("lstm-params")(params.lstm_params)
 app.command("gru-params")(params.gru_params)

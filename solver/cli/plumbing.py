@@ -34,7 +34,8 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports for a writer whose
 
 EXIT_CODES = (
     "Exit codes: 0 solved · 1 no (unique) solution, or a check failed · 2 command-line usage · "
-    "3 bad problem file · 4 internal error (a bug: please report it with the --debug output)."
+    "3 bad problem file · 4 internal error (a bug: please report it with the --debug output) · "
+    "5 check: some answers are not right."
 )
 
 # --- settings of the main command -------------------------------------------------------------

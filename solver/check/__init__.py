@@ -1,0 +1,84 @@
+"""``dlsolve check``: a student's answers against the exact solution, value by value.
+
+Each given value is judged against the quantity of the same name (:mod:`.quantities`) by
+:func:`.compare.compare`; the first wrong step is the earliest wrong quantity (in the order the trace
+derives them) none of whose own inputs the student got wrong: later mistakes may only follow from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from solver.check.answers import Given
+from solver.check.compare import Verdict, compare
+from solver.check.quantities import Quantity, find, quantities
+from solver.errors import FieldError
+from solver.trace import Solution
+
+__all__ = ["Judged", "Report", "check"]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One answer judged: what was given, the quantity it was matched to, the verdict and the points."""
+
+    given: Given
+    quantity: Quantity
+    verdict: Verdict
+    earned: float
+
+    @property
+    def expected(self) -> Any:
+        """The exact value (shown only when revealed)."""
+        return self.quantity.value
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdicts on one problem's answers, the score and the first wrong step."""
+
+    solution: Solution
+    judged: tuple[Judged, ...]
+    first_wrong: Judged | None
+
+    @property
+    def score(self) -> float:
+        """Points earned."""
+        return sum(j.earned for j in self.judged)
+
+    @property
+    def total(self) -> float:
+        """Points possible."""
+        return sum(j.given.points for j in self.judged)
+
+    @property
+    def all_correct(self) -> bool:
+        """Whether every answer was accepted."""
+        return all(j.verdict.accepted for j in self.judged)
+
+
+def check(solution: Solution, answers: list[Given]) -> Report:
+    """Judge ``answers`` against ``solution``; an answer whose name is not a quantity is a FieldError
+    (its path ``answers.NAME``) that lists the names this problem has."""
+    known = quantities(solution)
+    judged = []
+    for given in answers:
+        quantity = find(given.name, known)
+        if quantity is None:
+            names = ", ".join(q.name for q in known.values())
+            raise FieldError(("answers", given.name), f"not a quantity of this problem; its quantities: {names}")
+        verdict = compare(given.written, quantity.value, quantity.name, given.tolerance)
+        judged.append(Judged(given, quantity, verdict, given.points if verdict.accepted else 0.0))
+    order = {q.name: position for position, q in enumerate(known.values())}
+    judged.sort(key=lambda j: order.get(j.quantity.name, len(order)))
+    return Report(solution, tuple(judged), _first_wrong(judged))
+
+
+def _first_wrong(judged: list[Judged]) -> Judged | None:
+    """The earliest wrong answer none of whose inputs (among the answers given) is wrong."""
+    wrong = {j.quantity.name for j in judged if not j.verdict.accepted}
+    for item in judged:
+        if item.quantity.name in wrong and not (set(item.quantity.uses) & wrong):
+            return item
+    return None

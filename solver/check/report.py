@@ -1,0 +1,115 @@
+"""A check's report in text, Markdown, LaTeX or JSON: one verdict per answer, the score and the first
+wrong step. The exact values are shown only when ``reveal`` is set."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from solver.check import Judged, Report
+
+MARKS = {"correct": "✓", "correct to the decimals given": "✓", "correct within the tolerance": "✓",
+         "incorrect": "✗", "wrong shape": "✗"}
+
+
+def render_report(reports: list[Report], fmt: str, reveal: bool = False) -> str:
+    """The reports in ``fmt`` (text, markdown, latex or json)."""
+    if fmt == "json":
+        documents = [_document(report, reveal) for report in reports]
+        return json.dumps(documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2) + "\n"
+    make = {"text": _text, "markdown": _markdown, "latex": _latex}[fmt]
+    return "\n".join(make(report, reveal) for report in reports)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _verdict_words(item: Judged) -> str:
+    detail = f": {item.verdict.detail}" if item.verdict.detail else ""
+    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}"
+
+
+def _summary(report: Report) -> str:
+    first = report.first_wrong
+    where = "" if first is None else (f" First wrong step: {first.quantity.step + ' ' if first.quantity.step else ''}"
+                                      f"{first.quantity.name}.")
+    return f"Score: {_points(report.score)} of {_points(report.total)} points.{where}"
+
+
+def _shown(value: Any) -> str:
+    """A value on one line (a 1×1 matrix as its number)."""
+    import sympy as sp
+
+    from solver.render.text_values import compact
+
+    if isinstance(value, sp.MatrixBase) and value.shape == (1, 1):
+        value = value[0, 0]
+    return compact(value)
+
+
+def _text(report: Report, reveal: bool) -> str:
+    solution = report.solution
+    lines = [f"check · {solution.id}: {solution.title}"]
+    width = max((len(j.quantity.name) for j in report.judged), default=0)
+    for item in report.judged:
+        step = item.quantity.step or "—"
+        line = f"  {step:>6}  {item.quantity.name:<{width}}  {_verdict_words(item)}"
+        if item is report.first_wrong:
+            line += "  ← first wrong step"
+        lines.append(line)
+        if reveal and not item.verdict.accepted:
+            lines.append(f"  {'':>6}  {'':<{width}}  expected {_shown(item.expected)}")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(report: Report, reveal: bool) -> str:
+    solution = report.solution
+    rows = ["| step | quantity | verdict |" + (" expected |" if reveal else ""),
+            "|---|---|---|" + ("---|" if reveal else "")]
+    for item in report.judged:
+        expected = f" {_shown(item.expected)} |" if reveal else ""
+        first = " (first wrong step)" if item is report.first_wrong else ""
+        rows.append(f"| {item.quantity.step or '—'} | {item.quantity.name} | {_verdict_words(item)}{first} |{expected}")
+    return f"## Check: {solution.title}\n\n" + "\n".join(rows) + f"\n\n{_summary(report)}\n"
+
+
+def _latex(report: Report, reveal: bool) -> str:
+    from solver.render.latex_notation import name_latex
+    from solver.render.latex_values import latex
+    from solver.render.prose import escape_text
+
+    solution = report.solution
+    columns = "llll" if reveal else "lll"
+    rows = []
+    for item in report.judged:
+        first = r" \emph{(first wrong step)}" if item is report.first_wrong else ""
+        cells = [item.quantity.step or "--", f"${name_latex(item.quantity.name)}$",
+                 escape_text(_verdict_words(item)) + first]
+        if reveal:
+            cells.append(f"${latex(item.expected)}$")
+        rows.append(" & ".join(cells) + r" \\")
+    head = "step & quantity & verdict" + (" & expected" if reveal else "") + r" \\ \hline"
+    return (f"\\subsection*{{Check: {escape_text(solution.title)}}}\n\\begin{{tabular}}{{{columns}}}\n{head}\n"
+            + "\n".join(rows) + f"\n\\end{{tabular}}\n\n{escape_text(_summary(report))}\n")
+
+
+def _document(report: Report, reveal: bool) -> dict[str, Any]:
+    from solver.render.json import exact_value
+
+    first = report.first_wrong
+    return {
+        "problem": report.solution.id,
+        "title": report.solution.title,
+        "score": report.score,
+        "total": report.total,
+        "all_correct": report.all_correct,
+        "first_wrong": None if first is None else {"name": first.quantity.name, "step": first.quantity.step},
+        "answers": [
+            {"name": item.given.name, "quantity": item.quantity.name, "step": item.quantity.step,
+             "status": item.verdict.status, "detail": item.verdict.detail, "points": item.given.points,
+             "earned": item.earned, **({"expected": exact_value(item.expected)} if reveal else {})}
+            for item in report.judged
+        ],
+    }
