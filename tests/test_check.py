@@ -171,3 +171,11 @@ def test_the_example_answers_files() -> None:
     early = run_cli("check", MLP, examples / "mlp-binary-early-mistake.yaml")
     assert early.exit_code == 5
     assert "Score: 1 of 4 points. First wrong step: 2.2 hr." in early.stdout
+
+
+def test_a_sign_error_is_named(tmp_path: Path) -> None:
+    """The right value with the opposite sign: h = (1, 1, −1) written (−1, −1, 1), s = 1 written −1."""
+    answers = _answers(tmp_path, "answers:\n  h: [-1, -1, 1]\n  s: -1\n  L: 0\n")
+    result = run_cli("check", MLP, answers)
+    assert "h  ✗ incorrect: sign error" in result.stdout and "s  ✗ incorrect: sign error" in result.stdout
+    assert "L  ✗ incorrect\n" in result.stdout  # L = 0 is not −L: no name

@@ -12,6 +12,7 @@ from typing import Any
 
 from solver.check.answers import Given
 from solver.check.compare import Verdict, compare
+from solver.check.mistakes import diagnose
 from solver.check.quantities import Quantity, find, quantities
 from solver.errors import FieldError
 from solver.trace import Solution
@@ -27,6 +28,7 @@ class Judged:
     quantity: Quantity
     verdict: Verdict
     earned: float
+    mistake: str = ""  # the named mistake that explains a wrong value (solver.check.mistakes), if any
 
     @property
     def expected(self) -> Any:
@@ -69,7 +71,8 @@ def check(solution: Solution, answers: list[Given]) -> Report:
             names = ", ".join(q.name for q in known.values())
             raise FieldError(("answers", given.name), f"not a quantity of this problem; its quantities: {names}")
         verdict = compare(given.written, quantity.value, quantity.name, given.tolerance)
-        judged.append(Judged(given, quantity, verdict, given.points if verdict.accepted else 0.0))
+        mistake = "" if verdict.accepted else diagnose(given.written.value, quantity, solution)
+        judged.append(Judged(given, quantity, verdict, given.points if verdict.accepted else 0.0, mistake))
     order = {q.name: position for position, q in enumerate(known.values())}
     judged.sort(key=lambda j: order.get(j.quantity.name, len(order)))
     return Report(solution, tuple(judged), _first_wrong(judged))

@@ -66,6 +66,15 @@ def compare(written: Written, expected: Any, name: str, tolerance: float | None 
     return Verdict(status or INCORRECT)
 
 
+def same_value(mine: Any, theirs: Any) -> bool:
+    """Whether two exact values (numbers or matrices of one shape) are equal to :data:`DIGITS` digits."""
+    import sympy as sp
+
+    a = mine if isinstance(mine, sp.MatrixBase) else sp.Matrix([[mine]])
+    b = theirs if isinstance(theirs, sp.MatrixBase) else sp.Matrix([[theirs]])
+    return a.shape == b.shape and _entries(a, b, (), None) == CORRECT
+
+
 def _shape_words(shape: tuple[int, int]) -> str:
     """``1×3 row``, ``3×1 column``, ``2×2 matrix``, ``number``."""
     rows, cols = shape

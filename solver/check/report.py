@@ -27,7 +27,8 @@ def _points(value: float) -> str:
 
 def _verdict_words(item: Judged) -> str:
     detail = f": {item.verdict.detail}" if item.verdict.detail else ""
-    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}"
+    mistake = f": {item.mistake}" if item.mistake else ""
+    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}{mistake}"
 
 
 def _summary(report: Report) -> str:
@@ -108,7 +109,8 @@ def _document(report: Report, reveal: bool) -> dict[str, Any]:
         "first_wrong": None if first is None else {"name": first.quantity.name, "step": first.quantity.step},
         "answers": [
             {"name": item.given.name, "quantity": item.quantity.name, "step": item.quantity.step,
-             "status": item.verdict.status, "detail": item.verdict.detail, "points": item.given.points,
+             "status": item.verdict.status, "detail": item.verdict.detail, "mistake": item.mistake or None,
+             "points": item.given.points,
              "earned": item.earned, **({"expected": exact_value(item.expected)} if reveal else {})}
             for item in report.judged
         ],
