@@ -170,7 +170,7 @@ def test_the_example_answers_files() -> None:
     assert right.exit_code == 0 and "Score: 9 of 9 points." in right.stdout
     early = run_cli("check", MLP, examples / "mlp-binary-early-mistake.yaml")
     assert early.exit_code == 5
-    assert "Score: 1 of 4 points. First wrong step: 2.2 hr." in early.stdout
+    assert "Score: 1 of 4 points. With carried-forward credit: 3. First wrong step: 2.2 hr." in early.stdout
 
 
 def test_a_sign_error_is_named(tmp_path: Path) -> None:
@@ -179,3 +179,50 @@ def test_a_sign_error_is_named(tmp_path: Path) -> None:
     result = run_cli("check", MLP, answers)
     assert "h  ✗ incorrect: sign error" in result.stdout and "s  ✗ incorrect: sign error" in result.stdout
     assert "L  ✗ incorrect\n" in result.stdout  # L = 0 is not −L: no name
+
+
+# Error carried forward on mlp-binary (x = (1, 2), W, b as given, w = (2, −1, 1), y = 1): with the
+# student's h′ = (1, 1, −1) (ReLU(−1) taken as −1), by hand: s = wᵀh′ = 2 − 1 − 1 = 0, L = ln(1 + e⁰) =
+# ln 2, ∂L/∂s = σ(0) − 1 = −1/2 and ∂L/∂w = ∂L/∂s·h′ᵀ = (−1/2, −1/2, 1/2).
+CARRIED = "answers:\n  h: [1, 1, -1]\n  hr: [1, 1, -1]\n  s: 0\n  L: ln(2)\n  dL/dw: [[-1/2, -1/2, 1/2]]\n"
+
+
+def test_values_following_a_wrong_one_are_judged_from_it(tmp_path: Path) -> None:
+    result = run_cli("check", MLP, _answers(tmp_path, CARRIED), "-f", "json")
+    assert result.exit_code == 5
+    document = json.loads(result.stdout)
+    rows = {a["name"]: a for a in document["answers"]}
+    assert rows["hr"]["status"] == "incorrect" and rows["hr"]["carried_from"] == []
+    for name in ("s", "L", "dL/dw"):
+        assert rows[name]["status"] == "incorrect" and rows[name]["carried_from"] == ["hr"], rows[name]
+        assert rows[name]["earned"] == 0 and rows[name]["earned_carried"] == 1
+    assert document["score"] == 1 and document["score_carried"] == 4 and document["first_wrong"]["name"] == "hr"
+    text = run_cli("check", MLP, _answers(tmp_path, CARRIED)).stdout
+    assert "s      ✗ incorrect, consistent with your hr (error carried forward)" in text
+    assert "With carried-forward credit: 4." in text
+
+
+def test_a_second_mistake_is_not_carried(tmp_path: Path) -> None:
+    """s = 5 follows from no h′: a new mistake; L = ln(1 + e^−5) then follows from the student's s."""
+    answers = CARRIED.replace("s: 0", "s: 5").replace("L: ln(2)", "L: ln(1 + e^-5)")
+    rows = {a["name"]: a for a in json.loads(run_cli("check", MLP, _answers(tmp_path, answers), "-f", "json").stdout)["answers"]}
+    assert rows["s"]["carried_from"] == [] and rows["L"]["carried_from"] == ["hr", "s"]
+
+
+def test_a_part_made_trivial_earns_no_carried_credit(tmp_path: Path) -> None:
+    """h′ = 0 (every ReLU taken as off): s = wᵀ0 = 0 follows, but multiplying by 0 is no work."""
+    answers = "answers:\n  hr: [0, 0, 0]\n  s: 0\n"
+    rows = {a["name"]: a for a in json.loads(run_cli("check", MLP, _answers(tmp_path, answers), "-f", "json").stdout)["answers"]}
+    assert rows["s"]["carried_from"] == ["hr"] and rows["s"]["credited"] is False and rows["s"]["earned_carried"] == 0
+
+
+def test_carried_forward_on_a_second_problem(tmp_path: Path) -> None:
+    """sigmoid-neuron (a = w0·x0, b = w1·x1, c = a + b with w = (2, −3, −3), x = (−1, −2)): a = −2 written
+    as 2 (a sign error); then, by hand, c = 2 + 6 = 8 follows from it, while b = 6 does not depend on a."""
+    problem = PROBLEMS / "sigmoid-neuron.yaml"
+    names = [q.name for q in quantities(api.solve_file(problem)[0]).values()]
+    assert names[:3] == ["a", "b", "c"], names
+    answers = _answers(tmp_path, "a: 2\nb: 6\nc: 8\n")
+    rows = {a["name"]: a for a in json.loads(run_cli("check", problem, answers, "-f", "json").stdout)["answers"]}
+    assert rows["a"]["mistake"] == "sign error" and rows["b"]["status"] == "correct"
+    assert rows["c"]["carried_from"] == ["a"] and rows["c"]["earned_carried"] == 1

@@ -28,14 +28,20 @@ def _points(value: float) -> str:
 def _verdict_words(item: Judged) -> str:
     detail = f": {item.verdict.detail}" if item.verdict.detail else ""
     mistake = f": {item.mistake}" if item.mistake else ""
-    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}{mistake}"
+    carried = ""
+    if item.carried:
+        credit = "error carried forward" if item.credited else "no credit: your earlier values made it trivial"
+        carried = f", consistent with your {', '.join(item.carried)} ({credit})"
+    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}{mistake}{carried}"
 
 
 def _summary(report: Report) -> str:
     first = report.first_wrong
     where = "" if first is None else (f" First wrong step: {first.quantity.step + ' ' if first.quantity.step else ''}"
                                       f"{first.quantity.name}.")
-    return f"Score: {_points(report.score)} of {_points(report.total)} points.{where}"
+    carried = (f" With carried-forward credit: {_points(report.score_carried)}."
+               if report.score_carried != report.score else "")
+    return f"Score: {_points(report.score)} of {_points(report.total)} points.{carried}{where}"
 
 
 def _shown(value: Any) -> str:
@@ -104,14 +110,16 @@ def _document(report: Report, reveal: bool) -> dict[str, Any]:
         "problem": report.solution.id,
         "title": report.solution.title,
         "score": report.score,
+        "score_carried": report.score_carried,
         "total": report.total,
         "all_correct": report.all_correct,
         "first_wrong": None if first is None else {"name": first.quantity.name, "step": first.quantity.step},
         "answers": [
             {"name": item.given.name, "quantity": item.quantity.name, "step": item.quantity.step,
              "status": item.verdict.status, "detail": item.verdict.detail, "mistake": item.mistake or None,
-             "points": item.given.points,
-             "earned": item.earned, **({"expected": exact_value(item.expected)} if reveal else {})}
+             "carried_from": list(item.carried), "credited": item.credited, "points": item.given.points,
+             "earned": item.earned, "earned_carried": item.earned_carried,
+             **({"expected": exact_value(item.expected)} if reveal else {})}
             for item in report.judged
         ],
     }

@@ -50,7 +50,7 @@ def check(
         solution = solve_loaded(loaded[0])
         given = read_answers(answers)
         try:
-            report = judge(solution, given)
+            report = judge(solution, given, loaded[0].problem)
         except FieldError as error:  # an answer names no quantity of the problem: point at its line
             line = next((g.line for g in given if ("answers", g.name) == tuple(error.path)), None)
             raise SpecError([SpecIssue(str(answers), line, error.path[1:], error.message)]) from None
