@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from helpers import PROBLEMS, run_cli
+from helpers import PROBLEM_FILES, PROBLEMS, run_cli
 from helpers.bad_specs import assert_one_clean_error
 
 from solver import api
@@ -34,19 +34,14 @@ def _answers(tmp_path: Path, text: str) -> Path:
 
 def _other_form(value: sp.Expr) -> str:
     """The same number written another way, in the syntax answers files use (e^x, no sympy names): over a
-    common denominator with σ written out; a large form as it prints; a form too large for an answers
-    file (200 parts) as 30 decimals."""
-    other = sp.together(sp.expand(value.rewrite(sp.exp)))
-    for form in (other, value):
-        text = str(form).replace("**", "^").replace("E", "e").replace("log(", "ln(")
-        if sp.sympify(form).count_ops() <= 40:
-            return text
-    return str(sp.N(value, 30))
+    common denominator with σ written out (a large form as sympy prints it, not as dlsolve does)."""
+    if value.count_ops() <= 25:  # (rewriting a larger form can take long)
+        value = sp.together(sp.expand(value.rewrite(sp.exp)))
+    return str(value).replace("**", "^").replace("E", "e").replace("log(", "ln(")
 
 
-BANK = ["mlp-binary", "sigmoid-neuron", "graph-add-mul", "multihead", "relu-net-logloss", "rnn", "lstm",
-        "conv1d-backprop", "xor-least-squares", "mse-vs-ce", "one-output-unit", "norm-wx", "lstm-step", "gan",
-        "conv-inversion", "tictactoe", "micrograd"]
+# every problem whose quantities are numbers (a symbolic problem's answers are general forms)
+BANK = [path.stem for path in PROBLEM_FILES if "kind: symbolic" not in path.read_text(encoding="utf-8")]
 
 
 @pytest.mark.parametrize("name", BANK)
@@ -58,16 +53,17 @@ def test_every_value_of_the_solution_passes_in_another_exact_form(name: str) -> 
         if not isinstance(value, (sp.Basic, int)) or (isinstance(value, sp.Basic) and value.free_symbols):
             continue
         if isinstance(value, sp.MatrixBase):
-            if len(value) > 40:
+            if len(value) > 40 or any(sp.sympify(v).count_ops() > 60 for v in value):
                 continue
             text = [[_other_form(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+        elif sp.sympify(value).count_ops() > 60:
+            continue
         else:
             text = _other_form(sp.sympify(value))
         verdict = compare(written(text), value, quantity.name)
-        decimals = "." in str(text) and "e^" not in str(text) and not sp.sympify(value).is_Rational
-        assert verdict.status in ((CORRECT, DECIMALS) if decimals else (CORRECT,)), (name, quantity.name, text, verdict)
+        assert verdict.status == CORRECT, (name, quantity.name, text, verdict)
         tried += 1
-    assert tried >= 2
+    assert tried >= 1
 
 
 @pytest.mark.parametrize(("text", "status"), [
