@@ -79,7 +79,7 @@ def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     if isinstance(expected, sp.MatrixBase):
         if expected.is_zero_matrix or not isinstance(wrong, sp.MatrixBase) or wrong.shape != expected.shape:
             return ""
-    elif sp.sympify(expected) == 0:
+    elif _matrix(expected).is_zero_matrix:
         return ""
     return "sign error" if same_value(wrong, -expected) else ""  # the right value with the opposite sign
 
