@@ -283,3 +283,15 @@ SIGN_NOT_YET = "the sign rule compares exact values of one shape only: not yet a
 def test_seed_errata_are_named_sign_errors(problem: Path, answers: str, name: str) -> None:
     _, report = _verdicts(problem, ANSWERS / answers)
     assert next(a for a in report["answers"] if a["name"] == name)["mistake"] == "sign error"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "json"])
+@pytest.mark.parametrize(("problem", "answers", "step"), [
+    (MULTIHEAD, "multihead-seed-erratum.yaml", "2.7"),
+    (RELU_NET, "relu-net-step-seed-erratum.yaml", "3.3"),
+])
+def test_seed_errata_in_every_format(problem: Path, answers: str, step: str, fmt: str) -> None:
+    """The step numbers here are those the tests above read from ``dlsolve run``."""
+    result = run_cli("check", problem, ANSWERS / answers, "-f", fmt, "--reveal")
+    assert result.exit_code == 5 and result.stderr == ""
+    assert step in result.stdout and ("first wrong step" in result.stdout.lower() or fmt == "json")

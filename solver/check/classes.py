@@ -19,6 +19,8 @@ from solver.check.quantities import quantities
 from solver.errors import FieldError, SpecError, SpecIssue
 from solver.trace import Solution
 
+__all__ = ["Row", "class_csv", "judge", "judge_class", "student_files"]
+
 HEADER = ("student", "score", "total", "first_wrong", "error")
 MAX_STUDENTS = 2000
 
@@ -89,5 +91,3 @@ def _points(value: float) -> str:
     """``3`` for 3.0, ``2.5`` for 2.5."""
     return str(int(value)) if value == int(value) else repr(value)
 
-
-__all__ = ["Row", "class_csv", "judge", "judge_class", "student_files"]
