@@ -1,7 +1,8 @@
 """YAML problem files → validated :class:`Problem` objects, with file:line in every error.
 
 A file holds one problem (``kind``, ``title``, ``given``, optional ``id``, ``statement``,
-``source``, ``ask``) or several under ``problems:``. Each kind's ``given`` is validated by
+``source``, ``ask``, ``answers``: an instructor's key, read by :mod:`solver.check.answers` and
+ignored by ``dlsolve run``) or several under ``problems:``. Each kind's ``given`` is validated by
 pydantic against the dataclass the kind module names; every pydantic error is turned into one
 line ``file:line: field.path: expected …, got …``.
 """
@@ -12,14 +13,17 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.errors import FieldError, FieldPath, SpecError, SpecIssue, show_value
 from solver.kinds import KINDS, kind_module
 from solver.problem import Problem
 from solver.yamlfile import YamlDocument, read_yaml
 
-COMMON_FIELDS = ("kind", "title", "id", "statement", "source", "ask")
+if TYPE_CHECKING:
+    from solver.check.answers import Given
+
+COMMON_FIELDS = ("kind", "title", "id", "statement", "source", "ask", "answers")
 REQUIRED = ("kind", "title", "given")
 MAX_PROBLEMS = 200
 
@@ -31,6 +35,7 @@ class LoadedProblem:
     problem: Problem
     document: YamlDocument
     prefix: FieldPath  # where this problem sits in the file: () or ("problems", i)
+    answers: tuple[Given, ...] = ()  # the key in the problem file's answers: section, if any
 
     def issue(self, path: FieldPath, message: str) -> SpecIssue:
         """A SpecIssue for a field path relative to this problem."""
@@ -117,7 +122,12 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         source=(raw.get("source") or "").strip(),
         ask=tuple(ask),
     )
-    return LoadedProblem(problem, document, prefix)
+    keyed: tuple[Given, ...] = ()
+    if "answers" in raw:  # its values are read here; its names are judged against the solution by check
+        from solver.check.answers import answers_in
+
+        keyed = tuple(answers_in(raw["answers"], document, (*prefix, "answers")))
+    return LoadedProblem(problem, document, prefix, keyed)
 
 
 def validate(target: type, data: Any, issue: Any) -> Any:

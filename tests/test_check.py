@@ -22,6 +22,7 @@ from solver.check import check
 from solver.check.answers import Given, written
 from solver.check.compare import CORRECT, DECIMALS, INCORRECT, SHAPE, compare
 from solver.check.quantities import quantities
+from solver.numbers import NumberError
 
 MLP = PROBLEMS / "mlp-binary.yaml"  # h = Wx + b = (1, 1, −1), s = 1, L = ln(1 + e⁻¹), ∂L/∂w = −σ(−1)·(1, 1, 0)
 
@@ -60,7 +61,11 @@ def test_every_value_of_the_solution_passes_in_another_exact_form(name: str) -> 
             continue
         else:
             text = _other_form(sp.sympify(value))
-        verdict = compare(written(text), value, quantity.name)
+        try:
+            student = written(text)
+        except NumberError:  # beyond what an answers file accepts (200 parts): a student writes decimals
+            continue
+        verdict = compare(student, value, quantity.name)
         assert verdict.status == CORRECT, (name, quantity.name, text, verdict)
         tried += 1
     assert tried >= 1

@@ -87,7 +87,7 @@ def check(solution: Solution, answers: list[Given], problem: Problem | None = No
             names = ", ".join(q.name for q in known.values())
             raise FieldError(("answers", given.name), f"not a quantity of this problem; its quantities: {names}")
         verdict = compare(given.written, quantity.value, quantity.name, given.tolerance)
-        mistake = "" if verdict.accepted else diagnose(given.written.value, quantity, solution)
+        mistake = "" if verdict.accepted else diagnose(given.written.value, quantity, solution, given.written)
         judged.append(Judged(given, quantity, verdict, given.points if verdict.accepted else 0.0, mistake))
     order = {q.name: position for position, q in enumerate(known.values())}
     judged.sort(key=lambda j: order.get(j.quantity.name, len(order)))

@@ -48,8 +48,13 @@ def read_answers(path: Path | str) -> list[Given]:
     if extra:
         name = sorted(extra, key=str)[0]
         raise SpecError([document.issue((name,), "unknown field; allowed: answers, tolerance")])
-    mapping = data.get("answers", data)
     prefix: tuple[Any, ...] = ("answers",) if "answers" in data else ()
+    return answers_in(data.get("answers", data), document, prefix, tolerance)
+
+
+def answers_in(mapping: Any, document: Any, prefix: tuple[Any, ...], tolerance: float | None = None) -> list[Given]:
+    """The answers of a mapping of names to values that sits at ``prefix`` in ``document`` (an answers
+    file's, or a problem file's ``answers:`` section), SpecError with file, line and field on a defect."""
     if not isinstance(mapping, dict) or not mapping:
         got = show_value(mapping)
         raise SpecError([document.issue(prefix, f"expected a mapping of quantity names to values, got {got}")])

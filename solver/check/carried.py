@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from solver.check.compare import Written, same_value
+from solver.check.compare import Written, as_sympy, same_value
 from solver.check.quantities import Quantity, key, quantities
 from solver.problem import Problem
 from solver.trace import Forward, Solution, Step
@@ -58,7 +58,7 @@ def trivial(written: Written, quantity: Quantity) -> bool:
     import sympy as sp
 
     def zero(value: Any) -> bool:
-        return bool(value.is_zero_matrix if isinstance(value, sp.MatrixBase) else sp.sympify(value) == 0)
+        return bool(value.is_zero_matrix if isinstance(value, sp.MatrixBase) else as_sympy(value) == 0)
 
     return zero(written.value) and not zero(quantity.value)
 

@@ -22,6 +22,7 @@ STATUSES = (CORRECT, DECIMALS, TOLERANCE, INCORRECT, SHAPE)
 ACCEPTED = (CORRECT, DECIMALS, TOLERANCE)
 
 DIGITS = 40  # two forms agreeing to this many significant digits are one number
+FLOAT_DIGITS = 9  # … and a value computed in floating point (--numeric, or too large an exact form)
 DECIMAL = re.compile(r"\s*[+-]?\d*\.(\d+)\s*")
 
 
@@ -52,7 +53,10 @@ def compare(written: Written, expected: Any, name: str, tolerance: float | None 
     import sympy as sp
 
     from solver.numbers import shape_text
+    from solver.trace import Approximate
 
+    if isinstance(expected, Approximate):  # known by its floating-point value only
+        expected = expected.value
     mine = written.value if isinstance(written.value, sp.MatrixBase) else sp.Matrix([[written.value]])
     theirs = expected if isinstance(expected, sp.MatrixBase) else sp.Matrix([[expected]])
     if written.vector and 1 in theirs.shape and len(mine) == len(theirs):
@@ -102,12 +106,13 @@ def _entry(mine: Any, theirs: Any, text: str, tolerance: float | None) -> str | 
     """One entry's status, or None when it is wrong."""
     import sympy as sp
 
-    difference = sp.sympify(mine) - sp.sympify(theirs)
+    difference = as_sympy(mine) - as_sympy(theirs)
     if difference == 0:
         return CORRECT
     size = abs(_value(theirs))
     gap = abs(_value(difference))
-    if gap <= sp.Float(10, 50) ** (-DIGITS) * max(1, size):
+    digits = FLOAT_DIGITS if as_sympy(theirs).has(sp.Float) else DIGITS  # a float value holds fewer digits
+    if gap <= sp.Float(10, 50) ** (-digits) * max(1, size):
         return CORRECT
     decimals = DECIMAL.fullmatch(text)
     if decimals and gap <= sp.Rational(1, 2) * sp.Integer(10) ** (-len(decimals.group(1))) * (1 + sp.Float(1e-12)):
@@ -117,11 +122,20 @@ def _entry(mine: Any, theirs: Any, text: str, tolerance: float | None) -> str | 
     return None
 
 
+def as_sympy(number: Any) -> Any:
+    """A number as a sympy object (already one, or a Python int or float: never text)."""
+    import sympy as sp
+
+    if isinstance(number, sp.Basic):
+        return number
+    return sp.Integer(number) if isinstance(number, int) else sp.Float(number)
+
+
 def _value(number: Any) -> Any:
     """A number to 50 digits (an Approximate's float as it is)."""
     import sympy as sp
 
-    value = sp.sympify(number).evalf(50)
+    value = as_sympy(number).evalf(50)
     if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return sp.oo
     return value

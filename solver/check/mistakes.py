@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from solver.check.compare import DECIMALS, Written, compare
 from solver.check.quantities import Quantity, key
 from solver.formula import Call, Name, Op
 from solver.trace import Approximate, Chain, FanIn, Forward, Record, Solution, Update
@@ -73,15 +74,14 @@ def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     """The right value with the opposite sign."""
     import sympy as sp
 
-    from solver.check.compare import same_value
 
     expected = quantity.value
     if isinstance(expected, sp.MatrixBase):
-        if expected.is_zero_matrix or not isinstance(wrong, sp.MatrixBase) or wrong.shape != expected.shape:
+        if expected.is_zero_matrix or len(_matrix(wrong)) != len(expected):
             return ""
     elif _matrix(expected).is_zero_matrix:
         return ""
-    return "sign error" if same_value(wrong, -expected) else ""  # the right value with the opposite sign
+    return "sign error" if _same(wrong, -expected) else ""  # the right value with the opposite sign
 
 
 def _transposed(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -279,10 +279,13 @@ RULES: tuple[Rule, ...] = (_sign, _transposed, _column_order, _fan_in, _relu_at_
                            _bias_convention, _learning_rate, _log_base)
 
 
-def diagnose(wrong: Any, quantity: Quantity, solution: Solution) -> str:
-    """The name of the mistake that explains ``wrong`` as the value of ``quantity``, or ""."""
+def diagnose(wrong: Any, quantity: Quantity, solution: Solution, written: Written | None = None) -> str:
+    """The name of the mistake that explains ``wrong`` as the value of ``quantity``, or "". With the
+    ``written`` value, a sign error is also found in decimals (−2.079 for 3 ln 2 = 2.0794…)."""
     if isinstance(quantity.value, Approximate):  # a value known only by its decimals: no exact slip to compare
         return ""
+    if written is not None and compare(written, -_matrix(quantity.value), quantity.name).status == DECIMALS:
+        return "sign error"
     for rule in RULES:
         named = rule(wrong, quantity, solution)
         if named:

@@ -42,6 +42,7 @@ UNICODE_LATEX = {
     "∈": r"\in ",
     "⊙": r"\odot ",
     "✓": r"\checkmark ",
+    "✗": r"\times ",
     "δ": r"\delta ",
     "α": r"\alpha ",
     "β": r"\beta ",
