@@ -126,7 +126,7 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     if "answers" in raw:  # its values are read here; its names are judged against the solution by check
         from solver.check.answers import answers_in
 
-        keyed = tuple(answers_in(raw["answers"], document, (*prefix, "answers")))
+        keyed = tuple(answers_in(raw["answers"], document, (*prefix, "answers"), symbolic=kind == "symbolic"))
     return LoadedProblem(problem, document, prefix, keyed)
 
 

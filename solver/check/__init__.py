@@ -79,6 +79,11 @@ def check(solution: Solution, answers: list[Given], problem: Problem | None = No
     """Judge ``answers`` against ``solution``; an answer whose name is not a quantity is a FieldError
     (its path ``answers.NAME``) that lists the names this problem has. With the ``problem``, later values
     are judged again from the student's own wrong ones (:mod:`.carried`)."""
+    if problem is not None and problem.kind == "symbolic":  # forms, not values
+        from solver.check.symbolic import judge_forms
+
+        forms = judge_forms(solution, answers, problem)
+        return Report(solution, tuple(forms), _first_wrong(forms))
     known = quantities(solution)
     judged = []
     for given in answers:

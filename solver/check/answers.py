@@ -7,6 +7,10 @@ answers:                  # (or the names at the top level)
   p: 1/(1 + e)            # exact forms as in problem files: fractions, ln(2), sigmoid(1), e^-1 …
   dL/dW: {value: [[0.27, 0], [0, 0]], points: 2, tolerance: 0.01}
 ```
+
+For a ``symbolic`` problem the values are forms, kept as text here and read with the problem's own
+symbols by :mod:`solver.check.symbolic`: ``dL/dw[k]: (sigmoid(s) - y) * hp[k]``, a chain of lines
+``(m - 1)*n + m = m*n``, a shape ``m x 1``.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ class Given:
     line: int | None = None
 
 
-def read_answers(path: Path | str) -> list[Given]:
-    """The answers in a file (SpecError with file, line and field for anything unreadable)."""
+def read_answers(path: Path | str, symbolic: bool = False) -> list[Given]:
+    """The answers in a file (SpecError with file, line and field for anything unreadable); ``symbolic``:
+    the values are forms, kept as text."""
     from solver.yamlfile import read_yaml
 
     document = read_yaml(Path(path))
@@ -49,21 +54,24 @@ def read_answers(path: Path | str) -> list[Given]:
         name = sorted(extra, key=str)[0]
         raise SpecError([document.issue((name,), "unknown field; allowed: answers, tolerance")])
     prefix: tuple[Any, ...] = ("answers",) if "answers" in data else ()
-    return answers_in(data.get("answers", data), document, prefix, tolerance)
+    return answers_in(data.get("answers", data), document, prefix, tolerance, symbolic)
 
 
-def answers_in(mapping: Any, document: Any, prefix: tuple[Any, ...], tolerance: float | None = None) -> list[Given]:
+def answers_in(mapping: Any, document: Any, prefix: tuple[Any, ...], tolerance: float | None = None,
+               symbolic: bool = False) -> list[Given]:
     """The answers of a mapping of names to values that sits at ``prefix`` in ``document`` (an answers
-    file's, or a problem file's ``answers:`` section), SpecError with file, line and field on a defect."""
+    file's, or a problem file's ``answers:`` section), SpecError with file, line and field on a defect;
+    ``symbolic``: the values are forms, kept as text."""
     if not isinstance(mapping, dict) or not mapping:
         got = show_value(mapping)
         raise SpecError([document.issue(prefix, f"expected a mapping of quantity names to values, got {got}")])
     if len(mapping) > MAX_ANSWERS:
         raise SpecError([document.issue(prefix, f"more than {MAX_ANSWERS} answers")])
-    return [_given(str(name), value, tolerance, document, (*prefix, name)) for name, value in mapping.items()]
+    return [_given(str(name), value, tolerance, document, (*prefix, name), symbolic) for name, value in mapping.items()]
 
 
-def _given(name: str, value: Any, tolerance: float | None, document: Any, path: tuple[Any, ...]) -> Given:
+def _given(name: str, value: Any, tolerance: float | None, document: Any, path: tuple[Any, ...],
+           symbolic: bool = False) -> Given:
     """One answer: a value, or ``{value, points, tolerance}``."""
     points = 1.0
     if isinstance(value, dict):
@@ -77,7 +85,18 @@ def _given(name: str, value: Any, tolerance: float | None, document: Any, path: 
         if "tolerance" in value:
             tolerance = _tolerance(value["tolerance"], document, (*path, "tolerance"))
         path, value = (*path, "value"), value["value"]
-    return Given(name, written(value, document, path), points, tolerance, document.line_of(path))
+    value_read = form_text(value, document, path) if symbolic else written(value, document, path)
+    return Given(name, value_read, points, tolerance, document.line_of(path))
+
+
+def form_text(value: Any, document: Any, path: tuple[Any, ...]) -> Written:
+    """A symbolic answer as text (a number stands for itself; a list of two sizes is a shape)."""
+    if isinstance(value, list) and value and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        value = " x ".join(str(v) for v in value)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+        raise SpecError([document.issue(path, "expected a form as text, such as (sigmoid(s) - y) * w[k], a chain "
+                                              f"a = b, or a shape m x 1; got {show_value(value)}")])
+    return Written(str(value).strip(), (str(value).strip(),))
 
 
 def written(value: Any, document: Any = None, path: tuple[Any, ...] = ()) -> Written:

@@ -62,7 +62,8 @@ def judge_class(solution: Solution, files: list[Path], problem: Problem | None =
     rows = []
     for path in files:
         try:
-            rows.append(Row(path.stem, judge(solution, read_answers(path), str(path), problem=problem)))
+            symbolic = problem is not None and problem.kind == "symbolic"
+            rows.append(Row(path.stem, judge(solution, read_answers(path, symbolic), str(path), problem=problem)))
         except SpecError as error:
             rows.append(Row(path.stem, error=error.message.replace("\n", "; ")))
     return rows

@@ -67,15 +67,16 @@ def check(
         if answers is None and answers_dir is None and not loaded[0].answers:
             raise UsageError(f"{problem}: no answers: give an answers file, --answers-dir, or an answers: "
                              "section in the problem file")
-        solution = solve_loaded(loaded[0])
+        given = None if answers is None else read_answers(answers, loaded[0].problem.kind == "symbolic")
+        solution = solve_loaded(loaded[0])  # (after reading the answers: a bad answers file fails at once)
         if answers_dir is not None:
             _check_class(solution, answers_dir, output, loaded[0].problem)
             return
-        if answers is None:
+        if given is None:
             report = judge(solution, list(loaded[0].answers), str(problem), (*loaded[0].prefix, "answers"),
                            loaded[0].problem)
         else:
-            report = judge(solution, read_answers(answers), str(answers), problem=loaded[0].problem)
+            report = judge(solution, given, str(answers), problem=loaded[0].problem)
         text = render_report([report], fmt.value, reveal)
         _write(text, output)
         if not report.all_correct:

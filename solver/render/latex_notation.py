@@ -99,8 +99,25 @@ def _identifier(word: str) -> str:
     return head + ("_{%s}" % sub if len(sub) == 1 or sub.isdigit() else r"_{\text{%s}}" % sub)
 
 
+_GRADIENT_NAME = re.compile(r"[d∂]([^/\s]+)/[d∂](\S+)")  # an answer's name: dL/dW1, ∂L/∂h[k]
+_ENTRY_NAME = re.compile(r"(\w+)\[([\w, ]+)\]")  # h[k], W[k,l]
+_QUALIFIED = re.compile(r"(.+?)(\s+\([^()]*\))")  # dL/dW2[j,k] (ReLU)
+
+
 def name_latex(name: str) -> str:
-    """A quantity's name (``W1``, ``C_out``, ``∂L/∂W1``) as LaTeX math."""
+    """A quantity's name (``W1``, ``C_out``, ``∂L/∂W1``, ``dL/dh[k]``, ``shape of w``) as LaTeX math."""
+    if name.startswith("shape of "):
+        return r"\text{shape of }" + name_latex(name[len("shape of "):])
+    qualified = _QUALIFIED.fullmatch(name)
+    if qualified:
+        return name_latex(qualified.group(1)) + notation_latex(standard_notation(qualified.group(2))).rstrip()
+    gradient = _GRADIENT_NAME.fullmatch(name)
+    if gradient:
+        return r"\partial " + name_latex(gradient.group(1)) + r"/\partial " + name_latex(gradient.group(2))
+    entry = _ENTRY_NAME.fullmatch(name)
+    if entry:
+        base = name_latex(entry.group(1))
+        return ("{%s}" % base if "_" in base else base) + "_{%s}" % entry.group(2).replace(" ", "")
     return notation_latex(standard_notation(name)).strip()
 
 

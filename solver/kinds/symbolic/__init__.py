@@ -16,7 +16,7 @@ the chain. The last form of a derivation is its answer; ``shape: true`` adds the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Call, Formula, Grad, Name, Op, StandardPrinter
@@ -30,7 +30,7 @@ from solver.trace import Answer, Detail, Equation, Given, Solution, Step, StepKi
 FIELDS = ("given", "define", "checks", "shapes", "derivations")
 ANSWERS = ("<derivation name>",)
 
-__all__ = ["ANSWERS", "FIELDS", "solve", "spec_type"]
+__all__ = ["ANSWERS", "FIELDS", "Context", "derivation_context", "solve", "spec_type"]
 
 
 def spec_type(fields: Mapping[str, Any]) -> type:
@@ -177,19 +177,38 @@ def _whole(formula: Formula) -> Formula:
     return formula
 
 
+class Context(NamedTuple):
+    """What a derivation's forms are read in: its symbols, the defined quantities (those its own symbols
+    do not shadow) and each index symbol's size."""
+
+    table: dict[str, Symbol]
+    defined: dict[str, Definition]
+    sizes: dict[Any, Any]
+
+
+def derivation_context(spec: SymbolicSpec, number: int) -> Context:
+    """The context the forms of derivation ``number`` are read in (a student's answer to it, too)."""
+    return _context(spec.derivations[number], number, spec, {})
+
+
+def _context(derivation: Derivation, number: int, spec: SymbolicSpec, read: Read) -> Context:
+    table = {**spec.given, **derivation.symbols}
+    _check_declarations(table, ("derivations", number, "symbols"))
+    defined = _definitions(spec, table, set(derivation.symbols), read)
+    sizes = {sympy_symbol(s): size_value(s.sizes[0], table) for s in table.values() if s.sort == "index"}
+    return Context(table, defined, sizes)
+
+
 def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec, read: Read) -> tuple[Step, list[Answer]]:
     """One derivation as a group of steps (the claim, each form, the check) and its answers."""
     path: tuple[Any, ...] = ("derivations", number)
-    table = {**spec.given, **derivation.symbols}
-    _check_declarations(table, (*path, "symbols"))
-    defined = _definitions(spec, table, set(derivation.symbols), read)
+    table, defined, sizes = _context(derivation, number, spec, read)
     forms: list[Form] = []
     for k, step in enumerate(derivation.steps):
         try:
             forms.append(read_form(step.form, table, defined))
         except NumberError as error:
             raise FieldError((*path, "steps", k, "form"), str(error)) from None
-    sizes = {sympy_symbol(s): size_value(s.sizes[0], table) for s in table.values() if s.sort == "index"}
     verdicts = compare_chain([form.value for form in forms], sizes, spec.checks)
     for k, verdict in enumerate(verdicts, 2):
         if not verdict.equal:

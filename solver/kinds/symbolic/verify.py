@@ -34,37 +34,56 @@ class Verdict:
 def compare_chain(forms: list[Any], sizes: dict[Any, Any], checks: dict[str, tuple[int, ...]]) -> list[Verdict]:
     """The verdict for each pair of consecutive forms (stopping at the first unequal pair), every form
     expanded once per concrete case; ``sizes`` maps each index symbol to its size."""
-
+    comparer = Comparer(sizes, checks)
     verdicts: list[Verdict] = []
-    expanded: dict[tuple[int, tuple[Any, ...]], Any] = {}
-    forms = [bound_apart(form) for form in forms]  # so that a case's values replace free indices only
-
-    def concrete(position: int, case: dict[Any, int]) -> Any:
-        key = (position, tuple(sorted(case.items(), key=str)))
-        if key not in expanded:
-            expanded[key] = _derivatives_named(_unrolled(forms[position].xreplace(case)).doit())
-        return expanded[key]
-
     for k in range(1, len(forms)):
-        all_cases = _cases(_free(forms[k - 1]) | _free(forms[k]), sizes, checks)
+        verdicts.append(comparer.compare(forms[k - 1], forms[k]))
+        if not verdicts[-1].equal:
+            break
+    return verdicts
+
+
+class Comparer:
+    """Forms compared case by case (sizes from ``checks``, every value of their free indices), each form
+    expanded once per case and kept for the comparisons after it.
+
+    ``screen``: before the exact comparison of a case, both sides are evaluated at one point, a declared
+    function f and its f' standing for fixed functions there; a clear difference ends the comparison at
+    once (a checker trying many wrong candidates needs this; a derivation's own steps are equal)."""
+
+    def __init__(self, sizes: dict[Any, Any], checks: dict[str, tuple[int, ...]], screen: bool = False):
+        self.sizes, self.checks, self.screen = sizes, checks, screen
+        self._apart: dict[Any, Any] = {}
+        self._expanded: dict[tuple[Any, tuple[Any, ...]], Any] = {}
+
+    def concrete(self, form: Any, case: dict[Any, int]) -> Any:
+        """``form`` in one concrete case: sums written out, derivatives taken, f′ named."""
+        if form not in self._apart:  # so that a case's values replace free indices only
+            self._apart[form] = bound_apart(form)
+        key = (form, tuple(sorted(case.items(), key=str)))
+        if key not in self._expanded:
+            self._expanded[key] = _derivatives_named(_unrolled(self._apart[form].xreplace(case)).doit())
+        return self._expanded[key]
+
+    def compare(self, first: Any, second: Any) -> Verdict:
+        """Whether two forms are equal in every concrete case, exactly or at random points."""
+        all_cases = _cases(_free(self._apart.get(first, first)) | _free(self._apart.get(second, second)) |
+                           _free(first) | _free(second), self.sizes, self.checks)
         if all_cases is None:
-            too_many = f"more than {MAX_CASES} cases to check: use smaller checks"
-            return [*verdicts, Verdict(False, counterexample=too_many)]
-        exact, failure = True, ""
+            return Verdict(False, counterexample=f"more than {MAX_CASES} cases to check: use smaller checks")
+        exact = True
         for case in all_cases:
-            a, b = concrete(k - 1, case), concrete(k, case)
+            a, b = self.concrete(first, case), self.concrete(second, case)
+            if self.screen and _differ_at_a_point(a, b):
+                return Verdict(False, counterexample="the sides differ at a point")
             if _exactly_zero(a - b):
                 continue
             difference = _numeric_difference(a, b)
             if difference is not None:
                 where = ", ".join(f"{symbol} = {value}" for symbol, value in case.items())
-                failure = (where + ": " if where else "") + difference
-                break
+                return Verdict(False, exact, len(all_cases), (where + ": " if where else "") + difference)
             exact = False
-        verdicts.append(Verdict(not failure, exact, len(all_cases), failure))
-        if failure:
-            break
-    return verdicts
+        return Verdict(True, exact, len(all_cases))
 
 
 def _free(form: Any) -> set[Any]:
@@ -162,3 +181,31 @@ def _numeric_difference(a: Any, b: Any) -> str | None:
         if compared == POINTS:
             return None
     return "the sides could not be compared (not finite at random points)"
+
+
+def _differ_at_a_point(a: Any, b: Any) -> bool:
+    """Whether two expanded forms clearly differ at one point, each declared function (f, f′) a fixed
+    smooth function there (False: they agree there, or cannot be evaluated)."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    draw = random.Random(16)
+    entries = sorted((a - b).atoms(sp.Indexed), key=str)
+    names = sorted((s for s in (a - b).free_symbols if isinstance(s, sp.Symbol) and s not in
+                    {e.base.label for e in entries}), key=str)
+    point = {v: sp.Rational(draw.randint(-200, 200), 100) for v in [*entries, *names]}
+
+    def stand_in(application: Any) -> Any:  # a function of its own per name: sin(c₁·u + c₂)
+        seed = sum(map(ord, application.func.__name__))
+        return sp.sin(sp.Rational(seed % 7 + 2, 3) * application.args[0] + sp.Rational(seed % 5, 4))
+
+    values = []
+    for side in (a, b):
+        value = side.xreplace(point)
+        if value.has(AppliedUndef):
+            value = value.replace(lambda e: isinstance(e, AppliedUndef) and len(e.args) == 1, stand_in)
+        value = value.evalf(30)
+        if not value.is_number or value.has(sp.nan, sp.zoo):
+            return False
+        values.append(value)
+    return bool(abs(values[0] - values[1]) > 1e-12 * (1 + abs(values[0])))
