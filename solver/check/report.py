@@ -88,7 +88,7 @@ def _latex(report: Report, reveal: bool) -> str:
     from solver.render.prose import escape_text
 
     solution = report.solution
-    columns = "llll" if reveal else "lll"
+    columns = r"llp{0.5\linewidth}l" if reveal else r"llp{0.6\linewidth}"  # (the verdict wraps)
     rows = []
     for item in report.judged:
         first = r" \emph{(first wrong step)}" if item is report.first_wrong else ""
