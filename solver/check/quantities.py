@@ -1,9 +1,10 @@
 """The named quantities of a solution a student can be asked about, in the order the trace derives them.
 
 A quantity comes from a step's record (a forward value ``h1``, a summed gradient ``∂L/∂h1``, an
-updated parameter ``W1_new``, a descent's iterate ``x_3``) or from the answers (every final answer, with the step that derives it
-where the trace has one). Names are matched by :func:`key`: ``∂L/∂W`` and ``dL/dW`` are one name, and
-``grad_W`` or ``dW`` stand for the gradient of the loss with respect to ``W``.
+updated parameter ``W1_new``, a descent's iterate ``x_3``) or from the answers (every final answer,
+with the step that derives it where the trace has one). Names are matched by :func:`key`: ``∂L/∂W``
+and ``dL/dW`` are one name, and ``grad_W`` or ``dW`` stand for the gradient of the loss with respect
+to ``W``.
 """
 
 from __future__ import annotations
