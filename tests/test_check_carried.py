@@ -205,7 +205,7 @@ def _descend(x: float, steps: int) -> list[float]:
         y.backward()
         with torch.no_grad():
             value = (value - 0.13 * value.grad).detach().requires_grad_(True)
-        out.append(float(value))
+        out.append(float(value.detach()))
     return out
 
 
