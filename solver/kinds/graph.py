@@ -150,8 +150,6 @@ def _with_fixed(spec: GraphSpec) -> GraphSpec:
         label = shown[index] or variable
         if variable is None or label not in fixed.values:
             continue
-        if label not in fixed.values:
-            continue
         alias = f"{label}_yours"
         while alias in taken:
             alias += "_"
