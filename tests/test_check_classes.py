@@ -164,10 +164,11 @@ def test_an_unreadable_file_gets_an_error_row_and_exit_3(tmp_path: Path) -> None
         "stranger.yaml": "h: [1, 1, -1]\nq: 3\n",
     })
     out = tmp_path / "scores.csv"
-    result = run_cli("check", MLP, "--answers-dir", folder, "-o", out)
+    written = run_cli("check", MLP, "--answers-dir", folder, "-o", out)
+    assert written.exit_code == 3 and written.stdout == "" and not out.exists()  # -o: only after a full success
+    result = run_cli("check", MLP, "--answers-dir", folder)
     assert result.exit_code == 3
-    assert result.stdout == ""
-    rows = _rows(out.read_text(encoding="utf-8"))  # the whole CSV is written, the error rows in it
+    rows = _rows(result.stdout)  # on the terminal, the whole CSV, the error rows in it
     assert [r["student"] for r in rows] == ["ann", "broken", "stranger"]
     assert rows[0]["score"] == "1" and rows[0]["error"] == ""
     assert rows[1]["score"] == "" and "broken.yaml:3: not valid YAML" in rows[1]["error"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from solver.check.answers import Given
-from solver.check.carried import consistent, defining_equations, recomputed, trivial
+from solver.check.carried import consistent, fixable, recomputed, trivial
 from solver.check.compare import Verdict, Written, compare
 from solver.check.mistakes import diagnose
 from solver.check.quantities import Quantity, find, quantities
@@ -107,15 +107,14 @@ def _carried_forward(problem: Problem, solution: Solution, judged: list[Judged],
     In order: a wrong forward value that the recomputation from the student's earlier wrong values
     explains is carried forward; one it does not explain is a new mistake, put in for the values after
     it. Gradients and updates are judged against the recomputation from every wrong forward value."""
-    defined = defining_equations(solution)
+    defined = fixable(problem, solution)
     fixed: dict[str, Written] = {}
     made_trivial = False
     again: dict[str, Quantity] | None = None
     out = []
     for item in judged:
         name = item.quantity.name
-        if not item.verdict.accepted and fixed and again is not None and \
-                consistent(item.given.written.value, item.quantity, again):
+        if not item.verdict.accepted and fixed and again is not None and consistent(item.given, item.quantity, again):
             item = dataclasses.replace(item, carried=tuple(fixed), mistake="", credited=not made_trivial)
         elif not item.verdict.accepted and name in defined:
             fixed[name] = item.given.written

@@ -1,9 +1,10 @@
 """The named quantities of a solution a student can be asked about, in the order the trace derives them.
 
 A quantity comes from a step's record (a forward value ``h1``, a summed gradient ``∂L/∂h1``, an
-updated parameter ``W1_new``) or from the answers (every final answer, with the step that derives it
-where the trace has one). Names are matched by :func:`key`: ``∂L/∂W`` and ``dL/dW`` are one name, and
-``grad_W`` or ``dW`` stand for the gradient of the loss with respect to ``W``.
+updated parameter ``W1_new``, a descent's iterate ``x_3``) or from the answers (every final answer,
+with the step that derives it where the trace has one). Names are matched by :func:`key`: ``∂L/∂W``
+and ``dL/dW`` are one name, and ``grad_W`` or ``dW`` stand for the gradient of the loss with respect
+to ``W``.
 """
 
 from __future__ import annotations
@@ -35,11 +36,17 @@ def quantities(solution: Solution) -> dict[str, Quantity]:
     """Every named quantity of ``solution`` by :func:`key`, in the order of the steps (the answers last
     where no step derives them)."""
     found: dict[str, Quantity] = {}
+    iterates: dict[str, int] = {}  # a descent's update steps so far, by variable
 
     def visit(steps: tuple[Step, ...], prefix: str) -> None:
         for number, step in enumerate(steps, 1):
             label = f"{prefix}{number}"
             quantity = _recorded(step, label)
+            if quantity is not None and solution.kind == "descent" and isinstance(step.record, Update):
+                # every step updates x, one iterate after the other from x_0: the k-th computes x_k from x_(k−1)
+                k = iterates[step.record.param] = iterates.get(step.record.param, 0) + 1
+                param = step.record.param
+                quantity = Quantity(f"{param}_{k}", quantity.value, label, (f"{param}_{k - 1}",))
             # a node with several consumers: its chain steps are contributions, its fan-in step the sum
             if quantity is not None and (key(quantity.name) not in found or isinstance(step.record, FanIn)):
                 found[key(quantity.name)] = quantity

@@ -40,7 +40,7 @@ def check(
     """Check a student's answers: each value correct, correct to the decimals given, or wrong (and why),
     the score, and the first wrong step. Exit code 0 when every answer is right, 5 when some are not.
     With --answers-dir: a CSV with one row per student; exit code 3 when some file could not be read
-    (its row holds the error), else 5 when some answer is wrong, else 0.
+    (its row holds the error, and -o writes nothing), else 5 when some answer is wrong, else 0.
 
     Examples:
 
@@ -84,8 +84,9 @@ def check(
 
 
 def _check_class(solution: "Solution", folder: Path, output: Path | None, problem: "Problem") -> None:
-    """Judge every answers file in ``folder``; write the CSV; exit 3 when a file was unreadable, 5 when
-    some answer is wrong."""
+    """Judge every answers file in ``folder``; exit 3 when a file was unreadable (the CSV, its rows with
+    the errors, on the terminal only: ``-o`` writes only after a full success), else write the CSV and
+    exit 5 when some answer is wrong."""
     from solver.check.classes import class_csv, judge_class, student_files
 
     try:
@@ -93,11 +94,12 @@ def _check_class(solution: "Solution", folder: Path, output: Path | None, proble
     except ValueError as error:
         raise UsageError(str(error)) from None
     rows = judge_class(solution, files, problem)
-    _write(class_csv(solution, rows), output)
-    for row in rows:
-        if row.error:
-            typer.echo(f"dlsolve: error: {row.error}", err=True)
-    if any(row.error for row in rows):
+    failed = [row for row in rows if row.error]
+    if not failed or output is None:
+        _write(class_csv(solution, rows), output)
+    for row in failed:
+        typer.echo(f"dlsolve: error: {row.error}", err=True)
+    if failed:
         raise typer.Exit(EXIT_BAD_SPEC)
     if any(row.report is not None and not row.report.all_correct for row in rows):
         raise typer.Exit(EXIT_INCORRECT)

@@ -12,6 +12,9 @@ come by topic, and values and gradients come as data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +31,40 @@ from solver.problem import Problem
 from solver.trace import Answer, Detail, Drawing, Given, Phrase, Solution, Step, StepKind
 
 ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
-__all__ = ["ANSWERS", "FIELDS", "Arithmetic", "GraphResult", "GraphSpec", "solve", "solve_graph", "spec_type"]
+__all__ = ["ANSWERS", "FIELDS", "Arithmetic", "Fixed", "GraphResult", "GraphSpec", "fixed_values", "solve",
+           "solve_graph", "spec_type"]
+
+
+@dataclass
+class Fixed:
+    """Values that replace the equations defining them (by the name the trace gives the value), and
+    the names a solve has honoured so far."""
+
+    values: dict[str, Any]  # name → exact value (a sympy Matrix of the node's shape)
+    honoured: set[str] = field(default_factory=set)
+
+
+_FIXED: ContextVar[Fixed | None] = ContextVar("dlsolve_fixed_values", default=None)
+
+
+@contextmanager
+def fixed_values(values: dict[str, Any]) -> Iterator[Fixed]:
+    """Within this block, :func:`solve_graph` replaces the equation that defines each named value
+    (``h1 = sigmoid(a1)``) by that value (``h1 = h1_yours``), so the later values, gradients and updates are
+    computed from it; the yielded :class:`Fixed` tells which names some equation defined.
+
+    Used by ``dlsolve check`` to recompute a solution from a student's own wrong values, for every kind
+    that solves a graph (graph, rnn, gan). A context variable rather than a parameter: the kinds share
+    one interface, ``solve(problem, numeric)``, that this concern of checking should not widen for every
+    kind and the API; the kinds that build a graph honour it without a change, the others ignore it,
+    and outside the block (and in other threads) nothing is fixed.
+    """
+    fixed = Fixed(dict(values))
+    token = _FIXED.set(fixed)
+    try:
+        yield fixed
+    finally:
+        _FIXED.reset(token)
 
 
 @dataclass(frozen=True)
@@ -82,6 +118,7 @@ def solve_graph(spec: GraphSpec, numeric: bool = False, forward_only: bool = Fal
     """
     from solver.engine.exact import TooLarge
 
+    spec = _with_fixed(spec)
     try:
         return _solve(spec, Arithmetic(numeric), forward_only)
     except TooLarge as error:
@@ -94,6 +131,33 @@ def solve_graph(spec: GraphSpec, numeric: bool = False, forward_only: bool = Fal
         why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
                "(15 significant digits). Use --numeric to skip the exact attempt.")
         return _solve(spec, Arithmetic(True, why), forward_only)
+
+
+def _with_fixed(spec: GraphSpec) -> GraphSpec:
+    """``spec`` with the equations of the values fixed by :func:`fixed_values` replaced by those values
+    (unchanged outside that block, and with observations: a fixed value would hold for every one)."""
+    from solver.engine.assignments import split_left, version_names
+
+    fixed = _FIXED.get()
+    if fixed is None or not fixed.values or (spec.update is not None and spec.update.data):
+        return spec
+    shown, _ = version_names(spec.equations, set(spec.given))
+    variables = [split_left(e.partition("=")[0])[0] if isinstance(e, str) and "=" in e else None
+                 for e in spec.equations]  # (an equation without one is reported by the solve)
+    taken = set(spec.given) | set(spec.symbols or ()) | {name for name in shown + variables if name}
+    given, equations = dict(spec.given), list(spec.equations)
+    for index, variable in enumerate(variables):
+        label = shown[index] or variable
+        if variable is None or label not in fixed.values:
+            continue
+        alias = f"{label}_yours"
+        while alias in taken:
+            alias += "_"
+        taken.add(alias)
+        given[alias] = fixed.values[label]
+        equations[index] = f"{variable} = {alias}"
+        fixed.honoured.add(label)
+    return replace(spec, given=given, equations=equations)
 
 
 def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> GraphResult:
