@@ -22,7 +22,7 @@ FORWARD = {False: "convolution with a flipped kernel: deep-learning conv is cros
 """The forward slip's name, by whether the problem's conv flips the kernel."""
 
 BACKWARD = {(0, False): "convolution with a flipped kernel: kernel not flipped in the input gradient",
-            (1, False): "convolution with a flipped kernel: kernel gradient flipped (it is corr(X, ∂L/∂Z))",
+            (1, False): "convolution with a flipped kernel: kernel gradient flipped",
             (0, True): "cross-correlation where this conv flips the kernel: kernel flipped in the input gradient",
             (1, True): "cross-correlation where this conv flips the kernel: kernel gradient not flipped back"}
 """The backward slip's name, by the input (0: the conv's input, 1: its kernel) and the conv's flip."""
