@@ -3,7 +3,9 @@
 Each rule is a function ``(wrong, quantity, solution) -> str`` returning the mistake's name, or "" when
 the rule does not explain the value; :func:`diagnose` tries them in order. A value no rule explains is
 only "incorrect". Rules read the trace's typed records (Forward, Chain, FanIn, Update) and the answers,
-never printed text, and compare with :func:`solver.check.compare.same_value` (no simplify).
+never printed text, and compare with :func:`solver.check.compare.same_value` (no simplify). The index
+and flipped-kernel rules live in :mod:`.mistakes_index` and :mod:`.mistakes_conv`; the helpers all rules
+share in :mod:`.slips`.
 """
 
 from __future__ import annotations
