@@ -3,71 +3,25 @@
 Each rule is a function ``(wrong, quantity, solution) -> str`` returning the mistake's name, or "" when
 the rule does not explain the value; :func:`diagnose` tries them in order. A value no rule explains is
 only "incorrect". Rules read the trace's typed records (Forward, Chain, FanIn, Update) and the answers,
-never printed text, and compare with :func:`solver.check.compare.same_value` (no simplify).
+never printed text, and compare with :func:`solver.check.compare.same_value` (no simplify). The index
+and flipped-kernel rules live in :mod:`.mistakes_index` and :mod:`.mistakes_conv`; the helpers all rules
+share in :mod:`.slips`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from solver.check.compare import DECIMALS, Written, compare
+from solver.check.mistakes_conv import flipped_kernel
+from solver.check.mistakes_index import shifted_index
 from solver.check.quantities import Quantity, key
+from solver.check.slips import as_matrix, explains, gradient_of, named_values, same, trace_records
 from solver.formula import Call, Name, Op
-from solver.trace import Approximate, Chain, FanIn, Forward, Record, Solution, Update
+from solver.trace import Approximate, Chain, FanIn, Forward, Solution, Update
 
 Rule = Callable[[Any, Quantity, Solution], str]
-
-
-def _matrix(value: Any) -> Any:
-    """A value as a sympy Matrix (a number as 1×1)."""
-    import sympy as sp
-
-    return value if isinstance(value, sp.MatrixBase) else sp.Matrix([[value]])
-
-
-def _same(wrong: Any, candidate: Any) -> bool:
-    """Whether ``wrong`` is ``candidate``; a vector candidate may be a row or a column (records keep the
-    graph's layout, answers the problem's)."""
-    from solver.check.compare import same_value
-
-    mine, theirs = _matrix(wrong), _matrix(candidate)
-    if mine.shape != theirs.shape and 1 in mine.shape and 1 in theirs.shape and len(mine) == len(theirs):
-        theirs = theirs.reshape(*mine.shape)
-    return same_value(mine, theirs)
-
-
-def _explains(wrong: Any, candidate: Any, expected: Any) -> bool:
-    """Whether the slip's value ``candidate`` differs from the right one and is what was written."""
-    return not _same(candidate, expected) and _same(wrong, candidate)
-
-
-def _records(solution: Solution) -> Iterator[tuple[str, Record]]:
-    """Every step's record with its step number (numbered as :mod:`.quantities` numbers them)."""
-    def visit(steps: tuple[Any, ...], prefix: str) -> Iterator[tuple[str, Record]]:
-        for number, step in enumerate(steps, 1):
-            label = f"{prefix}{number}"
-            if step.record is not None:
-                yield label, step.record
-            yield from visit(step.substeps, f"{label}.")
-
-    return visit(solution.steps, "")
-
-
-def _gradient(quantity: Quantity) -> tuple[str, str] | None:
-    """``(loss, node)`` when the quantity is a gradient ∂loss/∂node."""
-    match = re.fullmatch(r"d([^/]+)/d(.+)", key(quantity.name))
-    return (match.group(1), match.group(2)) if match else None
-
-
-def _values(solution: Solution) -> dict[str, Any]:
-    """The given values and the forward values by name (the first of a name)."""
-    found: dict[str, Any] = {given.name: given.value for given in solution.given}
-    for _, record in _records(solution):
-        if isinstance(record, Forward):
-            found.setdefault(record.name, record.value)
-    return found
 
 
 def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -77,11 +31,11 @@ def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
 
     expected = quantity.value
     if isinstance(expected, sp.MatrixBase):
-        if expected.is_zero_matrix or len(_matrix(wrong)) != len(expected):
+        if expected.is_zero_matrix or len(as_matrix(wrong)) != len(expected):
             return ""
-    elif _matrix(expected).is_zero_matrix:
+    elif as_matrix(expected).is_zero_matrix:
         return ""
-    return "sign error" if _same(wrong, -expected) else ""  # the right value with the opposite sign
+    return "sign error" if same(wrong, -expected) else ""  # the right value with the opposite sign
 
 
 def _transposed(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -91,9 +45,9 @@ def _transposed(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     expected = quantity.value
     if not isinstance(expected, sp.MatrixBase) or not expected.is_square or expected.rows < 2:
         return ""
-    if not isinstance(wrong, sp.MatrixBase) or not _explains(wrong, expected.T, expected):
+    if not isinstance(wrong, sp.MatrixBase) or not explains(wrong, expected.T, expected):
         return ""
-    if _gradient(quantity):
+    if gradient_of(quantity):
         return "transposed: the other layout, or an outer product in the wrong order"
     return "transposed matrix"
 
@@ -110,24 +64,24 @@ def _column_order(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         return ""
     rows, cols = expected.shape
     read = expected.T.reshape(rows, cols)  # the right entries read column by column, written by rows
-    if _explains(wrong, read, expected) or _explains(wrong.T.reshape(rows, cols), expected, read):
+    if explains(wrong, read, expected) or explains(wrong.T.reshape(rows, cols), expected, read):
         return "entries in column order: row versus column layout"
     return ""
 
 
 def _fan_in(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     """A gradient summed over several consumers written as one consumer's contribution only."""
-    gradient = _gradient(quantity)
+    gradient = gradient_of(quantity)
     if gradient is None:
         return ""
-    records = [record for _, record in _records(solution)]
+    records = [record for _, record in trace_records(solution)]
     sums = [r for r in records if isinstance(r, FanIn) and (key(r.loss), key(r.node)) == gradient]
     if not sums:
         return ""
     total = sums[-1]
     for record in records:
         if isinstance(record, Chain) and (key(record.loss), key(record.node)) == gradient \
-                and record.consumer in total.consumers and _explains(wrong, record.value, total.value):
+                and record.consumer in total.consumers and explains(wrong, record.value, total.value):
             return f"missing fan-in sum: only the contribution through {record.consumer}"
     return ""
 
@@ -137,17 +91,17 @@ def _relu_at_zero(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     upstream gradient also passes where the input is exactly 0."""
     import sympy as sp
 
-    gradient = _gradient(quantity)
+    gradient = gradient_of(quantity)
     if gradient is None:
         return ""
     loss, node = gradient
-    values = _values(solution)
+    values = named_values(solution)
     upstream: dict[str, Any] = {}
-    for _, record in _records(solution):  # ∂loss/∂output: the fan-in sum where there is one
+    for _, record in trace_records(solution):  # ∂loss/∂output: the fan-in sum where there is one
         if isinstance(record, (Chain, FanIn)) and key(record.loss) == loss \
                 and (isinstance(record, FanIn) or key(record.node) not in upstream):
             upstream[key(record.node)] = record.value
-    for _, record in _records(solution):
+    for _, record in trace_records(solution):
         if not isinstance(record, Forward):
             continue
         expression = record.expression
@@ -156,12 +110,12 @@ def _relu_at_zero(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         argument = expression.args[0]
         if not isinstance(argument, Name) or key(argument.text) != node or argument.text not in values:
             continue
-        inputs, up = _matrix(values[argument.text]), upstream.get(key(record.name))
-        if up is None or len(_matrix(up)) != len(inputs):
+        inputs, up = as_matrix(values[argument.text]), upstream.get(key(record.name))
+        if up is None or len(as_matrix(up)) != len(inputs):
             continue
-        up = _matrix(up).reshape(*inputs.shape)
+        up = as_matrix(up).reshape(*inputs.shape)
         passed = sp.Matrix(inputs.rows, inputs.cols, [u if v == 0 else 0 for u, v in zip(up, inputs)])
-        if _explains(wrong, _matrix(quantity.value).reshape(*_shape(quantity.value, inputs)) + passed,
+        if explains(wrong, as_matrix(quantity.value).reshape(*_shape(quantity.value, inputs)) + passed,
                      quantity.value):
             return "ReLU′(0) taken as 1"
     return ""
@@ -169,7 +123,7 @@ def _relu_at_zero(wrong: Any, quantity: Quantity, solution: Solution) -> str:
 
 def _shape(value: Any, like: Any) -> tuple[int, int]:
     """The shape to add ``value`` to a matrix shaped ``like`` (a vector takes its orientation)."""
-    matrix = _matrix(value)
+    matrix = as_matrix(value)
     return like.shape if len(matrix) == len(like) else matrix.shape
 
 
@@ -177,8 +131,8 @@ def _bias(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     """A forward value ``… + b`` (or a convolution with a bias) evaluated without its bias."""
     import sympy as sp
 
-    values = _values(solution)
-    for label, record in _records(solution):
+    values = named_values(solution)
+    for label, record in trace_records(solution):
         if label != quantity.step or not isinstance(record, Forward):
             continue
         expression = record.expression
@@ -191,13 +145,13 @@ def _bias(wrong: Any, quantity: Quantity, solution: Solution) -> str:
             bias = values.get(term.text)
             if bias is None:
                 continue
-            value = _matrix(record.value)
-            shift = _matrix(bias)
+            value = as_matrix(record.value)
+            shift = as_matrix(bias)
             if shift.shape == (1, 1):
                 shift = sp.ones(*value.shape) * shift[0, 0]
             if len(shift) != len(value):
                 continue
-            if _explains(wrong, value - shift.reshape(*value.shape), value):
+            if explains(wrong, value - shift.reshape(*value.shape), value):
                 return f"bias forgotten: {record.name} without {term.text}"
     return ""
 
@@ -206,19 +160,19 @@ def _softmax_onehot(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     """The gradient of softmax + cross-entropy written as softmax(s) without subtracting the one-hot."""
     from solver.check.compare import same_value
 
-    gradient = _gradient(quantity)
+    gradient = gradient_of(quantity)
     if gradient is None:
         return ""
-    for _, record in _records(solution):
+    for _, record in trace_records(solution):
         if not isinstance(record, Forward):
             continue
         expression = record.expression
         if not (isinstance(expression, Call) and expression.function == "softmax" and expression.args
                 and isinstance(expression.args[0], Name) and key(expression.args[0].text) == gradient[1]):
             continue
-        probabilities = _matrix(record.value)
-        expected = _matrix(quantity.value)
-        if len(expected) != len(probabilities) or not _explains(wrong, probabilities, expected):
+        probabilities = as_matrix(record.value)
+        expected = as_matrix(quantity.value)
+        if len(expected) != len(probabilities) or not explains(wrong, probabilities, expected):
             continue
         onehot = [p - e for p, e in zip(probabilities, expected.reshape(*probabilities.shape))]
         ones = [d for d in onehot if same_value(d, 1)]
@@ -233,7 +187,7 @@ def _bias_convention(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         return ""
     for answer in solution.answers:
         if answer.name in ("textbook_total", "pytorch_total", "keras_total") \
-                and _explains(wrong, answer.value, quantity.value):
+                and explains(wrong, answer.value, quantity.value):
             convention = {"textbook_total": "textbook", "pytorch_total": "PyTorch", "keras_total": "Keras"}
             return f"bias convention: the {convention[answer.name]} count"
     return ""
@@ -243,11 +197,11 @@ def _learning_rate(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     """An update with the learning rate left out or applied twice, or a step in the wrong direction."""
     from solver.check.compare import same_value
 
-    for label, record in _records(solution):
-        if not isinstance(record, Update) or not (label == quantity.step or _same(record.new, quantity.value)):
+    for label, record in trace_records(solution):
+        if not isinstance(record, Update) or not (label == quantity.step or same(record.new, quantity.value)):
             continue
-        old, rate = _matrix(record.old), record.rate
-        step = _matrix(record.gradient)
+        old, rate = as_matrix(record.old), record.rate
+        step = as_matrix(record.gradient)
         if step.shape != old.shape:
             step = step.reshape(*old.shape) if len(step) == len(old) else step
         sign = 1 if record.ascent else -1
@@ -256,7 +210,7 @@ def _learning_rate(wrong: Any, quantity: Quantity, solution: Solution) -> str:
             slips += [(old + sign * step, "learning rate not applied"),
                       (old + sign * rate * rate * step, "learning rate applied twice")]
         for candidate, name in slips:
-            if candidate.shape == old.shape and _explains(wrong, candidate, record.new):
+            if candidate.shape == old.shape and explains(wrong, candidate, record.new):
                 return f"gradient {name}" if "ascent" in name else name
     return ""
 
@@ -270,13 +224,13 @@ def _log_base(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         return ""
     for base in (10, 2):
         other = expected.replace(sp.log, lambda argument, b=base: sp.log(argument) / sp.log(b))
-        if _explains(wrong, other, expected):
+        if explains(wrong, other, expected):
             return f"log base {base} instead of ln"
     return ""
 
 
 RULES: tuple[Rule, ...] = (_sign, _transposed, _column_order, _fan_in, _relu_at_zero, _bias, _softmax_onehot,
-                           _bias_convention, _learning_rate, _log_base)
+                           _bias_convention, _learning_rate, _log_base, shifted_index, flipped_kernel)
 
 
 def diagnose(wrong: Any, quantity: Quantity, solution: Solution, written: Written | None = None) -> str:
@@ -284,7 +238,7 @@ def diagnose(wrong: Any, quantity: Quantity, solution: Solution, written: Writte
     ``written`` value, a sign error is also found in decimals (−2.079 for 3 ln 2 = 2.0794…)."""
     if isinstance(quantity.value, Approximate):  # a value known only by its decimals: no exact slip to compare
         return ""
-    if written is not None and compare(written, -_matrix(quantity.value), quantity.name).status == DECIMALS:
+    if written is not None and compare(written, -as_matrix(quantity.value), quantity.name).status == DECIMALS:
         return "sign error"
     for rule in RULES:
         named = rule(wrong, quantity, solution)
