@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solver import render as _render_registry
-from solver.errors import FieldError, SpecError, UnsolvableError
+from solver.errors import FieldError, SpecError, SpecIssue, UnsolvableError
 from solver.kinds import kind_module
 from solver.problem import Problem
 from solver.trace import Solution
 
 if TYPE_CHECKING:  # the loader (yaml, pydantic) is imported only when a file is read
+    from solver.check import Report
     from solver.spec import LoadedProblem
 
 FORMATS: tuple[str, ...] = tuple(_render_registry.FORMATS)  # the registry in solver.render
@@ -59,6 +61,30 @@ def solve_file(path: Path | str, numeric: bool = False) -> list[Solution]:
     from solver.spec import load_file
 
     return [solve_loaded(loaded, numeric) for loaded in load_file(path)]
+
+
+def check(problem: Problem, answers: Mapping[str, Any] | Path | str, numeric: bool = False) -> Report:
+    """Judge a student's answers to ``problem``: a mapping of quantity names to values written as in an
+    answers file (``{"h": [1, 1, -1], "L": "ln(2)"}``), or the path of an answers file.
+
+    >>> report = check(load("problems/mlp-binary.yaml")[0], {"s": 1})  # doctest: +SKIP
+    >>> report.all_correct, report.first_wrong  # doctest: +SKIP
+    (True, None)
+    """
+    from solver.check import check as judge
+    from solver.check.answers import answers_in, read_answers
+    from solver.yamlfile import YamlDocument
+
+    symbolic = problem.kind == "symbolic"
+    if isinstance(answers, (str, Path)):
+        given = read_answers(answers, symbolic)
+    else:
+        given = answers_in(dict(answers), YamlDocument("<answers>", dict(answers)), (), symbolic=symbolic)
+    try:
+        return judge(solve(problem, numeric=numeric), given, problem)
+    except FieldError as error:
+        raise SpecError([SpecIssue(str(answers) if isinstance(answers, (str, Path)) else "<answers>",
+                                   None, tuple(error.path), error.message)]) from None
 
 
 def render(solutions: list[Solution], fmt: str = "text", detail: str = "standard", **options: object) -> str:

@@ -212,3 +212,15 @@ def test_bad_symbolic_answers_get_one_message(tmp_path: Path, text: str, words: 
     stderr = assert_one_clean_error(result, answers, out, 3)
     assert stderr.startswith(f"dlsolve: error: {answers}:1: "), stderr
     assert words in stderr, stderr
+
+
+def test_the_library_check_takes_a_mapping_or_a_file() -> None:
+    """solver.api.check(problem, answers): mlp-binary's s = wᵀh′ = 2 − 1 + 0 = 1 (by hand), and the
+    symbolic ∂L/∂s = σ(s) − y written with the opposite sign."""
+    mlp = api.load(PROBLEMS / "mlp-binary.yaml")[0]
+    report = api.check(mlp, {"s": 1, "L": "ln(2)"})
+    assert [(j.given.name, j.verdict.status) for j in report.judged] == [("s", CORRECT), ("L", INCORRECT)]
+    assert api.check(_solved(FC)[0], {"dL/ds": "y - sigmoid(s)"}).judged[0].mistake == "sign error"
+    assert api.check(api.load(FC)[0], ERRATA).first_wrong.quantity.name == "additions"
+    with pytest.raises(api.SpecError, match="not a quantity of this problem"):
+        api.check(mlp, {"q": 1})

@@ -37,10 +37,13 @@ def check(
     reveal: Annotated[bool, typer.Option("--reveal", help="Show the exact value of every wrong answer.")] = False,
     output: OutputOption = None,
 ) -> None:
-    """Check a student's answers: each value correct, correct to the decimals given, or wrong (and why),
-    the score, and the first wrong step. Exit code 0 when every answer is right, 5 when some are not.
-    With --answers-dir: a CSV with one row per student; exit code 3 when some file could not be read
-    (its row holds the error, and -o writes nothing), else 5 when some answer is wrong, else 0.
+    """Check a student's answers against the exact solution, step by step.
+
+    Each value is judged correct, correct to the decimals given, or wrong (and why, when a slip explains it).
+
+    The report gives the score and the first wrong step. Exit code 0 when every answer is right, 5 if not.
+
+    With --answers-dir: a CSV of scores; exit code 3 if a file is unreadable (-o: nothing written), 5 if some are wrong.
 
     Examples:
 
