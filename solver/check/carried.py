@@ -52,13 +52,13 @@ def recomputed(problem: Problem, solution: Solution, fixed: dict[str, Written]) 
 
 def _graph(problem: Problem, solution: Solution, fixed: dict[str, Written]) -> dict[str, Quantity] | None:
     """A kind that solves a graph, solved again with the fixed values in place of their equations."""
-    from solver.api import solve
+    from solver.kinds import kind_module
     from solver.kinds.graph import fixed_values
 
     shapes = _forward_shapes(solution)
     values = {name: _matrix(written, shapes[name]) for name, written in fixed.items()}
-    with fixed_values(values) as honoured:
-        again = quantities(solve(dataclasses.replace(problem, ask=())))
+    with fixed_values(values) as honoured:  # (the kind's own solve: every answer, whatever the problem asks)
+        again = quantities(kind_module(problem.kind).solve(problem))
     return again if set(fixed) <= honoured.honoured else None  # (a kind that solves no graph fixes nothing)
 
 
