@@ -112,7 +112,7 @@ def failed(solution: Solution, constraints: Constraints) -> str | None:
     import sympy as sp
 
     values = [answer.value for answer in solution.answers]
-    if not all(is_exact(value) for value in values):
+    if not constraints.floating_point and not all(is_exact(value) for value in values):
         return EXACT
     if constraints.denominator is not None and not all(
             is_simple(value, constraints.denominator, constraints.forms) for value in values):
@@ -125,6 +125,6 @@ def failed(solution: Solution, constraints: Constraints) -> str | None:
     if constraints.max_abs is not None:
         for value in values:
             for entry in entries(value):
-                if not isinstance(entry, sp.Basic) or abs(entry.evalf(20)) > constraints.max_abs:
+                if not isinstance(entry, sp.Basic) or not entry.is_number or abs(entry.evalf(20)) > constraints.max_abs:
                     return MAX_ABS
     return None

@@ -52,12 +52,16 @@ def draw_given(given: Any, draws: tuple[Draw, ...], stream: Stream) -> tuple[Any
     given = copy.deepcopy(given)
     drawn = []
     for draw in draws:
-        _, original = at_path(given, draw.path)
         if draw.how == "choose_whole":
             value = copy.deepcopy(draw.choices[stream.below(len(draw.choices))])
+            for path, part in zip(draw.paths, value if len(draw.paths) > 1 else [value], strict=True):
+                _set(given, path, part)
         else:
-            value = _per_entry(original, draw, stream)
-        _set(given, draw.path, value)
+            value = []
+            for path in draw.paths:
+                value.append(_per_entry(at_path(given, path)[1], draw, stream))
+                _set(given, path, value[-1])
+            value = value if len(draw.paths) > 1 else value[0]
         drawn.append(value)
     return given, drawn
 

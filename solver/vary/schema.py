@@ -39,6 +39,7 @@ class ConstraintSpec:
     kinks: StrictBool = False
     zero_gradients: StrictBool = False
     max_abs: Any = None
+    floating_point: StrictBool = False
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class Section:
 class Draw:
     """One varying given: its path under ``given`` (``("generator", 0, "weights")``) and its draw."""
 
-    name: str  # as written in the file: generator[0].weights
-    path: FieldPath
+    name: str  # as written in the file: generator[0].weights, or "X, Y" for givens drawn together
+    paths: tuple[FieldPath, ...]
     how: str  # integers | choose | choose_whole
     low: int = 0
     high: int = 0
@@ -73,6 +74,7 @@ class Constraints:
     kinks: bool
     zero_gradients: bool
     max_abs: Any
+    floating_point: bool = False  # true: an answer the kind computes in floating point is allowed (gan)
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
             W: {integers: [-2, 2]}        # every numeric entry an integer in [-2, 2]
             x: {choose: [0, 1/2, ln(2)]}  # every numeric entry one of these exact values
             W_hh: {choose_whole: [[[1, 0], [0, 1]], [[0, 1], [1, 0]]]}  # one whole value
-          constraints: {denominator: 8, forms: [ln(2)], kinks: false, zero_gradients: false, max_abs: 20}
+          constraints: {denominator: 8, forms: [ln(2)], kinks: false, zero_gradients: false, max_abs: 20,
+                        floating_point: false}
           tries: 200                      # draws per variant before giving up
     """
     from solver.spec import validate
@@ -175,42 +178,52 @@ class _Bad(Exception):
 
 
 def _draw(name: str, spec: DrawSpec, given: Any) -> Draw:
-    path = parse_path(name)
-    if path is None:
-        raise _Bad((), f"expected a path under given such as W, W_hh or generator[0].weights, got {name!r}")
-    found, original = at_path(given, path)
-    if not found:
-        raise _Bad((), f"no given {name!r} in this problem's given")
+    paths, originals = [], []
+    for part in name.split(","):
+        path = parse_path(part.strip())
+        if path is None:
+            raise _Bad((), "expected a path under given such as W, W_hh or generator[0].weights (or paths "
+                       f"drawn together: 'X, Y'), got {name!r}")
+        found, original = at_path(given, path)
+        if not found:
+            raise _Bad((), f"no given {part.strip()!r} in this problem's given")
+        paths.append(path)
+        originals.append(original)
     ways = [way for way in ("integers", "choose", "choose_whole") if getattr(spec, way) is not None]
     if len(ways) != 1:
         raise _Bad((), "expected exactly one of integers, choose or choose_whole, got "
                    + (" and ".join(ways) if ways else "none"))
     how = ways[0]
-    if how != "choose_whole" and not any(is_number(entry) for entry in _entries(original)):
+    if how != "choose_whole" and not any(is_number(entry) for entry in _entries(originals)):
         raise _Bad((how,), f"given {name!r} holds no number to draw per entry")
     if how == "integers":
         low, high = spec.integers or (0, 0)
         if low > high or high - low >= MAX_SPAN:
             raise _Bad((how,), f"expected [low, high] with low ≤ high and at most {MAX_SPAN:,} values, "
                        f"got [{low}, {high}]")
-        return Draw(name, path, how, low, high)
+        return Draw(name, tuple(paths), how, low, high)
     choices = spec.choose if how == "choose" else spec.choose_whole
     assert choices is not None
     if not choices:
         raise _Bad((how,), "expected at least one value")
+    together = len(paths) > 1
     for i, choice in enumerate(choices):
         if how == "choose" and not is_number(choice):
             raise _Bad((how, i), f"expected an exact number such as 1/2 or ln(2), got {show_value(choice)}")
         if how == "choose_whole":
-            if shape_of(choice) != shape_of(original):
-                raise _Bad((how, i), f"expected the shape of given {name!r} ({_shape_words(original)}), got "
-                           f"{_shape_words(choice)}")
+            if together and not (isinstance(choice, list) and len(choice) == len(paths)):
+                raise _Bad((how, i), f"expected a list of {len(paths)} values, one for each of {name}, got "
+                           f"{show_value(choice)}")
+            for original, value in zip(originals, choice if together else [choice], strict=True):
+                if shape_of(value) != shape_of(original):
+                    raise _Bad((how, i), f"expected the shape of the given ({_shape_words(original)}), got "
+                               f"{_shape_words(value)}")
             bad = [entry for entry in _entries(choice) if not (is_number(entry) or isinstance(entry, str))]
             if bad:
                 raise _Bad((how, i), f"expected exact numbers, got {show_value(bad[0])}")
     if len({repr(choice) for choice in choices}) != len(choices):
         raise _Bad((how,), "a value is listed twice")
-    return Draw(name, path, how, choices=tuple(choices))
+    return Draw(name, tuple(paths), how, choices=tuple(choices))
 
 
 def _constraints(spec: ConstraintSpec) -> Constraints:
@@ -239,7 +252,7 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
         if not limit.is_Rational or limit <= 0:
             raise _Bad(("max_abs",), f"expected a positive rational number, got {show_value(spec.max_abs)}")
     return Constraints(spec.denominator, tuple(forms), tuple(str(t) for t in spec.forms), spec.kinks,
-                       spec.zero_gradients, limit)
+                       spec.zero_gradients, limit, spec.floating_point)
 
 
 def _entries(value: Any) -> list[Any]:
