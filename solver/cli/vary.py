@@ -95,12 +95,11 @@ def _roster(path: Path) -> list[str]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
             rows = list(csv.DictReader(stream))
-            fields = [] if not rows and stream.seek(0) is None else None
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UsageError(f"--roster {path}: cannot read it: {error}") from None
     if not rows or "id" not in rows[0]:
-        raise UsageError(f"--roster {path}: expected a CSV file with a header row holding the column 'id'"
-                         f"{'' if fields is None else ' and a row per student'}")
+        raise UsageError(f"--roster {path}: expected a CSV file with a header row holding the column 'id' and "
+                         "a row per student")
     ids = [(row.get("id") or "").strip() for row in rows]
     for number, key in enumerate(ids, 2):
         if not key or not all(c.isalnum() or c in "-_." for c in key):
@@ -149,9 +148,8 @@ class _progress:
     def __enter__(self) -> Any:
         if not sys.stderr.isatty() or self.total < 2:
             return None
-        from rich.progress import Progress
-
         from rich.console import Console
+        from rich.progress import Progress
 
         self.bar = Progress(console=Console(stderr=True), transient=True)
         self.bar.start()

@@ -94,9 +94,9 @@ def at_kink(solution: Solution) -> bool:
             expression = record.expression
             function = getattr(expression, "function", None)
             args = getattr(expression, "args", ())
-            if function in KINKED and args and getattr(args[0], "text", None) in values:
-                if any(e == 0 for e in entries(values[args[0].text]) if isinstance(e, sp.Basic)):
-                    return True
+            name = getattr(args[0], "text", None) if function in KINKED and args else None
+            if name in values and any(e == 0 for e in entries(values[name]) if isinstance(e, sp.Basic)):
+                return True
         elif isinstance(record, Check) and record.skipped:
             return True
     return False

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solver.errors import DlsolveError, EXIT_UNSOLVED
+from solver.errors import EXIT_UNSOLVED, DlsolveError
 from solver.vary.build import Candidate, Source, scratch, solve
 from solver.vary.checks import DUPLICATE, NAMES
 

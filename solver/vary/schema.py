@@ -101,12 +101,10 @@ def parse_path(text: str) -> FieldPath | None:
 def at_path(data: Any, path: FieldPath) -> tuple[bool, Any]:
     """(found, value) of ``path`` inside ``data``."""
     for part in path:
-        if isinstance(part, int) and isinstance(data, list) and part < len(data):
-            data = data[part]
-        elif isinstance(part, str) and isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_list or (isinstance(data, dict) and isinstance(part, str) and part in data)):
             return False, None
+        data = data[part]
     return True, data
 
 
@@ -239,7 +237,7 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
             value = parse_exact(text)
         except NumberError as error:
             raise _Bad(("forms", i), str(error)) from None
-        coefficient, rest = value.as_coeff_Mul()
+        _coefficient, rest = value.as_coeff_Mul()
         if rest == 1 or value.is_Add:
             raise _Bad(("forms", i), f"expected an irrational form such as ln(2), got {show_value(text)}")
         forms.append(rest)
