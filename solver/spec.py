@@ -1,8 +1,9 @@
 """YAML problem files → validated :class:`Problem` objects, with file:line in every error.
 
 A file holds one problem (``kind``, ``title``, ``given``, optional ``id``, ``statement``,
-``source``, ``ask``, ``vary`` (randomized variants, read by :mod:`solver.vary` and ignored by ``dlsolve run``), ``answers``: an instructor's key, read by :mod:`solver.check.answers` and
-ignored by ``dlsolve run``) or several under ``problems:``. Each kind's ``given`` is validated by
+``source``, ``ask``, ``answers``: an instructor's key, read by :mod:`solver.check.answers` and
+ignored by ``dlsolve run``, ``vary``: how to draw randomized variants, validated here, read by
+:mod:`solver.vary` and ignored by ``dlsolve run``) or several under ``problems:``. Each kind's ``given`` is validated by
 pydantic against the dataclass the kind module names; every pydantic error is turned into one
 line ``file:line: field.path: expected …, got …``.
 """

@@ -187,7 +187,8 @@ def _draw(name: str, spec: DrawSpec, given: Any) -> Draw:
             raise _Bad((), f"no given {part.strip()!r} in this problem's given")
         paths.append(path)
         originals.append(original)
-    ways = [way for way in ("integers", "choose", "choose_whole") if getattr(spec, way) is not None]
+    given_ways = {"integers": spec.integers, "choose": spec.choose, "choose_whole": spec.choose_whole}
+    ways = [way for way, value in given_ways.items() if value is not None]
     if len(ways) != 1:
         raise _Bad((), "expected exactly one of integers, choose or choose_whole, got "
                    + (" and ".join(ways) if ways else "none"))
