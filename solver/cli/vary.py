@@ -31,9 +31,11 @@ def vary(
 ) -> None:
     """Write reproducible randomized variants of a problem and their answer key.
 
-    Each variant is a complete problem file DIR/<id>-<key>.yaml; DIR/key.csv and DIR/key.json hold every
-    answer of every variant, exact and as a decimal. A variant is a pure function of the problem's content,
-    the seed and the keys: rerun a year later, with any --jobs or --shard, it is the same byte for byte.
+    Each variant is a problem file DIR/<id>-<key>.yaml.
+
+    DIR/key.csv and DIR/key.json hold every answer, exact and decimal.
+
+    The same problem, seed and keys give the same bytes, with any --jobs or --shard.
 
     Examples:
 
@@ -41,11 +43,11 @@ def vary(
 
       dlsolve vary problems/rnn.yaml --roster students.csv --seed 7 -o rnn/
 
-      dlsolve vary problems/rnn.yaml --roster students.csv --seed 7 --only s1042 -o again/
+      dlsolve vary problems/rnn.yaml --roster students.csv -s 7 --only s1042 -o again/
 
-      dlsolve vary problems/multihead.yaml -n 1000 --seed 1 --jobs 4 --report -o course/
+      dlsolve vary problems/multihead.yaml -n 1000 -s 1 --jobs 4 --report -o course/
 
-      dlsolve vary problems/multihead.yaml -n 1000 --seed 1 --shard 3/10 -o shard3/
+      dlsolve vary problems/multihead.yaml -n 1000 -s 1 --shard 3/10 -o shard3/
     """
     with handle_errors(ctx):
         parts = _shard(shard)
