@@ -287,3 +287,11 @@ def test_vary_refuses_a_bad_section_and_writes_nothing(tmp_path):
     result = run_cli("vary", spec, "-n", 2, "-o", out)
     assert_one_clean_error(result, spec, out, EXIT_BAD_SPEC)
     assert f"{spec}:9: vary.given.x.integers:" in result.stderr
+
+
+@pytest.mark.slow
+def test_two_jobs_handle_a_kind_whose_spec_type_is_made_at_run_time(tmp_path):
+    """conv-inversion's spec type cannot be pickled: the workers send back the attempt, not the problem."""
+    for jobs in (1, 2):
+        assert vary(PROBLEMS / "conv-inversion.yaml", "-n", 3, "-s", 2, "-j", jobs, "-o", tmp_path / f"j{jobs}")[0] == 0
+    assert files(tmp_path / "j1") == files(tmp_path / "j2")

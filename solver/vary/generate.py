@@ -64,6 +64,17 @@ def _first(args: tuple[Source, str]) -> Search:
     return search(*args)
 
 
+def _first_light(args: tuple[Source, str]) -> Search:
+    """A worker's search, its candidate without the problem and solution: a kind's spec type may be made at
+    run time (conv-inversion's) and cannot be pickled, so the parent solves the accepted attempt again."""
+    from dataclasses import replace
+
+    found = search(*args)
+    if found.candidate is not None:
+        found.candidate = replace(found.candidate, problem=None, solution=None)
+    return found
+
+
 def _warm() -> None:
     import sympy  # noqa: F401  (once per worker, not once per task)
 
@@ -80,7 +91,7 @@ def run(source: Source, keys: list[str], upto: int, jobs: int,
         context = multiprocessing.get_context()
         with context.Pool(min(jobs, len(tasks)), initializer=_warm) as pool:
             found = []
-            for item in pool.imap(_first, tasks, chunksize=max(1, len(tasks) // (8 * jobs))):
+            for item in pool.imap(_first_light, tasks, chunksize=max(1, len(tasks) // (8 * jobs))):
                 found.append(item)
                 if progress:
                     progress(1)
@@ -95,6 +106,8 @@ def run(source: Source, keys: list[str], upto: int, jobs: int,
     taken: set[str] = set()
     draws = 0
     for item in found:
+        if item.candidate is not None and item.candidate.solution is None:  # from a worker
+            item.candidate = solve(source, item.key, item.candidate.attempt, _folder())
         if item.candidate is not None and item.candidate.hash in taken:  # re-roll a duplicate, in order
             item.rejected[DUPLICATE] += 1
             later = search(source, item.key, item.next_attempt, frozenset(taken))
