@@ -2,7 +2,8 @@
 
 A file holds one problem (``kind``, ``title``, ``given``, optional ``id``, ``statement``,
 ``source``, ``ask``, ``answers``: an instructor's key, read by :mod:`solver.check.answers` and
-ignored by ``dlsolve run``) or several under ``problems:``. Each kind's ``given`` is validated by
+ignored by ``dlsolve run``, ``vary``: how to draw randomized variants, validated here, read by
+:mod:`solver.vary` and ignored by ``dlsolve run``) or several under ``problems:``. Each kind's ``given`` is validated by
 pydantic against the dataclass the kind module names; every pydantic error is turned into one
 line ``file:line: field.path: expected …, got …``.
 """
@@ -23,7 +24,7 @@ from solver.yamlfile import YamlDocument, read_yaml
 if TYPE_CHECKING:
     from solver.check.answers import Given
 
-COMMON_FIELDS = ("kind", "title", "id", "statement", "source", "ask", "answers")
+COMMON_FIELDS = ("kind", "title", "id", "statement", "source", "ask", "answers", "vary")
 REQUIRED = ("kind", "title", "given")
 MAX_PROBLEMS = 200
 
@@ -36,6 +37,7 @@ class LoadedProblem:
     document: YamlDocument
     prefix: FieldPath  # where this problem sits in the file: () or ("problems", i)
     answers: tuple[Given, ...] = ()  # the key in the problem file's answers: section, if any
+    vary: Any = None  # the validated vary: section (a solver.vary.schema.Vary), read by dlsolve vary only
 
     def issue(self, path: FieldPath, message: str) -> SpecIssue:
         """A SpecIssue for a field path relative to this problem."""
@@ -127,7 +129,12 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         from solver.check.answers import answers_in
 
         keyed = tuple(answers_in(raw["answers"], document, (*prefix, "answers"), symbolic=kind == "symbolic"))
-    return LoadedProblem(problem, document, prefix, keyed)
+    vary = None
+    if "vary" in raw:  # validated here so that every command reports a bad section; only dlsolve vary uses it
+        from solver.vary.schema import read_vary
+
+        vary = read_vary(raw["vary"], raw, issue)
+    return LoadedProblem(problem, document, prefix, keyed, vary)
 
 
 def validate(target: type, data: Any, issue: Any) -> Any:

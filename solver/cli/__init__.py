@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from solver import __version__
-from solver.cli import check, graph, listing, params, run
+from solver.cli import check, graph, listing, params, run, vary
 from solver.cli.plumbing import EXIT_CODES, Settings
 from solver.errors import EXIT_INTERRUPTED
 
@@ -65,6 +65,7 @@ app.command("rnn-params")(params.rnn_params)
 app.command("fc-params")(params.fc_params)
 app.command("conv-params")(params.conv_params)
 app.command("graph")(graph.graph)
+app.command("vary")(vary.vary)
 
 
 def main() -> None:

@@ -1,0 +1,269 @@
+"""The ``vary:`` section of a problem file: which givens vary, how each is drawn, and the constraints.
+
+Validated when the file is loaded (every defect one message with file, line and field); ``dlsolve run``
+ignores the section, ``dlsolve vary`` reads it. See :func:`read_vary` for the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import StrictBool, StrictInt
+
+from solver.errors import FieldPath, SpecError, SpecIssue, show_value
+
+MAX_TRIES = 10_000
+MAX_SPAN = 1_000_000  # values in an integer range
+PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*")
+
+
+@dataclass(frozen=True)
+class DrawSpec:
+    """How one given is drawn: exactly one of the three."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    integers: tuple[StrictInt, StrictInt] | None = None  # every entry: an integer in [low, high]
+    choose: list[Any] | None = None  # every entry: one of these exact values
+    choose_whole: list[Any] | None = None  # the whole value: one of these (each shaped as the original)
+
+
+@dataclass(frozen=True)
+class ConstraintSpec:
+    """What a solved variant must satisfy."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    denominator: StrictInt | None = None
+    forms: list[Any] = field(default_factory=list)
+    kinks: StrictBool = False
+    zero_gradients: StrictBool = False
+    max_abs: Any = None
+    floating_point: StrictBool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """The raw section, as pydantic validates it."""
+
+    __pydantic_config__: ClassVar = {"extra": "forbid"}
+    given: dict[str, DrawSpec]
+    constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
+    tries: StrictInt = 200
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One varying given: its path under ``given`` (``("generator", 0, "weights")``) and its draw."""
+
+    name: str  # as written in the file: generator[0].weights, or "X, Y" for givens drawn together
+    paths: tuple[FieldPath, ...]
+    how: str  # integers | choose | choose_whole
+    low: int = 0
+    high: int = 0
+    choices: tuple[Any, ...] = ()  # the values as written (choose, choose_whole)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """The constraints, read: ``forms`` as sympy values, ``max_abs`` as a sympy Rational."""
+
+    denominator: int | None
+    forms: tuple[Any, ...]
+    form_texts: tuple[str, ...]
+    kinks: bool
+    zero_gradients: bool
+    max_abs: Any
+    floating_point: bool = False  # true: an answer the kind computes in floating point is allowed (gan)
+
+
+@dataclass(frozen=True)
+class Vary:
+    """A validated ``vary:`` section."""
+
+    draws: tuple[Draw, ...]
+    constraints: Constraints
+    tries: int
+
+
+def parse_path(text: str) -> FieldPath | None:
+    """``generator[0].weights`` → ``("generator", 0, "weights")``; None when it is not a path."""
+    if not PATH.fullmatch(text):
+        return None
+    path: list[str | int] = []
+    for part in text.split("."):
+        name, *indices = part.split("[")
+        path.append(name)
+        path += [int(index.rstrip("]")) for index in indices]
+    return tuple(path)
+
+
+def at_path(data: Any, path: FieldPath) -> tuple[bool, Any]:
+    """(found, value) of ``path`` inside ``data``."""
+    for part in path:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_list or (isinstance(data, dict) and isinstance(part, str) and part in data)):
+            return False, None
+        data = data[part]
+    return True, data
+
+
+def is_number(value: Any) -> bool:
+    """Whether a written value reads as an exact number (by the project's own safe parser)."""
+    from solver.numbers import NumberError, parse_exact
+
+    if isinstance(value, (list, dict)) or value is None:
+        return False
+    try:
+        parse_exact(value)
+    except NumberError:
+        return False
+    return True
+
+
+def shape_of(value: Any) -> Any:
+    """The nesting shape of a written value: ``()`` for a scalar, a tuple of the items' shapes for a list."""
+    return tuple(shape_of(item) for item in value) if isinstance(value, list) else ()
+
+
+def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
+    """Validate a ``vary:`` section against its problem's ``given``; SpecError with one issue per defect.
+
+    Schema::
+
+        vary:
+          given:                          # paths under given: W, W_hh, generator[0].weights
+            W: {integers: [-2, 2]}        # every numeric entry an integer in [-2, 2]
+            x: {choose: [0, 1/2, ln(2)]}  # every numeric entry one of these exact values
+            W_hh: {choose_whole: [[[1, 0], [0, 1]], [[0, 1], [1, 0]]]}  # one whole value
+          constraints: {denominator: 8, forms: [ln(2)], kinks: false, zero_gradients: false, max_abs: 20,
+                        floating_point: false}
+          tries: 200                      # draws per variant before giving up
+    """
+    from solver.spec import validate
+
+    def at(path: FieldPath, message: str) -> SpecIssue:
+        result: SpecIssue = issue(("vary", *path), message)
+        return result
+
+    if not isinstance(raw, dict):
+        raise SpecError([at((), f"expected a mapping with given, constraints and tries, got {show_value(raw)}")])
+    section: Section = validate(Section, raw, lambda path, message: at(tuple(path), message))
+    issues: list[SpecIssue] = []
+    if not section.given:
+        issues.append(at(("given",), "expected at least one given to vary"))
+    if not 1 <= section.tries <= MAX_TRIES:
+        issues.append(at(("tries",), f"expected an integer from 1 to {MAX_TRIES}, got {section.tries}"))
+    draws = []
+    for name, spec in section.given.items():
+        try:
+            draws.append(_draw(name, spec, problem.get("given")))
+        except _Bad as bad:
+            issues.append(at(("given", name, *bad.path), bad.message))
+    try:
+        constraints = _constraints(section.constraints)
+    except _Bad as bad:
+        issues.append(at(("constraints", *bad.path), bad.message))
+    if issues:
+        raise SpecError(issues)
+    return Vary(tuple(draws), constraints, section.tries)
+
+
+class _Bad(Exception):
+    def __init__(self, path: FieldPath, message: str):
+        super().__init__(message)
+        self.path, self.message = path, message
+
+
+def _draw(name: str, spec: DrawSpec, given: Any) -> Draw:
+    paths, originals = [], []
+    for part in name.split(","):
+        path = parse_path(part.strip())
+        if path is None:
+            raise _Bad((), "expected a path under given such as W, W_hh or generator[0].weights (or paths "
+                       f"drawn together: 'X, Y'), got {name!r}")
+        found, original = at_path(given, path)
+        if not found:
+            raise _Bad((), f"no given {part.strip()!r} in this problem's given")
+        paths.append(path)
+        originals.append(original)
+    given_ways = {"integers": spec.integers, "choose": spec.choose, "choose_whole": spec.choose_whole}
+    ways = [way for way, value in given_ways.items() if value is not None]
+    if len(ways) != 1:
+        raise _Bad((), "expected exactly one of integers, choose or choose_whole, got "
+                   + (" and ".join(ways) if ways else "none"))
+    how = ways[0]
+    if how != "choose_whole" and not any(is_number(entry) for entry in _entries(originals)):
+        raise _Bad((how,), f"given {name!r} holds no number to draw per entry")
+    if how == "integers":
+        low, high = spec.integers or (0, 0)
+        if low > high or high - low >= MAX_SPAN:
+            raise _Bad((how,), f"expected [low, high] with low ≤ high and at most {MAX_SPAN:,} values, "
+                       f"got [{low}, {high}]")
+        return Draw(name, tuple(paths), how, low, high)
+    choices = spec.choose if how == "choose" else spec.choose_whole
+    assert choices is not None
+    if not choices:
+        raise _Bad((how,), "expected at least one value")
+    together = len(paths) > 1
+    for i, choice in enumerate(choices):
+        if how == "choose" and not is_number(choice):
+            raise _Bad((how, i), f"expected an exact number such as 1/2 or ln(2), got {show_value(choice)}")
+        if how == "choose_whole":
+            if together and not (isinstance(choice, list) and len(choice) == len(paths)):
+                raise _Bad((how, i), f"expected a list of {len(paths)} values, one for each of {name}, got "
+                           f"{show_value(choice)}")
+            for original, value in zip(originals, choice if together else [choice], strict=True):
+                if shape_of(value) != shape_of(original):
+                    raise _Bad((how, i), f"expected the shape of the given ({_shape_words(original)}), got "
+                               f"{_shape_words(value)}")
+            bad = [entry for entry in _entries(choice) if not (is_number(entry) or isinstance(entry, str))]
+            if bad:
+                raise _Bad((how, i), f"expected exact numbers, got {show_value(bad[0])}")
+    if len({repr(choice) for choice in choices}) != len(choices):
+        raise _Bad((how,), "a value is listed twice")
+    return Draw(name, tuple(paths), how, choices=tuple(choices))
+
+
+def _constraints(spec: ConstraintSpec) -> Constraints:
+    from solver.numbers import NumberError, parse_exact
+
+    if spec.denominator is not None and spec.denominator < 1:
+        raise _Bad(("denominator",), f"expected a positive integer, got {spec.denominator}")
+    if spec.forms and spec.denominator is None:
+        raise _Bad(("forms",), "forms are rational combinations: give denominator too")
+    forms = []
+    for i, text in enumerate(spec.forms):
+        try:
+            value = parse_exact(text)
+        except NumberError as error:
+            raise _Bad(("forms", i), str(error)) from None
+        _coefficient, rest = value.as_coeff_Mul()
+        if rest == 1 or value.is_Add:
+            raise _Bad(("forms", i), f"expected an irrational form such as ln(2), got {show_value(text)}")
+        forms.append(rest)
+    limit = None
+    if spec.max_abs is not None:
+        try:
+            limit = parse_exact(spec.max_abs)
+        except NumberError as error:
+            raise _Bad(("max_abs",), str(error)) from None
+        if not limit.is_Rational or limit <= 0:
+            raise _Bad(("max_abs",), f"expected a positive rational number, got {show_value(spec.max_abs)}")
+    return Constraints(spec.denominator, tuple(forms), tuple(str(t) for t in spec.forms), spec.kinks,
+                       spec.zero_gradients, limit, spec.floating_point)
+
+
+def _entries(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [entry for item in value for entry in _entries(item)]
+    return [value]
+
+
+def _shape_words(value: Any) -> str:
+    if not isinstance(value, list):
+        return "one value"
+    if value and all(isinstance(row, list) for row in value):
+        return f"{len(value)} rows of {len(value[0])}" if value[0] and not isinstance(value[0][0], list) \
+            else f"a list of {len(value)} lists"
+    return f"a list of {len(value)}"
