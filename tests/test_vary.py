@@ -240,7 +240,8 @@ def test_bad_command_lines(tmp_path):
     assert "more shards" in usage(spec, "-n", 2, "--shard", "1/3", "-o", tmp_path / "o")
     assert "no such key" in usage(spec, "-n", 2, "--only", "7", "-o", tmp_path / "o")
     assert "--count N" in usage(spec, "-o", tmp_path / "o")
-    assert "no vary: section" in usage(PROBLEMS / "lstm.yaml", "-n", 2, "-o", tmp_path / "o") or True
+    assert "expected one problem with a vary: section, found 0" in usage(PROBLEMS / "lstm.yaml", "-n", 2,
+                                                                          "-o", tmp_path / "o")
     roster = tmp_path / "r.csv"
     roster.write_text("name\nAda\n", encoding="utf-8")
     assert "column 'id'" in usage(spec, "--roster", roster, "-o", tmp_path / "o")
@@ -272,7 +273,24 @@ BAD_VARY = [
     case(HEAD + "vary:\n  given:\n    x: {integers: [1, 2]}\n  constraints: {max_abs: -1}  # <-\n", "vary.constraints.max_abs", "positive rational", id="max-abs-negative"),
     case(HEAD + "vary:\n  given:\n    x: {integers: [1, 2]}\n  constraints: {exact: true}  # <-\n", "vary.constraints.exact", "unknown field", id="constraint-unknown"),
     case(HEAD + "vary:\n  given:\n    x: {integers: [1, 2]}\n  tries: 0  # <-\n", "vary.tries", "from 1 to 10000", id="tries-zero"),
+    case(HEAD + "vary:\n  given:\n    x: {integers: [1, 2]}\n  statement: x is {q}  # <-\n", "vary.statement",
+         "{q} is not a given of this problem", id="statement-unknown-given"),
+    case(HEAD + "vary:\n  given:\n    x: {integers: [1, 2]}\n  statement: [x]  # <-\n", "vary.statement",
+         "string", id="statement-not-text"),
 ]
+
+
+def test_the_statement_quotes_the_drawn_values(tmp_path):
+    """multihead's statement template: each variant's statement holds its own W, b, x, y1 and y2."""
+    import yaml
+
+    out = tmp_path / "v"
+    assert run_cli("vary", PROBLEMS / "multihead.yaml", "-n", 2, "-s", 3, "-o", out).exit_code == 0
+    for file in sorted(out.glob("multihead-*.yaml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        x = "(" + ", ".join(str(v).replace("-", "−") for v in data["given"]["x"]) + ")"
+        assert f"x = {x} belongs to class {data['given']['y1']} of the first head" in data["statement"]
+        assert "{" not in data["statement"]
 
 
 @pytest.mark.parametrize("bad", BAD_VARY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +57,33 @@ def draw(source: Source, key: str, attempt: int) -> tuple[str, str, dict[str, An
     for name, value in source.raw.items():  # in the file's order, the id after the title
         if name not in ("vary", "answers", "id"):
             data[name] = given if name == "given" else value
+        if name == "statement" and source.vary.statement is not None:
+            data[name] = statement(source.vary.statement, given)
         if name == "title":
             data["id"] = f"{source.raw.get('id') or Path(source.file_name).stem}-{key}"
     header = (f"# A variant of {source.file_name} written by dlsolve vary: do not edit, regenerate it.\n"
               f"# source sha256 {source.source_hash}, seed {source.seed}, key {key}, variant {digest}\n")
     return digest, header + dump(data), data
+
+
+def statement(template: str, given: Any) -> str:
+    """The variant's statement: each ``{path}`` of the template replaced by that given's drawn value, as
+    prose writes it (a vector ``(1, −2)``, a matrix ``[[1, 0], [0, 1]]``, a minus sign as −)."""
+    from solver.vary.schema import PLACEHOLDER, at_path, parse_path
+
+    def shown(value: Any, depth: int = 0) -> str:
+        if isinstance(value, list):
+            inner = ", ".join(shown(item, depth + 1) for item in value)
+            nested = any(isinstance(item, list) for item in value)
+            return f"[{inner}]" if nested or depth else f"({inner})"
+        text = str(value).replace("-", "−").replace("*", "·")
+        return re.sub(r"sqrt\((\w+)\)", r"√\1", text)
+
+    def replace(match: Any) -> str:
+        path = parse_path(match.group(1))
+        return shown(at_path(given, path)[1]) if path is not None else match.group(0)
+
+    return PLACEHOLDER.sub(replace, template)
 
 
 def solve(source: Source, key: str, attempt: int, folder: Path) -> Candidate:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from solver.errors import FieldPath, SpecError, SpecIssue, show_value
 
@@ -50,6 +50,7 @@ class Section:
     given: dict[str, DrawSpec]
     constraints: ConstraintSpec = field(default_factory=ConstraintSpec)
     tries: StrictInt = 200
+    statement: StrictStr | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class Vary:
     draws: tuple[Draw, ...]
     constraints: Constraints
     tries: int
+    statement: str | None = None  # the variant's statement, {x} standing for the value of given x
+
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\[\]]*)\}")  # {x}, {W_hh}, {generator[0].weights} in a statement
 
 
 def parse_path(text: str) -> FieldPath | None:
@@ -139,6 +144,7 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
           constraints: {denominator: 8, forms: [ln(2)], kinks: false, zero_gradients: false, max_abs: 20,
                         floating_point: false}
           tries: 200                      # draws per variant before giving up
+          statement: "… x = {x} …"        # the variants' statement: {path} is that given's drawn value
     """
     from solver.spec import validate
 
@@ -164,9 +170,14 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
         constraints = _constraints(section.constraints)
     except _Bad as bad:
         issues.append(at(("constraints", *bad.path), bad.message))
+    for name in PLACEHOLDER.findall(section.statement or ""):
+        path = parse_path(name)
+        if path is None or not at_path(problem.get("given"), path)[0]:
+            issues.append(at(("statement",), f"{{{name}}} is not a given of this problem (write {{x}} for given x)"))
+            break
     if issues:
         raise SpecError(issues)
-    return Vary(tuple(draws), constraints, section.tries)
+    return Vary(tuple(draws), constraints, section.tries, section.statement)
 
 
 class _Bad(Exception):
