@@ -75,7 +75,8 @@ def question(item: Item, tolerance: Tolerance | None = None, detail: str = "stan
     else:
         kind, text = "essay", text + "<p>Write your answers with their working.</p>"
     feedback = feedback_html(solution, detail) + "".join(
-        f'<p><img class="img-fluid" src="@@PLUGINFILE@@/{picture.name}" alt="{html.escape(picture.alt)}"></p>' for picture in pictures)
+        f'<p><img class="img-fluid" src="@@PLUGINFILE@@/{picture.name}" alt="{html.escape(picture.alt)}"></p>'
+        for picture in pictures)
     lines = [f'  <question type="{kind}">',
              f"    <name><text>{_escape(name)}</text></name>",
              f'    <questiontext format="html"><text>{_cdata(text)}</text></questiontext>',
