@@ -313,3 +313,38 @@ def test_two_jobs_handle_a_kind_whose_spec_type_is_made_at_run_time(tmp_path):
     for jobs in (1, 2):
         assert vary(PROBLEMS / "conv-inversion.yaml", "-n", 3, "-s", 2, "-j", jobs, "-o", tmp_path / f"j{jobs}")[0] == 0
     assert files(tmp_path / "j1") == files(tmp_path / "j2")
+
+
+@pytest.mark.slow
+def test_thirty_variants_as_moodle_xml_and_per_variant_pdfs(tmp_path):
+    """dlsolve vary --format moodle: 30 multihead variants, one cloze question each in the category, whose
+    fields read back to that variant's answers (the key's decimals); --pdf-each compiles (2 variants)."""
+    import json as json_module
+    import xml.etree.ElementTree as ET
+
+    from solver.export.cloze import read_fields
+
+    out = tmp_path / "course"
+    result = run_cli("vary", PROBLEMS / "multihead.yaml", "-n", 30, "-s", 5, "--format", "moodle",
+                     "--category", "DL/Midterm", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "moodle.xml" in result.stderr
+    quiz = ET.fromstring((out / "moodle.xml").read_text(encoding="utf-8"))
+    category, *questions = quiz.findall("question")
+    assert category.get("type") == "category" and category.findtext("category/text") == "$course$/top/DL/Midterm"
+    key = json_module.loads((out / "key.json").read_text(encoding="utf-8"))
+    assert len(questions) == len(key) == 30
+    for question, record in zip(questions, key):
+        assert question.get("type") == "cloze" and question.findtext("idnumber") == record["key"]
+        fields = read_fields(question.findtext("questiontext/text", ""))
+        decimals = [d for answer in record["answers"].values() for d in _flat(answer["decimal"])]
+        assert [field[0].value for field in fields] == pytest.approx(decimals, rel=1e-12, abs=1e-12)
+    pdfs = tmp_path / "pdfs"
+    assert run_cli("vary", PROBLEMS / "multihead.yaml", "-n", 2, "-s", 5, "--pdf-each", "-j", 2,
+                   "-o", pdfs).exit_code == 0
+    assert sorted(p.name for p in pdfs.glob("*.pdf")) == ["exam-1.pdf", "exam-2.pdf", "solution-1.pdf",
+                                                          "solution-2.pdf"]
+
+
+def _flat(value):
+    return [x for item in value for x in _flat(item)] if isinstance(value, list) else [value]

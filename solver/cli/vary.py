@@ -1,13 +1,30 @@
 """``dlsolve vary``: reproducible randomized variants of a problem, with an answer key."""
 
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
 from solver.cli.plumbing import handle_errors
 from solver.errors import UsageError
+
+
+class VaryFormat(str, Enum):
+    """What ``dlsolve vary`` writes besides the variants' problem files and the key."""
+
+    files = "files"
+    moodle = "moodle"
+
+
+class Exports(NamedTuple):
+    """The documents made from the variants: Moodle XML (in a category), PDF books, PDFs per variant."""
+
+    moodle: bool = False
+    category: str | None = None
+    pdf: bool = False
+    pdf_each: bool = False
 
 
 def vary(
@@ -28,6 +45,14 @@ def vary(
                                               "variants; the shards' key files concatenate to the whole key.")]
     = None,
     report: Annotated[bool, typer.Option("--report", help="Print the draws each constraint rejected.")] = False,
+    fmt: Annotated[VaryFormat, typer.Option("--format", "-f", help="files: the variants and the key; moodle: "
+                                            "also DIR/moodle.xml, one question per variant.")] = VaryFormat.files,
+    category: Annotated[str | None, typer.Option("--category", help="The Moodle question category (default: the "
+                                                 "problem's title).")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also DIR/exams.pdf and DIR/solutions.pdf: a section per "
+                                      "variant (exam sheet; worked solution), compiled --jobs at a time.")] = False,
+    pdf_each: Annotated[bool, typer.Option("--pdf-each", help="Also one exam and one solution PDF per variant: "
+                                           "DIR/exam-<key>.pdf, DIR/solution-<key>.pdf.")] = False,
 ) -> None:
     """Write reproducible randomized variants of a problem and their answer key.
 
@@ -48,6 +73,8 @@ def vary(
       dlsolve vary problems/multihead.yaml -n 1000 -s 1 --jobs 4 --report -o course/
 
       dlsolve vary problems/multihead.yaml -n 1000 -s 1 --shard 3/10 -o shard3/
+
+      dlsolve vary problems/multihead.yaml -n 30 -s 2026 --format moodle --category "DL/Midterm" --pdf -o exam/
     """
     with handle_errors(ctx):
         parts = _shard(shard)
@@ -56,11 +83,12 @@ def vary(
         if not spec.is_file():
             raise UsageError(f"{spec}: no such file")
         keys = _roster(roster) if roster is not None else None
-        _write(spec, output, count, seed, keys, only, jobs, parts, report)
+        exports = Exports(fmt is VaryFormat.moodle, category, pdf, pdf_each)
+        _write(spec, output, count, seed, keys, only, jobs, parts, report, exports)
 
 
 def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[str] | None, only: str | None,
-           jobs: int, shard: tuple[int, int] | None, report: bool) -> None:
+           jobs: int, shard: tuple[int, int] | None, report: bool, exports: Exports = Exports()) -> None:
     from solver.spec import load_file
     from solver.vary import batch
     from solver.vary.key import csv_text, json_text
@@ -75,11 +103,14 @@ def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[st
     if only is None:
         files["key.csv"] = csv_text(found)
         files["key.json"] = json_text(found)
-    _write_folder(output, files)
+    files.update(_documents(found.variants, varying[0].problem.title, exports))
+    _write_folder(output, files, jobs)
     if report:
         _report(found.rejected, found.draws, len(found.variants))
-    sys.stderr.write(f"dlsolve: wrote {len(found.variants)} variant(s)"
-                     f"{' and key.csv, key.json' if only is None else ''} to {output}\n")
+    documents = [name for name in ("moodle.xml", "exams.pdf", "solutions.pdf") if name in files or
+                 name[:-4] + ".tex" in files] + (["a PDF exam and solution per variant"] if exports.pdf_each else [])
+    also = ", ".join((["key.csv", "key.json"] if only is None else []) + documents)
+    sys.stderr.write(f"dlsolve: wrote {len(found.variants)} variant(s){' and ' + also if also else ''} to {output}\n")
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -110,8 +141,28 @@ def _roster(path: Path) -> list[str]:
     return ids
 
 
-def _write_folder(output: Path, files: dict[str, str]) -> None:
-    """Write every file into a new temporary folder beside ``output``, then move them in (all or nothing)."""
+def _documents(variants: Any, title: str, exports: Exports) -> dict[str, str]:
+    """The Moodle XML and the LaTeX sheets of the variants, by file name (a .tex is compiled to its PDF)."""
+    files = {}
+    if exports.moodle:
+        from solver.export.moodle import moodle_xml
+
+        files["moodle.xml"] = moodle_xml(variants, exports.category or title)
+    if exports.pdf or exports.pdf_each:
+        from solver.export.sheets import exam_book, exam_documents, solution_book, solution_documents
+
+        if exports.pdf:
+            files["exams.tex"] = exam_book(variants)
+            files["solutions.tex"] = solution_book(variants)
+        if exports.pdf_each:
+            files.update({f"exam-{key}.tex": text for key, text in exam_documents(variants).items()})
+            files.update({f"solution-{key}.tex": text for key, text in solution_documents(variants).items()})
+    return files
+
+
+def _write_folder(output: Path, files: dict[str, str], jobs: int = 1) -> None:
+    """Write every file into a new temporary folder beside ``output`` and compile its .tex files to PDF
+    (``jobs`` at a time), then move them all in (all or nothing)."""
     import os
     import shutil
     import tempfile
@@ -125,8 +176,14 @@ def _write_folder(output: Path, files: dict[str, str]) -> None:
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
+        sheets = [(name, staging / name) for name in files if name.endswith(".tex")]
+        if sheets:
+            from solver.export.sheets import compile_pdfs
+
+            compile_pdfs(sheets, jobs)
+        names = [*files, *(name[:-len(".tex")] + ".pdf" for name, _ in sheets)]
         output.mkdir(exist_ok=True)
-        for name in files:
+        for name in names:
             os.replace(staging / name, output / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
