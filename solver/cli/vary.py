@@ -88,7 +88,7 @@ def vary(
 
 
 def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[str] | None, only: str | None,
-           jobs: int, shard: tuple[int, int] | None, report: bool, exports: Exports = Exports()) -> None:
+           jobs: int, shard: tuple[int, int] | None, report: bool, exports: Exports) -> None:
     from solver.spec import load_file
     from solver.vary import batch
     from solver.vary.key import csv_text, json_text
