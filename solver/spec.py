@@ -11,7 +11,6 @@ line ``file:line: field.path: expected …, got …``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from solver.errors import FieldError, FieldPath, SpecError, SpecIssue, show_value
 from solver.kinds import KINDS, kind_module
 from solver.problem import Problem
+from solver.validation import dataclass_in, unknown_field, validate
 from solver.yamlfile import YamlDocument, read_yaml
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {known}"))
     else:
         inner = _given_fields(module, raw)
-        issues += [issue((key,), _unknown(key, allowed, inner)) for key in raw if key not in allowed]
+        issues += [issue((key,), unknown_field(key, allowed, inner)) for key in raw if key not in allowed]
     issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
@@ -137,35 +137,6 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     return LoadedProblem(problem, document, prefix, keyed, vary)
 
 
-def validate(target: type, data: Any, issue: Any) -> Any:
-    """Validate ``data`` into ``target`` with pydantic; raise SpecError with one issue per defect."""
-
-    import pydantic
-
-    try:
-        return pydantic.TypeAdapter(target).validate_python(data)
-    except pydantic.ValidationError as error:
-        raise SpecError([issue(_clean_loc(e["loc"]), _message(e, _allowed(target, _clean_loc(e["loc"]))))
-                         for e in error.errors()]) from None
-
-
-def _allowed(target: type, path: FieldPath) -> list[str]:
-    """The fields of the dataclass that holds the field at ``path`` (for "unknown field; allowed: …")."""
-    import dataclasses
-    import typing
-
-    current: Any = target
-    for part in path[:-1]:
-        if isinstance(part, int):
-            continue
-        hints = typing.get_type_hints(current, include_extras=True) if dataclasses.is_dataclass(current) else {}
-        inner = _dataclass_in(hints[part]) if part in hints else None
-        if inner is None:
-            break
-        current = inner
-    return [f.name for f in dataclasses.fields(current)] if dataclasses.is_dataclass(current) else []
-
-
 def _given_fields(module: Any, raw: dict[str, Any]) -> list[str]:
     """The fields of the kind's ``given`` mapping when it is a dataclass (rnn: W_hh, x, …), else none."""
     import dataclasses
@@ -175,62 +146,7 @@ def _given_fields(module: Any, raw: dict[str, Any]) -> list[str]:
         return []
     try:
         target = module.spec_type({key: raw[key] for key in module.FIELDS if key in raw})
-        given = _dataclass_in(typing.get_type_hints(target, include_extras=True).get("given"))
+        given = dataclass_in(typing.get_type_hints(target, include_extras=True).get("given"))
     except Exception:  # a spec_type that cannot decide on these fields: no hint
         return []
     return [f.name for f in dataclasses.fields(given)] if given is not None else []
-
-
-def _unknown(key: Any, allowed: Sequence[str], inner: Sequence[str] = ()) -> str:
-    """The message for an unknown field: the fields allowed at its level; where the field is one of the
-    ``given`` mapping's (``inner``), that it belongs there; else a near spelling (Whh → W_hh)."""
-    listing = ", ".join(allowed)
-    if key in inner:
-        return f"unknown field at the top level: it belongs under given (given's fields: {', '.join(inner)})"
-    spelled = {name.lower(): name for name in [*inner, *allowed]}  # allowed last: it wins a tie
-    near = difflib.get_close_matches(str(key).lower(), spelled, n=1, cutoff=0.7)
-    if near:
-        name = spelled[near[0]]
-        where = " under given" if name in inner and name not in allowed else ""
-        return f"unknown field (did you mean '{name}'{where}?); allowed: {listing}"
-    return f"unknown field; allowed: {listing}"
-
-
-def _dataclass_in(annotation: Any) -> type | None:
-    """The dataclass inside an annotation (``Network``, ``Network | None``, ``list[Layer]``), if one."""
-    import dataclasses
-    import typing
-
-    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _dataclass_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
-    # pydantic inserts the member type of a union ("int", "list[int]") into the location
-    return tuple(part for part in loc
-                 if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
-
-
-def _message(error: Any, allowed: list[str]) -> str:
-    kind, text, found = error["type"], error["msg"], error.get("input")
-    if kind == "missing":
-        return "missing required field"
-    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return _unknown(error["loc"][-1], allowed)
-    if kind == "value_error":
-        return text.removeprefix("Value error, ")
-    if kind in ("dataclass_type", "dataclass_args_type", "model_type"):
-        return f"expected a mapping, got {show_value(found)}"
-    if kind.startswith("int_") or kind == "int_type":
-        return f"expected an integer, got {show_value(found)}"
-    if kind.startswith("bool"):
-        return f"expected true or false, got {show_value(found)}"
-    if kind.startswith("list"):
-        return f"expected a list, got {show_value(found)}"
-    text = text.replace("Input should be ", "expected ")
-    return f"{text}, got {show_value(found)}"

@@ -146,7 +146,7 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
           tries: 200                      # draws per variant before giving up
           statement: "… x = {x} …"        # the variants' statement: {path} is that given's drawn value
     """
-    from solver.spec import validate
+    from solver.validation import validate
 
     def at(path: FieldPath, message: str) -> SpecIssue:
         result: SpecIssue = issue(("vary", *path), message)

@@ -1,0 +1,94 @@
+"""Validation of a problem file's fields with pydantic: one SpecError issue per defect, each with its
+field path and a message that says what was expected and what was found."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from solver.errors import FieldPath, SpecError, show_value
+
+
+def validate(target: type, data: Any, issue: Any) -> Any:
+    """Validate ``data`` into ``target`` with pydantic; raise SpecError with one issue per defect."""
+
+    import pydantic
+
+    try:
+        return pydantic.TypeAdapter(target).validate_python(data)
+    except pydantic.ValidationError as error:
+        raise SpecError([issue(_clean_loc(e["loc"]), _message(e, _allowed(target, _clean_loc(e["loc"]))))
+                         for e in error.errors()]) from None
+
+
+def _allowed(target: type, path: FieldPath) -> list[str]:
+    """The fields of the dataclass that holds the field at ``path`` (for "unknown field; allowed: …")."""
+    import dataclasses
+    import typing
+
+    current: Any = target
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        hints = typing.get_type_hints(current, include_extras=True) if dataclasses.is_dataclass(current) else {}
+        inner = dataclass_in(hints[part]) if part in hints else None
+        if inner is None:
+            break
+        current = inner
+    return [f.name for f in dataclasses.fields(current)] if dataclasses.is_dataclass(current) else []
+
+
+def dataclass_in(annotation: Any) -> type | None:
+    """The dataclass inside an annotation (``Network``, ``Network | None``, ``list[Layer]``), if one."""
+    import dataclasses
+    import typing
+
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = dataclass_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
+    # pydantic inserts the member type of a union ("int", "list[int]") into the location
+    return tuple(part for part in loc
+                 if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
+
+
+def _message(error: Any, allowed: list[str]) -> str:
+    kind, text, found = error["type"], error["msg"], error.get("input")
+    if kind == "missing":
+        return "missing required field"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return unknown_field(error["loc"][-1], allowed)
+    if kind == "value_error":
+        return text.removeprefix("Value error, ")
+    if kind in ("dataclass_type", "dataclass_args_type", "model_type"):
+        return f"expected a mapping, got {show_value(found)}"
+    if kind.startswith("int_") or kind == "int_type":
+        return f"expected an integer, got {show_value(found)}"
+    if kind.startswith("bool"):
+        return f"expected true or false, got {show_value(found)}"
+    if kind.startswith("list"):
+        return f"expected a list, got {show_value(found)}"
+    text = text.replace("Input should be ", "expected ")
+    return f"{text}, got {show_value(found)}"
+
+
+def unknown_field(key: Any, allowed: Sequence[str], inner: Sequence[str] = ()) -> str:
+    """The message for an unknown field: the fields allowed at its level; where the field is one of the
+    ``given`` mapping's (``inner``), that it belongs there; else a near spelling (Whh → W_hh)."""
+    listing = ", ".join(allowed)
+    if key in inner:
+        return f"unknown field at the top level: it belongs under given (given's fields: {', '.join(inner)})"
+    spelled = {name.lower(): name for name in [*inner, *allowed]}  # allowed last: it wins a tie
+    near = difflib.get_close_matches(str(key).lower(), spelled, n=1, cutoff=0.7)
+    if near:
+        name = spelled[near[0]]
+        where = " under given" if name in inner and name not in allowed else ""
+        return f"unknown field (did you mean '{name}'{where}?); allowed: {listing}"
+    return f"unknown field; allowed: {listing}"
