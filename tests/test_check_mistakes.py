@@ -16,11 +16,9 @@ from typing import Any
 
 import pytest
 import sympy as sp
-from helpers import PROBLEMS, run_cli
+from helpers import PROBLEMS, judge_texts, run_cli
 
 from solver import api
-from solver.check import check
-from solver.check.answers import read_answers
 from solver.check.mistakes import diagnose
 from solver.check.quantities import quantities
 from solver.trace import Approximate, Solution, Update
@@ -52,13 +50,9 @@ def _text(value: Any) -> str:
 
 
 def _judge(tmp_path: Path, solution: Solution, answers: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    """Each answer's (status, mistake), through the library's check."""
-    file = tmp_path / "answers.yaml"
-    texts = {name: value if isinstance(value, str) else _text(value) for name, value in answers.items()}
-    lines = [f"  {json.dumps(name)}: {text if text.startswith('[') else json.dumps(text)}" for name, text in texts.items()]
-    file.write_text("answers:\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    report = check(solution, read_answers(file))
-    return {j.given.name: (j.verdict.status, j.mistake) for j in report.judged}
+    """Each answer's (status, mistake), through the library's check on an answers file."""
+    return judge_texts(tmp_path, solution, {name: value if isinstance(value, str) else _text(value)
+                                            for name, value in answers.items()})
 
 
 def _value(solution: Solution, name: str) -> Any:

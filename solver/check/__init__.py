@@ -15,8 +15,7 @@ from solver.check.answers import Given
 from solver.check.carried import consistent, fixable, recomputed, trivial
 from solver.check.compare import Verdict, Written, compare
 from solver.check.mistakes import diagnose
-from solver.check.quantities import Quantity, find, quantities
-from solver.errors import FieldError
+from solver.check.quantities import Quantity, quantities, require
 from solver.problem import Problem
 from solver.trace import Solution
 
@@ -87,10 +86,7 @@ def check(solution: Solution, answers: list[Given], problem: Problem | None = No
     known = quantities(solution)
     judged = []
     for given in answers:
-        quantity = find(given.name, known)
-        if quantity is None:
-            names = ", ".join(q.name for q in known.values())
-            raise FieldError(("answers", given.name), f"not a quantity of this problem; its quantities: {names}")
+        quantity = require(given.name, known)
         verdict = compare(given.written, quantity.value, quantity.name, given.tolerance)
         mistake = "" if verdict.accepted else diagnose(given.written.value, quantity, solution, given.written)
         judged.append(Judged(given, quantity, verdict, given.points if verdict.accepted else 0.0, mistake))

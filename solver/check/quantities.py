@@ -83,3 +83,15 @@ def find(name: str, known: dict[str, Quantity]) -> Quantity | None:
         if len(wanted) == 1:
             return wanted[0]
     return None
+
+
+def require(name: str, known: dict[str, Quantity]) -> Quantity:
+    """The quantity a student's name stands for (:func:`find`); a FieldError at ``answers.NAME`` that lists
+    this problem's quantities when there is none."""
+    from solver.errors import FieldError
+
+    quantity = find(name, known)
+    if quantity is None:
+        names = ", ".join(q.name for q in known.values())
+        raise FieldError(("answers", name), f"not a quantity of this problem; its quantities: {names}")
+    return quantity

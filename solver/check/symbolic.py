@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver.check.answers import Given
 from solver.check.compare import CORRECT, INCORRECT, Verdict
-from solver.check.quantities import Quantity, find, quantities
+from solver.check.quantities import Quantity, quantities, require
 from solver.errors import FieldError
 from solver.numbers import NumberError
 from solver.problem import Problem
@@ -50,10 +50,7 @@ def judge_forms(solution: Solution, answers: list[Given], problem: Problem) -> l
     labels = _labels(solution)
     judged = []
     for given in answers:
-        quantity = find(given.name, known)
-        if quantity is None:
-            names = ", ".join(q.name for q in known.values())
-            raise FieldError(("answers", given.name), f"not a quantity of this problem; its quantities: {names}")
+        quantity = require(given.name, known)
         quantity = replace(quantity, step=labels.get(_owner(quantity.name), ""))
         text = str(given.written.value)
         try:

@@ -90,3 +90,18 @@ def examples(n: int) -> int:
     """A test's ``max_examples`` ``n`` (its budget under the default "ci" profile), scaled by the
     active profile: ``n`` under "ci", 10·n under "explore" (HYPOTHESIS_PROFILE=explore)."""
     return max(1, round(n * settings.default.max_examples / CI_EXAMPLES))
+
+
+def judge_texts(folder: Path, solution: object, texts: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each answer's (status, mistake): the values (already in answers-file syntax) written as an answers
+    file in ``folder``, read back and judged by the library's check."""
+    import json
+
+    from solver.check import check
+    from solver.check.answers import read_answers
+
+    file = folder / "answers.yaml"
+    lines = [f"  {json.dumps(name)}: {text if text.startswith('[') else json.dumps(text)}" for name, text in texts.items()]
+    file.write_text("answers:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    report = check(solution, read_answers(file))  # type: ignore[arg-type]
+    return {j.given.name: (j.verdict.status, j.mistake) for j in report.judged}
