@@ -17,9 +17,10 @@ Hypothesis profiles, chosen with the environment variable HYPOTHESIS_PROFILE:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
-from helpers import CI_EXAMPLES, COLLECTED, run_cli
+from helpers import CI_EXAMPLES, COLLECTED, SLOWEST_FILES, run_cli
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, max_examples=CI_EXAMPLES, deadline=None, print_blob=True)
@@ -38,3 +39,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Keep every collected test, before ``-m``/``-k`` deselect any: the suite's own checks
     (``test_suite.py``) look at the whole corpus even in the fast loop."""
     config.stash[COLLECTED] = list(items)
+    items.sort(key=lambda item: _cost_rank(Path(str(item.path)).name))
+
+
+def _cost_rank(file_name: str) -> int:
+    """The order the workers take the files in: the slowest first (helpers.SLOWEST_FILES), then the rest."""
+    return SLOWEST_FILES.index(file_name) if file_name in SLOWEST_FILES else len(SLOWEST_FILES)

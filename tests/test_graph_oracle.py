@@ -25,7 +25,7 @@ from helpers.graph_torch import GraphSpecError, Unsupported, answers_from_dlsolv
 from helpers.oracle import BCE_MARGIN, MAGNITUDE, SOLVE_SECONDS, SolveTimeout, flatten, time_limit
 from hypothesis import HealthCheck, assume, given, settings
 
-EXAMPLES = int(os.environ.get("DLSOLVE_ORACLE_EXAMPLES", examples(150)))
+EXAMPLES = int(os.environ.get("DLSOLVE_ORACLE_EXAMPLES", examples(180)))
 
 REL, ABS = 1e-9, 1e-12  # exact (sympy, evaluated to 30 digits) vs float64 autograd
 KINK_MARGIN = 1e-6  # relu/leaky_relu/max arguments at least this far from their kink (no exact ties)

@@ -124,3 +124,13 @@ def test_the_bad_file_corpus_has_files_of_every_kind(request: pytest.FixtureRequ
     kinds = Counter(_kind(item.callspec.params["bad"].content) for item in cases)
     assert set(KINDS) <= set(kinds), f"no bad file of kind {sorted(set(KINDS) - set(kinds))}"
     assert len(cases) >= 175, kinds
+
+
+def test_the_slowest_files_listed_for_the_workers_exist():
+    """conftest.py hands the files listed in helpers.SLOWEST_FILES to the workers first: a renamed or
+    removed file would silently drop out of that order."""
+    from helpers import SLOWEST_FILES
+
+    missing = [name for name in SLOWEST_FILES if not (TESTS / name).is_file()]
+    assert not missing, missing
+    assert len(set(SLOWEST_FILES)) == len(SLOWEST_FILES)
