@@ -11,6 +11,7 @@ Pass-through steps (adding zero, transposing a given) and operation counts are k
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from solver.engine.exact import present, shown_if_small
@@ -157,13 +158,19 @@ def _width(value: Any) -> int:
 
     if not isinstance(value, sp.MatrixBase) or value.shape == (1, 1):
         entry = value[0, 0] if isinstance(value, sp.MatrixBase) else value
-        return len(str(entry))
+        return _length(entry)
     return value.cols * (_widest(value) + 2)
 
 
 def _widest(value: Any) -> int:
     """The characters of a value's longest entry (as plain text; a decimal as printed, 6 digits)."""
-    return max(8 if getattr(entry, "is_Float", False) else len(str(entry)) for entry in value)
+    return max(8 if getattr(entry, "is_Float", False) else _length(entry) for entry in value)
+
+
+@lru_cache(maxsize=8192)  # a line's width is asked for again at every choice of which steps stand alone
+def _length(entry: Any) -> int:
+    """The characters of a value as plain text."""
+    return len(str(entry))
 
 
 def _uses(node: Any) -> list[str]:
