@@ -322,6 +322,20 @@ def is_unevaluated(value: Any) -> bool:
     return _unevaluated(value)
 
 
+def printed_terms(value: Any, order: Any) -> list[Any]:
+    """The terms of a sum in the order a printer writes them (``order``: a sympy printer's order setting):
+    an unevaluated sum's as built, else sympy's ordering, computed once per sum (it evaluates every
+    term numerically, and a value is printed many times: in its step, as the next step's input, in JSON)."""
+    if is_unevaluated(value) or order == "none":
+        return list(value.args)
+    return list(_ordered_terms(value, order))
+
+
+@lru_cache(maxsize=8192)
+def _ordered_terms(value: Any, order: Any) -> tuple[Any, ...]:
+    return tuple(value.as_ordered_terms(order=order))
+
+
 @lru_cache(maxsize=4096)
 def _unevaluated(value: Any) -> bool:
     try:

@@ -16,7 +16,7 @@ from sympy import E, Function, Mul
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from solver.engine.exact import canonical, is_unevaluated
+from solver.engine.exact import canonical, is_unevaluated, printed_terms
 from solver.render.latex_notation import function_latex, symbols_latex
 from solver.render.values import is_negative_decimal
 
@@ -74,7 +74,7 @@ class SympyLatexPrinter(LatexPrinter):
         return shown if exp is None else r"\left(%s\right)^{%s}" % (shown, exp)
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
+        return printed_terms(expr, order or self.order)
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         if not (is_unevaluated(expr) or any(is_unevaluated(term) for term in expr.args)):

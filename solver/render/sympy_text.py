@@ -20,7 +20,7 @@ from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 from sympy.utilities.iterables import sift
 
-from solver.engine.exact import canonical, is_unevaluated
+from solver.engine.exact import canonical, is_unevaluated, printed_terms
 from solver.formula import shown_function
 from solver.render.values import OP_NAMES, is_negative_decimal
 
@@ -55,7 +55,7 @@ class UnicodeStrPrinter(StrPrinter):
         return EULER + "^" + (shown if simple else f"({shown})")
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
+        return printed_terms(expr, order or self.order)
 
     def _print_Pi(self, expr: Any) -> str:
         return "π"
@@ -201,7 +201,7 @@ class UnicodePrettyPrinter(PrettyPrinter):
         return self._print_Function(e, func_name="σ")
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return list(expr.args) if is_unevaluated(expr) else super()._as_ordered_terms(expr, order=order)
+        return printed_terms(expr, order or self.order)
 
     def _print_Mul(self, product: Any) -> Any:
         if not is_unevaluated(product):
