@@ -39,7 +39,7 @@ class ConstraintSpec:
     kinks: StrictBool = False
     zero_gradients: StrictBool = False
     max_abs: Any = None
-    floating_point: StrictBool | list[StrictStr] = False
+    floating_point: Any = False  # true, false or a list of answer names (checked by hand: one message)
     answers: list[StrictStr] | None = None
 
 
@@ -283,6 +283,11 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
             raise _Bad(("max_abs",), str(error)) from None
         if not limit.is_Rational or limit <= 0:
             raise _Bad(("max_abs",), f"expected a positive rational number, got {show_value(spec.max_abs)}")
+    floating_point = spec.floating_point
+    if not (isinstance(floating_point, bool) or (isinstance(floating_point, list)
+                                                 and all(isinstance(name, str) for name in floating_point))):
+        raise _Bad(("floating_point",), "expected true or false, or a list of answer names, got "
+                   f"{show_value(floating_point)}")
     for name in ("answers", "floating_point"):
         names = getattr(spec, name)
         if isinstance(names, list):
