@@ -154,3 +154,20 @@ BAD = [
 @pytest.mark.parametrize("bad", BAD)
 def test_a_bad_scoped_or_placeholder_constraint_gives_one_clean_error(bad, tmp_path):
     check_bad_spec(bad, tmp_path)
+
+
+def test_tanh_of_a_logarithm_is_rational(tmp_path):
+    """tanh(ln 2) = (4 − 1)/(4 + 1) = 3/5 and d tanh/dx = 1 − tanh² = 16/25: checked against torch (float64)."""
+    import torch
+
+    from solver.api import solve_file
+
+    spec = tmp_path / "t.yaml"
+    spec.write_text("kind: graph\ntitle: T\ngiven: {x: ln(2)}\nequations: [L = tanh(x)]\n", encoding="utf-8")
+    [solution] = solve_file(spec)
+    answers = {a.name: a.value for a in solution.answers}
+    assert answers["L"] == sp.Rational(3, 5) and answers["dL/dx"] == sp.Rational(16, 25)
+    x = torch.tensor(float(sp.log(2)), dtype=torch.float64, requires_grad=True)
+    torch.tanh(x).backward()
+    assert float(torch.tanh(x)) == pytest.approx(3 / 5, abs=1e-15)
+    assert float(x.grad) == pytest.approx(16 / 25, abs=1e-15)
