@@ -178,9 +178,10 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
             issues.append(at(("given", name, *bad.path), bad.message))
     try:
         constraints = _constraints(section.constraints)
+        named = {"answers": constraints.answers, "floating_point": constraints.floating_point}
         places = tuple((field, i, name, at(("constraints", field, i), ""))
-                       for field in ("answers", "floating_point")
-                       for i, name in enumerate(getattr(constraints, field) or ()) if isinstance(name, str))
+                       for field, names in named.items()
+                       for i, name in enumerate(names if isinstance(names, tuple) else ()))
         constraints = replace(constraints, places=places)
     except _Bad as bad:
         issues.append(at(("constraints", *bad.path), bad.message))
@@ -288,8 +289,7 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
                                                  and all(isinstance(name, str) for name in floating_point))):
         raise _Bad(("floating_point",), "expected true or false, or a list of answer names, got "
                    f"{show_value(floating_point)}")
-    for name in ("answers", "floating_point"):
-        names = getattr(spec, name)
+    for name, names in {"answers": spec.answers, "floating_point": floating_point}.items():
         if isinstance(names, list):
             if not names:
                 raise _Bad((name,), "expected at least one answer name")
