@@ -7,7 +7,7 @@ ignores the section, ``dlsolve vary`` reads it. See :func:`read_vary` for the sc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from pydantic import StrictBool, StrictInt, StrictStr
@@ -39,7 +39,8 @@ class ConstraintSpec:
     kinks: StrictBool = False
     zero_gradients: StrictBool = False
     max_abs: Any = None
-    floating_point: StrictBool = False
+    floating_point: Any = False  # true, false or a list of answer names (checked by hand: one message)
+    answers: list[StrictStr] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class Draw:
 
 @dataclass(frozen=True)
 class Constraints:
-    """The constraints, read: ``forms`` as sympy values, ``max_abs`` as a sympy Rational."""
+    """The constraints, read: ``forms`` as sympy values (a placeholder form ``tanh(q)`` as its function's
+    name, ``"tanh"``), ``max_abs`` as a sympy Rational."""
 
     denominator: int | None
     forms: tuple[Any, ...]
@@ -75,7 +77,12 @@ class Constraints:
     kinks: bool
     zero_gradients: bool
     max_abs: Any
-    floating_point: bool = False  # true: an answer the kind computes in floating point is allowed (gan)
+    floating_point: bool | tuple[str, ...] = False  # true: any answer may be floating point; names: these
+    answers: tuple[str, ...] | None = None  # the answers denominator/forms apply to (None: all)
+    places: tuple[Any, ...] = ()  # (field, index, name, SpecIssue at it) of each answer name: an unknown one
+
+
+PLACEHOLDER_FORMS = ("tanh", "sigmoid", "exp", "ln")  # f(q), q any rational with denominator ≤ denominator
 
 
 @dataclass(frozen=True)
@@ -141,8 +148,11 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
             W: {integers: [-2, 2]}        # every numeric entry an integer in [-2, 2]
             x: {choose: [0, 1/2, ln(2)]}  # every numeric entry one of these exact values
             W_hh: {choose_whole: [[[1, 0], [0, 1]], [[0, 1], [1, 0]]]}  # one whole value
-          constraints: {denominator: 8, forms: [ln(2)], kinks: false, zero_gradients: false, max_abs: 20,
-                        floating_point: false}
+          constraints: {denominator: 8, forms: [ln(2), tanh(q)], kinks: false, zero_gradients: false,
+                        max_abs: 20, floating_point: false, answers: [h1, c1]}
+                        # forms: constants (ln(2)) or f(q), f one of tanh, sigmoid, exp, ln (log), where q is
+                        # any rational with denominator ≤ denominator; answers: those denominator/forms
+                        # apply to (default all); floating_point: true, or the answers allowed in floats
           tries: 200                      # draws per variant before giving up
           statement: "… x = {x} …"        # the variants' statement: {path} is that given's drawn value
     """
@@ -168,6 +178,11 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
             issues.append(at(("given", name, *bad.path), bad.message))
     try:
         constraints = _constraints(section.constraints)
+        named = {"answers": constraints.answers, "floating_point": constraints.floating_point}
+        places = tuple((field, i, name, at(("constraints", field, i), ""))
+                       for field, names in named.items()
+                       for i, name in enumerate(names if isinstance(names, tuple) else ()))
+        constraints = replace(constraints, places=places)
     except _Bad as bad:
         issues.append(at(("constraints", *bad.path), bad.message))
     for name in PLACEHOLDER.findall(section.statement or ""):
@@ -243,12 +258,20 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
         raise _Bad(("denominator",), f"expected a positive integer, got {spec.denominator}")
     if spec.forms and spec.denominator is None:
         raise _Bad(("forms",), "forms are rational combinations: give denominator too")
-    forms = []
+    forms: list[Any] = []
     for i, text in enumerate(spec.forms):
+        try:
+            placeholder = _placeholder(text)
+        except _Bad as bad:
+            raise _Bad(("forms", i), bad.message) from None
+        if placeholder is not None:
+            forms.append(placeholder)
+            continue
         try:
             value = parse_exact(text)
         except NumberError as error:
-            raise _Bad(("forms", i), str(error)) from None
+            raise _Bad(("forms", i), f"{error} (a form is a constant such as ln(2), or f(q) with f one of "
+                       f"{', '.join(PLACEHOLDER_FORMS)} and q any rational)") from None
         _coefficient, rest = value.as_coeff_Mul()
         if rest == 1 or value.is_Add:
             raise _Bad(("forms", i), f"expected an irrational form such as ln(2), got {show_value(text)}")
@@ -261,8 +284,43 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
             raise _Bad(("max_abs",), str(error)) from None
         if not limit.is_Rational or limit <= 0:
             raise _Bad(("max_abs",), f"expected a positive rational number, got {show_value(spec.max_abs)}")
+    floating_point = spec.floating_point
+    if not (isinstance(floating_point, bool) or (isinstance(floating_point, list)
+                                                 and all(isinstance(name, str) for name in floating_point))):
+        raise _Bad(("floating_point",), "expected true or false, or a list of answer names, got "
+                   f"{show_value(floating_point)}")
+    for name, names in {"answers": spec.answers, "floating_point": floating_point}.items():
+        if isinstance(names, list):
+            if not names:
+                raise _Bad((name,), "expected at least one answer name")
+            if len(set(names)) != len(names):
+                raise _Bad((name,), "an answer is listed twice")
+    if spec.answers is not None and spec.denominator is None:
+        raise _Bad(("answers",), "answers scopes denominator and forms: give denominator too")
+    floating = tuple(spec.floating_point) if isinstance(spec.floating_point, list) else spec.floating_point
     return Constraints(spec.denominator, tuple(forms), tuple(str(t) for t in spec.forms), spec.kinks,
-                       spec.zero_gradients, limit, spec.floating_point)
+                       spec.zero_gradients, limit, floating, None if spec.answers is None else tuple(spec.answers))
+
+
+def _placeholder(text: Any) -> str | None:
+    """The function's name of a form f(q) (``tanh(q)`` → ``"tanh"``, ``log(q)`` → ``"ln"``), else None."""
+    import sympy as sp
+
+    from solver.numbers import NumberError, parse_exact
+
+    if not isinstance(text, str) or "q" not in text:
+        return None
+    q = sp.Symbol("q")
+    try:
+        value = parse_exact(text, {"q": q})
+    except NumberError:
+        return None
+    shapes = {"tanh": sp.tanh(q), "sigmoid": 1 / (1 + sp.exp(-q)), "exp": sp.exp(q), "ln": sp.log(q)}
+    found = next((name for name, shape in shapes.items() if value == shape), None)
+    if found is None:
+        raise _Bad(("forms",), f"expected a form f(q) with f one of {', '.join(PLACEHOLDER_FORMS)} "
+                   f"(q any rational), got {show_value(text)}")
+    return found
 
 
 def _entries(value: Any) -> list[Any]:

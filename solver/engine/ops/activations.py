@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
-from solver.engine.exact import positive, same_number, tidy
+from solver.engine.exact import positive, reduce_hyperbolic, same_number, tidy
 from solver.engine.ops.base import (
     DELTA,
     Explanation,
@@ -204,7 +204,7 @@ class Tanh(Elementwise):
         return 1 - op("²", call("tanh", x))
 
     def f(self, v: Any) -> Any:
-        return sp.tanh(v)
+        return reduce_hyperbolic(sp.tanh(v))  # tanh(ln 2) = 3/5, as σ(ln 2) = 2/3
 
     def df(self, v: Any, out: Any) -> Any:
         return 1 - out**2
