@@ -44,7 +44,8 @@ def vary(
     shard: Annotated[str | None, typer.Option("--shard", help="i/n: only the i-th of n contiguous slices of the "
                                               "variants; the shards' key files concatenate to the whole key.")]
     = None,
-    report: Annotated[bool, typer.Option("--report", help="Print the draws each constraint rejected.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Print the draws each constraint rejected (of a shard's own "
+                                        "variants: the shards' figures add up to the whole run's).")] = False,
     fmt: Annotated[VaryFormat, typer.Option("--format", "-f", help="files: the variants and the key; moodle: "
                                             "also DIR/moodle.xml, one question per variant.")] = VaryFormat.files,
     category: Annotated[str | None, typer.Option("--category", help="The Moodle question category (default: the "
@@ -90,14 +91,17 @@ def vary(
 def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[str] | None, only: str | None,
            jobs: int, shard: tuple[int, int] | None, report: bool, exports: Exports) -> None:
     from solver.spec import load_file
-    from solver.vary import batch
+    from solver.vary import batch, shard_range
     from solver.vary.key import csv_text, json_text
 
     varying = [loaded for loaded in load_file(spec) if loaded.vary is not None]
     if len(varying) != 1:
         raise UsageError(f"{spec}: expected one problem with a vary: section, found {len(varying)}")
     total = len(keys) if keys is not None else (count or 0)
-    with _progress(total) as advance:
+    if shard is not None and shard[1] <= total:  # the bar counts the slice's keys: a shard solves only those
+        start, end = shard_range(total, shard)
+        total = end - start
+    with _progress(1 if only is not None else total) as advance:
         found = batch(varying[0], count, seed, keys, jobs, shard, only, advance)
     files = {variant.file_name: variant.text for variant in found.variants}
     if only is None:

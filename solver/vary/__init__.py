@@ -14,7 +14,9 @@ The interface an exporter uses::
 
 A variant is a pure function of the problem's content hash, the seed and the keys up to its own (a
 key repeating an earlier variant's givens is re-rolled): the same on any machine and Python version,
-for any ``jobs`` and any ``shard``.
+for any ``jobs`` and any ``shard``. A slice (``shard``, ``only``) solves its own keys and, of the keys
+before it, only those whose draws could have taken one of its candidates' givens (see
+:mod:`solver.vary.generate`), so a cluster's array jobs split the solving.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ class Variant:
 
 @dataclass(frozen=True)
 class Batch:
-    """The variants asked for, and the search behind them: rejections per constraint and draws made."""
+    """The variants asked for, and the search behind them: rejections per constraint and draws made.
+
+    ``rejected`` and ``draws`` count the searches of the variants held (a shard's or ``only``'s own keys,
+    not the earlier keys it settled to recognise duplicates), so the shards' figures add up to the whole
+    batch's."""
 
     variants: tuple[Variant, ...]
     rejected: dict[str, int]
@@ -97,9 +103,8 @@ def batch(loaded: LoadedProblem, count: int | None, seed: int, keys: list[str] |
     raw: Any = _at(loaded.document, loaded.prefix)
     source = Source(raw, loaded.vary, content_hash(raw), Path(loaded.document.file).name, seed)
     assert isinstance(loaded.document, YamlDocument)
-    accepted, rejected, draws = run(source, keys, end, jobs, progress)
-    held = tuple(Variant(c.key, i, c.hash, c.problem, c.text, c.solution)
-                 for i, c in enumerate(accepted) if start <= i < end)
+    accepted, rejected, draws = run(source, keys, start, end, jobs, progress)
+    held = tuple(Variant(c.key, i, c.hash, c.problem, c.text, c.solution) for i, c in enumerate(accepted, start))
     return Batch(held, dict(Counter(rejected)), draws, tuple(keys), start)
 
 

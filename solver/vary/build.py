@@ -52,7 +52,7 @@ def draw(source: Source, key: str, attempt: int) -> tuple[str, str, dict[str, An
 
     stream = Stream(material(source.source_hash, source.seed, key, attempt))
     given, drawn = draw_given(source.raw["given"], source.vary.draws, stream)
-    digest = content_hash([[d.name for d in source.vary.draws], drawn])[:HASH_LENGTH]
+    digest = drawn_hash(source, drawn)
     data: dict[str, Any] = {}
     for name, value in source.raw.items():  # in the file's order, the id after the title
         if name not in ("vary", "answers", "id"):
@@ -64,6 +64,52 @@ def draw(source: Source, key: str, attempt: int) -> tuple[str, str, dict[str, An
     header = (f"# A variant of {source.file_name} written by dlsolve vary: do not edit, regenerate it.\n"
               f"# source sha256 {source.source_hash}, seed {source.seed}, key {key}, variant {digest}\n")
     return digest, header + dump(data), data
+
+
+def drawn_hash(source: Source, drawn: list[Any]) -> str:
+    """A candidate's hash: of the draws' names and their drawn values."""
+    return content_hash([[d.name for d in source.vary.draws], drawn])[:HASH_LENGTH]
+
+
+class Digests:
+    """The hashes of a problem's candidates without their text or solving (what the draws alone decide).
+
+    A draw reads the written entries under its paths only to keep a non-number (``'?'``) as written,
+    and each entry is parsed to know that; the template here holds only the drawn fields, every number
+    under a drawn path replaced by 0 once, so a hash costs the SHA-256 stream and no parsing: the same
+    drawn values."""
+
+    def __init__(self, source: Source):
+        import copy
+
+        from solver.vary.schema import at_path, is_number
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, list):
+                return [plain(item) for item in value]
+            return 0 if is_number(value) else value
+
+        self.source = source
+        given = source.raw["given"]  # only the fields drawn: less to copy for each hash
+        self.template = {name: copy.deepcopy(given[name]) for name in given
+                         if any(path[0] == name for spec in source.vary.draws for path in spec.paths)}
+        for spec in source.vary.draws:
+            if spec.how != "choose_whole":
+                for path in spec.paths:
+                    _place(self.template, path, plain(at_path(self.template, path)[1]))
+
+    def of(self, key: str, attempt: int) -> str:
+        """The hash of candidate ``attempt`` for ``key`` (equal to :func:`draw`'s)."""
+        from solver.vary.draws import Stream, draw_given, material
+
+        stream = Stream(material(self.source.source_hash, self.source.seed, key, attempt))
+        return drawn_hash(self.source, draw_given(self.template, self.source.vary.draws, stream)[1])
+
+
+def _place(data: Any, path: tuple, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
 
 
 def statement(template: str, given: Any) -> str:
