@@ -125,7 +125,8 @@ def test_an_index_slip_through_the_cli(tmp_path: Path) -> None:
     problem = PROBLEMS / "conv-inversion.yaml"
     result = run_cli("check", problem, file)
     assert result.exit_code == 5
-    assert "✗ incorrect: 0- versus 1-based index: this is the value of X[2,2]" in result.stdout, result.stdout
+    assert "✗ incorrect: 0- versus 1-based index: this is the value of X[2,2]" in " ".join(result.stdout.split()), \
+        result.stdout  # the text report wraps at 80 columns
     data = json.loads(run_cli("check", problem, file, "-f", "json").stdout)
     assert {a["name"]: (a["status"], a["mistake"]) for a in data["answers"]} == {
         "X[3,3]": ("incorrect", INDEX + "X[2,2]"), "X[3,0]": ("correct", None)}
@@ -275,7 +276,7 @@ def test_a_flipped_kernel_through_the_cli(tmp_path: Path) -> None:
     assert [float(v) for v in written["dL/dX"]] == student.reshape(-1).tolist()
     problem = PROBLEMS / "conv2d-backprop.yaml"
     result = run_cli("check", problem, file)
-    assert result.exit_code == 5 and f"✗ incorrect: {FORWARD}" in result.stdout, result.stdout
+    assert result.exit_code == 5 and f"✗ incorrect: {FORWARD}" in " ".join(result.stdout.split()), result.stdout
     data = json.loads(run_cli("check", problem, file, "-f", "json").stdout)
     assert {a["name"]: a["mistake"] for a in data["answers"]} == {"Z": FORWARD, "dL/dX": INPUT}
     for fmt in ("markdown", "latex"):

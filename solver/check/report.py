@@ -8,6 +8,7 @@ from typing import Any
 
 from solver.check import Judged, Report
 
+TEXT_WIDTH = 80  # the text report's columns (a verdict wraps under its own column)
 MARKS = {"correct": "✓", "correct to the decimals given": "✓", "correct within the tolerance": "✓",
          "incorrect": "✗", "wrong shape": "✗"}
 
@@ -56,19 +57,34 @@ def _shown(value: Any) -> str:
 
 
 def _text(report: Report, reveal: bool) -> str:
+    import textwrap
+
     solution = report.solution
-    lines = [f"check · {solution.id}: {solution.title}"]
+    lines = textwrap.wrap(f"check · {solution.id}: {solution.title}", TEXT_WIDTH, subsequent_indent="  ")
     width = max((len(j.quantity.name) for j in report.judged), default=0)
     for item in report.judged:
         step = item.quantity.step or "—"
-        line = f"  {step:>6}  {item.quantity.name:<{width}}  {_verdict_words(item)}"
-        if item is report.first_wrong:
-            line += "  ← first wrong step"
-        lines.append(line)
+        lines += _hanging(f"  {step:>6}  {item.quantity.name:<{width}}  ", _verdict_words(item),
+                          "  ← first wrong step" if item is report.first_wrong else "")
         if reveal and not item.verdict.accepted:
-            lines.append(f"  {'':>6}  {'':<{width}}  expected {_shown(item.expected)}")
-    lines.append(_summary(report))
+            lines += _hanging(f"  {'':>6}  {'':<{width}}  ", f"expected {_shown(item.expected)}")
+    lines += textwrap.wrap(_summary(report), TEXT_WIDTH)
     return "\n".join(lines) + "\n"
+
+
+def _hanging(head: str, words: str, tail: str = "") -> list[str]:
+    """``head`` then ``words`` wrapped within TEXT_WIDTH columns under their own first column (from column
+    12 if the head leaves too little room), and ``tail`` after the last line if it fits, else below."""
+    import textwrap
+
+    indent = " " * (len(head) if TEXT_WIDTH - len(head) >= 30 else 12)
+    lines = textwrap.wrap(words, TEXT_WIDTH, initial_indent=head, subsequent_indent=indent,
+                          break_long_words=False, break_on_hyphens=False) or [head.rstrip()]
+    if tail and len(lines[-1]) + len(tail) <= TEXT_WIDTH:
+        lines[-1] += tail
+    elif tail:
+        lines.append(indent + tail.strip())
+    return lines
 
 
 def _markdown(report: Report, reveal: bool) -> str:
