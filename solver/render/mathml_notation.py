@@ -29,12 +29,13 @@ def mn(text: str) -> str:
 OPENING, CLOSING = "([{⌊", ")]}⌋"
 
 
-def mo(text: str) -> str:
-    """An operator or bracket; a bracket says which side it is on, so that it is spaced as a fence
-    wherever it stands in its row."""
-    form = ' form="prefix"' if text in OPENING else ' form="postfix"' if text in CLOSING else ""
-    if text == "/":  # ∂L/∂W: set tight, as a slash in a name
-        form = ' lspace="0" rspace="0"'
+def mo(text: str, stretchy: bool = False) -> str:
+    """An operator or bracket (see :func:`fenced` for brackets inside a longer row). A bracket is
+    stretchy only if asked (around a matrix): a browser sets a stretchy bracket around a name from a
+    larger glyph with wide side bearings, ``t [ k ]``."""
+    form = ' lspace="0" rspace="0"' if text in ("/", "∂") else ""  # ∂L/∂W set tight, as one name
+    if (text in OPENING or text in CLOSING) and not stretchy:
+        form = ' stretchy="false"'
 
     return f"<mo{form}>{escape(text, quote=False)}</mo>"
 
@@ -42,6 +43,28 @@ def mo(text: str) -> str:
 def mtext(text: str) -> str:
     """Words inside math."""
     return f"<mtext>{escape(text, quote=False)}</mtext>"
+
+
+_BRACKET = re.compile(r'<mo(?: stretchy="false")?>([(\[{⌊)\]}⌋])</mo>')
+
+
+def fenced(markup: str) -> str:
+    """``markup`` with every bracket pair and what it holds grouped in an ``<mrow>``: a browser spaces
+    a bracket as a fence only as the first or last child of its row (``f(x)``, not ``f (x)``)."""
+    out, opened, at = [], [], 0
+    for match in _BRACKET.finditer(markup):
+        out.append(markup[at:match.start()])
+        at = match.end()
+        if match.group(1) in OPENING:
+            opened.append(len(out))
+            out.append(match.group(0))
+        elif opened:
+            start = opened.pop()
+            out[start:] = ["<mrow>" + "".join(out[start:]) + match.group(0) + "</mrow>"]
+        else:
+            out.append(match.group(0))
+    out.append(markup[at:])
+    return "".join(out)
 
 
 def mrow(*children: str) -> str:
@@ -107,7 +130,7 @@ def notation_mathml(text: str) -> str:
             out[-1] = f"<msup>{out[-1]}{mn('2')}</msup>"
         else:
             out.append(mo(token))
-    return "".join(out)
+    return fenced("".join(out))
 
 
 def name_mathml(name: str) -> str:
@@ -140,8 +163,8 @@ class MathmlPrinter(StandardPrinter):
     brackets), atoms as ``<mi>``, ``<mn>`` and ``<mo>``, powers and transposes as ``<msup>``."""
 
     def finish(self, printed: str) -> str:
-        """The printed formula as one row."""
-        return mrow(printed)
+        """The printed formula as one row, its brackets grouped with what they hold."""
+        return mrow(fenced(printed))
 
     def name(self, text: str) -> str:
         """A name as :func:`name_mathml` sets it."""

@@ -87,7 +87,7 @@ class SympyMathmlPrinter(MathMLPresentationPrinter):
 
     def _applied(self, head: str, args: Any, exp: Any = None) -> Any:
         body = "".join((mo(",") if i else "") + self.doprint(a) for i, a in enumerate(args))
-        shown = mrow(head, mo("("), body, mo(")"))
+        shown = mrow(head, mrow(mo("(", stretchy=True), body, mo(")", stretchy=True)))  # (a matrix inside)
         if exp is not None:
             shown = f"<msup>{shown}{self.doprint(exp)}</msup>"
         return self._fragment(shown)
@@ -99,7 +99,8 @@ class SympyMathmlPrinter(MathMLPresentationPrinter):
         if name in ("exp", "ln", "log") and len(e.args) == 1 and is_unevaluated(e):
             return self._applied(function_mathml("ln" if name == "log" else name), e.args)
         if name == "norm2" and len(e.args) == 1:
-            return self._fragment(f"<msup>{mrow(mo('‖'), self.doprint(e.args[0]), mo('‖'))}{mn('2')}</msup>")
+            norm = mrow(mo("‖", stretchy=True), self.doprint(e.args[0]), mo("‖", stretchy=True))
+            return self._fragment(f"<msup>{norm}{mn('2')}</msup>")
         if name == "bce_logits" and e.args:
             first, *rest = e.args
             return self._print(sympy.Function("bce")(sympy.Function("sigma")(first), *rest))
@@ -119,6 +120,7 @@ class SympyMathmlPrinter(MathMLPresentationPrinter):
     def _print_KroneckerDelta(self, e: Any) -> Any:  # an Iverson bracket
         return self._fragment(mrow(mo("["), self.doprint(e.args[0]), mo("="), self.doprint(e.args[1]), mo("]")))
 
+
     def _print_Heaviside(self, e: Any) -> Any:  # ReLU′
         return self._fragment(mrow(mo("["), self.doprint(e.args[0]), mo(">"), mn("0"), mo("]")))
 
@@ -136,7 +138,7 @@ class SympyMathmlPrinter(MathMLPresentationPrinter):
             operand = expr.args[1]
             text = self.doprint(operand)
             if operand.could_extract_minus_sign() or operand.is_Add or operand.is_Mul:
-                text = mrow(mo("("), text, mo(")"))
+                text = mrow(mo("(", stretchy=True), text, mo(")", stretchy=True))
             return self._fragment(mo("−") + text)
         shown: list[str] = []  # a substituted product: its factors in order, b^(−1) dividing the one before
         for i, factor in enumerate(expr.args):
@@ -146,7 +148,7 @@ class SympyMathmlPrinter(MathMLPresentationPrinter):
             text = self.doprint(factor)
             nested = factor.is_Mul and is_unevaluated(factor)
             if factor.is_Add or (i > 0 and factor.could_extract_minus_sign()) or nested:
-                text = mrow(mo("("), text, mo(")"))
+                text = mrow(mo("(", stretchy=True), text, mo(")", stretchy=True))
             shown.append(text)
         return self._fragment(mo("·").join(shown))
 
@@ -202,7 +204,8 @@ def _summary(matrix: Any) -> str:
     rows = "".join("<mtr>" + "".join(f"<mtd>{cell(i, j)}</mtd>" for j in kept(matrix.cols)) + "</mtr>"
                    for i in kept(matrix.rows))
     size = mrow(mn(str(matrix.rows)), mo("×"), mn(str(matrix.cols)))
-    return f"<msub>{mrow(mo('['), f'<mtable>{rows}</mtable>', mo(']'))}{size}</msub>"
+    table = mrow(mo("[", stretchy=True), f"<mtable>{rows}</mtable>", mo("]", stretchy=True))
+    return f"<msub>{table}{size}</msub>"
 
 
 def decimal_mathml(value: Any) -> str | None:
