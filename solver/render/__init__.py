@@ -27,6 +27,7 @@ REGISTRY: tuple[OutputFormat, ...] = (  # in this order in ``--help``
     OutputFormat("latex", "solver.render.latex", (".tex",)),
     OutputFormat("markdown", "solver.render.markdown", (".md",)),
     OutputFormat("json", "solver.render.json", (".json",)),
+    OutputFormat("html", "solver.render.html", (".html", ".htm")),
 )
 
 FORMATS: dict[str, str] = {entry.name: entry.module for entry in REGISTRY}
