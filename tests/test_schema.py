@@ -16,13 +16,11 @@ from helpers import PROBLEM_FILES, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
-from solver.errors import SpecError
-from solver.spec import load_file
-
-# The bad-file corpus lives in these two test modules (read only here).
-from test_bad_specs import BAD_SPECS
+from test_bad_specs import BAD_SPECS  # the bad-file corpus lives in these two test modules (read only here)
 from test_bad_specs_more import MORE_BAD_SPECS
+
+from solver.api import load
+from solver.errors import SpecError
 
 # Which corpus cases the schema can see: those whose expected message names a defect of structure — a
 # missing or unknown field, an unknown kind, a wrong type, a word outside an enum, a bound, an empty file.
@@ -124,7 +122,7 @@ def test_what_dlsolve_accepts_the_schema_accepts(validator: Draft202012Validator
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(mutated, allow_unicode=True))
     try:
-        load_file(path)
+        load(path)
     except SpecError:
         return
     assert validator.is_valid(yaml.safe_load(path.read_text())), mutated
