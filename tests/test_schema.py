@@ -151,3 +151,30 @@ def test_unknown_kind_is_a_usage_error(tmp_path: Any) -> None:
         "dlsolve: error: unknown kind 'nosuchkind'; known kinds: conv-inversion, descent, gan, graph, params, "
         "relu-pieces, rnn, symbolic"]
     assert not out.exists()
+
+
+def test_every_field_has_a_description_and_its_examples_validate() -> None:
+    """Each kind's fields, at every depth, say what they are; each example is a value the field accepts."""
+    result = run_cli("schema")
+    schema = json.loads(result.stdout)
+    defs = schema["$defs"]
+    undescribed, wrong = [], []
+    for name, definition in defs.items():
+        for field, node in definition.get("properties", {}).items():
+            if "description" not in node:
+                undescribed.append(f"{name}.{field}")
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for example in node.get("examples", []):
+                if not Draft202012Validator({**node, "$defs": defs}).is_valid(example):
+                    wrong.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{where}/{i}")
+
+    walk(schema, "#")
+    assert undescribed == []
+    assert wrong == [], wrong

@@ -150,7 +150,8 @@ def _annotate(kind: str, schema: dict[str, Any], defs: dict[str, Any]) -> None:
             node["description"] = description
     for path, example in EXAMPLES.get(kind, {}).items():
         for node in _nodes(schema, path.split("."), defs):
-            node["examples"] = [example]
+            if example == node.get("const", example) and example in node.get("enum", [example]):  # a tag (const, enum): only its own value
+                node["examples"] = [example]
 
 
 def _nodes(node: dict[str, Any], parts: list[str], defs: dict[str, Any]) -> list[dict[str, Any]]:
