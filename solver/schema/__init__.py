@@ -150,7 +150,8 @@ def _annotate(kind: str, schema: dict[str, Any], defs: dict[str, Any]) -> None:
             node["description"] = description
     for path, example in EXAMPLES.get(kind, {}).items():
         for node in _nodes(schema, path.split("."), defs):
-            if example == node.get("const", example) and example in node.get("enum", [example]):  # a tag (const, enum): only its own value
+            # a tag (const, enum) shared by the members of a union gets only its own value
+            if example == node.get("const", example) and example in node.get("enum", [example]):
                 node["examples"] = [example]
 
 
