@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from solver import __version__
-from solver.cli import check, graph, listing, params, run, vary
+from solver.cli import check, graph, listing, params, run, schema, vary
 from solver.cli.plumbing import EXIT_CODES, Settings
 from solver.errors import EXIT_INTERRUPTED
 
@@ -66,6 +66,7 @@ app.command("fc-params")(params.fc_params)
 app.command("conv-params")(params.conv_params)
 app.command("graph")(graph.graph)
 app.command("vary")(vary.vary)
+app.command("schema")(schema.schema)
 
 
 def main() -> None:
