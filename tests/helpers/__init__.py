@@ -114,6 +114,7 @@ SLOWEST_FILES = (
     "test_differential.py", "test_formats.py", "test_fuzz.py", "test_sheet_bank.py", "test_gan.py",
     "test_lint.py",  # mypy without a cache (a fresh clone) takes about a minute
     "test_latex_documents.py", "test_check_symbolic.py", "test_hostile.py", "test_determinism.py", "test_rnn.py",
+    "test_html.py",  # the bank's page, and headless chromium
     "test_graph_oracle.py", "test_vary.py", "test_gan_answers.py", "test_ops_pooling.py", "test_check.py",
     "test_sheet_documents.py", "test_sheet_drawings.py", "test_conv_ops.py", "test_bad_specs.py",
 )
