@@ -8,6 +8,7 @@ renderers turn both into terminal text, LaTeX or JSON at the edge.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -72,6 +73,32 @@ class Phrase:
 
 
 Words = str | Phrase  # a title, a note or a description
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+
+
+def phrase(template: str, /, **values: Any) -> Phrase:
+    """Prose with values inside, from a (translated) template whose ``{name}`` placeholders take the values:
+    ``phrase(tr("on {interval}; h(x) = {line}"), interval=…, line=…)``. A value that is a Phrase or a
+    tuple is spliced in part by part; ``{{`` and ``}}`` are literal braces."""
+    parts: list[Any] = []
+    words = ""
+    at = 0
+    for match in _PLACEHOLDER.finditer(template):
+        words += template[at:match.start()]
+        at = match.end()
+        if match.group(1) is None:
+            words += match.group(0)[0]
+            continue
+        if words:
+            parts.append(words)
+            words = ""
+        value = values[match.group(1)]
+        parts.extend(value.parts if isinstance(value, Phrase) else value if isinstance(value, tuple) else (value,))
+    words += template[at:]
+    if words:
+        parts.append(words)
+    return Phrase(tuple(parts))
 
 
 # --- typed records: what a step establishes, for code that reads a trace (kinds, graders) ----------

@@ -6,6 +6,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from solver.i18n import tr
+
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -41,6 +43,7 @@ def environment(latex: bool) -> Any:
         )
     env = jinja2.Environment(**options)
     env.tests["tall"] = tall
+    env.globals["tr"] = tr  # headings in the current language: ((( tr("Answers") )))
     return env
 
 
