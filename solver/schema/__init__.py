@@ -13,6 +13,7 @@ from typing import Any
 
 from solver.errors import UsageError
 from solver.kinds import KINDS
+from solver.schema.hints import MATRIX, NUMBER
 from solver.schema.text import COMMON, DESCRIPTIONS, EXAMPLES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -60,10 +61,19 @@ def _kind_schema(kind: str, defs: dict[str, Any]) -> dict[str, Any]:
                   **{name: _described(_common(name), *COMMON[name]) for name in COMMON if name != "kind"}}
     for field in kind_module(kind).FIELDS:
         properties[field] = own.get(field, {})
+    if kind == "graph":  # a mapping of names the schema can still check: plain names, numbers or matrices
+        properties["given"] = {**properties["given"], **GRAPH_GIVEN}
     schema = {"type": "object", "description": KINDS[kind][1], "additionalProperties": False,
               "required": ["kind", "title", *required], "properties": properties}
     _annotate(kind, schema, defs)
     return schema
+
+
+GRAPH_GIVEN: dict[str, Any] = {
+    "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_]*$"},
+    "additionalProperties": {"anyOf": [NUMBER, MATRIX]},
+}
+"""A graph's givens: ASCII names not starting with ``_``, each a number or a matrix (solver.expressions.plain_name)."""
 
 
 def _spec_types(kind: str) -> list[type]:

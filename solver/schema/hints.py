@@ -7,6 +7,7 @@ never the reverse. A function not listed here accepts anything as far as the sch
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 NUMBER: dict[str, Any] = {"type": ["number", "string"]}
@@ -27,7 +28,6 @@ def _per_dim(minimum: int) -> dict[str, Any]:
 HINTS: dict[str, dict[str, Any]] = {
     "solver.numbers.parse_exact": NUMBER,
     "solver.numbers.parse_matrix": MATRIX,
-    "solver.fields._int_or_list.<locals>.validate": _per_dim(0),
     "solver.fields._padding": {"anyOf": [{"enum": ["valid", "same"]}, _per_dim(0)]},
     "solver.kinds.rnn_spec._sequence": {"type": "array", "minItems": 1, "maxItems": 50},
     "solver.kinds.rnn_spec._targets": {"type": "object"},
@@ -58,4 +58,6 @@ def before(function: Any, inner: dict[str, Any]) -> dict[str, Any]:
 def hint(function: Any) -> dict[str, Any]:
     """The JSON Schema of the values ``function`` may accept (``{}``: anything)."""
     name = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
+    if name == "solver.fields._int_or_list.<locals>.validate":  # kernel, stride (≥ 1) or pooling padding (≥ 0)
+        return _per_dim(inspect.getclosurevars(function).nonlocals["minimum"])
     return dict(HINTS.get(name, {}))
