@@ -114,9 +114,8 @@ def test_tr_fills_a_translated_template_and_plurals_take_the_language_s_forms() 
 
 
 def test_an_unknown_language_is_refused() -> None:
-    with pytest.raises(ValueError, match="en, hr, sr, ru"):
-        with using("de"):
-            pass
+    with pytest.raises(ValueError, match="en, hr, sr, ru"), using("de"):
+        pass
 
 
 @pytest.fixture(scope="module")
