@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any
 from solver import render as _render_registry
 from solver.errors import FieldError, SpecError, SpecIssue, UnsolvableError
 from solver.kinds import kind_module
+from solver.notebook import display
 from solver.problem import Problem
-from solver.trace import Solution
+from solver.trace import Solution, set_display
 
 if TYPE_CHECKING:  # the loader (yaml, pydantic) is imported only when a file is read
     from solver.check import Report
     from solver.spec import LoadedProblem
 
 FORMATS: tuple[str, ...] = tuple(_render_registry.FORMATS)  # the registry in solver.render
+
+set_display(display)  # a Solution shows itself in a notebook (Solution._repr_html_ and co.)
 
 
 def load(path: Path | str) -> list[Problem]:

@@ -9,6 +9,7 @@ renderers turn both into terminal text, LaTeX or JSON at the edge.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -276,3 +277,34 @@ class Solution:
             if answer.name == name:
                 return answer
         raise KeyError(name)
+
+    # Jupyter's rich display: the trace knows nothing about printing, so these ask the display function
+    # that the library API registers (set_display); without one, a notebook falls back to repr.
+    def _repr_html_(self) -> str | None:
+        return _shown(self, ("text/html",)).get("text/html")
+
+    def _repr_latex_(self) -> str | None:
+        return _shown(self, ("text/latex",)).get("text/latex")
+
+    def _repr_mimebundle_(self, include: Collection[str] | None = None,
+                          exclude: Collection[str] | None = None) -> dict[str, Any] | None:
+        wanted = tuple(m for m in DISPLAY_TYPES if (not include or m in include) and m not in (exclude or ()))
+        return _shown(self, wanted) or None
+
+
+DISPLAY_TYPES = ("text/plain", "text/html", "text/latex", "application/json")
+"""The MIME types a Solution shows itself in, in a notebook."""
+
+Display = Callable[[Solution, tuple[str, ...]], dict[str, Any]]
+_display: list[Display] = []
+
+
+def set_display(display: Display) -> None:
+    """Let every Solution show itself in a notebook through ``display(solution, mime_types)``, which returns
+    the solution in those types (``{"text/html": …}``); :mod:`solver.api` registers :mod:`solver.notebook`'s."""
+    _display[:] = [display]
+
+
+def _shown(solution: Solution, mime_types: tuple[str, ...]) -> dict[str, Any]:
+    """The solution in ``mime_types`` by the registered display function; nothing if none is registered."""
+    return _display[0](solution, mime_types) if _display and mime_types else {}

@@ -23,7 +23,8 @@ def render(drawings: list[tuple[str, Drawing]], which: str = "both", color: bool
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
-                      highlight=False, emoji=False, legacy_windows=False)
+                      highlight=False, emoji=False, legacy_windows=False,
+                      force_jupyter=False)  # in a notebook, rich would display instead of writing
     for i, (name, drawing) in enumerate(drawings):
         if i:
             console.print()

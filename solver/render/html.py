@@ -1,6 +1,9 @@
 """One self-contained HTML5 page: math as MathML, computational graphs as inline SVG (Graphviz's dot
 when it is installed, else the layered text view), a table of contents for several problems, print CSS.
-No script, no style sheet, font or image is loaded from anywhere: the page works offline."""
+No script, no style sheet, font or image is loaded from anywhere: the page works offline.
+
+``fragment=True`` makes a ``<div class="dlsolve">`` instead of a page, its style scoped under that class so
+it cannot restyle the page around it (a notebook's output cell: :mod:`solver.notebook`)."""
 
 from __future__ import annotations
 
@@ -10,12 +13,14 @@ import subprocess
 from html import escape
 from typing import Any
 
+from solver.i18n import language, tr
 from solver.render.mathml_notation import math, mo, mrow, name_mathml
 from solver.render.prose import prose_text, words
 from solver.render.steps import numbered, parts
 from solver.render.templates import environment
+from solver.render.values import short_decimals
 from solver.render.view import NAMING_KINDS, QUANTITY, ROLE, WORD
-from solver.trace import Solution, Step
+from solver.trace import Phrase, Solution, Step
 
 DOT_TIMEOUT = 20  # seconds dot may take for one drawing
 
@@ -30,19 +35,33 @@ def notation(prose: str) -> str:
     return escape(prose_text(prose))
 
 
-def render(solutions: list[Solution], **_: object) -> str:
-    """The solutions as one HTML page."""
-    views = [page_view(solution, i) for i, solution in enumerate(solutions, 1)]
-    title = views[0]["title"] if len(views) == 1 else "dlsolve solutions"
-    return environment(latex=False).get_template("solution.html.j2").render(solutions=views, title=title)
-
-
-def page_view(solution: Solution, index: int) -> dict[str, Any]:
-    """One solution as strings for the template: escaped prose and ``<math>`` elements."""
+def prose_html(prose: Any) -> str:
+    """A title, note or description: words escaped in standard notation, the values of a
+    :class:`~solver.trace.Phrase` each as a ``<math>`` element."""
     from solver.render.mathml_values import mathml
 
+    if not isinstance(prose, Phrase):
+        return words(prose, notation)
+    return "".join(notation(short_decimals(part)) if isinstance(part, str) else math(mathml(part))
+                   for part in prose.parts)
+
+
+def render(solutions: list[Solution], fragment: bool = False, **_: object) -> str:
+    """The solutions as one HTML page, or (``fragment``) as one ``<div>`` to put inside another page."""
+    views = [page_view(solution, i, fragment) for i, solution in enumerate(solutions, 1)]
+    title = views[0]["title"] if len(views) == 1 else tr("dlsolve solutions")
+    return environment(latex=False).get_template("solution.html.j2").render(
+        solutions=views, title=title, fragment=fragment, lang=language())
+
+
+def page_view(solution: Solution, index: int, fragment: bool = False) -> dict[str, Any]:
+    """One solution as strings for the template: escaped prose and ``<math>`` elements (in a ``fragment``,
+    ids carry the solution's id, so two outputs on one notebook page rarely share one)."""
+    from solver.render.mathml_values import mathml
+
+    anchor = f"problem-{index}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", solution.id).strip("-")
     return {
-        "anchor": f"problem-{index}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", solution.id).strip("-"),
+        "anchor": anchor,
         "index": index,
         "id": text(solution.id),
         "kind": text(solution.kind),
@@ -50,11 +69,12 @@ def page_view(solution: Solution, index: int) -> dict[str, Any]:
         "source": text(solution.source),
         "statement": text(solution.statement),
         "given": [{"math": math(mrow(name_mathml(g.name), mo("="), mathml(g.value))),
-                   "description": words(g.description, notation)} for g in solution.given],
+                   "description": prose_html(g.description)} for g in solution.given],
         "steps": steps_view(solution.steps, ""),
         "answers": [{"math": math(answer_math(a.name, a.value)), "description": notation(a.description),
                      "name": text(a.name)} for a in solution.answers],
-        "graphs": [graph_view(drawing, f"p{index}g{k}-") for k, drawing in enumerate(solution.drawings, 1)],
+        "graphs": [graph_view(drawing, f"{anchor}-g{k}-" if fragment else f"p{index}g{k}-")
+                   for k, drawing in enumerate(solution.drawings, 1)],
     }
 
 
@@ -81,9 +101,9 @@ def steps_view(steps: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
             relations[-1] = "≈"
         chain = [math(mrow(*((mo(relation),) if i else ()), piece))
                  for i, (relation, piece) in enumerate(zip(relations, pieces))]
-        shown.append({"number": number, "title": "" if name and pieces else words(step.title, notation),
+        shown.append({"number": number, "title": "" if name and pieces else prose_html(step.title),
                       "tag": _tag(step) if name and pieces else "",
-                      "chain": chain, "note": words(step.note, notation),
+                      "chain": chain, "note": prose_html(step.note),
                       "substeps": steps_view(step.substeps, f"{number}.")})
     return shown
 

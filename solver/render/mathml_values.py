@@ -19,6 +19,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from solver.engine.exact import canonical, is_unevaluated, printed_terms
 from solver.formula import Formula, standard_notation
+from solver.i18n import tr
 from solver.render.mathml_notation import (
     NAMESPACE,
     formula_mathml,
@@ -163,7 +164,9 @@ def mathml(value: Any) -> str:
     """An exact value or formula as MathML (no ``<math>`` wrapper), fitted to a page."""
     if is_approximate(value):
         shown = mathml(rounded(value.value))
-        return shown + (mtext(f" (exact form omitted: {value.size} operations)") if value.size else "")
+        # Translators: {size} is a count of arithmetic operations
+        omitted = tr("(exact form omitted: {size} operations)", size=value.size) if value.size else ""
+        return shown + (mtext(" " + omitted) if omitted else "")
     if isinstance(value, bool):
         return mtext("true" if value else "false")
     if isinstance(value, int):
@@ -183,11 +186,13 @@ def _sympy_mathml(value: Any) -> str:
         if max(value.shape) > COMPACT_LIMIT:
             return _summary(value)
         if not is_float(value) and any(len(str(v)) > WIDE // value.cols for v in value if v.is_number):
-            return printer().doprint(decimals(value)) + mtext(" (decimals of the exact entries)")
+            return printer().doprint(decimals(value)) + mtext(" " + tr("(decimals of the exact entries)"))
         return printer().doprint(value)
     if value.is_number and not value.is_Rational and not is_float(value) and len(str(value)) > WIDE:
         shown = sympy.Float(exact_float(value), DECIMAL_DIGITS)
-        return printer().doprint(rounded(shown)) + mtext(f" (exact form: {sympy.count_ops(value)} operations)")
+        # Translators: {size} is a count of arithmetic operations
+        return printer().doprint(rounded(shown)) + mtext(" " + tr("(exact form: {size} operations)",
+                                                                  size=sympy.count_ops(value)))
     return printer().doprint(value)
 
 

@@ -25,7 +25,8 @@ def render(solutions: list[Solution], color: bool = False, width: int = 80, **_:
     """The solutions as terminal text (with ANSI colours when ``color``)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
-                      highlight=False, emoji=False, legacy_windows=False)
+                      highlight=False, emoji=False, legacy_windows=False,
+                      force_jupyter=False)  # in a notebook, rich would display instead of writing
     for i, solution in enumerate(solutions):
         if i:
             console.print()
