@@ -150,15 +150,15 @@ class Conv(Op):
                                     "length {n} padded by {padding}", k=ws[1], dilation=self.dilation, n=xs[1],
                                     padding=pad_text))
             raise ShapeError(tr("each {kernel} filter (dilation {dilation}) does not fit a {input} input channel "
-                                "padded by {padding}", kernel=f"{ws[0]}×{ws[1]}", dilation=self.dilation,
-                                input=f"{xs[0]}×{xs[1]}", padding=pad_text))
+                                "padded by {padding}", kernel="%d×%d" % (ws[0], ws[1]), dilation=self.dilation,
+                                input="%d×%d" % (xs[0], xs[1]), padding=pad_text))
         return self._shape_back(out, x)
 
     def _check_layout(self, x: Shape, w: Shape) -> None:
         """Raise ShapeError unless x and w hold whole channels and filters in the stacked layout."""
         C, K = self.in_channels, self.out_channels
-        channels = f"in_channels={C}" if K == 1 else tr("{names} and {last}", names=f"in_channels={C}",
-                                                         last=f"out_channels={K}")
+        channels = f"in_channels={C}" if K == 1 else tr("{names} and {last}", names="in_channels=%d" % C,
+                                                         last="out_channels=%d" % K)
         if self.dims == 1:
             if C == 1 and 1 not in x:
                 raise ShapeError(tr("conv1d needs a vector input, got {shape}", shape=shape_text(x)))
@@ -395,6 +395,6 @@ def make(dims: int, nargs: int, keywords: dict[str, Any]) -> Conv:
     """A conv op for ``conv1d``/``conv2d`` with 2 or 3 positional arguments and keyword settings."""
     if nargs not in (2, 3):
         raise ValueError(tr("{name} takes an input, a kernel and optionally a bias, got {count} arguments",
-                            name=f"conv{dims}d", count=nargs))
+                            name="conv%dd" % dims, count=nargs))
 
     return Conv(dims, nargs, **keywords)

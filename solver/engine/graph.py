@@ -241,7 +241,7 @@ class _Builder(Visitor[Node]):
         if len(numbers) == 1:
             if 1 not in (rows, cols):
                 raise self.fail(tr("'{name}' is a {shape} matrix: index it as {name}[row, column]", name=target.label,
-                                   shape=f"{rows}×{cols}"))
+                                   shape="%d×%d" % (rows, cols)))
             row, col = (numbers[0], 0) if cols == 1 else (0, numbers[0])
         elif len(numbers) == 2:
             row, col = numbers
@@ -320,8 +320,8 @@ class _Builder(Visitor[Node]):
             (m, n), (_, q) = args[0].shape, args[1].shape
             if m * n * q > MAX_EXACT_PRODUCTS:
                 raise TooLarge(label_of(op, args), 0, tr("{formula} needs {count} exact products (more than {limit})",
-                                                         formula=label_of(op, args), count=f"{m * n * q:,}",
-                                                         limit=f"{MAX_EXACT_PRODUCTS:,}"))
+                                                         formula=label_of(op, args), count=format(m * n * q, ","),
+                                                         limit=format(MAX_EXACT_PRODUCTS, ",")))
         if op.transcendental and not self.graph.numeric:
             for arg in args:
                 guard(arg.value, arg.label, MAX_TRANSCENDENTAL_INPUT)
@@ -348,7 +348,7 @@ class _Builder(Visitor[Node]):
         for value in base:
             if value.is_number and not value.is_zero and power_too_large(value, exponent):
                 raise self.fail(tr("{power} is larger than 10^{digits} (or smaller than 10^-{digits})",
-                                   power=f"{value}^{exponent}", digits=MAX_DIGITS))
+                                   power="%s^%s" % (value, exponent), digits=MAX_DIGITS))
 
 
 

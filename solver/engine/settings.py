@@ -90,6 +90,6 @@ def place(name: str, args: list[T], settings: Mapping[str, T], signature: tuple[
     if missing:
         # Translators: {settings} is like "kernel_size and stride"; {call} shows the call, max_pool2d(X, kernel_size)
         raise SettingError(tr("{name}() needs {settings} ({call})", name=name, settings=" and ".join(missing),
-                              call=f"{name}({', '.join(signature)})"))
+                              call="%s(%s)" % (name, ", ".join(signature))))
 
     return [values[key] for key in signature]

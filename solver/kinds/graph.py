@@ -229,7 +229,7 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     if loss.shape != (1, 1):
         # Translators: {shape} is a matrix shape such as 2×1
         raise FieldError(("loss",), tr("the loss must be a scalar, but {name} is {shape}", name=loss_name,
-                                       shape=f"{loss.shape[0]}×{loss.shape[1]}"))
+                                       shape="%d×%d" % loss.shape))
     names = wanted(spec, graph, loss)
     engine.name_inner(graph, engine.relevant_nodes(graph, loss, [graph.names[name] for name in names]))
     steps = [_forward_group(graph)]  # after naming: the forward pass declares the names the backward pass uses

@@ -57,7 +57,7 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
         status = "✓" if agrees else (tr("≠ (at a kink: the convention decides)") if kinked else "✗")
         # Translators: {error} is a decimal such as 2.1e-11; {step} the step h of the differences
         notes = [tr("largest difference {error} (h = {step}, relative to max(1, |gradient|))",
-                    error=prose_number(f"{error:.1e}"), step=f"{STEP:g}")]
+                    error=prose_number(format(error, ".1e")), step=format(STEP, "g"))]
         if float(np.max(allowance / size)) > FD_TOLERANCE / 10:
             # Translators: {allowance} and {scale} are decimals; {safety} a whole number (the × is "times")
             notes.append(tr("up to {allowance} counts as rounding ({safety}× the rounding measured at these values, "

@@ -220,7 +220,7 @@ def _shape_note(name: str, node: Any) -> str:
     """``h is 3×1`` for a vector or matrix (nothing for a scalar)."""
     rows, cols = node.shape
     # Translators: {shape} is a matrix shape such as 3×1
-    return "" if (rows, cols) == (1, 1) else tr("{name} is {shape}", name=name, shape=f"{rows}×{cols}")
+    return "" if (rows, cols) == (1, 1) else tr("{name} is {shape}", name=name, shape="%d×%d" % (rows, cols))
 
 
 def _joined(*notes: str) -> str:

@@ -75,7 +75,7 @@ def given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, nu
         if entries > MAX_GIVEN_ENTRIES:
             raise FieldError(path + (name,), tr("the givens have more than {count} entries in all (a 100×100 matrix "
                                                 "has 10,000): too large for a worked solution",
-                                                count=f"{MAX_GIVEN_ENTRIES:,}"))
+                                                count=format(MAX_GIVEN_ENTRIES, ",")))
         try:
             if isinstance(raw, sp.MatrixBase):  # already exact (a kind that builds a graph, such as rnn)
                 value = raw

@@ -27,7 +27,8 @@ def exact_inverse(a: Matrix) -> Matrix:
         return rational_inverse(a)
     if n > MAX_SYMBOLIC_SIZE:
         raise TooLarge("inv", 0, tr("an exact inverse of a {shape} matrix with symbols or irrational entries, beyond "
-                                    "{limit}", shape=f"{n}×{n}", limit=f"{MAX_SYMBOLIC_SIZE}×{MAX_SYMBOLIC_SIZE}"))
+                                    "{limit}", shape="%d×%d" % (n, n),
+                                    limit="%d×%d" % (MAX_SYMBOLIC_SIZE, MAX_SYMBOLIC_SIZE)))
     determinant = tidy(a.det(method="berkowitz"))
     if determinant.is_zero:
         raise ValueError(tr(SINGULAR) if n > 1 else tr("0 has no inverse"))
@@ -42,8 +43,8 @@ def rational_inverse(a: Matrix) -> Matrix:
 
     n = a.shape[0]
     if n > MAX_EXACT_SIZE:
-        raise TooLarge("inv", 0, tr("an exact inverse of a {shape} matrix, beyond {limit}", shape=f"{n}×{n}",
-                                    limit=f"{MAX_EXACT_SIZE}×{MAX_EXACT_SIZE}"))
+        raise TooLarge("inv", 0, tr("an exact inverse of a {shape} matrix, beyond {limit}", shape="%d×%d" % (n, n),
+                                    limit="%d×%d" % (MAX_EXACT_SIZE, MAX_EXACT_SIZE)))
     matrix = DomainMatrix.from_Matrix(a).convert_to(QQ)
     if matrix.det() == 0:
         raise ValueError(tr(SINGULAR) if n > 1 else tr("0 has no inverse"))

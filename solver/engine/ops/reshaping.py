@@ -93,7 +93,7 @@ class Reshape(Op):
         count = xs[0].shape[0] * xs[0].shape[1]
         if rows * cols != count:
             raise ValueError(tr("{shape} holds {entries} entries, but the input {input} has {count}",
-                                shape=f"{rows}×{cols}", entries=rows * cols, input=shape_text(tuple(xs[0].shape)),
+                                shape="%d×%d" % (rows, cols), entries=rows * cols, input=shape_text(tuple(xs[0].shape)),
                                 count=count))
         return rows, cols
 
