@@ -34,6 +34,7 @@ from solver.expressions import (
     unreadable_message,
 )
 from solver.expressions import plain_name as plain_name  # re-exported: the kinds read names with it
+from solver.i18n import ntr, tr
 
 MAX_ENTRIES = 10_000  # entries of one matrix
 ZERO_BELOW = 10**-100  # a denominator this close to 0 is treated as 0
@@ -64,19 +65,19 @@ def _check_size(value: Any) -> Any:
     """Refuse values that are not finite real numbers or that are too large to keep exactly."""
     sp = _sympy()
     if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise NumberError("division by zero or a logarithm of 0 (the value is not finite)")
+        raise NumberError(tr("division by zero or a logarithm of 0 (the value is not finite)"))
     if value.has(sp.I) or value.is_extended_real is False:
-        raise NumberError("the value is not a real number (a logarithm or square root of a negative?)")
+        raise NumberError(tr("the value is not a real number (a logarithm or square root of a negative?)"))
     for atom in value.atoms(sp.Rational):
         if len(str(abs(atom.p))) > MAX_DIGITS or len(str(atom.q)) > MAX_DIGITS:
-            raise NumberError(f"a number with more than {MAX_DIGITS} digits is too large")
+            raise NumberError(tr("a number with more than {count} digits is too large", count=MAX_DIGITS))
     if value.is_number and not value.is_Rational:
         # every part was checked already, so this numeric evaluation is bounded and quick
         approx = value.evalf(30)
         if not approx.is_real:
-            raise NumberError("the value is not a real number")
+            raise NumberError(tr("the value is not a real number"))
         if abs(approx) > MAX_MAGNITUDE:
-            raise NumberError(f"the value is larger than 10^{MAX_DIGITS}")
+            raise NumberError(tr("the value is larger than 10^{digits}", digits=MAX_DIGITS))
     return value
 
 
@@ -97,7 +98,9 @@ class _Builder(Visitor[Any]):
     def refuse(self, node: ast.AST) -> Exception:
         if isinstance(node, ast.Tuple) and comma_hint(self.source):
             return NumberError(f"{self.source.strip()!r}: {comma_hint(self.source)}")
-        return NumberError(f"{_describe(node)} is not allowed (use numbers, + - * / ^, {', '.join(FUNCTIONS)}, pi, e)")
+        # Translators: {syntax} is like "indexing" or "'x'"; {functions} lists functions such as "sqrt, ln, exp"
+        return NumberError(tr("{syntax} is not allowed (use numbers, + - * / ^, {functions}, pi, e)",
+                              syntax=_describe(node), functions=", ".join(FUNCTIONS)))
 
     def unary(self, node: ast.UnaryOp) -> Any:
         operand = self.visit(node.operand)
@@ -109,13 +112,13 @@ class _Builder(Visitor[Any]):
         if isinstance(node.op, ast.Pow):
             return _check_size(self.power(left, right))
         if isinstance(node.op, ast.Div) and _is_zero(right):
-            raise NumberError("division by zero")
+            raise NumberError(tr("division by zero"))
         op = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
         return _check_size(op[type(node.op)](left, right))
 
     def constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise NumberError(f"{node.value!r} is not a number")
+            raise NumberError(tr("{value} is not a number", value=repr(node.value)))
         return decimal_literal(self.literal_text(node))
 
     def name(self, node: ast.Name) -> Any:
@@ -128,23 +131,26 @@ class _Builder(Visitor[Any]):
         if name in self.symbols:
             return self.symbols[name]
         if name in FUNCTIONS:
-            raise NumberError(f"'{name}' is a function: write {name}(...)")
-        raise NumberError(f"unknown name '{name}' (known: pi, e){_glued_hint(name)}")
+            raise NumberError(tr("'{name}' is a function: write {name}(...)", name=name))
+        # Translators: {hint} is empty or like ": write ln(2)"
+        raise NumberError(tr("unknown name '{name}' (known: pi, e){hint}", name=name, hint=_glued_hint(name)))
 
     def power(self, base: Any, exponent: Any) -> Any:
         """``base**exponent``, refused when it would be too large to keep exactly."""
         if not (base.is_number and exponent.is_number):
             return base**exponent
         if exponent.is_Rational and abs(exponent) > MAX_EXPONENT:
-            raise NumberError(f"the exponent {exponent} is too large (at most {MAX_EXPONENT})")
+            raise NumberError(tr("the exponent {exponent} is too large (at most {limit})", exponent=exponent,
+                                 limit=MAX_EXPONENT))
         if _is_zero(base):
             if exponent.is_negative:
-                raise NumberError("division by zero (0 to a negative power)")
+                raise NumberError(tr("division by zero (0 to a negative power)"))
             return base**exponent
         if base.is_negative and not exponent.is_integer:
-            raise NumberError("a negative number to a non-integer power is not real")
+            raise NumberError(tr("a negative number to a non-integer power is not real"))
         if power_too_large(base, exponent):
-            raise NumberError(f"the power is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
+            raise NumberError(tr("the power is larger than 10^{digits} (or smaller than 10^-{digits})",
+                                 digits=MAX_DIGITS))
         return base**exponent
 
     def call(self, node: ast.Call) -> Any:
@@ -153,16 +159,17 @@ class _Builder(Visitor[Any]):
             value, bracket = _split_call(written)
             raise NumberError(f"{written!r}: {side_by_side(value, bracket)}")
         if node.func.id not in FUNCTIONS:
-            raise NumberError(f"{_describe(node.func)} is not a known function (known: {', '.join(FUNCTIONS)})")
+            raise NumberError(tr("{syntax} is not a known function (known: {functions})",
+                                 syntax=_describe(node.func), functions=", ".join(FUNCTIONS)))
         if node.keywords or len(node.args) != 1:
-            raise NumberError(f"{node.func.id}() takes exactly one argument")
+            raise NumberError(tr("{name}() takes exactly one argument", name=node.func.id))
         argument = self.visit(node.args[0])
         if node.func.id == "exp" and argument.is_number and argument.evalf(30) > MAX_DIGITS * 2.31:
-            raise NumberError(f"exp of {argument} is larger than 10^{MAX_DIGITS}")
+            raise NumberError(tr("exp of {value} is larger than 10^{digits}", value=argument, digits=MAX_DIGITS))
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_zero:
-            raise NumberError("log(0) is not finite")
+            raise NumberError(tr("log(0) is not finite"))
         if node.func.id in ("ln", "log") and argument.is_number and argument.is_negative:
-            raise NumberError(f"log of a negative number ({argument}) is not real")
+            raise NumberError(tr("log of a negative number ({value}) is not real", value=argument))
         return _check_size(_function(node.func.id)(argument))
 
 
@@ -183,22 +190,25 @@ def _glued_hint(name: str) -> str:
         return ""
     known, digits = match.groups()
     if known in FUNCTIONS:
-        return f": write {known}({digits})"
+        return ": " + tr("write {function}({digits})", function=known, digits=digits)
     if known in ("pi", "e"):
-        return f": write {known}^{digits} for a power or {known}*{digits} for a product"
+        return ": " + tr("write {name}^{digits} for a power or {name}*{digits} for a product", name=known,
+                         digits=digits)
     return ""
 
 
 def _describe(node: ast.AST) -> str:
     if isinstance(node, ast.Attribute):
-        return "attribute access"
+        return tr("attribute access")
     if isinstance(node, ast.Name):
         return f"'{node.id}'"
     if isinstance(node, ast.Lambda):
         return "lambda"
-    return {ast.Compare: "a comparison", ast.Subscript: "indexing", ast.BoolOp: "and/or"}.get(
-        type(node), f"the syntax '{type(node).__name__}'"
-    )
+    if isinstance(node, ast.Compare):
+        return tr("a comparison")
+    if isinstance(node, ast.Subscript):
+        return tr("indexing")
+    return "and/or" if isinstance(node, ast.BoolOp) else tr("the syntax '{name}'", name=type(node).__name__)
 
 
 def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
@@ -209,22 +219,22 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     """
     sp = _sympy()
     if isinstance(value, bool):
-        raise NumberError(f"expected a number, got {value!r}")
+        raise NumberError(tr("expected a number, got {value}", value=repr(value)))
     if isinstance(value, int):
         if abs(value).bit_length() > 3.33 * MAX_DIGITS:
-            raise NumberError(f"a number with more than {MAX_DIGITS} digits is too large")
+            raise NumberError(tr("a number with more than {count} digits is too large", count=MAX_DIGITS))
         return sp.Integer(value)
     if isinstance(value, float):  # only reached through the Python API: shortest round-trip text
         return parse_exact(repr(value), symbols)
     if not isinstance(value, str):
-        raise NumberError(f"expected a number, got {_kind_of(value)}")
+        raise NumberError(tr("expected a number, got {value}", value=_kind_of(value)))
     text = value.strip()
     if not text:
-        raise NumberError("expected a number, got an empty string")
+        raise NumberError(tr("expected a number, got an empty string"))
     if text == UNKNOWN:
-        raise NumberError("'?' (an unknown entry) is not allowed here")
+        raise NumberError(tr("'?' (an unknown entry) is not allowed here"))
     if len(text) > MAX_TEXT:
-        raise NumberError(f"expression longer than {MAX_TEXT} characters")
+        raise NumberError(tr("expression longer than {count} characters", count=MAX_TEXT))
     odd = first_non_ascii(text)
     if odd is not None:
         raise NumberError(non_ascii_message(odd, "numbers and names"))
@@ -233,11 +243,11 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     except Unreadable:
         raise NumberError(unreadable_message(text, FUNCTIONS, number=True)) from None
     if parsed.parts > MAX_NODES:
-        raise NumberError(f"expression with more than {MAX_NODES} parts is too complex")
+        raise NumberError(tr("expression with more than {count} parts is too complex", count=MAX_NODES))
     try:
         result = _Builder(parsed.source, symbols or {}).visit(parsed.tree.body)
     except RecursionError:
-        raise NumberError("expression is nested too deeply") from None
+        raise NumberError(tr("expression is nested too deeply")) from None
     # 2*ln(sqrt(2)) is ln 2: a targeted rewrite, never an unbounded simplify
     return sp.expand_log(result, force=True) if result.has(sp.log) else result
 
@@ -246,28 +256,30 @@ def parse_matrix(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     """Parse a nested list (rows) or a flat list (a column vector) into an exact sympy Matrix."""
     sp = _sympy()
     if not isinstance(value, list) or not value:
-        raise NumberError(f"expected a matrix as a list of rows (or a list of numbers), got {_kind_of(value)}")
+        raise NumberError(tr("expected a matrix as a list of rows (or a list of numbers), got {value}",
+                             value=_kind_of(value)))
     if all(not isinstance(row, list) for row in value):
         rows = [[entry] for entry in value]  # a flat list is a column vector
     elif all(isinstance(row, list) for row in value):
         rows = value
         widths = [len(row) for row in rows]
         if 0 in widths:
-            raise NumberError(f"row {widths.index(0)} is empty")
+            raise NumberError(tr("row {index} is empty", index=widths.index(0)))
         if len(set(widths)) > 1:
             bad = next(i for i, w in enumerate(widths) if w != widths[0])
-            raise NumberError(f"ragged matrix: row 0 has {widths[0]} entries but row {bad} has {widths[bad]}")
+            raise NumberError(tr("ragged matrix: row 0 has {first} entries but row {index} has {count}",
+                                 first=widths[0], index=bad, count=widths[bad]))
     else:
-        raise NumberError("mixes numbers and lists: write every row as a list, or a flat list for a vector")
+        raise NumberError(tr("mixes numbers and lists: write every row as a list, or a flat list for a vector"))
     if len(rows) * len(rows[0]) > MAX_ENTRIES:
-        raise NumberError(f"matrix with more than {MAX_ENTRIES} entries is too large")
+        raise NumberError(tr("matrix with more than {count} entries is too large", count=MAX_ENTRIES))
     entries = []
     for i, row in enumerate(rows):
         for j, entry in enumerate(row):
             try:
                 entries.append(parse_exact(entry, symbols))
             except NumberError as error:
-                raise NumberError(f"entry [{i}][{j}]: {error}") from None
+                raise NumberError(tr("entry [{row}][{column}]: {error}", row=i, column=j, error=error)) from None
     return sp.Matrix(len(rows), len(rows[0]), entries)
 
 
@@ -280,18 +292,19 @@ def check_shape(matrix: Any, rows: int, cols: int) -> None:
     """Raise NumberError ``expected 2×3 matrix, got 3 rows of 2`` unless the shape matches."""
     if matrix.shape != (rows, cols):
         got_rows, got_cols = matrix.shape
-        raise NumberError(
-            f"expected {shape_text(rows, cols)} matrix, got {got_rows} row{'s' * (got_rows != 1)} of {got_cols}"
-        )
+        raise NumberError(ntr("expected {shape} matrix, got {n} row of {columns}",
+                              "expected {shape} matrix, got {n} rows of {columns}", got_rows,
+                              shape=shape_text(rows, cols), columns=got_cols))
 
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return tr("a mapping")
     if isinstance(value, list):
-        return "an empty list" if not value else "a list"
+        return tr("an empty list") if not value else tr("a list")
     if value is None:
-        return "nothing (null)"
+        return tr("nothing (null)")
+
     return repr(value)
 
 

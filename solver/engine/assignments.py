@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from solver.expressions import plain_name
+from solver.i18n import ntr
 
 AUGMENTED: dict[str, type[ast.operator]] = {"**": ast.Pow, "+": ast.Add, "-": ast.Sub, "*": ast.Mult,
                                             "/": ast.Div, "@": ast.MatMult}
@@ -81,7 +82,12 @@ def version_names(equations: Sequence[object], taken: set[str]) -> tuple[list[st
         clash = sorted(used[alike] for alike in look_alikes(shown) if alike in used)
         if clash:
             earlier = ", ".join(version(name, k) for k in range(1, totals[name]))
-            return out, (f"the problem uses '{clash[0]}', and {name} is assigned {totals[name]} times, so its "
-                         f"earlier values are named {earlier} (the last keeps the name {name}): rename one of them")
+            # Translators: {used} is a name the problem uses, {name} one assigned {n} times; {earlier} lists names
+            return out, ntr("the problem uses '{used}', and {name} is assigned {n} time, so its earlier values are "
+                            "named {earlier} (the last keeps the name {name}): rename one of them",
+                            "the problem uses '{used}', and {name} is assigned {n} times, so its earlier values are "
+                            "named {earlier} (the last keeps the name {name}): rename one of them",
+                            totals[name], used=clash[0], name=name, earlier=earlier)
+
         out.append(shown)
     return out, None

@@ -23,6 +23,7 @@ import sympy as sp
 
 from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, phrase, shape_text
 from solver.formula import Call, Floor, Formula, Name, Number, call, equation, op
+from solver.i18n import ntr, tr
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
@@ -50,9 +51,10 @@ def _sides(dims: int, padding: Any) -> Pads | None:
             return [(padding[0], padding[0]), (padding[1], padding[1])]
         if dims == 2 and all(isinstance(p, tuple) and len(p) == 2 and all(map(_whole, p)) for p in padding):
             return [tuple(padding[0]), tuple(padding[1])]  # ((top, bottom), (left, right))
-    raise ValueError(f"padding must be 'same', 'valid' or a non-negative integer, or "
-                     f"{'(left, right)' if dims == 1 else '(rows, columns) or ((top, bottom), (left, right))'}"
-                     f", got {padding!r}")
+    forms = tr("(left, right)") if dims == 1 else tr("(rows, columns) or ((top, bottom), (left, right))")
+    # Translators: {forms} shows the tuples padding may be, such as (left, right)
+    raise ValueError(tr("padding must be 'same', 'valid' or a non-negative integer, or {forms}, got {value}",
+                        forms=forms, value=repr(padding)))
 
 
 class Conv(Op):
@@ -69,12 +71,12 @@ class Conv(Op):
         self.dims, self.arity = dims, arity
         self.name = f"conv{dims}d"
         if stride < 1 or dilation < 1:
-            raise ValueError("stride and dilation must be at least 1")
+            raise ValueError(tr("stride and dilation must be at least 1"))
         if in_channels < 1 or out_channels < 1:
-            raise ValueError("in_channels and out_channels must be at least 1")
+            raise ValueError(tr("in_channels and out_channels must be at least 1"))
         self.sides = None if padding == "same" else _sides(dims, padding)
         if padding == "same" and stride != 1:
-            raise ValueError("padding 'same' needs stride 1 (as in PyTorch)")
+            raise ValueError(tr("padding 'same' needs stride 1 (as in PyTorch)"))
         self.stride, self.padding, self.dilation, self.flip = stride, padding, dilation, flip
         self.in_channels, self.out_channels = in_channels, out_channels
 
@@ -130,45 +132,54 @@ class Conv(Op):
         self._check_layout(x, w)
         if self.arity == 3:
             if self.out_channels == 1 and shapes[2] != (1, 1):
-                raise ShapeError(f"the bias of {self.name} must be a scalar, got {shape_text(shapes[2])}")
+                raise ShapeError(tr("the bias of {name} must be a scalar, got {shape}", name=self.name,
+                                    shape=shape_text(shapes[2])))
             if shapes[2] != (self.out_channels, 1):
-                raise ShapeError(f"the bias of {self.name} with out_channels={self.out_channels} must be a "
-                                 f"{self.out_channels}×1 column (one entry per output channel), got "
-                                 f"{shape_text(shapes[2])}")
+                raise ShapeError(tr("the bias of {name} with out_channels={K} must be a {K}×1 column (one entry per "
+                                    "output channel), got {shape}", name=self.name, K=self.out_channels,
+                                    shape=shape_text(shapes[2])))
         xs, ws, pads, out = self.geometry(x, w)
         if min(out) < 1:
             pad_text = ", ".join(f"{a}+{b}" for a, b in pads[2 - self.dims:])
             if self.filters == 1:
-                raise ShapeError(f"the kernel {shape_text(w)} (dilation {self.dilation}) does not fit the padded "
-                                 f"input {shape_text(x)} (zero padding {pad_text})")
-            kernel, signal = (f"filter of length {ws[1]}", f"input channel of length {xs[1]}") if self.dims == 1 \
-                else (f"{ws[0]}×{ws[1]} filter", f"{xs[0]}×{xs[1]} input channel")
-            raise ShapeError(f"each {kernel} (dilation {self.dilation}) does not fit a {signal} padded by {pad_text}")
+                raise ShapeError(tr("the kernel {kernel} (dilation {dilation}) does not fit the padded input {input} "
+                                    "(zero padding {padding})", kernel=shape_text(w), dilation=self.dilation,
+                                    input=shape_text(x), padding=pad_text))
+            if self.dims == 1:
+                raise ShapeError(tr("each filter of length {k} (dilation {dilation}) does not fit a input channel of "
+                                    "length {n} padded by {padding}", k=ws[1], dilation=self.dilation, n=xs[1],
+                                    padding=pad_text))
+            raise ShapeError(tr("each {kernel} filter (dilation {dilation}) does not fit a {input} input channel "
+                                "padded by {padding}", kernel="%d×%d" % (ws[0], ws[1]), dilation=self.dilation,
+                                input="%d×%d" % (xs[0], xs[1]), padding=pad_text))
         return self._shape_back(out, x)
 
     def _check_layout(self, x: Shape, w: Shape) -> None:
         """Raise ShapeError unless x and w hold whole channels and filters in the stacked layout."""
         C, K = self.in_channels, self.out_channels
-        channels = f"in_channels={C}" + f" and out_channels={K}" * (K != 1)
+        channels = f"in_channels={C}" if K == 1 else tr("{names} and {last}", names="in_channels=%d" % C,
+                                                         last="out_channels=%d" % K)
         if self.dims == 1:
             if C == 1 and 1 not in x:
-                raise ShapeError(f"conv1d needs a vector input, got {shape_text(x)}")
+                raise ShapeError(tr("conv1d needs a vector input, got {shape}", shape=shape_text(x)))
             if C > 1 and x[0] != C:
-                raise ShapeError(f"conv1d with in_channels={C} needs a {C}×L input (row c = input channel c), "
-                                 f"got {shape_text(x)}")
+                raise ShapeError(tr("conv1d with in_channels={C} needs a {C}×L input (row c = input channel c), got "
+                                    "{shape}", C=C, shape=shape_text(x)))
             if self.filters == 1 and 1 not in w:
-                raise ShapeError(f"conv1d needs a vector kernel, got {shape_text(w)}")
+                raise ShapeError(tr("conv1d needs a vector kernel, got {shape}", shape=shape_text(w)))
             if self.filters > 1 and w[0] != self.filters:
-                raise ShapeError(f"conv1d with {channels} needs a {self.filters}×k kernel (row o·{C} + c = the "
-                                 f"filter from input channel c to output channel o), got {shape_text(w)}")
+                # Translators: {channels} is like "in_channels=2 and out_channels=3"; {filters} a number
+                raise ShapeError(tr("conv1d with {channels} needs a {filters}×k kernel (row o·{C} + c = the filter "
+                                    "from input channel c to output channel o), got {shape}", channels=channels,
+                                    filters=self.filters, C=C, shape=shape_text(w)))
             return
         if x[0] % C:
-            raise ShapeError(f"conv2d with in_channels={C} needs an input with a multiple of {C} rows, "
-                             f"got {shape_text(x)}")
+            raise ShapeError(tr("conv2d with in_channels={C} needs an input with a multiple of {C} rows, got {shape}",
+                                C=C, shape=shape_text(x)))
         if w[0] % self.filters:
-            raise ShapeError(f"conv2d with {channels} needs a kernel with a multiple of {self.filters} rows "
-                             f"(block o·{C} + c = the filter from input channel c to output channel o), "
-                             f"got {shape_text(w)}")
+            raise ShapeError(tr("conv2d with {channels} needs a kernel with a multiple of {filters} rows (block "
+                                "o·{C} + c = the filter from input channel c to output channel o), got {shape}",
+                                channels=channels, filters=self.filters, C=C, shape=shape_text(w)))
 
     def _shape_back(self, out: Shape, x_shape: Shape) -> Shape:
         """The stacked output shape; a one-channel 1D output keeps the input's orientation."""
@@ -259,9 +270,9 @@ class Conv(Op):
     def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, Formula, Formula, int]]:
         """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
-        axes = ["length"] if self.dims == 1 else ["rows", "columns"]
+        axes = [tr("length")] if self.dims == 1 else [tr("rows"), tr("columns")]
         if self.filters > 1:
-            axes = [f"{axis} of each channel" for axis in axes]
+            axes = [tr("{axis} of each channel", axis=axis) for axis in axes]
         rules = []
         for axis, name in zip(range(2 - self.dims, 2), axes):
             (before, after), n, k = pads[axis], xs[axis], ws[axis]
@@ -281,8 +292,11 @@ class Conv(Op):
         x_shape, w_shape = tuple(xs[0].shape), tuple(xs[1].shape)
         _, _, pads, _ = self.geometry(x_shape, w_shape)
         layout = self._layout_note(x_shape, w_shape, names)
-        kind = "a true convolution (the kernel flipped)" if self.flip else "a cross-correlation, as in PyTorch"
-        windows = f"{kind}: {padding_words(self, pads)}, stride {self.stride}, dilation {self.dilation}."
+        kind = tr("a true convolution (the kernel flipped)") if self.flip else tr("a cross-correlation, as in PyTorch")
+        # Translators: {kind} is "a cross-correlation, as in PyTorch" or "a true convolution (…)"; the first letter
+        # is then capitalized. {padding} is like "no zero padding"
+        windows = tr("{kind}: {padding}, stride {stride}, dilation {dilation}.", kind=kind,
+                     padding=padding_words(self, pads), stride=self.stride, dilation=self.dilation)
         return f"{layout} {windows[0].upper()}{windows[1:]}" if layout else windows[0].upper() + windows[1:]
 
     def entry_steps(self, xs: list[Any], names: list[Formula], output: Formula) -> list[Any]:
@@ -308,15 +322,20 @@ class Conv(Op):
         C, K = self.in_channels, self.out_channels
         xs, ws, _, out = self.geometry(x_shape, w_shape)
         x, w = names[0], names[1]
-        bias = " plus b[o]" * (self.arity == 3)
+        bias = " " + tr("plus b[o]") if self.arity == 3 else ""
         if self.dims == 1:
-            return (f"Channels are rows: row c of {x} is input channel c ({C} in all), row o·{C} + c of {w} the "
-                    f"filter from input channel c to output channel o, row o of the output is output channel o "
-                    f"({K} in all): the sum over c of row c of {x} correlated with row o·{C} + c of {w}{bias}.")
-        return (f"Channels are stacked vertically: {x} holds {C} input channel{'s' * (C > 1)} of {xs[0]} rows, "
-                f"{w} {self.filters} filters of {ws[0]} rows (block o·{C} + c from input channel c to output "
-                f"channel o), the output {K} channel{'s' * (K > 1)} of {out[0]} rows; output channel o is the sum "
-                f"over c of input channel c correlated with filter o·{C} + c{bias}.")
+            # Translators: {x} and {w} are names (input, kernel); {C}, {K} counts of channels; {bias} adds " plus b[o]"
+            return tr("Channels are rows: row c of {x} is input channel c ({C} in all), row o·{C} + c of {w} the "
+                      "filter from input channel c to output channel o, row o of the output is output channel o "
+                      "({K} in all): the sum over c of row c of {x} correlated with row o·{C} + c of {w}{bias}.",
+                      x=x, w=w, C=C, K=K, bias=bias)
+        inputs = ntr("{n} input channel of {rows} rows", "{n} input channels of {rows} rows", C, rows=xs[0])
+        outputs = ntr("{n} channel of {rows} rows", "{n} channels of {rows} rows", K, rows=out[0])
+        # Translators: {inputs} is like "2 input channels of 3 rows", {outputs} like "2 channels of 2 rows"
+        return tr("Channels are stacked vertically: {x} holds {inputs}, {w} {filters} filters of {rows} rows (block "
+                  "o·{C} + c from input channel c to output channel o), the output {outputs}; output channel o is the "
+                  "sum over c of input channel c correlated with filter o·{C} + c{bias}.", x=x, w=w, inputs=inputs,
+                  filters=self.filters, rows=ws[0], C=C, outputs=outputs, bias=bias)
 
     def backward(self, xs: list[Matrix], out: Matrix, up: Matrix, needed: list[bool]) -> list[Matrix | None]:
         x, w = xs[0], xs[1]
@@ -340,34 +359,42 @@ class Conv(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         C, K = self.in_channels, self.out_channels
         x, w = args[0], args[1]
-        strided = f"; with stride {self.stride} the upstream gradient is spread out first ({self.stride - 1} " \
-            f"zero{'s' * (self.stride > 2)} between its entries)" * (self.stride > 1)
-        dilated = f"; the kernel dilated by {self.dilation}" * (self.dilation > 1)
+        strided = "; " + ntr("with stride {stride} the upstream gradient is spread out first ({n} zero between its "
+                             "entries)", "with stride {stride} the upstream gradient is spread out first ({n} zeros "
+                             "between its entries)", self.stride - 1, stride=self.stride) if self.stride > 1 else ""
+        dilated = "; " + tr("the kernel dilated by {dilation}", dilation=self.dilation) if self.dilation > 1 else ""
         if position == 0:
-            words = ("the full cross-correlation of the upstream gradient (zero-padded by the kernel size − 1 "
-                     f"on each side) with {w} flipped, i.e. the full true convolution of the upstream gradient with "
-                     f"{w} (a transposed convolution): every entry of {x} collects the upstream gradient times the "
-                     f"kernel entries it met" + " (of every output channel)" * (K > 1)
-                     + " (the padding's rows and columns then dropped)" * (self.padding not in (0, "valid"))
+            # Translators: {x} is the convolution's input, {w} its kernel; the first letter is then capitalized
+            words = (tr("the full cross-correlation of the upstream gradient (zero-padded by the kernel size − 1 on "
+                        "each side) with {w} flipped, i.e. the full true convolution of the upstream gradient with "
+                        "{w} (a transposed convolution): every entry of {x} collects the upstream gradient times the "
+                        "kernel entries it met", x=x, w=w)
+                     + (" " + tr("(of every output channel)") if K > 1 else "")
+                     + (" " + tr("(the padding's rows and columns then dropped)")
+                        if self.padding not in (0, "valid") else "")
                      + strided + dilated)
             return Explanation(words[0].upper() + words[1:], call("corr_full", DELTA, call("flip", w))
                                if not self.flip else call("corr_full", DELTA, w))
         if position == 1:
-            words = (f"the cross-correlation of the input {x} (zero-padded as in the forward pass) with the "
-                     f"upstream gradient: each kernel entry collects the upstream gradient times the input entries "
-                     f"it met" + f" (filter o·{C} + c: input channel c with output channel o)" * (self.filters > 1)
-                     + strided + dilated + "; flipped back for a true convolution" * self.flip)
+            words = (tr("the cross-correlation of the input {x} (zero-padded as in the forward pass) with the "
+                        "upstream gradient: each kernel entry collects the upstream gradient times the input entries "
+                        "it met", x=x)
+                     + (" " + tr("(filter o·{C} + c: input channel c with output channel o)", C=C)
+                        if self.filters > 1 else "")
+                     + strided + dilated + ("; " + tr("flipped back for a true convolution") if self.flip else ""))
             rule = call("corr", x, DELTA)
             return Explanation(words[0].upper() + words[1:], call("flip", rule) if self.flip else rule)
         return Explanation(
-            "b[o] is added to every entry of output channel o, so it collects the sum of that channel's upstream "
-            "gradient" if K > 1 else "The bias is added to every output entry, so it collects the sum of the upstream "
-            "gradient",
-            phrase(op("juxtapose", "Σ ", DELTA), "per output channel") if K > 1 else op("juxtapose", "Σ ", DELTA))
+            tr("b[o] is added to every entry of output channel o, so it collects the sum of that channel's upstream "
+               "gradient") if K > 1 else tr("The bias is added to every output entry, so it collects the sum of the "
+                                            "upstream gradient"),
+            phrase(op("juxtapose", "Σ ", DELTA), tr("per output channel")) if K > 1 else op("juxtapose", "Σ ", DELTA))
 
 
 def make(dims: int, nargs: int, keywords: dict[str, Any]) -> Conv:
     """A conv op for ``conv1d``/``conv2d`` with 2 or 3 positional arguments and keyword settings."""
     if nargs not in (2, 3):
-        raise ValueError(f"conv{dims}d takes an input, a kernel and optionally a bias, got {nargs} arguments")
+        raise ValueError(tr("{name} takes an input, a kernel and optionally a bias, got {count} arguments",
+                            name="conv%dd" % dims, count=nargs))
+
     return Conv(dims, nargs, **keywords)

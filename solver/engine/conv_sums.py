@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 
 from solver.formula import Call, Formula, Name, Number, Op, Paren, Sum, equation, op
+from solver.i18n import tr
 from solver.trace import Detail, Step, StepKind
 
 Conv = Any  # a solver.engine.conv.Conv (not imported: conv imports this module)
@@ -155,11 +156,13 @@ def padding_words(conv: Conv, pads: list[tuple[int, int]]) -> str:
     """The zero padding in words: ``no zero padding``, ``zero padding 1 on each side``."""
     used = pads[2 - conv.dims:]
     if all(p == (0, 0) for p in used):
-        return "no zero padding"
+        return tr("no zero padding")
     if len({p for pair in used for p in pair}) == 1:
-        return f"zero padding {used[0][0]} on each side"
-    axes = ["left", "right"] if conv.dims == 1 else ["top", "bottom", "left", "right"]
-    return "zero padding " + ", ".join(f"{a} {p}" for a, p in zip(axes, [p for pair in used for p in pair]))
+        return tr("zero padding {size} on each side", size=used[0][0])
+    axes = [tr("left"), tr("right")] if conv.dims == 1 else [tr("top"), tr("bottom"), tr("left"), tr("right")]
+    # Translators: {sides} is like "top 1, bottom 1, left 0, right 2"
+    return tr("zero padding {sides}", sides=", ".join(f"{a} {p}" for a, p in zip(axes, [p for pair in used
+                                                                                          for p in pair])))
 
 
 def _kernel_axes(conv: Conv, ws: tuple[int, int]) -> tuple[Affine, Affine]:
@@ -212,8 +215,10 @@ def forward_entries(conv: Conv, xs: list[Any], names: list[Formula], output: For
                 name = at(output, out_index(conv, o, out[0], _fixed(m), _fixed(n)))
                 numbers = grouped(groups, biases[o] if biases else None)
                 entries.append(Entry(name, general, numbers, present(value + (biases[o] if biases else 0)), count))
-    loops = "j runs over the kernel entries" if conv.dims == 1 else "i, j run over the kernel's rows and columns"
-    note = f"Here {loops}{_outside(conv, pads, names[0])}."
+    # Translators: {outside} is empty or like "; X is 0 outside its entries (zero padding 1 on each side)"
+    note = tr("Here j runs over the kernel entries{outside}.", outside=_outside(conv, pads, names[0])) \
+        if conv.dims == 1 else tr("Here i, j run over the kernel's rows and columns{outside}.",
+                                  outside=_outside(conv, pads, names[0]))
     return steps(entries, note)
 
 
@@ -221,7 +226,8 @@ def _outside(conv: Conv, pads: list[tuple[int, int]], name: Formula) -> str:
     """``; X is 0 outside its entries (zero padding)`` when there is padding."""
     if all(p == (0, 0) for p in pads[2 - conv.dims:]):
         return ""
-    return f"; {name} is 0 outside its entries ({padding_words(conv, pads)})"
+    # Translators: {name} is a matrix such as X; {padding} is like "zero padding 1 on each side"
+    return "; " + tr("{name} is 0 outside its entries ({padding})", name=name, padding=padding_words(conv, pads))
 
 
 def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[Any], up: Any, target: Formula,
@@ -254,8 +260,9 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
                     name = at(target, w_index(conv, f, ws[0], _fixed(p), _fixed(q)))
                     entries.append(Entry(name, general, products(pairs), present(value_sum(pairs)),
                                          sum(inside is not None for _, _, inside in loop)))
-        loops = "n runs over the output positions" if conv.dims == 1 else "m, n run over the output positions"
-        note = f"Here {loops}{_outside(conv, pads, names[0])}."
+        outside = _outside(conv, pads, names[0])
+        note = tr("Here n runs over the output positions{outside}.", outside=outside) if conv.dims == 1 \
+            else tr("Here m, n run over the output positions{outside}.", outside=outside)
         return steps(entries, note)
     for c in range(C):  # ∂L/∂X[a, b] = Σ over kernel entries i, j of δ[a + pad − d·i, …]·K[i, j] (stride 1)
         for a in range(xs_[0]):
@@ -282,8 +289,15 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
                 name = at(target, x_index(conv, c, xs_[0], _fixed(a), _fixed(b)))
                 general = op("+", *sums) if sums else Number(0)
                 entries.append(Entry(name, general, grouped(groups), present(value), count))
-    loops = "j runs" if conv.dims == 1 else "i, j run"
-    block = " (within output channel o's rows)" * (K > 1 and conv.dims == 2)
-    note = f"Here {loops} over the kernel entries that met this entry: those for which the index lies inside " \
-        f"{upstream}{block}." if s == 1 else "Every kernel entry that met this entry, times the upstream gradient."
+    block = " " + tr("(within output channel o's rows)") if K > 1 and conv.dims == 2 else ""
+    # Translators: {upstream} is the upstream gradient such as ∂L/∂Y; {block} is empty or " (within …)"
+    if s != 1:
+        note = tr("Every kernel entry that met this entry, times the upstream gradient.")
+    elif conv.dims == 1:
+        note = tr("Here j runs over the kernel entries that met this entry: those for which the index lies inside "
+                  "{upstream}{block}.", upstream=upstream, block=block)
+    else:
+        note = tr("Here i, j run over the kernel entries that met this entry: those for which the index lies inside "
+                  "{upstream}{block}.", upstream=upstream, block=block)
     return steps(entries, note)
+

@@ -19,13 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from solver.engine.graph import Graph, Node, leaf_floats, numeric_forward, numeric_scale
+from solver.engine.floats import leaf_floats, numeric_forward, numeric_scale
+from solver.engine.graph import Graph, Node
+from solver.i18n import mark
 
 STEP = 1e-6  # h = STEP·max(1, |x|)
 SAFETY = 16  # rounding allowances are this many times the estimate
 EXTENDED = np.longdouble
 EPSILON = float(np.finfo(EXTENDED).eps)
-PRECISION = "extended precision" if np.finfo(float).eps > EPSILON else "float64"
+PRECISION = mark("extended precision") if np.finfo(float).eps > EPSILON else "float64"
 
 
 @dataclass(frozen=True)

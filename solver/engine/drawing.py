@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from solver.i18n import mark, tr
 from solver.trace import DrawEdge, Drawing, DrawNode
 
 MAX_FULL_NODES = 24  # beyond this many nodes a graph is drawn by equation
 OP_GLYPHS = {"+": "+", "-": "−", "*": "·", "/": "/", "@": "·", "**": "^", "neg": "−", "T": "ᵀ", "relu": "ReLU",
              "leaky_relu": "LeakyReLU", "sigmoid": "σ", "tanh": "tanh", "exp": "exp", "log": "ln", "sum": "Σ",
              "norm2": "‖·‖²", "index": "[·]"}
-FOLDED = {"leaky_relu": "slope"}  # ops whose constant argument is written on their node: op → what it is
+FOLDED = {"leaky_relu": mark("slope")}  # ops whose constant argument is written on their node: op → what it is
 
 
 def drawing(graph: Any, records: list[Any], title: str, loss: Any, present: Callable[[Any], Any]) -> Drawing:
@@ -107,7 +108,7 @@ def _glyph(node: Any, folded: dict[Any, str]) -> str:
     glyph = OP_GLYPHS.get(node.op.name, node.op.name)
     parameters = [folded[p] for p in node.inputs if p in folded]
     if parameters and node.op.name in FOLDED:
-        glyph += f" ({FOLDED[node.op.name]} {', '.join(parameters)})"
+        glyph += f" ({tr(FOLDED[node.op.name])} {', '.join(parameters)})"
     return glyph
 
 

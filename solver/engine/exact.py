@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import sympy as sp
 
 from solver.formula import Formula
+from solver.i18n import prose_number, tr
 
 MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
 # sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
@@ -34,7 +35,8 @@ class TooLarge(ValueError):
     MAX_EXPONENT_INPUT): switch to floating point."""
 
     def __init__(self, label: str | Formula, size: int, why: str | None = None):
-        super().__init__(why or f"the exact form of {label} grew beyond {size - 1} terms")
+        super().__init__(why or tr("the exact form of {formula} grew beyond {count} terms", formula=label,
+                                   count=size - 1))
         self.label, self.size = label, size
 
 
@@ -69,8 +71,11 @@ def guard_magnitude(node: Valued, label: str | Formula) -> None:
         if entry.is_number and (not entry.is_Rational or abs(entry) > MAX_EXPONENT_INPUT):
             size = abs(to_float(entry))
             if size > MAX_EXPONENT_INPUT:
-                raise TooLarge(label, 0, f"{label} takes e to the power of an entry of {node.label} ≈ {size:.4g}, "
-                                         f"beyond ±{MAX_EXPONENT_INPUT}")
+                # Translators: {formula} is an exponential such as exp(z); {size} and {limit} are numbers
+                raise TooLarge(label, 0, tr("{formula} takes e to the power of an entry of {name} ≈ {size}, beyond "
+                                            "±{limit}", formula=label, name=node.label,
+                                            size=prose_number(f"{size:.4g}"), limit=MAX_EXPONENT_INPUT))
+
 
 
 @lru_cache(maxsize=4096)  # sympy values are immutable, hashable and equal only when alike: each is tidied once

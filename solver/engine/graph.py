@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from solver.engine import ops
@@ -51,6 +49,7 @@ from solver.expressions import (
 )
 from solver.formula import Formula, Name, Number, Paren
 from solver.formula import Op as FormulaOp
+from solver.i18n import ntr, tr
 
 MAX_NODES = 2_000
 
@@ -105,7 +104,7 @@ class Graph:
     def add(self, node: Node) -> Node:
         """Append a node, registering it with its inputs."""
         if len(self.nodes) >= MAX_NODES:
-            raise ValueError(f"the graph has more than {MAX_NODES} operations")
+            raise ValueError(tr("the graph has more than {count} operations", count=MAX_NODES))
         for parent in node.inputs:
             if node not in parent.consumers:
                 parent.consumers.append(node)
@@ -131,7 +130,7 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
             raise EquationError(index, clash)
         name, parsed = _parse_equation(index, text)
         if name in graph.names and graph.names[name].kind in ("given", "symbol"):
-            raise EquationError(index, f"'{name}' is already defined by a given value")
+            raise EquationError(index, tr("'{name}' is already defined by a given value", name=name))
         label = shown[index] or name  # c1 for a value of c that a later equation replaces
         node = _Builder(graph, index, parsed.source).visit(parsed.tree.body)
         if node.kind in ("given", "symbol", "constant", "variable"):  # "h = k": an alias gets its own node
@@ -147,16 +146,16 @@ def build(given: dict[str, Matrix], equations: list[str], numeric: bool = False)
 def _parse_equation(index: int, text: str) -> tuple[str, Parsed]:
     """The defined name and the syntax tree of ``name = expression`` (EquationError if unreadable)."""
     if not isinstance(text, str) or "=" not in text:
-        raise EquationError(index, f"expected 'name = expression', got {text!r}")
+        raise EquationError(index, tr("expected 'name = expression', got {text}", text=repr(text)))
     if len(text) > MAX_EQUATION:
-        raise EquationError(index, f"an equation longer than {MAX_EQUATION} characters")
+        raise EquationError(index, tr("an equation longer than {count} characters", count=MAX_EQUATION))
     left, _, source = text.partition("=")
     (name, operator), source = split_left(left), source.strip()
     odd = first_non_ascii(text)
     if odd is not None:
         raise EquationError(index, non_ascii_message(odd, "equations"))
     if not plain_name(name):
-        raise EquationError(index, f"the left side must be a name, got {name!r}")
+        raise EquationError(index, tr("the left side must be a name, got {name}", name=repr(name)))
     try:
         parsed = read(source)
     except Unreadable:
@@ -188,22 +187,23 @@ class _Builder(Visitor[Node]):
         return EquationError(self.index, message)
 
     def refuse(self, node: ast.AST) -> Exception:
-        kind = {ast.Lambda: "lambda", ast.Compare: "a comparison", ast.BoolOp: "and/or"}.get(type(node),
-                                                                                             type(node).__name__)
+        kind = {ast.Lambda: "lambda", ast.Compare: tr("a comparison"), ast.BoolOp: "and/or"}.get(
+            type(node), type(node).__name__)
         if isinstance(node, ast.Tuple):  # y = 0,5 * x: a decimal comma
             number = re.search(r"\d+(,\d+)+", ast.get_source_segment(self.source, node) or "")
-            hint = comma_hint(number.group()) if number else "commas separate values, and an equation has one"
-            return self.fail(f"a list of values is not allowed in an equation: {hint}")
-        return self.fail(f"{kind} is not allowed in an equation")
+            hint = comma_hint(number.group()) if number else tr("commas separate values, and an equation has one")
+            return self.fail(tr("a list of values is not allowed in an equation: {hint}", hint=hint))
+        return self.fail(tr("{syntax} is not allowed in an equation", syntax=kind))
 
     def name(self, node: ast.Name) -> Node:
         if node.id not in self.graph.names:
-            raise self.fail(f"unknown name '{node.id}' (not given and not defined by an earlier equation)")
+            raise self.fail(tr("unknown name '{name}' (not given and not defined by an earlier equation)",
+                               name=node.id))
         return self.graph.names[node.id]
 
     def constant(self, node: ast.Constant) -> Node:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise self.fail(f"{node.value!r} is not a number")
+            raise self.fail(tr("{value} is not a number", value=repr(node.value)))
         try:
             value = decimal_literal(self.literal_text(node))
         except NumberError as error:
@@ -225,7 +225,7 @@ class _Builder(Visitor[Node]):
 
     def attribute(self, node: ast.Attribute) -> Node:
         if node.attr != "T":
-            raise self.fail(f"'.{node.attr}' is not allowed (only .T, the transpose)")
+            raise self.fail(tr("'.{attribute}' is not allowed (only .T, the transpose)", attribute=node.attr))
         return self.apply(ops.Transpose(), [self.visit(node.value)])
 
     def subscript(self, node: ast.Subscript) -> Node:
@@ -235,41 +235,45 @@ class _Builder(Visitor[Node]):
         for part in parts:
             if not (isinstance(part, ast.Constant) and isinstance(part.value, int)
                     and not isinstance(part.value, bool)):
-                raise self.fail("an index must be a whole number such as p[0] or W[1, 2]")
+                raise self.fail(tr("an index must be a whole number such as p[0] or W[1, 2]"))
             numbers.append(part.value)
         rows, cols = target.shape
         if len(numbers) == 1:
             if 1 not in (rows, cols):
-                raise self.fail(f"'{target.label}' is a {rows}×{cols} matrix: index it as {target.label}[row, column]")
+                raise self.fail(tr("'{name}' is a {shape} matrix: index it as {name}[row, column]", name=target.label,
+                                   shape="%d×%d" % (rows, cols)))
             row, col = (numbers[0], 0) if cols == 1 else (0, numbers[0])
         elif len(numbers) == 2:
             row, col = numbers
         else:
-            raise self.fail("at most two indices: W[row, column]")
+            raise self.fail(tr("at most two indices: W[row, column]"))
         return self.apply(ops.Index(row, col, ", ".join(map(str, numbers))), [target])
 
     def call(self, node: ast.Call) -> Node:
         if not isinstance(node.func, ast.Name):
-            raise self.fail("only the functions of the list can be called (e.g. relu(k)); to multiply, write *")
+            raise self.fail(tr("only the functions of the list can be called (e.g. relu(k)); to multiply, write *"))
         name = node.func.id
         if name not in (*ops.FUNCTIONS, *CONVOLUTIONS, "max"):
             known = ", ".join(sorted([*ops.FUNCTIONS, *CONVOLUTIONS, "max"]))
-            raise self.fail(f"'{name}' is a value, not a function: to multiply, write {name}*(…)"
-                            if name in self.graph.names else f"unknown function '{name}' (known: {known})")
+            raise self.fail(tr("'{name}' is a value, not a function: to multiply, write {name}*(…)", name=name)
+                            if name in self.graph.names else tr("unknown function '{name}' (known: {known})",
+                                                                name=name, known=known))
         if name in CONVOLUTIONS:
             return self.convolution(name, node)
         if node.keywords and not (name in ops.FUNCTIONS and ops.FUNCTIONS[name].keywords):
-            raise self.fail(f"{name}() takes no keyword arguments")
+            raise self.fail(tr("{name}() takes no keyword arguments", name=name))
         args = [self.visit(arg) for arg in node.args]
         if name == "max":
             if len(args) not in (1, 2):
-                raise self.fail(f"max takes 1 argument (largest entry) or 2 (elementwise), got {len(args)}")
+                raise self.fail(tr("max takes 1 argument (largest entry) or 2 (elementwise), got {count}",
+                                   count=len(args)))
             return self.apply(ops.Max(len(args)), args)
         op = ops.FUNCTIONS[name]()
         if op.signature:
             args = self.placed(op, args, node.keywords)
         if len(args) != op.arity:
-            raise self.fail(f"{name} takes {op.arity} argument{'s' * (op.arity > 1)}, got {len(args)}")
+            raise self.fail(ntr("{name} takes {n} argument, got {count}", "{name} takes {n} arguments, got {count}",
+                                op.arity, name=name, count=len(args)))
         return self.apply(op, args)
 
     def convolution(self, name: str, node: ast.Call) -> Node:
@@ -303,7 +307,8 @@ class _Builder(Visitor[Node]):
         """The node of ``op`` over ``args``, after checking shapes and the bounds of exact arithmetic."""
         for position in op.constant_args:
             if not all(v.is_number for v in args[position].value):
-                raise self.fail(f"argument {position + 1} of {op.label([a.label for a in args])} must be a number")
+                raise self.fail(tr("argument {position} of {call} must be a number", position=position + 1,
+                                   call=op.label([a.label for a in args])))
         try:
             op.shape([a.shape for a in args])
         except ShapeError as error:
@@ -314,8 +319,9 @@ class _Builder(Visitor[Node]):
         if isinstance(op, ops.MatMul) and not self.graph.numeric:
             (m, n), (_, q) = args[0].shape, args[1].shape
             if m * n * q > MAX_EXACT_PRODUCTS:
-                raise TooLarge(label_of(op, args), 0, f"{label_of(op, args)} needs {m * n * q:,} exact products "
-                                                      f"(more than {MAX_EXACT_PRODUCTS:,})")
+                raise TooLarge(label_of(op, args), 0, tr("{formula} needs {count} exact products (more than {limit})",
+                                                         formula=label_of(op, args), count=format(m * n * q, ","),
+                                                         limit=format(MAX_EXACT_PRODUCTS, ",")))
         if op.transcendental and not self.graph.numeric:
             for arg in args:
                 guard(arg.value, arg.label, MAX_TRANSCENDENTAL_INPUT)
@@ -337,10 +343,13 @@ class _Builder(Visitor[Node]):
         if not exponent.is_number:
             return
         if abs(exponent) > MAX_EXPONENT:
-            raise self.fail(f"the exponent {exponent} is too large (at most {MAX_EXPONENT})")
+            raise self.fail(tr("the exponent {exponent} is too large (at most {limit})", exponent=exponent,
+                               limit=MAX_EXPONENT))
         for value in base:
             if value.is_number and not value.is_zero and power_too_large(value, exponent):
-                raise self.fail(f"{value}^{exponent} is larger than 10^{MAX_DIGITS} (or smaller than 10^-{MAX_DIGITS})")
+                raise self.fail(tr("{power} is larger than 10^{digits} (or smaller than 10^-{digits})",
+                                   power="%s^%s" % (value, exponent), digits=MAX_DIGITS))
+
 
 
 def label_of(op: Op, args: list[Node]) -> Formula:
@@ -448,48 +457,3 @@ def backward(graph: Graph, loss: Node, wanted: list[Node]) -> list[NodeGradient]
                 incoming[parent].append(Contribution(node, total, position, grad))
     return records
 
-
-# --- float64 evaluation for the finite-difference check --------------------------------------------
-
-
-def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
-    """The float64 values of every leaf, computed once for many numeric passes."""
-    return {node: np.array(node.value.evalf(30).tolist(), dtype=float) for node in graph.nodes if node.is_leaf}
-
-
-def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
-                    leaves: dict[Node, np.ndarray] | None = None, branches: list | None = None) -> np.ndarray:
-    """``target``'s value in floats (those of ``leaves``), with some nodes' values replaced; the
-    smooth piece of every op with kinks is appended to ``branches`` if given (see ``Op.branch``)."""
-    for node, value in _numeric_values(graph, overrides, leaves, branches):
-        if node is target:
-            return value
-    raise KeyError(target.label)
-
-
-def numeric_scale(graph: Graph, leaves: dict[Node, np.ndarray] | None = None) -> float:
-    """The largest magnitude of any value of a numeric forward pass (at least 1): the rounding error of
-    a float result grows with the largest value it was computed from."""
-    scale = 1.0
-    with np.errstate(all="ignore"):
-        for _, value in _numeric_values(graph, {}, leaves):
-            finite = np.abs(value[np.isfinite(value)])
-            scale = max(scale, float(finite.max())) if finite.size else scale
-    return scale
-
-
-def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray], leaves: dict[Node, np.ndarray] | None,
-                    branches: list | None = None) -> Iterator[tuple[Node, np.ndarray]]:
-    leaves = leaves if leaves is not None else leaf_floats(graph)
-    values: dict[Node, np.ndarray] = {}
-    for node in graph.nodes:
-        if node in overrides:
-            values[node] = overrides[node]
-        elif node.op is None:
-            values[node] = leaves[node]
-        else:
-            inputs = [values[p] for p in node.inputs]
-            values[node] = node.op.numeric(inputs)
-            if branches is not None and (piece := node.op.branch(inputs)) is not None:
-                branches.append(piece)
-        yield node, values[node]

@@ -12,13 +12,15 @@ import ast
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from solver.i18n import mark, ntr, tr
+
 T = TypeVar("T")
 
 Accepted = type | tuple[type, ...]
 """The Python types one setting accepts (``int``, or ``(int, str, tuple)`` for conv's padding)."""
 
-KINDS = {int: "a whole number", str: "a text such as 'same'", bool: "True or False",
-         tuple: "a tuple of whole numbers such as (1, 0)"}
+KINDS = {int: mark("a whole number"), str: mark("a text such as 'same'"), bool: mark("True or False"),
+         tuple: mark("a tuple of whole numbers such as (1, 0)")}
 """How messages name each accepted type."""
 
 NOT_A_SETTING = object()
@@ -45,19 +47,23 @@ def read_settings(name: str, keywords: list[ast.keyword], allowed: Mapping[str, 
     settings: dict[str, Any] = {}
     for keyword in keywords:
         if keyword.arg is None:
-            raise SettingError(f"{name}(): write each setting by its name (no **)")
+            raise SettingError(tr("{name}(): write each setting by its name (no **)", name=name))
         if keyword.arg in settings:
-            raise SettingError(f"{name}(): {keyword.arg} is given twice")
+            raise SettingError(tr("{name}(): {setting} is given twice", name=name, setting=keyword.arg))
         if keyword.arg not in allowed:
-            listing = ", ".join(allowed) if allowed else "none"
-            raise SettingError(f"{name}() has no setting '{keyword.arg}' (settings: {listing})")
+            listing = ", ".join(allowed) if allowed else tr("none")
+            raise SettingError(tr("{name}() has no setting '{setting}' (settings: {settings})", name=name,
+                                  setting=keyword.arg, settings=listing))
         accepted = allowed[keyword.arg]
         types = accepted if isinstance(accepted, tuple) else (accepted,)
         value = literal(keyword.value)
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            kinds = [KINDS[t] for t in types]
-            listing = " or ".join(filter(None, [", ".join(kinds[:-1]), kinds[-1]]))
-            raise SettingError(f"{name}(): {keyword.arg} must be {listing}")
+            kinds = [tr(KINDS[t]) for t in types]
+            listing = kinds[0] if len(kinds) == 1 else tr("{names} or {last}", names=", ".join(kinds[:-1]),
+                                                          last=kinds[-1])
+            # Translators: {setting} is a keyword such as stride; {kinds} says which values it takes
+            raise SettingError(tr("{name}(): {setting} must be {kinds}", name=name, setting=keyword.arg,
+                                  kinds=listing))
         settings[keyword.arg] = value
     return settings
 
@@ -68,16 +74,22 @@ def place(name: str, args: list[T], settings: Mapping[str, T], signature: tuple[
     positionally (``args``) and by keyword (``settings``) together; a missing one named in ``defaults`` is a
     ``copy`` of the argument it names (a pool's stride: its kernel size, as in PyTorch)."""
     if len(args) > len(signature):
-        raise SettingError(f"{name} takes at most {len(signature)} arguments ({', '.join(signature)}), got {len(args)}")
+        raise SettingError(ntr("{name} takes at most {n} argument ({names}), got {count}",
+                               "{name} takes at most {n} arguments ({names}), got {count}", len(signature),
+                               name=name, names=", ".join(signature), count=len(args)))
     values = dict(zip(signature, args))
     for key, value in settings.items():
         if key in values:
-            raise SettingError(f"{name}(): {key} is given twice: as argument {signature.index(key) + 1} and by keyword")
+            raise SettingError(tr("{name}(): {setting} is given twice: as argument {position} and by keyword",
+                                  name=name, setting=key, position=signature.index(key) + 1))
         values[key] = value
     for key, source in defaults.items():
         if key not in values and source in values:
             values[key] = copy(values[source])
     missing = [key for key in signature if key not in values and key not in defaults]  # the rest follow them
     if missing:
-        raise SettingError(f"{name}() needs {' and '.join(missing)} ({name}({', '.join(signature)}))")
+        # Translators: {settings} is like "kernel_size and stride"; {call} shows the call, max_pool2d(X, kernel_size)
+        raise SettingError(tr("{name}() needs {settings} ({call})", name=name, settings=" and ".join(missing),
+                              call="%s(%s)" % (name, ", ".join(signature))))
+
     return [values[key] for key in signature]

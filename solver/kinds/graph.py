@@ -19,8 +19,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from solver.engine.exact import plain, present
+from solver.engine.wording import worded
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Number, Paren, Sum, grad
+from solver.i18n import ntr, tr
 from solver.kinds.graph_backward import backward_group, in_layout
 from solver.kinds.graph_check import finite_difference_check
 from solver.kinds.graph_forward import forward_steps, kink_notes
@@ -28,7 +30,7 @@ from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values,
 from solver.kinds.graph_updates import updates
 from solver.kinds.graph_vectors import keep_vectors
 from solver.problem import Problem
-from solver.trace import Answer, Detail, Drawing, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Detail, Drawing, Given, Solution, Step, StepKind
 
 ANSWERS = ("<equation variable>", "d<loss>/d<given>", "<given>_new", "<loss>_<observation>")
 __all__ = ["ANSWERS", "FIELDS", "Arithmetic", "Fixed", "GraphResult", "GraphSpec", "fixed_values", "solve",
@@ -95,7 +97,7 @@ class GraphResult:
 
     def conventions_step(self) -> Step:
         """The conventions as this kind states them."""
-        return Step(StepKind.CONVENTION, "Conventions", note=self.conventions_note(), detail=Detail.STANDARD)
+        return Step(StepKind.CONVENTION, tr("Conventions"), note=self.conventions_note(), detail=Detail.STANDARD)
 
     def steps(self) -> tuple[Step, ...]:
         """Every step of the solution in order."""
@@ -125,11 +127,12 @@ def solve_graph(spec: GraphSpec, numeric: bool = False, forward_only: bool = Fal
         if numeric:
             raise
         if spec.symbols:
-            raise UnsolvableError(f"exact arithmetic explodes ({error}), and floating point cannot take its "
-                                  "place while the problem has symbols: give them values, or make the "
-                                  "problem smaller") from None
-        why = (f"Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
-               "(15 significant digits). Use --numeric to skip the exact attempt.")
+            # Translators: {error} says what grew too large, e.g. "a value has more than 5000 operations"
+            raise UnsolvableError(tr("exact arithmetic explodes ({error}), and floating point cannot take its "
+                                     "place while the problem has symbols: give them values, or make the "
+                                     "problem smaller", error=error)) from None
+        why = tr("Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
+                 "(15 significant digits). Use --numeric to skip the exact attempt.", error=error)
         return _solve(spec, Arithmetic(True, why), forward_only)
 
 
@@ -165,17 +168,17 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
 
     numeric = arithmetic.numeric
     if not spec.equations:
-        raise FieldError(("equations",), "expected at least one equation")
+        raise FieldError(("equations",), tr("expected at least one equation"))
     symbols = read_symbols(spec)
     if numeric and symbols:
-        raise FieldError(("symbols",), "floating-point mode (--numeric) needs numbers: this problem has symbols")
+        raise FieldError(("symbols",), tr("floating-point mode (--numeric) needs numbers: this problem has symbols"))
     values = given_values(spec.given, symbols, ("given",), False)
     givens = [Given(name, plain(value)) for name, value in values.items()]  # as given, exact in every mode
     values = {name: as_numeric(value) for name, value in values.items()} if numeric else values
     givens += [Given(name, sp.Symbol(name), "symbol") for name in symbols]
     if spec.update is not None and spec.update.data is not None and not spec.update.data:
-        raise FieldError(("update", "data"), "expected a non-empty list of observations, got an empty list "
-                                             "(leave data out to update with the given values)")
+        raise FieldError(("update", "data"), tr("expected a non-empty list of observations, got an empty list "
+                                                "(leave data out to update with the given values)"))
     if spec.update is not None and spec.update.data:
         givens = _per_observation(givens, spec.update.data)
         return _observations(spec, symbols, values, spec.update.data, arithmetic, tuple(givens))
@@ -183,8 +186,8 @@ def _solve(spec: GraphSpec, arithmetic: Arithmetic, forward_only: bool) -> Graph
     later, answers = list(first.steps[1:]), list(first.answers)
     if spec.update is not None:
         update_steps, new_values = updates(spec, first.grads, first.loss_name, numeric, values)
-        later.append(Step(StepKind.GROUP, "Gradient-descent update", substeps=tuple(update_steps)))
-        answers += [Answer(f"{name}_new", present(value), "after one step") for name, value in new_values.items()]
+        later.append(Step(StepKind.GROUP, tr("Gradient-descent update"), substeps=tuple(update_steps)))
+        answers += [Answer(f"{name}_new", present(value), tr("after one step")) for name, value in new_values.items()]
     solved = GraphResult(tuple(givens), _conventions(spec, first.graph, arithmetic), first.steps[0], tuple(later),
                          tuple(answers), (first.drawing,),
                          {name: node.value for name, node in first.graph.names.items()}, first.grads, numeric)
@@ -220,10 +223,13 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
 
     loss_name = spec.loss or graph.equations[-1][0]
     if loss_name not in graph.names:
-        raise FieldError(("loss",), f"unknown name '{loss_name}' (the loss must be an equation's variable)")
+        raise FieldError(("loss",), tr("unknown name '{name}' (the loss must be an equation's variable)",
+                                       name=loss_name))
     loss = graph.names[loss_name]
     if loss.shape != (1, 1):
-        raise FieldError(("loss",), f"the loss must be a scalar, but {loss_name} is {loss.shape[0]}×{loss.shape[1]}")
+        # Translators: {shape} is a matrix shape such as 2×1
+        raise FieldError(("loss",), tr("the loss must be a scalar, but {name} is {shape}", name=loss_name,
+                                       shape="%d×%d" % loss.shape))
     names = wanted(spec, graph, loss)
     engine.name_inner(graph, engine.relevant_nodes(graph, loss, [graph.names[name] for name in names]))
     steps = [_forward_group(graph)]  # after naming: the forward pass declares the names the backward pass uses
@@ -233,19 +239,20 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     grads = {name: gradients.get(graph.names[name], Matrix.zeros(*graph.names[name].shape)) for name in names}
     if not symbols:
         steps.append(finite_difference_check(graph, loss, names, grads, kinked=bool(kink_notes(graph))))
+    # Translators: {loss} is the name of the loss, such as L
     answers += [Answer(f"d{loss_name}/d{name}", present(in_layout(grads[name], spec.layout)),
-                       f"gradient of {loss_name}") for name in names]
+                       tr("gradient of {loss}", loss=loss_name)) for name in names]
     return _Pass(graph, steps, answers, grads, loss_name, _drawn(graph, records, loss))
 
 
 def _forward_group(graph: Any) -> Step:
-    return Step(StepKind.GROUP, "Forward pass", substeps=tuple(forward_steps(graph)), note=kink_notes(graph))
+    return Step(StepKind.GROUP, tr("Forward pass"), substeps=tuple(forward_steps(graph)), note=kink_notes(graph))
 
 
 def _drawn(graph: Any, records: list[Any], loss: Any) -> Any:
     from solver.engine.drawing import drawing
 
-    return drawing(graph, records, "Computational graph", loss, present)
+    return drawing(graph, records, tr("Computational graph"), loss, present)
 
 
 def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], observations: list[Any],
@@ -264,18 +271,21 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
     for i, raw in enumerate(observations, 1):
         path = ("update", "data", i - 1)
         if not isinstance(raw, dict) or not raw:
-            raise FieldError(path, "expected a mapping of given names to values, e.g. {x: [1, 5], y: 1}")
+            raise FieldError(path, tr("expected a mapping of given names to values, e.g. {x: [1, 5], y: 1}"))
         for name in raw:
             if name not in values:
-                raise FieldError(path + (name,), f"'{name}' is not a given (an observation replaces given values)")
+                raise FieldError(path + (name,), tr("'{name}' is not a given (an observation replaces given values)",
+                                                    name=name))
         observed = given_values(raw, symbols, path, arithmetic.numeric)
         one = _one_pass(spec, symbols, {**current, **observed}, arithmetic)
         last = one
         if one.loss_name is None:
-            raise FieldError(("update",), "an update needs a scalar loss")
-        shown: list[Any] = [f"Observation {i}: "]
+            raise FieldError(("update",), tr("an update needs a scalar loss"))
+        shown: list[Any] = []
         for k, (name, value) in enumerate(observed.items()):
             shown += [", " * (k > 0) + f"{name} = ", plain(value)]
+        # Translators: {number} counts the observations (1, 2, …); {values} is like "x = (1, 5), y = 1"
+        title = worded(tr("Observation {number}: {values}"), number=str(i), values=tuple(shown))
         substeps = list(one.steps)
         if sequential:
             update_steps, new_values = updates(spec, one.grads, one.loss_name, arithmetic.numeric, current)
@@ -284,26 +294,31 @@ def _observations(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, An
         else:
             batch_grads.append(one.grads)
         loss_value = one.graph.names[one.loss_name].value
-        answers.append(Answer(f"{one.loss_name}_{i}", present(loss_value), f"loss on observation {i}"))
-        steps.append(Step(StepKind.GROUP, Phrase(tuple(shown)), substeps=tuple(substeps),
-                          note="Parameters as updated after the previous observation." if sequential and i > 1 else ""))
+        answers.append(Answer(f"{one.loss_name}_{i}", present(loss_value), tr("loss on observation {number}",
+                                                                              number=i)))
+        steps.append(Step(StepKind.GROUP, title, substeps=tuple(substeps),
+                          note=tr("Parameters as updated after the previous observation.")
+                          if sequential and i > 1 else ""))
     assert last is not None
     if not sequential:
         n = len(batch_grads)
         mean = {name: Matrix(sum((g[name] for g in batch_grads[1:]), batch_grads[0][name]) / n).applyfunc(tidy)
                 for name in batch_grads[0]}
-        mean_steps = [Step(StepKind.SUM, f"Minibatch mean of ∂{last.loss_name}/∂{name}",
+        # Translators: {loss} is the loss (L), {name} a parameter (W1): the title reads "mean of ∂L/∂W1"
+        mean_steps = [Step(StepKind.SUM, tr("Minibatch mean of ∂{loss}/∂{name}", loss=last.loss_name, name=name),
                            formula=Paren(Number(1) / n) * Sum("i", grad(f"{last.loss_name}_i", name)),
                            result=present(in_layout(value, spec.layout))) for name, value in mean.items()]
         update_steps, new_values = updates(spec, mean, last.loss_name, arithmetic.numeric, values)
-        steps.append(Step(StepKind.GROUP, "Minibatch gradient and update", substeps=tuple(mean_steps + update_steps)))
-        answers += [Answer(f"d{last.loss_name}/d{name}", present(in_layout(value, spec.layout)), "minibatch mean")
+        steps.append(Step(StepKind.GROUP, tr("Minibatch gradient and update"),
+                          substeps=tuple(mean_steps + update_steps)))
+        answers += [Answer(f"d{last.loss_name}/d{name}", present(in_layout(value, spec.layout)), tr("minibatch mean"))
                     for name, value in mean.items()]
         current.update(new_values)
     names = spec.update.params if spec.update.params is not None else list(last.grads)
-    answers += [Answer(f"{name}_new", present(current[name]), f"after {len(observations)} observations"
-                       if sequential else "after the minibatch step") for name in names if name in current]
-    drawings = (replace(last.drawing, title="Computational graph (last observation)"),)
+    answers += [Answer(f"{name}_new", present(current[name]),
+                       ntr("after {n} observation", "after {n} observations", len(observations))
+                       if sequential else tr("after the minibatch step")) for name in names if name in current]
+    drawings = (replace(last.drawing, title=tr("Computational graph (last observation)")),)
     solved = GraphResult(givens, _conventions(spec, last.graph, arithmetic), None, tuple(steps), tuple(answers),
                          drawings, {name: node.value for name, node in last.graph.names.items()}, last.grads,
                          arithmetic.numeric)
@@ -319,11 +334,12 @@ def _per_observation(givens: list[Given], observations: list[Any]) -> list[Given
         if given.name not in replaced:
             out.append(given)
             continue
-        shown: list[Any] = ["in turn: "]
+        shown: list[Any] = []
         for raw in observations:
             if isinstance(raw, dict) and given.name in raw:
-                shown += [", " * (len(shown) > 1), _observed(raw[given.name])]
-        out.append(Given(given.name, "per observation", Phrase(tuple(shown))))
+                shown += [", " * bool(shown), _observed(raw[given.name])]
+        # Translators: {values} lists a given's value in each observation, such as "1, 2, 3"
+        out.append(Given(given.name, tr("per observation"), worded(tr("in turn: {values}"), values=tuple(shown))))
     return out
 
 
@@ -340,37 +356,51 @@ def _conventions(spec: GraphSpec, graph: Any, arithmetic: Arithmetic) -> dict[st
     rows = _layout(graph) == "rows"
     scalar = all(node.shape == (1, 1) for node in graph.nodes)
     out = {} if scalar else {
-        "vectors": "Vectors are rows (1×n); x·W is a matrix product; ⊙ multiplies entrywise." if rows
-        else "Vectors are columns (n×1); W·x is a matrix product; ⊙ multiplies entrywise."}
+        "vectors": tr("Vectors are rows (1×n); x·W is a matrix product; ⊙ multiplies entrywise.") if rows
+        else tr("Vectors are columns (n×1); W·x is a matrix product; ⊙ multiplies entrywise.")}
     if graph.versions:
         out["assignments"] = _assignments_note(graph.versions)
     if arithmetic.why:
         out["arithmetic"] = arithmetic.why
     elif arithmetic.numeric:
-        out["arithmetic"] = "Floating-point arithmetic (--numeric): values are rounded, not exact."
+        out["arithmetic"] = tr("Floating-point arithmetic (--numeric): values are rounded, not exact.")
     if spec.layout == "jacobian":
-        out["gradients"] = ("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n "
-                            "for an n×1 h).")
+        out["gradients"] = tr("Gradients of vectors are written as rows (Jacobian, numerator layout: ∂L/∂h is 1×n "
+                              "for an n×1 h).")
+    elif scalar:
+        out["gradients"] = tr("A gradient has the shape of its variable; δ is the upstream gradient ∂L/∂(node).")
+    elif rows:
+        out["gradients"] = tr("A gradient has the shape of its variable (a row for a row vector); δ is the upstream "
+                              "gradient ∂L/∂(node).")
     else:
-        vector = "" if scalar else f" ({'a row for a row vector' if rows else 'a column for a column vector'})"
-        out["gradients"] = f"A gradient has the shape of its variable{vector}; δ is the upstream gradient ∂L/∂(node)."
+        out["gradients"] = tr("A gradient has the shape of its variable (a column for a column vector); δ is the "
+                              "upstream gradient ∂L/∂(node).")
     names = {type(node.op).__name__ for node in graph.nodes if node.op is not None}
     if "Relu" in names:
-        out["relu"] = "ReLU'(0) = 0 and LeakyReLU'(0) = slope, as in PyTorch."
+        out["relu"] = tr("ReLU'(0) = 0 and LeakyReLU'(0) = slope, as in PyTorch.")
     if names & {"Log", "Bce", "Nll", "BceLogits", "CrossEntropy", "LogSoftmax"}:
-        out["log"] = "log is the natural logarithm."
+        out["log"] = tr("log is the natural logarithm.")
     return out
 
 
 def _assignments_note(versions: dict[str, list[str]]) -> str:
     """The names given to the values of names assigned more than once (c1, c2, then c)."""
     def listed(names: list[str]) -> str:
-        return ", ".join(names[:-1]) + " and, the last, " + names[-1]
+        # Translators: {names} lists the earlier values' names (c1, c2); {last} is the last one (c)
+        return tr("{names} and, the last, {last}", names=", ".join(names[:-1]), last=names[-1])
 
-    parts = [f"{name} (assigned {'twice' if len(labels) == 2 else f'{len(labels)} times'}) has the values "
-             f"{listed(labels)}" for name, labels in versions.items()]
-    return ("As in Python, each assignment makes a new value: " + "; ".join(parts) + ". A gradient with respect "
-            "to one of these names is the gradient with respect to that value alone.")
+    def assigned(name: str, labels: list[str]) -> str:
+        if len(labels) == 2:
+            return tr("{name} (assigned twice) has the values {values}", name=name, values=listed(labels))
+        return ntr("{name} (assigned {n} time) has the values {values}",
+                   "{name} (assigned {n} times) has the values {values}", len(labels), name=name,
+                   values=listed(labels))
+
+    # Translators: {values} is a list such as "c (assigned twice) has the values c1 and, the last, c"
+    return tr("As in Python, each assignment makes a new value: {values}. A gradient with respect to one of "
+              "these names is the gradient with respect to that value alone.",
+              values="; ".join(assigned(name, labels) for name, labels in versions.items()))
+
 
 
 def _layout(graph: Any) -> str:

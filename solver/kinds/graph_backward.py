@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.engine.exact import plain, present, shown_if_small
+from solver.engine.wording import sentence, worded
 from solver.formula import Formula, Name, Number, Op, Paren, call, equation, grad, op
+from solver.i18n import mark, ntr, tr
 from solver.kinds.graph_layout import in_layout, jacobian_rule
 from solver.trace import Chain, Detail, FanIn, Phrase, Step, StepKind, Words
 
@@ -51,7 +53,7 @@ def backward_group(records: list[Any], loss: Any, layout: str, graph: Any, wante
     state = _Backward(loss, layout, scalar_graph, {record.node: record for record in records})
     L = state.L
     substeps = [Step(StepKind.RULE, str(equation(grad(L, L), Number(1))), detail=Detail.STANDARD,
-                     note="The backward pass starts from the loss with gradient 1.")]
+                     note=tr("The backward pass starts from the loss with gradient 1."))]
     for record in records[1:]:
         substeps.append(_gradient_step(record, state))
     reached = {record.node for record in records}
@@ -59,12 +61,15 @@ def backward_group(records: list[Any], loss: Any, layout: str, graph: Any, wante
         node = graph.names[name]
         if node not in reached:
             substeps.append(Step(StepKind.RULE, str(equation(grad(L, node.symbol), Number(0))),
-                                 note=Phrase((f"{L} does not depend on ", node.symbol, ": no path of the graph leads "
-                                              f"from {name} to {L}."))))
-    note = "Nodes in reverse topological order; each receives upstream gradient × local derivative from every consumer."
+                                 # Translators: {loss} is the loss (L), {node} and {name} the variable (W1)
+                                 note=worded(tr("{loss} does not depend on {node}: no path of the graph leads "
+                                                "from {name} to {loss}."), loss=str(L), node=node.symbol,
+                                             name=name)))
+    note = tr("Nodes in reverse topological order; each receives upstream gradient × local derivative from every "
+              "consumer.")
     if scalar_graph:
-        note += " On a scalar graph every edge carries local × upstream."
-    return Step(StepKind.GROUP, "Backward pass", note=note, substeps=tuple(substeps))
+        note += " " + tr("On a scalar graph every edge carries local × upstream.")
+    return Step(StepKind.GROUP, tr("Backward pass"), note=note, substeps=tuple(substeps))
 
 
 def _passes_through(part: Any) -> bool:
@@ -87,7 +92,7 @@ def _gradient_step(record: Any, state: _Backward) -> Step:
         if collapsed:
             consumer = record.contributions[0].consumer
             state.through[node] = state.through.get(consumer, consumer)
-        title = f"{target}  ({_role(node)})" if _role(node) else str(target)
+        title = f"{target}  ({tr(_role(node))})" if _role(node) else str(target)
         return Step(StepKind.CHAIN, title, formula=only.formula, substituted=only.substituted,
                     result=present(in_layout(record.total, state.layout)), note=only.note, record=only.record,
                     substeps=only.substeps, detail=Detail.FULL if collapsed else Detail.BRIEF)
@@ -96,7 +101,11 @@ def _gradient_step(record: Any, state: _Backward) -> Step:
     shown = _summed(terms) if all(p.substituted is not None for p in parts) else None
     shown = shown_if_small(shown if shown is not None else _summed(grads), *grads)
     bare = node.symbol if isinstance(node.symbol, Name) else Paren(node.symbol)
-    return Step(StepKind.SUM, f"{target}: {bare} feeds {len(parts)} consumers, so their contributions add up",
+    # Translators: {gradient} is a gradient such as ∂L/∂h; {node} a variable (h) used by {n} others
+    title = ntr("{gradient}: {node} feeds {n} consumer, so their contributions add up",
+                "{gradient}: {node} feeds {n} consumers, so their contributions add up", len(parts),
+                gradient=target, node=bare)
+    return Step(StepKind.SUM, title,
                 formula=equation(target, op("+", *[p.formula for p in parts])),
                 substituted=shown, result=present(in_layout(record.total, state.layout)), substeps=tuple(parts),
                 note=_distinct([p.note for p in parts]),
@@ -145,19 +154,24 @@ def _chain_part(part: Any, record: Any, state: _Backward) -> Step:
         notes = [note]
         known.update(shapes)
     if state.scalar_graph and consumer.op.role:
-        notes = [f"{consumer.op.role}. Local derivative: ", *notes]
+        # Translators: {role} says how a gate routes the gradient ("add distributes: …"); {local} the local derivative
+        notes = [sentence(tr("{role}. Local derivative: {local}"), role=tr(consumer.op.role), local=notes[0])]
     if state.layout == "jacobian":
         forms = [jacobian_rule(r, shown, DELTA, known, part.upstream.shape, part.grad.shape) for r in rules]
         rules, shown = [f for f, _ in forms], forms[-1][1]
     upstream = state.upstream(consumer)
     if consumer in state.through and consumer not in state.told:
         state.told.add(consumer)
-        notes.append(Phrase(("; ", equation(grad(state.L, consumer.symbol), upstream),
-                             ": the sum passes the gradient through.")))
+        # Translators: {equation} says two gradients are equal, such as ∂L/∂h = ∂L/∂z
+        passes = worded(tr("{equation}: the sum passes the gradient through."),
+                        equation=equation(grad(state.L, consumer.symbol), upstream))
+        notes.append(Phrase(("; ", *passes.parts)))
     rules = [r.replace(DELTA.T, Paren(upstream).T).replace(DELTA, upstream) for r in rules]
     rule = rules[0] if len(rules) == 1 else equation(*rules)
     value = part.grad.applyfunc(tidy)
-    title = f"through {consumer.symbol}" if len(record.contributions) > 1 else str(grad(state.L, node.symbol))
+    # Translators: {node} is the variable the gradient comes through, such as z1
+    title = tr("through {node}", node=consumer.symbol) if len(record.contributions) > 1 \
+        else str(grad(state.L, node.symbol))
     chain = Chain(str(state.L), str(node.symbol), str(consumer.symbol), rule, part.grad)
     entries = consumer.op.gradient_entry_steps(part.position, args, xs, part.upstream, grad(state.L, node.symbol),
                                                upstream) \
@@ -202,9 +216,9 @@ def _collapse(part: Any, state: _Backward) -> tuple[list[Formula], Any, Words, d
         local = op(times, Paren(p - y) / Paren(op("juxtapose", p, Paren(1 - p))), op("juxtapose", p, Paren(1 - p)))
         forms = [scaled(local), scaled((p - y) / Number(n) if n > 1 else p - y)]
         difference = _difference(probabilities, targets)
-        note: Words = Phrase(("σ feeds the binary cross-entropy: the local derivatives cancel, ",
-                              equation(op("·", Paren(p - y) / Paren(op("juxtapose", p, Paren(1 - p))),
-                                          op("juxtapose", p, Paren(1 - p))), p - y), "."))
+        note: Words = worded(tr("σ feeds the binary cross-entropy: the local derivatives cancel, {equation}."),
+                             equation=equation(op("·", Paren(p - y) / Paren(op("juxtapose", p, Paren(1 - p))),
+                                               op("juxtapose", p, Paren(1 - p))), p - y))
         shapes[y] = y_node.shape
     else:
         from solver.engine.ops.losses import class_index
@@ -215,9 +229,10 @@ def _collapse(part: Any, state: _Backward) -> tuple[list[Formula], Any, Words, d
         n = 1
         forms = [scaled(p - call("onehot", y))]
         difference = _difference(probabilities, onehot)
-        note = Phrase(("softmax feeds the negative log-likelihood: ",
-                       equation(Name("J") * Paren(-call("onehot", y) / Name(f"p[{c}]")), p - call("onehot", y)),
-                       f" (the class is y = {c})."))
+        # Translators: {equation} is a formula; {index} the index of the true class (0, 1, …)
+        note = worded(tr("softmax feeds the negative log-likelihood: {equation} (the class is y = {index})."),
+                      equation=equation(Name("J") * Paren(-call("onehot", y) / Name(f"p[{c}]")),
+                                        p - call("onehot", y)), index=str(c))
     factor = up / n
     if isinstance(difference, sp.MatrixBase):
         shown = difference if factor == 1 else sp.MatMul(factor, difference, evaluate=False)
@@ -280,4 +295,5 @@ def _clauses(note: Words) -> list[tuple[Any, ...]]:
 
 
 def _role(node: Any) -> str:
-    return {"given": "given", "symbol": "symbol", "variable": ""}.get(node.kind, "")
+    return {"given": mark("given"), "symbol": mark("symbol"), "variable": ""}.get(node.kind, "")
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.errors import UnsolvableError
+from solver.i18n import ntr, prose_number, tr
 from solver.trace import Check, Step, StepKind
 
 FD_TOLERANCE = 1e-6
@@ -26,18 +27,24 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
         target = f"∂{loss.label}/∂{name}"
         if not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
             unchecked.append(target)
-            substeps.append(Step(StepKind.CHECK, f"{target}: not checked",
-                                 note=f"{PRECISION} overflows at these values (an infinite or undefined result), "
-                                      "so central differences cannot be computed here",
+            # Translators: {gradient} is a gradient such as ∂L/∂W1
+            substeps.append(Step(StepKind.CHECK, tr("{gradient}: not checked", gradient=target),
+                                 # Translators: {precision} is the floating-point type, float64
+                                 note=tr("{precision} overflows at these values (an infinite or undefined result), "
+                                         "so central differences cannot be computed here", precision=tr(PRECISION)),
                                  record=Check(str(loss.label), name, None)))
             continue
         skipped, entries = int(crossed.sum()), int(crossed.size)
         skipped_all += skipped
-        kink_words = (f"{_entries(skipped, entries)} not checked: a step of h moves an input of {with_kinks} "
-                      "across its kink, so a central difference says nothing about the derivative there")
+        # Translators: {count} of {n} entries of a gradient; {ops} names operations such as "ReLU or max_pool2d"
+        kink_words = ntr("{count} of {n} entry not checked: a step of h moves an input of {ops} across its kink, so "
+                         "a central difference says nothing about the derivative there",
+                         "{count} of {n} entries not checked: a step of h moves an input of {ops} across its kink, so "
+                         "a central difference says nothing about the derivative there",
+                         entries, count=skipped, ops=with_kinks)
         if skipped == entries:  # nothing compared: no verdict, and no check mark
             unchecked.append(target)
-            substeps.append(Step(StepKind.CHECK, f"{target}: not checked", note=kink_words,
+            substeps.append(Step(StepKind.CHECK, tr("{gradient}: not checked", gradient=target), note=kink_words,
                                  record=Check(str(loss.label), name, None, 0.0, 0, skipped)))
             continue
         size, relative, agrees = _compare(exact, numeric, crossed, allowance)
@@ -47,16 +54,19 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
         error = float(np.max(relative))
         worst = max(worst, error)
         failed = failed or not agrees
-        status = "✓" if agrees else ("≠ (at a kink: the convention decides)" if kinked else "✗")
-        notes = [f"largest difference {error:.1e} (h = {STEP:g}, relative to max(1, |gradient|))"]
+        status = "✓" if agrees else (tr("≠ (at a kink: the convention decides)") if kinked else "✗")
+        # Translators: {error} is a decimal such as 2.1e-11; {step} the step h of the differences
+        notes = [tr("largest difference {error} (h = {step}, relative to max(1, |gradient|))",
+                    error=prose_number(format(error, ".1e")), step=format(STEP, "g"))]
         if float(np.max(allowance / size)) > FD_TOLERANCE / 10:
-            notes.append(f"up to {float(np.max(allowance / size)):.1e} counts as rounding ({SAFETY}× the rounding "
-                         f"measured at these values, which reach {found.scale:.3g})")
+            # Translators: {allowance} and {scale} are decimals; {safety} a whole number (the × is "times")
+            notes.append(tr("up to {allowance} counts as rounding ({safety}× the rounding measured at these values, "
+                            "which reach {scale})", allowance=prose_number(f"{float(np.max(allowance / size)):.1e}"),
+                            safety=SAFETY, scale=prose_number(f"{found.scale:.3g}")))
         if skipped:  # at an exact kink this is expected; near one, a step of h moves an input across it
             notes.append(kink_words)
-        verdict = "central differences agree" if agrees else "central differences"
-        scope = f" on {entries - skipped} of {entries} entries" if skipped else ""
-        substeps.append(Step(StepKind.CHECK, f"{target}: {verdict}{scope} {status}", note="; ".join(notes),
+        title = _verdict(target, agrees, entries - skipped, entries if skipped else 0, status)
+        substeps.append(Step(StepKind.CHECK, title, note="; ".join(notes),
                              record=Check(str(loss.label), name, agrees, error, entries - skipped, skipped)))
         if not agrees and not kinked:
             raise UnsolvableError(
@@ -65,28 +75,50 @@ def finite_difference_check(graph: Any, loss: Any, wanted: list[str], grads: dic
                 "please report it"
             )
     if failed:
-        verdict = "see the kink note"
+        verdict = tr("see the kink note")
+    elif unchecked and len(unchecked) < len(wanted):
+        # Translators: {names} lists gradients such as "∂L/∂W1 and ∂L/∂b1"
+        verdict = tr("{names} not checked, the others agree", names=_listed(unchecked))
     elif unchecked:
-        verdict = f"{_listed(unchecked)} not checked" + (", the others agree" if len(unchecked) < len(wanted) else "")
+        verdict = tr("{names} not checked", names=_listed(unchecked))
     else:
         verdict = "✓"
-    note = (f"{'Gradients' if unchecked else 'Every gradient'} compared with central differences in {PRECISION}"
-            f"{' where a difference means something' if unchecked else ''}; largest difference {worst:.1e}.")
+    worst_shown = prose_number(f"{worst:.1e}")
+    if unchecked:
+        note = tr("Gradients compared with central differences in {precision} where a difference means something; "
+                  "largest difference {error}.", precision=tr(PRECISION), error=worst_shown)
+    else:
+        note = tr("Every gradient compared with central differences in {precision}; largest difference {error}.",
+                  precision=tr(PRECISION), error=worst_shown)
     if skipped_all:
-        note += (f" {_entries(skipped_all, None)} not compared: a step of h moves an input of an op with a kink "
-                 "across it (see each gradient).")
-    return Step(StepKind.CHECK, f"Finite-difference check: {verdict}", note=note, substeps=tuple(substeps))
+        note += " " + ntr("{n} entry not compared: a step of h moves an input of an op with a kink across it (see "
+                          "each gradient).", "{n} entries not compared: a step of h moves an input of an op with a "
+                          "kink across it (see each gradient).", skipped_all)
+    # Translators: {verdict} is ✓, or says which gradients were not checked
+    return Step(StepKind.CHECK, tr("Finite-difference check: {verdict}", verdict=verdict), note=note,
+                substeps=tuple(substeps))
 
 
-def _entries(count: int, of: int | None) -> str:
-    """``3 of 3 entries``, ``1 entry``."""
-    noun = "entry" if (of if of is not None else count) == 1 else "entries"
-    return f"{count} of {of} {noun}" if of is not None else f"{count} {noun}"
+def _verdict(target: str, agrees: bool, checked: int, of: int, status: str) -> str:
+    """The title of one gradient's check: whether central differences agree (on how many entries, if ``of``)."""
+    # Translators: {gradient} is a gradient such as ∂L/∂W1; {status} is ✓, ✗ or a short remark
+    if agrees and not of:
+        return tr("{gradient}: central differences agree {status}", gradient=target, status=status)
+    if agrees:
+        return ntr("{gradient}: central differences agree on {checked} of {n} entry {status}",
+                   "{gradient}: central differences agree on {checked} of {n} entries {status}", of,
+                   gradient=target, checked=checked, status=status)
+    if not of:
+        return tr("{gradient}: central differences {status}", gradient=target, status=status)
+    return ntr("{gradient}: central differences on {checked} of {n} entry {status}",
+               "{gradient}: central differences on {checked} of {n} entries {status}", of,
+               gradient=target, checked=checked, status=status)
 
 
 def _listed(names: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    # Translators: {names} is a list such as "a, b"; {last} the last item
+    return names[0] if len(names) == 1 else tr("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 def _compare(exact: Any, numeric: Any, crossed: Any, allowance: Any) -> tuple[Any, Any, bool]:
@@ -116,5 +148,7 @@ def _ops_with_kinks(graph: Any) -> str:
     names = sorted({shown_function(node.op.name) for node in graph.nodes
                     if node.op is not None and type(node.op).branch is not Op.branch})
     if len(names) <= 1:
-        return names[0] if names else "an op with a kink"
-    return ", ".join(names[:-1]) + " or " + names[-1]
+        return names[0] if names else tr("an op with a kink")
+    # Translators: {names} lists operations such as "ReLU, max"; {last} the last one
+    return tr("{names} or {last}", names=", ".join(names[:-1]), last=names[-1])
+

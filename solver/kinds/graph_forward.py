@@ -17,6 +17,7 @@ from typing import Any
 from solver.engine.exact import present, shown_if_small
 from solver.formula import Formula
 from solver.formula import Op as FormulaOp
+from solver.i18n import ntr, tr
 from solver.trace import Detail, Forward, Step, StepKind
 
 MAX_WIDTH = 64  # characters a written-out line of numbers may take before an inner step takes its place
@@ -201,12 +202,13 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, writt
         if hasattr(node.op, "window_note") else ""
     if hasattr(node.op, "size_rules"):  # a convolution: its output size is a step of its own
         rules = node.op.size_rules(node.inputs[0].shape, node.inputs[1].shape)
-        substeps = tuple(Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
-                              note="n input size, k kernel size, p zero padding, d dilation, s stride")
+        # Translators: {dimension} is a convolution's output length, rows or columns (of each channel)
+        substeps = tuple(Step(StepKind.EVALUATE, tr("Output {dimension}", dimension=what), formula, numbers, result,
+                              note=tr("n input size, k kernel size, p zero padding, d dilation, s stride"))
                          for what, formula, numbers, result in rules) + substeps
     cost = _cost_note(node)
     if cost:  # operation counts, as exams ask, are for full detail
-        substeps = (Step(StepKind.RULE, "Scalar operations", note=cost, detail=Detail.FULL), *substeps)
+        substeps = (Step(StepKind.RULE, tr("Scalar operations"), note=cost, detail=Detail.FULL), *substeps)
     if hasattr(node.op, "entry_steps"):  # a convolution: output entries as sums of products
         substeps += tuple(node.op.entry_steps([p.value for p in node.inputs], [p.symbol for p in node.inputs],
                                               node.symbol))
@@ -217,7 +219,8 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, writt
 def _shape_note(name: str, node: Any) -> str:
     """``h is 3×1`` for a vector or matrix (nothing for a scalar)."""
     rows, cols = node.shape
-    return "" if (rows, cols) == (1, 1) else f"{name} is {rows}×{cols}"
+    # Translators: {shape} is a matrix shape such as 3×1
+    return "" if (rows, cols) == (1, 1) else tr("{name} is {shape}", name=name, shape="%d×%d" % (rows, cols))
 
 
 def _joined(*notes: str) -> str:
@@ -258,22 +261,33 @@ def _cost_note(node: Any) -> str:
         (m, n), (_, q) = node.inputs[0].shape, node.inputs[1].shape
         if (m, n, q) == (1, 1, 1):
             return ""
-        return (f"{m}·{n}·{q} = {m * n * q} multiplications and {m}·({n} − 1)·{q} = {m * (n - 1) * q} additions "
-                f"(each of the {m * q} entries is a sum of {n} products).")
+        # Translators: an m×k matrix times a k×q one; {n} multiplications (the plural follows it), {adds} additions
+        return ntr("{m}·{k}·{q} = {n} multiplication and {m}·({k} − 1)·{q} = {adds} additions (each of the "
+                   "{entries} entries is a sum of {k} products).", "{m}·{k}·{q} = {n} multiplications and "
+                   "{m}·({k} − 1)·{q} = {adds} additions (each of the {entries} entries is a sum of {k} products).",
+                   m * n * q, m=m, k=n, q=q, adds=m * (n - 1) * q, entries=m * q)
     if not isinstance(node.op, (ops.Add, ops.Sub)) or node.shape == (1, 1) or not _has_product(node):
         return ""
     entries = node.shape[0] * node.shape[1]
     mults, adds = operations(node)
     other = [p for p in node.inputs if not (p.kind == "inner" and p.equation == node.equation and _has_product(p))]
+    # Translators: {n} more additions (the plural follows it); {formula} such as W·x + b; {name} a bias, b
+    values = {"formula": display(node), "mults": mults, "adds": adds}
     if len(other) == 1 and other[0].kind != "inner":
-        what = f"Adding the bias {other[0].label}"
-    elif not other:
-        what = "Adding the two sums" if not all(isinstance(p.op, ops.MatMul) for p in node.inputs) \
-            else "Adding the two products"
-    else:
-        what = f"Adding {other[0].label}"
-    return (f"{what} takes {entries} more additions: {display(node)} takes {mults} multiplications and "
-            f"{adds} additions in all.")
+        return ntr("Adding the bias {name} takes {n} more addition: {formula} takes {mults} multiplications and "
+                   "{adds} additions in all.", "Adding the bias {name} takes {n} more additions: {formula} takes "
+                   "{mults} multiplications and {adds} additions in all.", entries, name=other[0].label, **values)
+    if other:
+        return ntr("Adding {name} takes {n} more addition: {formula} takes {mults} multiplications and {adds} "
+                   "additions in all.", "Adding {name} takes {n} more additions: {formula} takes {mults} "
+                   "multiplications and {adds} additions in all.", entries, name=other[0].label, **values)
+    if all(isinstance(p.op, ops.MatMul) for p in node.inputs):
+        return ntr("Adding the two products takes {n} more addition: {formula} takes {mults} multiplications and "
+                   "{adds} additions in all.", "Adding the two products takes {n} more additions: {formula} takes "
+                   "{mults} multiplications and {adds} additions in all.", entries, **values)
+    return ntr("Adding the two sums takes {n} more addition: {formula} takes {mults} multiplications and {adds} "
+               "additions in all.", "Adding the two sums takes {n} more additions: {formula} takes {mults} "
+               "multiplications and {adds} additions in all.", entries, **values)
 
 
 def display(node: Any) -> Formula:
@@ -301,5 +315,7 @@ def kink_notes(graph: Any) -> str:
             text = node.op.kink([p.value for p in node.inputs])
             if text:
                 where.setdefault(text, []).append(str(node.symbol))
-    return " ".join(f"At {', '.join(symbols)}: {text}." for text, symbols in where.items())
+    # Translators: {nodes} lists nodes such as "hr1_1, hr1_2"; {text} says what happens at the kink
+    return " ".join(tr("At {nodes}: {text}.", nodes=", ".join(symbols), text=text) for text, symbols in where.items())
+
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from solver.errors import FieldError
+from solver.i18n import tr
 from solver.numbers import plain_name
 
 FIELDS = ("given", "symbols", "equations", "loss", "wrt", "layout", "update")
@@ -50,7 +51,8 @@ def read_symbols(spec: GraphSpec) -> dict[str, Any]:
     out = {}
     for i, name in enumerate(spec.symbols or []):
         if not plain_name(name) or name in ("e", "pi"):
-            raise FieldError(("symbols", i), f"a symbol must be a plain ASCII name such as a or w1, got {name!r}")
+            raise FieldError(("symbols", i), tr("a symbol must be a plain ASCII name such as a or w1, got {name}",
+                                                name=repr(name)))
         out[name] = sp.Symbol(name, real=True)
     return out
 
@@ -65,13 +67,15 @@ def given_values(given: dict[str, Any], symbols: dict[str, Any], path: tuple, nu
     values, entries = {}, 0
     for name, raw in given.items():
         if not isinstance(name, str) or not plain_name(name):
-            raise FieldError(path + (name,), f"a given's name must be a plain ASCII name such as W1 or x, got {name!r}")
+            raise FieldError(path + (name,), tr("a given's name must be a plain ASCII name such as W1 or x, got "
+                                                "{name}", name=repr(name)))
         if name in symbols:
-            raise FieldError(path + (name,), f"'{name}' is also listed under symbols")
+            raise FieldError(path + (name,), tr("'{name}' is also listed under symbols", name=name))
         entries += len(raw) if isinstance(raw, sp.MatrixBase) else _entry_count(raw)
         if entries > MAX_GIVEN_ENTRIES:
-            raise FieldError(path + (name,), f"the givens have more than {MAX_GIVEN_ENTRIES:,} entries in all (a "
-                                             "100×100 matrix has 10,000): too large for a worked solution")
+            raise FieldError(path + (name,), tr("the givens have more than {count} entries in all (a 100×100 matrix "
+                                                "has 10,000): too large for a worked solution",
+                                                count=format(MAX_GIVEN_ENTRIES, ",")))
         try:
             if isinstance(raw, sp.MatrixBase):  # already exact (a kind that builds a graph, such as rnn)
                 value = raw
@@ -120,17 +124,19 @@ def wanted(spec: GraphSpec, graph: Any, loss: Any) -> list[str]:
         return [n for n in names if _constant_use(graph, loss, graph.names[n]) is None]
     for i, name in enumerate(spec.wrt):
         if name not in graph.names:
-            raise FieldError(("wrt", i), f"unknown name '{name}'")
+            raise FieldError(("wrt", i), tr("unknown name '{name}'", name=name))
         node = graph.names[name]
         if node is loss:
             continue  # ∂L/∂L = 1
         if node.consumers and not _differentiable(node):  # (an unused name has gradient 0)
-            raise FieldError(("wrt", i), f"'{name}' is used only as a constant (a class index, a slope, an exponent "
-                                         "or a target), so it has no gradient here")
+            raise FieldError(("wrt", i), tr("'{name}' is used only as a constant (a class index, a slope, an "
+                                            "exponent or a target), so it has no gradient here", name=name))
         use = _constant_use(graph, loss, node)
         if use is not None:
-            raise FieldError(("wrt", i), f"'{name}' reaches {use}, which dlsolve treats as a constant (not "
-                                         "differentiated), so its gradient would be incomplete")
+            # Translators: {use} is like "argument 2 of leaky_relu(z, a)"
+            raise FieldError(("wrt", i), tr("'{name}' reaches {use}, which dlsolve treats as a constant (not "
+                                            "differentiated), so its gradient would be incomplete", name=name,
+                                            use=use))
     return list(spec.wrt)
 
 
@@ -144,7 +150,9 @@ def _constant_use(graph: Any, loss: Any, node: Any) -> str | None:
             continue
         for position in consumer.op.constant_args:
             if consumer.inputs[position] in downstream:
-                return f"argument {position + 1} of {consumer.label}"
+                # Translators: {position} counts a function's arguments (1, 2, …); {call} is the call, f(x, a)
+                return tr("argument {position} of {call}", position=position + 1, call=consumer.label)
+
     return None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from solver.engine.exact import plain, present, shown_if_small
+from solver.engine.wording import worded
 from solver.errors import FieldError
 from solver.formula import Name, grad
+from solver.i18n import tr
 from solver.kinds.graph_spec import GraphSpec
-from solver.trace import Phrase, Step, StepKind, Update
+from solver.trace import Step, StepKind, Update
 
 
 def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numeric: bool,
@@ -30,9 +32,9 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
     steps, new_values = [], {}
     for i, name in enumerate(params):
         if name not in current:
-            raise FieldError(("update", "params", i), f"'{name}' is not a given parameter")
+            raise FieldError(("update", "params", i), tr("'{name}' is not a given parameter", name=name))
         if name not in grads:
-            raise FieldError(("update", "params", i), f"'{name}' has no gradient here: add it to wrt")
+            raise FieldError(("update", "params", i), tr("'{name}' has no gradient here: add it to wrt", name=name))
         old = current[name]
         new = Matrix(old - lr * grads[name]).applyfunc(tidy)
         if not numeric:
@@ -44,6 +46,7 @@ def updates(spec: GraphSpec, grads: dict[str, Any], loss_name: str | None, numer
             shown = sp.MatAdd(old, sp.MatMul(-lr, grads[name], evaluate=False), evaluate=False)
         steps.append(Step(StepKind.UPDATE, f"{name}_new", formula=Name(name) - Name("η") * grad(str(loss_name), name),
                           substituted=shown_if_small(shown, old, grads[name]),
-                          result=present(new), note=Phrase(("learning rate η = ", lr)),
+                          result=present(new), note=worded(tr("learning rate η = {rate}"), rate=lr),
+
                           record=Update(name, lr, grads[name], old, new)))
     return steps, new_values

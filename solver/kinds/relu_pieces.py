@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from solver.engine.wording import worded
 from solver.errors import FieldError, show_value
 from solver.fields import Validated
 from solver.formula import Formula, Name, call, op
+from solver.i18n import tr
 from solver.kinds import given_only, within_given
 from solver.numbers import Exact
 from solver.problem import Problem
-from solver.trace import Answer, Detail, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Detail, Given, Solution, Step, StepKind
 
 FIELDS = ("given",)
 ANSWERS = ("slope_<j>", "h(<x>)")
@@ -34,15 +36,18 @@ def _numbers(limit: int, what: str) -> Any:
         from solver.numbers import NumberError, parse_exact
 
         if not isinstance(value, list) or not value or any(isinstance(v, (list, dict)) for v in value):
-            raise ValueError(f"expected a list of numbers ({what}), got {show_value(value)}")
+            # Translators: {field} is the field's name (knots, weights or points), kept in English
+            raise ValueError(tr("expected a list of numbers ({field}), got {value}", field=what,
+                                value=show_value(value)))
         if len(value) > limit:
-            raise ValueError(f"expected at most {limit} {what}, got {len(value)}")
+            raise ValueError(tr("expected at most {limit} {field}, got {count}", limit=limit, field=what,
+                                count=len(value)))
         out = []
         for i, entry in enumerate(value):
             try:
                 out.append(parse_exact(entry))
             except NumberError as error:
-                raise ValueError(f"entry [{i}]: {error}") from None
+                raise ValueError(tr("entry [{index}]: {error}", index=i, error=error)) from None
         return tuple(out)
 
     return Validated(validate)
@@ -68,9 +73,11 @@ def check(given: Pieces) -> None:
     """The knots increase strictly, and there is one weight per knot (FieldError if not)."""
     for i, (left, right) in enumerate(zip(given.knots, given.knots[1:])):
         if not bool(right > left):
-            raise FieldError(("knots", i + 1), f"expected knots in increasing order, got {right} after {left}")
+            raise FieldError(("knots", i + 1), tr("expected knots in increasing order, got {right} after {left}",
+                                                  right=right, left=left))
     if len(given.weights) != len(given.knots):
-        raise FieldError(("weights",), f"expected one weight per knot ({len(given.knots)}), got {len(given.weights)}")
+        raise FieldError(("weights",), tr("expected one weight per knot ({knots}), got {weights}",
+                                          knots=len(given.knots), weights=len(given.weights)))
 
 
 def unit(k: int) -> Formula:
@@ -107,10 +114,12 @@ def slope_steps(given: Pieces) -> tuple[list[Step], list[Answer]]:
         formula = op("+", *[Name(f"a_{k}") for k in range(j)]) if j else None
         start = knots[max(j - 1, 0)]
         line = sp.expand(h(given, start) + slope * (sp.Symbol("x") - start))
-        words = (": no unit is on",) if j == 0 else ()
+        # Translators: {interval} is a piece of the real line such as 0 ≤ x ≤ 1; {line} a formula in x
+        template = tr("on {interval}; h(x) = {line}: no unit is on") if j == 0 else tr("on {interval}; h(x) = {line}")
         steps.append(Step(StepKind.EVALUATE, f"slope_{j}", formula=formula, substituted=shown, result=slope,
-                          note=Phrase(("on ", *interval(count, j, knots), "; h(x) = ", line, *words))))
-        answers.append(Answer(f"slope_{j}", slope, "on " + "".join(str(p) for p in interval(count, j, knots))))
+                          note=worded(template, interval=interval(count, j, knots), line=line)))
+        answers.append(Answer(f"slope_{j}", slope, tr("on {interval}", interval="".join(
+            str(p) for p in interval(count, j, knots)))))
     return steps, answers
 
 
@@ -142,16 +151,18 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
         check(given)
     n = len(given.knots)
     model = op("+", *[Name(f"a_{k}") * unit(k) for k in range(n)], Name("b"))
-    rule = Step(StepKind.RULE, "One hidden layer of ReLU units, a linear output",
+    rule = Step(StepKind.RULE, tr("One hidden layer of ReLU units, a linear output"),
                 formula=op("=", Name("h(x)"), model),
-                note="Unit k is 0 for x ≤ c_k and x − c_k after it (slope 1): on each piece between two knots "
-                     "h is linear, and its slope is the sum of the weights of the units switched on.",
+                note=tr("Unit k is 0 for x ≤ c_k and x − c_k after it (slope 1): on each piece between two knots "
+                        "h is linear, and its slope is the sum of the weights of the units switched on."),
                 detail=Detail.STANDARD)
     slopes, slope_answers = slope_steps(given)
     values, value_answers = value_steps(given)
-    steps = (rule, Step(StepKind.GROUP, "Pieces and slopes", substeps=tuple(slopes)),
-             Step(StepKind.GROUP, "Values", substeps=tuple(values)))
-    givens = tuple(Given(f"c_{k}", c, "knot") for k, c in enumerate(given.knots)) + \
-        tuple(Given(f"a_{k}", a, "weight") for k, a in enumerate(given.weights)) + (Given("b", given.bias, "bias"),)
+    steps = (rule, Step(StepKind.GROUP, tr("Pieces and slopes"), substeps=tuple(slopes)),
+             Step(StepKind.GROUP, tr("Values"), substeps=tuple(values)))
+    givens = tuple(Given(f"c_{k}", c, tr("knot")) for k, c in enumerate(given.knots)) + \
+        tuple(Given(f"a_{k}", a, tr("weight")) for k, a in enumerate(given.weights)) + \
+        (Given("b", given.bias, tr("bias")),)
+
     return Solution(id=problem.id, kind=problem.kind, title=problem.title, statement=problem.statement,
                     source=problem.source, given=givens, steps=steps, answers=tuple(slope_answers + value_answers))

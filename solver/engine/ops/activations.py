@@ -30,7 +30,9 @@ from solver.engine.ops.base import (
     show_hadamard,
     unbroadcast,
 )
+from solver.engine.wording import linked, worded
 from solver.formula import Call, Formula, Name, Number, call, equation, op
+from solver.i18n import mark, ntr, prose_number, tr
 
 ROUNDED_ZERO = 1e-12  # a floating-point input this close to a kink may be an exact 0 that rounding moved
 
@@ -53,8 +55,10 @@ def rounded_kink(name: str, convention: str, values: Matrix) -> str | None:
     near = [v for v in values if v.is_Float and abs(v) < ROUNDED_ZERO]
     if not near:
         return None
-    return (f"an input of {name} is {float(near[0]):.1e}, which may be a 0 moved by floating-point rounding: "
-            f"if it is exactly 0, the convention {convention} gives another gradient (solve exactly to know)")
+    # Translators: {name} is an op (relu); {value} a decimal such as 1.1e-16; {convention} like ReLU'(0) = 0
+    return tr("an input of {name} is {value}, which may be a 0 moved by floating-point rounding: if it is exactly 0, "
+              "the convention {convention} gives another gradient (solve exactly to know)", name=name,
+              value=prose_number(f"{float(near[0]):.1e}"), convention=convention)
 
 
 def joined(*sentences: str | None) -> str | None:
@@ -104,20 +108,23 @@ class Elementwise(Op):
         # the note states the rule for any input a, so a sheet states it once however often it is used
         a = Name("a")
         rule, form = Call(f"{self.written or self.name}'", (a,)), self.derivative_form(a)
-        parts: list[object] = [equation(rule, form)] if form is not None else [
-            rule, " = 1 where a > 0, else 0 (ReLU'(0) = 0, as PyTorch)"]
+        # Translators: {rule} is relu'(a)
+        local = linked(equation(rule, form)) if form is not None else worded(
+            tr("{rule} = 1 where a > 0, else 0 (ReLU'(0) = 0, as PyTorch)"), rule=rule)
         if 1 in x.shape and len(x) > 1:  # the Jacobian of an entrywise function of a vector is diagonal
-            n = len(x)
-            parts += [f"; for a vector a of {n} entries, the Jacobian diag(", rule,
-                      f") is {n}×{n}, zero off the diagonal"]
-        return Explanation(said(*parts), _times_derivative(x, what))
+            # Translators: {rule} is a derivative such as σ'(a); {n}×{n} is the Jacobian's shape
+            jacobian = ntr("for a vector a of {n} entry, the Jacobian diag({rule}) is {n}×{n}, zero off the diagonal",
+                           "for a vector a of {n} entries, the Jacobian diag({rule}) is {n}×{n}, zero off the "
+                           "diagonal", len(x), rule="{rule}")  # {rule} kept for worded, which puts the formula in
+            local = linked(local, "; ", worded(jacobian, rule=rule))
+        return Explanation(local, _times_derivative(x, what))
 
 
 class Relu(Elementwise):
     """``relu(x)`` = max(0, x), with ReLU'(0) = 0."""
 
     name, derivative_text = "relu", "1 where {x} > 0, else 0 (ReLU'(0) = 0, as PyTorch)"
-    role = "relu routes: passes the gradient where the input is positive"
+    role = mark("relu routes: passes the gradient where the input is positive")
 
     def f(self, v: Any) -> Any:
         return sp.Max(0, v) if not v.is_number else (v if positive(v) else sp.Integer(0))
@@ -129,7 +136,7 @@ class Relu(Elementwise):
         return np.maximum(xs[0], 0.0)
 
     def kink(self, xs: list[Matrix]) -> str | None:
-        exact = "an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient" \
+        exact = tr("an input of relu is exactly 0: the convention ReLU'(0) = 0 decides its gradient") \
             if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
         return joined(exact, rounded_kink("relu", "ReLU'(0) = 0", xs[0]))
 
@@ -144,7 +151,7 @@ class LeakyRelu(Elementwise):
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if shapes[1] != (1, 1):
-            raise ShapeError(f"the slope of leaky_relu must be a scalar, got {shape_text(shapes[1])}")
+            raise ShapeError(tr("the slope of leaky_relu must be a scalar, got {shape}", shape=shape_text(shapes[1])))
         return shapes[0]
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -160,11 +167,13 @@ class LeakyRelu(Elementwise):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         what = Call("leaky_relu'", (bare(args[0]),))
-        return Explanation(said(Call("leaky_relu'", (Name("a"),)), f" = 1 where a > 0, else {entry(xs[1])} (the slope; "
-                                "also at 0, as PyTorch)"), _times_derivative(xs[0], what))
+        # Translators: {rule} is leaky_relu'(a); {slope} a number
+        return Explanation(worded(tr("{rule} = 1 where a > 0, else {slope} (the slope; also at 0, as PyTorch)"),
+                                  rule=Call("leaky_relu'", (Name("a"),)), slope=str(entry(xs[1]))),
+                           _times_derivative(xs[0], what))
 
     def kink(self, xs: list[Matrix]) -> str | None:
-        exact = "an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient" \
+        exact = tr("an input of leaky_relu is exactly 0: the convention LeakyReLU'(0) = slope decides its gradient") \
             if any(same_number(v, sp.Integer(0)) for v in xs[0]) else None
         return joined(exact, rounded_kink("leaky_relu", "LeakyReLU'(0) = slope", xs[0]))
 
@@ -232,8 +241,8 @@ class Exp(Elementwise):
         return np.exp(xs[0])
 
 
-LOG_ZERO = (": ln 0 = −∞, so a cross-entropy that takes the log of this zero probability is infinite (−ln 0 = ∞); "
-            "nll(p, c) reads only the probability of the target class")
+LOG_ZERO = mark("ln 0 = −∞, so a cross-entropy that takes the log of this zero probability is infinite (−ln 0 = ∞); "
+                "nll(p, c) reads only the probability of the target class")
 
 
 class Log(Elementwise):
@@ -250,9 +259,11 @@ class Log(Elementwise):
         for k, v in enumerate(x):
             if v.is_number and not v.is_positive:
                 rows, cols = x.shape
-                at = "" if rows == cols == 1 else f" at entry [{k}]" if 1 in (rows, cols) else \
-                    f" at entry [{k // cols}, {k % cols}]"
-                raise ValueError(f"log of {v} (not positive){at}{LOG_ZERO if v.is_zero else ''}")
+                index = "" if rows == cols == 1 else f"{k}" if 1 in (rows, cols) else f"{k // cols}, {k % cols}"
+                # Translators: {index} is an entry's index such as 2 or 0, 1
+                at = " " + tr("at entry [{index}]", index=index) if index else ""
+                raise ValueError(tr("log of {value} (not positive){where}", value=v, where=at)
+                                 + (": " + tr(LOG_ZERO) if v.is_zero else ""))
         return x.applyfunc(self.f)
 
     def f(self, v: Any) -> Any:
@@ -271,7 +282,7 @@ class Log(Elementwise):
 class Max(Op):
     """``max(a, b)`` elementwise, or ``max(x)`` over all entries; ties share the gradient evenly (as PyTorch)."""
 
-    name, role = "max", "max routes: the gradient goes to the larger input"
+    name, role = "max", mark("max routes: the gradient goes to the larger input")
 
     def __init__(self, arity: int = 1):
         self.arity = arity
@@ -304,16 +315,18 @@ class Max(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         if self.arity == 1:
             ties = sum(same_number(v, entry(out)) for v in xs[0]) > 1
-            return Explanation(said(f"max routes δ to the largest entr{'ies (shared evenly)' if ties else 'y'}"),
-                               phrase(DELTA, "at the argmax"))
+            return Explanation(said(tr("max routes δ to the largest entries (shared evenly)") if ties
+                                    else tr("max routes δ to the largest entry")), phrase(DELTA, tr("at the argmax")))
         mine, other = args[position], args[1 - position]
-        return Explanation(said("1 where ", mine, " > ", other, " (½ at a tie)"), phrase(DELTA, f"where {mine} wins"))
+        # Translators: {mine} and {other} are the two inputs of max(a, b)
+        return Explanation(worded(tr("1 where {mine} > {other} (½ at a tie)"), mine=mine, other=other),
+                           phrase(DELTA, tr("where {mine} wins", mine=mine)))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         if self.arity == 2 and any(same_number(u, v) for u, v in zip(*(broadcast_pair(xs[0], xs[1])))):
-            return "the inputs of max are equal: the gradient is shared evenly (PyTorch's convention)"
+            return tr("the inputs of max are equal: the gradient is shared evenly (PyTorch's convention)")
         if self.arity == 1 and sum(same_number(v, max(xs[0])) for v in xs[0]) > 1:
-            return "max has a tie: the gradient is shared evenly (PyTorch's convention)"
+            return tr("max has a tie: the gradient is shared evenly (PyTorch's convention)")
         return None
 
     def branch(self, xs: list[np.ndarray]) -> np.ndarray | None:
@@ -336,7 +349,8 @@ def shift(s: Matrix) -> Any:
         top = v if positive(v - top) else top
     spread = max(abs(to_float(top - v)) for v in s)
     if spread > MAX_EXPONENT_INPUT and not any(v.has(sp.Float) for v in s):  # floats: the shift keeps them finite
-        raise TooLarge("softmax", 0, f"the logits of a softmax spread over {spread:.4g}, beyond {MAX_EXPONENT_INPUT}")
+        raise TooLarge("softmax", 0, tr("the logits of a softmax spread over {spread}, beyond {limit}",
+                                        spread=prose_number(f"{spread:.4g}"), limit=MAX_EXPONENT_INPUT))
     return top
 
 
@@ -382,8 +396,10 @@ class Softmax(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         p = Name("p")
-        return Explanation(said(equation(Name("J"), call("diag", p) - p * p.T), " with ",
-                                equation(p, call("softmax", args[0])), " (symmetric)"), Name("J") * DELTA)
+        # Translators: {jacobian} and {probabilities} are formulas (J = diag(p) − p·pᵀ, p = softmax(s))
+        return Explanation(worded(tr("{jacobian} with {probabilities} (symmetric)"),
+                                  jacobian=equation(Name("J"), call("diag", p) - p * p.T),
+                                  probabilities=equation(p, call("softmax", args[0]))), Name("J") * DELTA)
 
 
 class LogSoftmax(Op):
@@ -412,5 +428,6 @@ class LogSoftmax(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         p = equation(Name("p"), call("softmax", args[0]))
-        return Explanation(said("log_softmax passes back δ − p·Σδ with ", p),
+        return Explanation(worded(tr("log_softmax passes back δ − p·Σδ with {probabilities}"), probabilities=p),
+
                            DELTA - Name("p") * op("juxtapose", "Σ", DELTA))

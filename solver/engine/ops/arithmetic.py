@@ -30,6 +30,7 @@ from solver.engine.ops.base import (
     unbroadcast,
 )
 from solver.formula import Formula, Number, Paren, equation, grad, op
+from solver.i18n import mark, tr
 
 
 def number(value: Any) -> Formula:
@@ -40,7 +41,7 @@ def number(value: Any) -> Formula:
 class Add(Op):
     """``a + b``."""
 
-    name, arity, role = "+", 2, "add distributes: each input receives the upstream gradient unchanged"
+    name, arity, role = "+", 2, mark("add distributes: each input receives the upstream gradient unchanged")
 
     def label(self, args: list[Formula]) -> Formula:
         return args[0] + args[1]
@@ -70,7 +71,8 @@ class Add(Op):
 class Sub(Op):
     """``a - b``."""
 
-    name, arity, role = "-", 2, "subtract: the first input receives the upstream gradient, the second its negative"
+    name, arity, role = "-", 2, mark("subtract: the first input receives the upstream gradient, the second its "
+                                     "negative")
 
     def label(self, args: list[Formula]) -> Formula:
         return args[0] - args[1]
@@ -103,7 +105,7 @@ class Sub(Op):
 class Mul(Op):
     """``a * b``, entrywise (``a·b`` when one side is a scalar)."""
 
-    name, arity, role = "*", 2, "mul swaps: each input receives the upstream gradient times the other input"
+    name, arity, role = "*", 2, mark("mul swaps: each input receives the upstream gradient times the other input")
 
     def label(self, args: list[Formula]) -> Formula:
         return op("⊙", args[0], args[1])
@@ -148,7 +150,7 @@ class Div(Op):
     def forward(self, xs: list[Matrix]) -> Matrix:
         a, b = xs
         if any(same_number(v, sp.Integer(0)) for v in b):
-            raise ZeroDivisionError("division by zero")
+            raise ZeroDivisionError(tr("division by zero"))
         return broadcast_apply(a, b, lambda u, v: u / v)
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
@@ -207,7 +209,8 @@ class Pow(Op):
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if shapes[1] != (1, 1):
-            raise ShapeError(f"the exponent of '**' must be a scalar, got {shape_text(shapes[1])}")
+            raise ShapeError(tr("the exponent of '**' must be a scalar, got {shape}", shape=shape_text(shapes[1])))
+
         return shapes[0]
 
     def forward(self, xs: list[Matrix]) -> Matrix:

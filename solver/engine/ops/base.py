@@ -17,6 +17,7 @@ import sympy as sp
 
 from solver.formula import Call, Formula, Name
 from solver.formula import Op as FormulaOp
+from solver.i18n import tr
 from solver.trace import Phrase, Words
 
 Matrix: TypeAlias = sp.ImmutableMatrix
@@ -59,7 +60,7 @@ def phrase(formula: Formula, words: str) -> Formula:
 
 def shape_text(shape: Shape) -> str:
     """``2×3`` (``scalar`` for 1×1)."""
-    return "scalar" if shape == (1, 1) else f"{shape[0]}×{shape[1]}"
+    return tr("scalar") if shape == (1, 1) else f"{shape[0]}×{shape[1]}"
 
 
 def is_scalar(value: Any) -> bool:
@@ -81,8 +82,9 @@ def broadcast_shape(a: Shape, b: Shape, symbol: str) -> Shape:
     """The elementwise result shape: each dimension equal, or 1 on one side (as numpy broadcasts)."""
     for x, y in zip(a, b):
         if x != y and 1 not in (x, y):
-            raise ShapeError(f"'{symbol}' needs equal shapes (or a scalar, row or column to repeat), "
-                             f"got {shape_text(a)} and {shape_text(b)}")
+            # Translators: {symbol} is an operator such as + or *; {left}, {right} shapes such as 2×1 or "scalar"
+            raise ShapeError(tr("'{symbol}' needs equal shapes (or a scalar, row or column to repeat), got {left} "
+                                "and {right}", symbol=symbol, left=shape_text(a), right=shape_text(b)))
     return (max(a[0], b[0]), max(a[1], b[1]))
 
 
@@ -123,7 +125,8 @@ def unbroadcast(grad: Matrix, shape: Shape) -> Matrix:
 def require_vector(shape: Shape, name: str) -> None:
     """Raise ShapeError unless ``shape`` is a row or a column."""
     if 1 not in shape:
-        raise ShapeError(f"{name} needs a vector, got a {shape_text(shape)} matrix")
+        raise ShapeError(tr("{name} needs a vector, got a {shape} matrix", name=name, shape=shape_text(shape)))
+
 
 
 def show_product(a: Any, b: Any) -> Any:

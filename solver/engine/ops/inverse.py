@@ -10,12 +10,14 @@ import numpy as np
 import sympy as sp
 
 from solver.engine.exact import TooLarge, tidy
-from solver.engine.ops.base import DELTA, Explanation, Matrix, Op, Shape, ShapeError, said, shape_text
+from solver.engine.ops.base import DELTA, Explanation, Matrix, Op, Shape, ShapeError, shape_text
+from solver.engine.wording import worded
 from solver.formula import Formula, Name, call, equation, grad
+from solver.i18n import mark, tr
 
 MAX_EXACT_SIZE = 12  # an exact inverse of a larger matrix is computed in floating point (its fractions explode)
 MAX_SYMBOLIC_SIZE = 3  # with symbols (or ln 2, √2) inside: the entries are quotients of determinants of this size
-SINGULAR = "the matrix is singular (determinant 0), so it has no inverse"
+SINGULAR = mark("the matrix is singular (determinant 0), so it has no inverse")
 
 
 def exact_inverse(a: Matrix) -> Matrix:
@@ -24,11 +26,12 @@ def exact_inverse(a: Matrix) -> Matrix:
     if all(v.is_Rational for v in a):  # fractions: elimination over the rationals, fast up to MAX_EXACT_SIZE
         return rational_inverse(a)
     if n > MAX_SYMBOLIC_SIZE:
-        raise TooLarge("inv", 0, f"an exact inverse of a {n}×{n} matrix with symbols or irrational entries, "
-                                 f"beyond {MAX_SYMBOLIC_SIZE}×{MAX_SYMBOLIC_SIZE}")
+        raise TooLarge("inv", 0, tr("an exact inverse of a {shape} matrix with symbols or irrational entries, beyond "
+                                    "{limit}", shape="%d×%d" % (n, n),
+                                    limit="%d×%d" % (MAX_SYMBOLIC_SIZE, MAX_SYMBOLIC_SIZE)))
     determinant = tidy(a.det(method="berkowitz"))
     if determinant.is_zero:
-        raise ValueError(SINGULAR if n > 1 else "0 has no inverse")
+        raise ValueError(tr(SINGULAR) if n > 1 else tr("0 has no inverse"))
     adjugate = a.adjugate(method="berkowitz")
     return Matrix(n, n, [tidy(v / determinant) for v in adjugate])
 
@@ -40,10 +43,11 @@ def rational_inverse(a: Matrix) -> Matrix:
 
     n = a.shape[0]
     if n > MAX_EXACT_SIZE:
-        raise TooLarge("inv", 0, f"an exact inverse of a {n}×{n} matrix, beyond {MAX_EXACT_SIZE}×{MAX_EXACT_SIZE}")
+        raise TooLarge("inv", 0, tr("an exact inverse of a {shape} matrix, beyond {limit}", shape="%d×%d" % (n, n),
+                                    limit="%d×%d" % (MAX_EXACT_SIZE, MAX_EXACT_SIZE)))
     matrix = DomainMatrix.from_Matrix(a).convert_to(QQ)
     if matrix.det() == 0:
-        raise ValueError(SINGULAR if n > 1 else "0 has no inverse")
+        raise ValueError(tr(SINGULAR) if n > 1 else tr("0 has no inverse"))
     return Matrix(matrix.inv().to_Matrix())
 
 
@@ -51,7 +55,7 @@ def float_inverse(a: Matrix) -> Matrix:
     """The inverse of a matrix of floats (floating-point mode); ValueError when it is singular in float64."""
     values = np.array(a.tolist(), dtype=float)
     if np.linalg.matrix_rank(values) < values.shape[0]:
-        raise ValueError(SINGULAR.replace("(determinant 0)", "(in float64: its rank is below its size)"))
+        raise ValueError(tr("the matrix is singular (in float64: its rank is below its size), so it has no inverse"))
     return Matrix(sp.Matrix(np.linalg.inv(values)).applyfunc(lambda v: sp.Float(v, 17)))
 
 
@@ -80,7 +84,7 @@ class Inverse(Op):
     def shape(self, shapes: list[Shape]) -> Shape:
         rows, cols = shapes[0]
         if rows != cols:
-            raise ShapeError(f"inv needs a square matrix, got {shape_text(shapes[0])}")
+            raise ShapeError(tr("inv needs a square matrix, got {shape}", shape=shape_text(shapes[0])))
         return shapes[0]
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -112,8 +116,10 @@ class Inverse(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         a, y = Name("A"), Name("Y")
         inverse_t = call("inv", a).T
-        local = said("for ", equation(y, call("inv", a)), ": ",
-                     equation(grad("L", "A"), -(inverse_t * grad("L", "Y") * inverse_t)),
-                     ", from d(inv(A)) = −inv(A)·dA·inv(A)")
+        # Translators: {product} is Y = inv(A); {rule} the gradient ∂L/∂A = …
+        local = worded(tr("for {product}: {rule}, from d(inv(A)) = −inv(A)·dA·inv(A)"),
+                       product=equation(y, call("inv", a)),
+                       rule=equation(grad("L", "A"), -(inverse_t * grad("L", "Y") * inverse_t)))
+
         return Explanation(local, -(call("inv", args[0]).T * DELTA * call("inv", args[0]).T))
 

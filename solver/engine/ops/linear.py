@@ -24,8 +24,10 @@ from solver.engine.ops.base import (
     shape_text,
     show_product,
 )
+from solver.engine.wording import worded
 from solver.formula import ATOM, Call, Formula, Name, Number, Paren, call, equation, grad, op, precedence
 from solver.formula import Op as FormulaOp
+from solver.i18n import mark, tr
 
 PRODUCT = equation(Name("C"), Name("A") * Name("B"))  # the product a matrix-product rule is stated for
 
@@ -41,8 +43,8 @@ class MatMul(Op):
     def shape(self, shapes: list[Shape]) -> Shape:
         (m, n), (p, q) = shapes
         if n != p:
-            raise ShapeError(f"'@' needs the columns of the left ({shape_text((m, n))}) to match the rows of the right "
-                             f"({shape_text((p, q))})")
+            raise ShapeError(tr("'@' needs the columns of the left ({left}) to match the rows of the right ({right})",
+                                left=shape_text((m, n)), right=shape_text((p, q))))
         return (m, q)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -65,10 +67,11 @@ class MatMul(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         a, b = args
         if position == 0:
-            return Explanation(said("for ", PRODUCT, ": ", equation(grad("L", "A"), grad("L", "C") * Name("B").T),
-                                    " (an outer product for vectors)"), DELTA * b.T)
-        return Explanation(said("for ", PRODUCT, ": ", equation(grad("L", "B"), Name("A").T * grad("L", "C"))),
-                           a.T * DELTA)
+            # Translators: {product} is C = A·B; {rule} a formula such as ∂L/∂A = ∂L/∂C·Bᵀ
+            return Explanation(worded(tr("for {product}: {rule} (an outer product for vectors)"), product=PRODUCT,
+                                      rule=equation(grad("L", "A"), grad("L", "C") * Name("B").T)), DELTA * b.T)
+        return Explanation(worded(tr("for {product}: {rule}"), product=PRODUCT,
+                                  rule=equation(grad("L", "B"), Name("A").T * grad("L", "C"))), a.T * DELTA)
 
 
 class Transpose(Op):
@@ -96,7 +99,8 @@ class Transpose(Op):
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         back = equation(grad("L", "A"), Paren(grad("L", Name("A").T)).T)
-        return Explanation(said("a transpose passes the gradient back transposed: ", back), FormulaOp("ᵀ", (DELTA,)))
+        return Explanation(worded(tr("a transpose passes the gradient back transposed: {rule}"), rule=back),
+                           FormulaOp("ᵀ", (DELTA,)))
 
 
 class Index(Op):
@@ -116,7 +120,8 @@ class Index(Op):
     def shape(self, shapes: list[Shape]) -> Shape:
         rows, cols = shapes[0]
         if not (0 <= self.row < rows and 0 <= self.col < cols):
-            raise ShapeError(f"index [{self.text}] is outside a {shape_text(shapes[0])} value (indices start at 0)")
+            raise ShapeError(tr("index [{index}] is outside a {shape} value (indices start at 0)", index=self.text,
+                                shape=shape_text(shapes[0])))
         return (1, 1)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -134,14 +139,15 @@ class Index(Op):
         return [Matrix(grad)]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(said(f"indexing routes δ to entry [{self.text}] of ", args[0], "; the others get 0"),
-                           phrase(DELTA, f"at [{self.text}]"))
+        # Translators: {index} is like 0 or 1, 2; {name} the indexed value
+        return Explanation(worded(tr("indexing routes δ to entry [{index}] of {name}; the others get 0"),
+                                  index=self.text, name=args[0]), phrase(DELTA, tr("at [{index}]", index=self.text)))
 
 
 class Sum(Op):
     """``sum(x)``: the sum of all entries."""
 
-    name, role = "sum", "sum distributes: every entry receives the upstream gradient"
+    name, role = "sum", mark("sum distributes: every entry receives the upstream gradient")
 
     def shape(self, shapes: list[Shape]) -> Shape:
         return (1, 1)
@@ -156,7 +162,9 @@ class Sum(Op):
         return [Matrix(ones(xs[0].shape) * entry(up))]
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(said(equation(grad(call("Σ", A), Name("a_i")), 1), " for every entry"), DELTA * Number(1))
+        # Translators: {rule} is a derivative such as ∂Σa/∂a_i = 1
+        return Explanation(worded(tr("{rule} for every entry"), rule=equation(grad(call("Σ", A), Name("a_i")), 1)),
+                           DELTA * Number(1))
 
 
 class Mean(Op):
@@ -179,7 +187,7 @@ class Mean(Op):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(xs[0])
         local = equation(grad(call("mean", A), Name("a_i")), Number(1) / Number(n))
-        return Explanation(said(local, " for every entry"),
+        return Explanation(worded(tr("{rule} for every entry"), rule=local),
                            DELTA / Number(n))
 
 
@@ -216,7 +224,9 @@ class Dot(Op):
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if shapes[0] != shapes[1]:
-            raise ShapeError(f"dot needs equal shapes, got {shape_text(shapes[0])} and {shape_text(shapes[1])}")
+            raise ShapeError(tr("dot needs equal shapes, got {left} and {right}", left=shape_text(shapes[0]),
+                                right=shape_text(shapes[1])))
+
         return (1, 1)
 
     def forward(self, xs: list[Matrix]) -> Matrix:

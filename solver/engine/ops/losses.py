@@ -30,7 +30,9 @@ from solver.engine.ops.base import (
     show_product,
     unbroadcast,
 )
+from solver.engine.wording import worded
 from solver.formula import Formula, Name, Number, Paren, call, equation, grad, op
+from solver.i18n import mark, tr
 
 P, Y = Name("p"), Name("y")
 
@@ -41,7 +43,7 @@ def class_index(value: Matrix, size: int) -> int:
     if c.is_Float and float(c).is_integer():  # floating-point mode: 1.0 is class 1
         c = sp.Integer(int(c))
     if not (c.is_Integer and 0 <= c < size):
-        raise ValueError(f"a class index must be an integer from 0 to {size - 1}, got {c}")
+        raise ValueError(tr("a class index must be an integer from 0 to {last}, got {value}", last=size - 1, value=c))
     return int(c)
 
 
@@ -91,15 +93,15 @@ class Bce(Op):
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if shapes[0] != shapes[1] and shapes[1] != (1, 1):
-            raise ShapeError(f"bce needs p and y of equal shapes, got {shape_text(shapes[0])} and "
-                             f"{shape_text(shapes[1])}")
+            raise ShapeError(tr("bce needs p and y of equal shapes, got {left} and {right}",
+                                left=shape_text(shapes[0]), right=shape_text(shapes[1])))
         return (1, 1)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
         p, y = broadcast_pair(xs[0], xs[1])
         for v in p:
             if v.is_number and not (positive(v) and positive(1 - v)):
-                raise ValueError(f"bce needs probabilities strictly between 0 and 1, got {v}")
+                raise ValueError(tr("bce needs probabilities strictly between 0 and 1, got {value}", value=v))
         terms = [-(t * sp.log(q) + (1 - t) * sp.log(1 - q)) for q, t in zip(p, y)]
         return Matrix([[tidy(sum(terms) / len(terms))]])
 
@@ -175,16 +177,16 @@ class Nll(Op):
     def shape(self, shapes: list[Shape]) -> Shape:
         require_vector(shapes[0], "nll")
         if shapes[1] != (1, 1):
-            raise ShapeError(f"the class of nll must be one index, got {shape_text(shapes[1])}")
+            raise ShapeError(tr("the class of nll must be one index, got {shape}", shape=shape_text(shapes[1])))
         return (1, 1)
 
     def forward(self, xs: list[Matrix]) -> Matrix:
         p, c = xs[0], class_index(xs[1], len(xs[0]))
         if p[c].is_number and p[c].is_zero:
-            raise ValueError(f"the cross-entropy is infinite: the probability of the target class, p[{c}], is 0 and "
-                             "−ln 0 = ∞")
+            raise ValueError(tr("the cross-entropy is infinite: the probability of the target class, p[{index}], is 0 "
+                                "and −ln 0 = ∞", index=c))
         if p[c].is_number and not p[c].is_positive:
-            raise ValueError(f"nll needs a positive probability p[{c}], got {p[c]}")
+            raise ValueError(tr("nll needs a positive probability p[{index}], got {value}", index=c, value=p[c]))
         return Matrix([[tidy(-sp.log(p[c]))]])
 
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
@@ -210,7 +212,8 @@ class Nll(Op):
         local = equation(grad(-call("ln", pc), Name("p")), -Number(1) / pc)
         p = bare(args[0])
         p_c = call(str(p), Number(c), brackets="[]") if isinstance(p, Name) else pc
-        return Explanation(said(local, f" at entry {c}, 0 elsewhere"),
+        # Translators: {rule} is a derivative; {index} the target class (0, 1, …)
+        return Explanation(worded(tr("{rule} at entry {index}, 0 elsewhere"), rule=local, index=str(c)),
                            -DELTA * call("onehot", Number(c)) / p_c)
 
 
@@ -250,8 +253,8 @@ class CrossEntropy(Op):
                            DELTA * Paren(P - call("onehot", Y)))
 
 
-HINGE_RULE = ("a margin of exactly 0 counts as inactive (max(0, m)' = 0 at m = 0, as PyTorch's MultiMarginLoss); "
-              "the subgradient 1 there is the alternative")
+HINGE_RULE = mark("a margin of exactly 0 counts as inactive (max(0, m)' = 0 at m = 0, as PyTorch's "
+                  "MultiMarginLoss); the subgradient 1 there is the alternative")
 
 
 class SvmLoss(Op):
@@ -262,14 +265,14 @@ class SvmLoss(Op):
     def shape(self, shapes: list[Shape]) -> Shape:
         require_vector(shapes[0], "svm_loss")
         if shapes[1] != (1, 1):
-            raise ShapeError(f"the class of svm_loss must be one index, got {shape_text(shapes[1])}")
+            raise ShapeError(tr("the class of svm_loss must be one index, got {shape}", shape=shape_text(shapes[1])))
         return (1, 1)
 
     def margins(self, xs: list[Matrix]) -> tuple[list[Any], int]:
         """The margins s_j − s_c + 1 of every class (the correct class's own is left out of the sum) and c."""
         s, c = list(xs[0]), class_index(xs[1], len(xs[0]))
         if not all(v.is_number for v in s):
-            raise ValueError("svm_loss compares scores: they must be numbers, not symbols")
+            raise ValueError(tr("svm_loss compares scores: they must be numbers, not symbols"))
         return [v - s[c] + 1 for v in s], c
 
     def active(self, xs: list[Matrix]) -> Matrix:
@@ -310,12 +313,16 @@ class SvmLoss(Op):
     def kink(self, xs: list[Matrix]) -> str | None:
         margins, c = self.margins(xs)
         if any(j != c and same_number(m, sp.Integer(0)) for j, m in enumerate(margins)):
-            return f"a margin s_j − s_c + 1 of svm_loss is exactly 0: {HINGE_RULE}"
+            # Translators: {rule} is the sentence "a margin of exactly 0 counts as inactive …"
+            return tr("a margin s_j − s_c + 1 of svm_loss is exactly 0: {rule}", rule=tr(HINGE_RULE))
         return None
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         _, c = self.margins(xs)
-        local = said("with margins ", equation(Name("m_j"), Name("s_j") - Name("s_c") + 1), f" (c = {c}): 1 at each "
-                     "j ≠ c with m_j > 0, minus their count n at c, 0 elsewhere; " + HINGE_RULE)
+        # Translators: {margins} is m_j = s_j − s_c + 1; {index} the target class; {rule} "a margin of exactly 0 …"
+        local = worded(tr("with margins {margins} (c = {index}): 1 at each j ≠ c with m_j > 0, minus their count n at "
+                          "c, 0 elsewhere; {rule}"), margins=equation(Name("m_j"), Name("s_j") - Name("s_c") + 1),
+                       index=str(c), rule=tr(HINGE_RULE))
+
         onehot = Name("n") * call("onehot", Number(c))
         return Explanation(local, DELTA * Paren(Name("[m > 0]") - onehot))

@@ -28,13 +28,16 @@ from solver.engine.ops.base import (
     shape_text,
 )
 from solver.engine.ops.linear import Mean
+from solver.engine.wording import worded
 from solver.formula import Formula, Name, Number, call, equation, grad
+from solver.i18n import mark, tr
 
 Cell = tuple[int, int]
 Window = list[Cell]
 
-TIE_RULE = ("the whole gradient goes to the first largest entry in reading order (row by row), as PyTorch's "
-            "max pooling does; the alternative shares it evenly among the tied entries, as max(x) does here")
+TIE_RULE = mark("the whole gradient goes to the first largest entry in reading order (row by row), as PyTorch's "
+                "max pooling does; the alternative shares it evenly among the tied entries, as max(x) does here")
+KERNEL_SIZE, STRIDE = mark("kernel size"), mark("stride")
 
 
 def whole_setting(value: Any, what: str, name: str) -> int:
@@ -45,13 +48,15 @@ def whole_setting(value: Any, what: str, name: str) -> int:
         number = int(number)
     if isinstance(number, (sp.Integer, int)) and not isinstance(number, bool) and int(number) >= 1:
         return int(number)
-    raise ValueError(f"the {what} of {name} must be a whole number of at least 1, got {v}")
+    # Translators: {setting} is "kernel size" or "stride"; {name} an op such as max_pool2d
+    raise ValueError(tr("the {setting} of {name} must be a whole number of at least 1, got {value}", setting=tr(what),
+                        name=name, value=v))
 
 
 def first_largest(values: list[Any]) -> int:
     """The index of the first largest of exact numbers (PyTorch's max_pool at a tie)."""
     if not all(v.is_number for v in values):
-        raise ValueError("a max pool compares numbers: its input must not hold symbols")
+        raise ValueError(tr("a max pool compares numbers: its input must not hold symbols"))
     best = 0
     for i, v in enumerate(values):
         if positive(v - values[best]):
@@ -71,14 +76,15 @@ class Pool(Op):
 
     def settings(self, xs: list[Any]) -> tuple[int, int]:
         """(kernel size, stride) from the constant arguments."""
-        return whole_setting(xs[1], "kernel size", self.name), whole_setting(xs[2], "stride", self.name)
+        return whole_setting(xs[1], KERNEL_SIZE, self.name), whole_setting(xs[2], STRIDE, self.name)
 
     def shape(self, shapes: list[Shape]) -> Shape:
         if self.dims == 1:
             require_vector(shapes[0], self.name)
-        for position, what in ((1, "kernel size"), (2, "stride")):
+        for position, what in ((1, KERNEL_SIZE), (2, STRIDE)):
             if shapes[position] != (1, 1):
-                raise ShapeError(f"the {what} of {self.name} must be one number, got {shape_text(shapes[position])}")
+                raise ShapeError(tr("the {setting} of {name} must be one number, got {shape}", setting=tr(what),
+                                    name=self.name, shape=shape_text(shapes[position])))
         return shapes[0]  # the output size needs the kernel's value: windows() checks that it fits
 
     def geometry(self, shape: Shape, xs: list[Any]) -> tuple[Shape, Shape, Shape, int]:
@@ -88,9 +94,11 @@ class Pool(Op):
         rows, cols = (1, shape[0]) if self.dims == 1 and shape[1] == 1 else shape
         kernel = (1, k) if self.dims == 1 else (k, k)
         if kernel[0] > rows or kernel[1] > cols:
-            size = f"length {k}" if self.dims == 1 else f"{k}×{k}"
-            signal = f"length {rows * cols}" if self.dims == 1 else shape_text((rows, cols))
-            raise ValueError(f"the window of {size} does not fit the input of {signal} (no padding)")
+            size = tr("length {k}", k=k) if self.dims == 1 else f"{k}×{k}"
+            signal = tr("length {k}", k=rows * cols) if self.dims == 1 else shape_text((rows, cols))
+            # Translators: {size} and {signal} are like "length 3" or 2×2
+            raise ValueError(tr("the window of {size} does not fit the input of {signal} (no padding)", size=size,
+                                signal=signal))
         return (rows, cols), kernel, ((rows - kernel[0]) // s + 1, (cols - kernel[1]) // s + 1), s
 
     def windows(self, shape: Shape, xs: list[Any]) -> tuple[Shape, list[Window]]:
@@ -105,7 +113,7 @@ class Pool(Op):
     def size_words(self, shape: Shape, xs: list[Any]) -> str:
         """The output size along each axis, ⌊(n − k)/s⌋ + 1 with numbers."""
         size, kernel, out, s = self.geometry(shape, xs)
-        axes = [("length", 1)] if self.dims == 1 else [("rows", 0), ("columns", 1)]
+        axes = [(tr("length"), 1)] if self.dims == 1 else [(tr("rows"), 0), (tr("columns"), 1)]
         return ", ".join(f"{axis} ⌊({size[a]} − {kernel[a]})/{s}⌋ + 1 = {out[a]}" for axis, a in axes)
 
     # --- math ---------------------------------------------------------------------------------
@@ -155,21 +163,27 @@ class Pool(Op):
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """The windows, the output size, and (max pool) the convention at a tie."""
         k, s = self.settings(xs)
-        size = f"windows of length {k}" if self.dims == 1 else f"{k}×{k} windows"
-        what = "the largest entry" if self.largest else "the mean"
-        note = (f"{size.capitalize()} moved by {s}, no padding (PyTorch's defaults); each output entry is {what} "
-                f"of its window. Output {self.size_words(tuple(xs[0].shape), xs)}.")
-        return note + (f" At a tie in a window {TIE_RULE}." if self.largest else "")
+        size = tr("windows of length {k}", k=k) if self.dims == 1 else tr("{k}×{k} windows", k=k)
+        sizes = self.size_words(tuple(xs[0].shape), xs)
+        # Translators: {windows} is like "2×2 windows" (capitalized then); {sizes} like "rows ⌊(4 − 2)/2⌋ + 1 = 2"
+        if self.largest:
+            note = tr("{windows} moved by {stride}, no padding (PyTorch's defaults); each output entry is the largest "
+                      "entry of its window. Output {sizes}.", windows=size.capitalize(), stride=s, sizes=sizes)
+            return note + " " + tr("At a tie in a window {rule}.", rule=tr(TIE_RULE))
+        return tr("{windows} moved by {stride}, no padding (PyTorch's defaults); each output entry is the mean of its "
+                  "window. Output {sizes}.", windows=size.capitalize(), stride=s, sizes=sizes)
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         _, windows = self.windows(tuple(xs[0].shape), xs)
         area = len(windows[0])
-        overlap = "; overlapping windows add their shares" if self.settings(xs)[1] < self.settings(xs)[0] else ""
+        overlap = "; " + tr("overlapping windows add their shares") if self.settings(xs)[1] < self.settings(xs)[0] \
+            else ""
         if self.largest:
-            return Explanation(said("each window passes its δ to its largest entry (the first in reading order at "
-                                    "a tie), 0 to the others (max unpooling)" + overlap),
+            return Explanation(said(tr("each window passes its δ to its largest entry (the first in reading order at "
+                                       "a tie), 0 to the others (max unpooling)") + overlap),
                                call(f"max_unpool{self.dims}d", DELTA, Name("argmax")))
-        return Explanation(said(f"each entry of a window gets 1/{area} of the window's δ (spread)" + overlap),
+        return Explanation(said(tr("each entry of a window gets 1/{area} of the window's δ (spread)", area=area)
+                                + overlap),
                            call("spread", DELTA) / Number(area))
 
     def kink(self, xs: list[Matrix]) -> str | None:
@@ -181,7 +195,7 @@ class Pool(Op):
             entries = [x[c] for c in window]
             top = entries[first_largest(entries)]
             if sum(same_number(v, top) for v in entries) > 1:
-                return f"a window of {self.name} holds a tie: {TIE_RULE}"
+                return tr("a window of {name} holds a tie: {rule}", name=self.name, rule=tr(TIE_RULE))
         return None
 
 
@@ -240,17 +254,17 @@ class GlobalMaxPool(Op):
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """The convention at a tie."""
-        return f"The largest of all entries. At a tie {TIE_RULE}."
+        return tr("The largest of all entries. At a tie {rule}.", rule=tr(TIE_RULE))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
-        return Explanation(said("the largest entry gets δ (the first in reading order at a tie), the others 0"),
+        return Explanation(said(tr("the largest entry gets δ (the first in reading order at a tie), the others 0")),
                            DELTA * call("onehot", Name("argmax")))
 
     def kink(self, xs: list[Matrix]) -> str | None:
         values = list(xs[0])
         top = values[first_largest(values)]
         if sum(same_number(v, top) for v in values) > 1:
-            return f"global_maxpool has a tie: {TIE_RULE}"
+            return tr("global_maxpool has a tie: {rule}", rule=tr(TIE_RULE))
         return None
 
 
@@ -262,4 +276,5 @@ class GlobalAvgPool(Mean):
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         n = len(xs[0])
         local = equation(grad(call("global_avgpool", Name("a")), Name("a_i")), Number(1) / Number(n))
-        return Explanation(said(local, " for every entry"), DELTA / Number(n))
+        return Explanation(worded(tr("{rule} for every entry"), rule=local), DELTA / Number(n))
+

@@ -24,9 +24,11 @@ from solver.engine.ops.base import (
     shape_text,
 )
 from solver.formula import Formula, Name, Number, Paren, call, op
+from solver.i18n import mark, tr
 
-ORDER = ("entries in reading order, row by row (row-major, as torch.flatten and numpy); reading column by column "
-         "(vec, column-major) is the alternative, which orders them differently")
+ORDER = mark("entries in reading order, row by row (row-major, as torch.flatten and numpy); reading column by column "
+             "(vec, column-major) is the alternative, which orders them differently")
+ROWS, COLUMNS = mark("number of rows"), mark("number of columns")
 
 
 def whole_size(value: Any, what: str) -> int:
@@ -38,7 +40,8 @@ def whole_size(value: Any, what: str) -> int:
         number = float("nan")
     if number.is_integer() and number >= 1:
         return int(number)
-    raise ValueError(f"the {what} must be a whole number of at least 1, got {v}")
+    # Translators: {size} is "number of rows" or "number of columns"
+    raise ValueError(tr("the {size} must be a whole number of at least 1, got {value}", size=tr(what), value=v))
 
 
 class Flatten(Op):
@@ -63,12 +66,13 @@ class Flatten(Op):
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """The order of the entries."""
-        return f"The column holds the {ORDER}."
+        # Translators: {order} is the sentence "entries in reading order, row by row …"
+        return tr("The column holds the {order}.", order=tr(ORDER))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         rows, cols = xs[0].shape
-        return Explanation(said("flatten only moves entries: each entry of δ goes back to where it came from "
-                                "(row by row)"), call("reshape", DELTA, Number(rows), Number(cols)))
+        return Explanation(said(tr("flatten only moves entries: each entry of δ goes back to where it came from "
+                                   "(row by row)")), call("reshape", DELTA, Number(rows), Number(cols)))
 
 
 class Reshape(Op):
@@ -77,18 +81,20 @@ class Reshape(Op):
     name, arity, constant_args = "reshape", 3, (1, 2)
 
     def shape(self, shapes: list[Shape]) -> Shape:
-        for position, what in ((1, "number of rows"), (2, "number of columns")):
+        for position, what in ((1, ROWS), (2, COLUMNS)):
             if shapes[position] != (1, 1):
-                raise ShapeError(f"the {what} of reshape must be one number, got {shape_text(shapes[position])}")
+                raise ShapeError(tr("the {size} of reshape must be one number, got {shape}", size=tr(what),
+                                    shape=shape_text(shapes[position])))
         return shapes[0]  # the new shape needs the sizes' values: target() checks them
 
     def target(self, xs: list[Any]) -> Shape:
         """The new shape, checked to hold every entry."""
-        rows, cols = whole_size(xs[1], "number of rows"), whole_size(xs[2], "number of columns")
+        rows, cols = whole_size(xs[1], ROWS), whole_size(xs[2], COLUMNS)
         count = xs[0].shape[0] * xs[0].shape[1]
         if rows * cols != count:
-            raise ValueError(f"{rows}×{cols} holds {rows * cols} entries, but the input "
-                             f"{shape_text(tuple(xs[0].shape))} has {count}")
+            raise ValueError(tr("{shape} holds {entries} entries, but the input {input} has {count}",
+                                shape="%d×%d" % (rows, cols), entries=rows * cols, input=shape_text(tuple(xs[0].shape)),
+                                count=count))
         return rows, cols
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -105,11 +111,11 @@ class Reshape(Op):
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """The order of the entries."""
-        return f"Reshaping keeps the {ORDER}."
+        return tr("Reshaping keeps the {order}.", order=tr(ORDER))
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         rows, cols = xs[0].shape
-        return Explanation(said("reshape only moves entries: δ is reshaped back, row by row"),
+        return Explanation(said(tr("reshape only moves entries: δ is reshaped back, row by row")),
                            call("reshape", DELTA, Number(rows), Number(cols)))
 
 
@@ -123,10 +129,11 @@ class Concat(Op):
         a, b = shapes
         other = 1 - self.axis
         if a[other] != b[other]:
-            what = "columns" if self.axis == 0 else "rows"
-            how = "above" if self.axis == 0 else "beside"
-            raise ShapeError(f"{self.name} puts a {how} b and needs equal numbers of {what}, got {shape_text(a)} "
-                             f"and {shape_text(b)}")
+            shapes_ = {"name": self.name, "left": shape_text(a), "right": shape_text(b)}
+            raise ShapeError(tr("{name} puts a above b and needs equal numbers of columns, got {left} and {right}",
+                                **shapes_) if self.axis == 0 else
+                             tr("{name} puts a beside b and needs equal numbers of rows, got {left} and {right}",
+                                **shapes_))
         return (a[0] + b[0], a[1]) if self.axis == 0 else (a[0], a[1] + b[1])
 
     def forward(self, xs: list[Matrix]) -> Matrix:
@@ -151,19 +158,26 @@ class Concat(Op):
 
     def window_note(self, xs: list[Any], names: list[str]) -> str:
         """Which input goes where."""
-        where = "above" if self.axis == 0 else "to the left of"
-        dim = self.axis
-        return f"{names[0]} {where} {names[1]} (torch.cat along dim {dim})."
+        if self.axis == 0:
+            return tr("{first} above {second} (torch.cat along dim {dim}).", first=names[0], second=names[1], dim=0)
+        return tr("{first} to the left of {second} (torch.cat along dim {dim}).", first=names[0], second=names[1],
+                  dim=self.axis)
 
     def explain(self, position: int, args: list[Formula], xs: list[Matrix], out: Matrix) -> Explanation:
         first = xs[0].shape[self.axis]
         total = first + xs[1].shape[self.axis]
         span = (0, first) if position == 0 else (first, total)
-        what = "rows" if self.axis == 0 else "columns"
-        where = f"{what[:-1]} {span[0]}" if span[1] - span[0] == 1 else f"{what} {span[0]} to {span[1] - 1}"
         cut = f"[{span[0]}:{span[1]}, :]" if self.axis == 0 else f"[:, {span[0]}:{span[1]}]"
         rule = op("juxtapose", Paren(DELTA), Name(cut))
-        return Explanation(said(f"each input gets its own {what} of δ ({where})"), rule)
+        one, first, last = span[1] - span[0] == 1, span[0], span[1] - 1
+        if self.axis == 0:
+            words = tr("each input gets its own rows of δ (row {index})", index=first) if one else \
+                tr("each input gets its own rows of δ (rows {first} to {last})", first=first, last=last)
+        else:
+            words = tr("each input gets its own columns of δ (column {index})", index=first) if one else \
+                tr("each input gets its own columns of δ (columns {first} to {last})", first=first, last=last)
+        return Explanation(said(words), rule)
+
 
 
 class HConcat(Concat):
