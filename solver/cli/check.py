@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from solver.cli.plumbing import OutputOption, handle_errors, write_atomically
+from solver.cli.plumbing import LangOption, OutputOption, handle_errors, write_atomically
 from solver.errors import EXIT_BAD_SPEC, EXIT_INCORRECT, UsageError
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def check(
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = CheckFormat.text,
     reveal: Annotated[bool, typer.Option("--reveal", help="Show the exact value of every wrong answer.")] = False,
     output: OutputOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Check a student's answers against the exact solution, step by step.
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from solver.cli.plumbing import handle_errors, solve_files, terminal_width, use_color, write_atomically
+from solver.cli.plumbing import LangOption, handle_errors, solve_files, terminal_width, use_color, write_atomically
 from solver.errors import UsageError
 from solver.render import DEFAULT_FORMAT, GRAPH_FORMATS, GRAPH_SUFFIX_FORMATS
 
@@ -57,6 +57,7 @@ def graph(
     numeric: Annotated[bool, typer.Option("--numeric", help="Floating point instead of exact arithmetic.")] = False,
     timeout: Annotated[int, typer.Option("--timeout", min=0, help="Stop a solve that takes longer than this many "
                                          "seconds (0: no limit).")] = 120,
+    lang: LangOption = None,
 ) -> None:
     """Draw the computational graphs of problem files: values forward, gradients backward.
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from solver.cli.plumbing import handle_errors
+from solver.cli.plumbing import LangOption, handle_errors
 from solver.errors import EXIT_BAD_SPEC, SpecError, UsageError
 
 
@@ -15,6 +15,7 @@ def list_problems(
     folder: Annotated[Path, typer.Argument(help="Folder of problem files.", file_okay=False)] = Path("problems"),
     source: Annotated[bool, typer.Option("--source", help="Show where each problem comes from (its "
                                          "source: field) instead of its id and title.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """List the problem bank: id, kind and title of every problem file.
 

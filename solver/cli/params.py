@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
-from solver.cli.plumbing import ColorOption, Format, FormatOption, OutputOption, emit, handle_errors
+from solver.cli.plumbing import ColorOption, Format, FormatOption, LangOption, OutputOption, emit, handle_errors
 from solver.errors import UsageError
 
 Model = Literal["rnn", "lstm", "gru"]
@@ -63,7 +63,8 @@ def recurrent_command(model: Model, cell: str, example: str) -> Callable[..., No
 
     def command(ctx: typer.Context, hidden: HiddenOption, input: InputOption, layers: LayersOption = 1,
                 bidirectional: BidirectionalOption = False, convention: ConventionOption = Convention.textbook,
-                fmt: FormatOption = None, output: OutputOption = None, color: ColorOption = None) -> None:
+                fmt: FormatOption = None, output: OutputOption = None, color: ColorOption = None,
+                lang: LangOption = None) -> None:
         _recurrent(ctx, model, hidden, input, layers, bidirectional, convention, fmt, output, color)
 
     command.__doc__ = f"""Count the parameters of a (stacked, optionally bidirectional) {cell}.
@@ -103,6 +104,7 @@ def fc_params(
     fmt: FormatOption = None,
     output: OutputOption = None,
     color: ColorOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Count the parameters of a fully connected network.
 
@@ -142,6 +144,7 @@ def conv_params(
     fmt: FormatOption = None,
     output: OutputOption = None,
     color: ColorOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Count the parameters of a convolution layer (and its output size with --input-size).
 

@@ -115,6 +115,30 @@ OutputOption = Annotated[
     typer.Option("--output", "-o", help="Write to this file instead of the terminal (only after a full success).",
                  dir_okay=False),
 ]
+
+
+def choose_language(ctx: typer.Context, value: str | None) -> str | None:
+    """Set the language of the prose for this command, before any other option or file is read; an
+    unknown one is a usage error (exit 2). The language is reset when the command's context closes."""
+    from solver.i18n import LANGUAGES, checked, using
+
+    if ctx.resilient_parsing:
+        return value
+    try:
+        code = checked(value) if value is not None else None
+    except ValueError:  # not translated: no language is chosen yet
+        raise typer.BadParameter(f"unknown language {value!r}; dlsolve writes {', '.join(LANGUAGES)}") from None
+    ctx.with_resource(using(code))
+    return code
+
+
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", envvar="DLSOLVE_LANG", is_eager=True, callback=choose_language, metavar="[en|hr|sr|ru]",
+                 show_default=False,
+                 help="The language of the prose (steps, notes, headings, error messages): en, hr, sr or ru; "
+                 "default: $DLSOLVE_LANG, else English. Example: --lang hr."),
+]
 ColorOption = Annotated[
     bool | None,
     typer.Option("--color/--no-color", help="Colour the terminal text (default: when writing to a terminal)."),

@@ -12,6 +12,7 @@ from solver.cli.plumbing import (
     DetailOption,
     Format,
     FormatOption,
+    LangOption,
     OutputOption,
     emit,
     handle_errors,
@@ -65,6 +66,7 @@ def run(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
                                       "exit 2 when neither is installed).")] = False,
     detail: DetailOption = Detail.standard,
+    lang: LangOption = None,
     show_source: Annotated[bool, typer.Option("--show-source", help="Exam sheet: print where each problem comes "
                                               "from (its source: line); left out by default.")] = False,
 ) -> None:
@@ -77,6 +79,8 @@ def run(
       dlsolve run problems/fc-params.yaml --format json
 
       dlsolve run problems/mlp-binary.yaml --detail full
+
+      dlsolve run problems/mlp-binary.yaml --lang ru      (Russian; also DLSOLVE_LANG=ru)
 
       dlsolve run problems/mlp-binary.yaml --detail brief --format latex -o model-solution.tex
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from solver.cli.plumbing import handle_errors
+from solver.cli.plumbing import LangOption, handle_errors
 from solver.errors import UsageError
 
 
@@ -54,6 +54,7 @@ def vary(
                                       "variant (exam sheet; worked solution), compiled --jobs at a time.")] = False,
     pdf_each: Annotated[bool, typer.Option("--pdf-each", help="Also one exam and one solution PDF per variant: "
                                            "DIR/exam-<key>.pdf, DIR/solution-<key>.pdf.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Write reproducible randomized variants of a problem and their answer key.
 
