@@ -8,6 +8,7 @@ import typer
 
 from solver.cli.plumbing import LangOption, handle_errors
 from solver.errors import EXIT_BAD_SPEC, SpecError, UsageError
+from solver.i18n import tr
 
 
 def list_problems(
@@ -32,7 +33,7 @@ def list_problems(
         from solver.spec import load_file
 
         if not folder.is_dir():
-            raise UsageError(f"{folder}: no such folder")
+            raise UsageError(f"{folder}: " + tr("no such folder"))
         table = Table(box=None, header_style="bold", pad_edge=False)
         for column in ("file", "kind", "source") if source else ("file", "id", "kind", "title"):
             table.add_column(column)

@@ -20,6 +20,7 @@ from solver.cli.plumbing import (
     solve_files,
 )
 from solver.errors import UnsolvableError, UsageError
+from solver.i18n import tr
 
 
 class Sheet(str, Enum):
@@ -38,15 +39,17 @@ def check_document_options(fmt: Format | None, output: Path | None, fragment: bo
     """--sheet exam and --pdf need a LaTeX document (exit 2 before any solving otherwise)."""
     resolved = resolved_format(fmt, output)
     if sheet is Sheet.exam and resolved != "latex":
-        raise UsageError(f"--sheet exam makes a LaTeX document: add --format latex (or -o FILE.tex), not {resolved}")
+        # Translators: {format} is an output format such as markdown
+        raise UsageError(tr("--sheet exam makes a LaTeX document: add --format latex (or -o FILE.tex), not {format}",
+                            format=resolved))
     if pdf:
         if resolved != "latex" or output is None:
-            raise UsageError("--pdf compiles a LaTeX document: give -o FILE.tex (and --format latex if the suffix "
-                             "is not .tex); the PDF is written next to it")
+            raise UsageError(tr("--pdf compiles a LaTeX document: give -o FILE.tex (and --format latex if the suffix "
+                                "is not .tex); the PDF is written next to it"))
         if fragment:
-            raise UsageError("--pdf needs a whole document: leave out --fragment")
+            raise UsageError(tr("--pdf needs a whole document: leave out --fragment"))
         if output.suffix.lower() == ".pdf":
-            raise UsageError(f"-o {output}: name the LaTeX file (FILE.tex); the PDF is written next to it")
+            raise UsageError(f"-o {output}: " + tr("name the LaTeX file (FILE.tex); the PDF is written next to it"))
 
 
 def run(
