@@ -67,7 +67,7 @@ def _shorten(text: str) -> str:
     def cut(match: re.Match) -> str:
         quote, inner = match.group(1), match.group(2)
         # Translators: {count} is the length of a long value cut short in a message, such as 1,000,000
-        length = ntr("{count} character", "{count} characters", len(inner), count=f"{len(inner):,}")
+        length = ntr("{count} character", "{count} characters", len(inner), count=format(len(inner), ","))
         return f"{quote}{inner[:MAX_QUOTED - 20]}…{inner[-16:]}{quote} ({length})"
 
     text = re.sub(r"(['\"])([^'\"\n]{%d,})\1" % (MAX_QUOTED + 1), cut, text)

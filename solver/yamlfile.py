@@ -75,7 +75,7 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     if long_word:  # found at once, where PyYAML would take a second to read it
         line = text.count("\n", 0, long_word.start()) + 1
         raise fail(tr("a value of more than {limit} characters without a space (numbers and names are far shorter)",
-                      limit=f"{MAX_WORD:,}"), line)
+                      limit=format(MAX_WORD, ",")), line)
     too_deep = _flow_too_deep(text)
     if too_deep is not None:  # PyYAML's scanner takes time quadratic in this depth before it fails
         raise fail(tr("not valid YAML: nested too deeply (more than {limit} brackets open)", limit=MAX_FLOW_DEPTH),
@@ -89,7 +89,7 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         line = text.count("\n", 0, error.position) + 1
         # Translators: {character} is a quoted control character, {code} its number such as U+0007
         raise fail(tr("not valid YAML: the character {character} ({code}) is not allowed",
-                      character=repr(chr(error.character)), code=f"U+{error.character:04X}"), line) from None
+                      character=repr(chr(error.character)), code="U+" + format(error.character, "04X")), line) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -152,7 +152,7 @@ def _check_expansion(root: Any, fail: Any) -> None:
         if total > MAX_NODES:
             raise fail(
                 tr("the document expands to more than {limit} values through YAML aliases (an alias bomb?); write "
-                   "the data out instead", limit=f"{MAX_NODES:,}"),
+                   "the data out instead", limit=format(MAX_NODES, ",")),
                 node.start_mark.line + 1,
             )
         sizes[key] = total
