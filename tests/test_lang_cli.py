@@ -70,3 +70,40 @@ def test_api_lang_applies_inside_and_restores_the_previous_language(monkeypatch:
             api.solve(api.load(PARAMS)[0], lang="xx")
         assert language() == "sr"
     assert language() == "en"
+
+
+def _titled(title: str) -> list:
+    from dataclasses import replace
+
+    return [replace(solution, title=title) for solution in api.solve_file(PARAMS)]
+
+
+def test_russian_sheets_load_cyrillic_fonts_and_keep_cyrillic_titles() -> None:
+    solutions = _titled("Параметры сети")
+    for sheet in ("solution", "exam"):
+        russian = api.render(solutions, "latex", lang="ru", sheet=sheet)
+        english = api.render(solutions, "latex", sheet=sheet)
+        assert "\\usepackage[T1,T2A]{fontenc}" in russian and "\\usepackage[russian]{babel}" in russian
+        assert "Параметры сети" in russian
+        # English keeps its preamble; a Cyrillic title is replaced (T1 fonts cannot set it)
+        assert "\\usepackage[T1]{fontenc}" in english and "babel" not in english and "lmodern" in english
+        assert "Параметры" not in english and "????????? ????" in english
+    assert language() == "en"
+
+
+@pytest.mark.slow
+def test_a_russian_sheet_compiles_with_type1_fonts_only(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from solver.pdf import compile_pdf
+
+    if not (shutil.which("pdflatex") and shutil.which("pdffonts")):
+        pytest.skip("pdflatex or pdffonts is not installed")
+    tex = api.render(_titled("Параметры сети"), "latex", lang="ru")
+    pdf = tmp_path / "ru.pdf"
+    pdf.write_bytes(compile_pdf(tex, "ru"))
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(" Type 1 " in row or " Type 1C " in row for row in rows), fonts
+    assert any("SFRM" in row or "SFBX" in row for row in rows), fonts  # cm-super: its T2A faces
