@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +59,12 @@ def test_api_lang_applies_inside_and_restores_the_previous_language(monkeypatch:
 
     seen: list[str] = []
     load_file = solver.spec.load_file
-    monkeypatch.setattr(solver.spec, "load_file", lambda path: seen.append(language()) or load_file(path))
+
+    def spy(path: Any) -> Any:
+        seen.append(language())
+        return load_file(path)
+
+    monkeypatch.setattr(solver.spec, "load_file", spy)
     with using("sr"):
         solutions = api.solve_file(PARAMS, lang="ru")
         assert seen == ["ru"] and language() == "sr"
@@ -72,7 +79,7 @@ def test_api_lang_applies_inside_and_restores_the_previous_language(monkeypatch:
     assert language() == "en"
 
 
-def _titled(title: str) -> list:
+def _titled(title: str) -> list[Any]:
     from dataclasses import replace
 
     return [replace(solution, title=title) for solution in api.solve_file(PARAMS)]
@@ -107,3 +114,44 @@ def test_a_russian_sheet_compiles_with_type1_fonts_only(tmp_path: Path) -> None:
     rows = fonts.splitlines()[2:]
     assert rows and all(" Type 1 " in row or " Type 1C " in row for row in rows), fonts
     assert any("SFRM" in row or "SFBX" in row for row in rows), fonts  # cm-super: its T2A faces
+
+
+@pytest.fixture
+def croatian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A scratch Croatian catalog of a few headings and one error message (the real catalogs come later)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    import solver.i18n
+
+    catalog = Catalog(locale="hr")
+    for english, croatian in {"Answers": "Odgovori & rješenja", "Given": "Zadano", "Solution": "Rješenje",
+                              "Problem {number}: {title}": "{title} — zadatak {number}",
+                              "unknown field; allowed: {fields}": "nepoznato polje; dopuštena: {fields}"}.items():
+        catalog.add(english, croatian)
+    (tmp_path / "hr" / "LC_MESSAGES").mkdir(parents=True)
+    with open(tmp_path / "hr" / "LC_MESSAGES" / "dlsolve.mo", "wb") as stream:
+        write_mo(stream, catalog)
+    monkeypatch.setattr(solver.i18n, "LOCALE_DIR", tmp_path)
+    solver.i18n.catalog.cache_clear()
+    yield
+    solver.i18n.catalog.cache_clear()
+
+
+@pytest.mark.usefixtures("croatian")
+def test_headings_and_errors_come_out_in_the_chosen_language(tmp_path: Path) -> None:
+    solutions = api.solve_file(PARAMS, lang="hr")
+    text = api.render(solutions, "text", lang="hr")
+    assert "Zadano" in text and "Odgovori & rješenja" in text and "Rješenje" in text and "Answers" not in text
+    latex = api.render(solutions, "latex", lang="hr")
+    assert "\\subsection*{Odgovori \\& rješenja}" in latex  # the translated words escaped for LaTeX
+    assert "--- zadatak 1}" in latex and "\\usepackage[T1]{fontenc}" in latex
+    markdown = api.render(solutions, "markdown", lang="hr")
+    assert "**Odgovori & rješenja**" in markdown and "— zadatak 1\n" in markdown
+    assert api.render(solutions, "json", lang="hr") == api.render(solutions, "json")  # no headings, same keys
+    assert "Answers" in api.render(solutions, "text")  # English again outside
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: graph\ntitle: T\ngiven: {x: 1/2}\nequations: [L = x]\nwrong: 1\n", encoding="utf-8")
+    result = run_cli("run", bad, "--lang", "hr")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"dlsolve: error: {bad}:5: wrong: nepoznato polje; dopuštena: kind, title")
