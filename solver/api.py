@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver import render as _render_registry
 from solver.errors import FieldError, SpecError, SpecIssue, UnsolvableError
+from solver.i18n import tr, using
 from solver.kinds import kind_module
 from solver.notebook import display
 from solver.problem import Problem
@@ -33,15 +34,25 @@ def load(path: Path | str) -> list[Problem]:
     return [loaded.problem for loaded in load_file(path)]
 
 
-def solve(problem: Problem, numeric: bool = False) -> Solution:
-    """Solve one problem (``numeric``: floating point instead of exact arithmetic); keep the asked answers."""
+def solve(problem: Problem, numeric: bool = False, lang: str | None = None) -> Solution:
+    """Solve one problem (``numeric``: floating point instead of exact arithmetic); keep the asked answers.
+
+    ``lang``: the language of the steps, notes and error messages (``en``, ``hr``, ``sr``, ``ru``; None: the
+    current one, see :mod:`solver.i18n`); the previous language is restored afterwards."""
+    with using(lang):
+        return _solve(problem, numeric)
+
+
+def _solve(problem: Problem, numeric: bool) -> Solution:
     solution = kind_module(problem.kind).solve(problem, numeric=numeric)
     if not problem.ask:
         return solution
     known = {answer.name for answer in solution.answers}
     for i, name in enumerate(problem.ask):
         if name not in known:
-            raise FieldError(("ask", i), f"unknown answer {name!r}; this problem answers: {', '.join(sorted(known))}")
+            # Translators: {name} is an answer's name such as 'h1', quoted; {names} a list such as "L, h1, s"
+            raise FieldError(("ask", i), tr("unknown answer {name}; this problem answers: {names}",
+                                            name=repr(name), names=", ".join(sorted(known))))
     answers = tuple(a for name in problem.ask for a in solution.answers if a.name == name)
     return Solution(**{**solution.__dict__, "answers": answers})
 
@@ -59,21 +70,30 @@ def solve_loaded(loaded: LoadedProblem, numeric: bool = False) -> Solution:
         raise SpecError([loaded.issue(error.path, error.message)]) from None
 
 
-def solve_file(path: Path | str, numeric: bool = False) -> list[Solution]:
-    """Load and solve every problem in a YAML file."""
+def solve_file(path: Path | str, numeric: bool = False, lang: str | None = None) -> list[Solution]:
+    """Load and solve every problem in a YAML file; ``lang``: the language of the prose and of the errors
+    (None: the current one), restored afterwards."""
     from solver.spec import load_file
 
-    return [solve_loaded(loaded, numeric) for loaded in load_file(path)]
+    with using(lang):
+        return [solve_loaded(loaded, numeric) for loaded in load_file(path)]
 
 
-def check(problem: Problem, answers: Mapping[str, Any] | Path | str, numeric: bool = False) -> Report:
+def check(problem: Problem, answers: Mapping[str, Any] | Path | str, numeric: bool = False,
+          lang: str | None = None) -> Report:
     """Judge a student's answers to ``problem``: a mapping of quantity names to values written as in an
-    answers file (``{"h": [1, 1, -1], "L": "ln(2)"}``), or the path of an answers file.
+    answers file (``{"h": [1, 1, -1], "L": "ln(2)"}``), or the path of an answers file. ``lang``: the
+    language of the report and of the errors (None: the current one), restored afterwards.
 
     >>> report = check(load("problems/mlp-binary.yaml")[0], {"s": 1})  # doctest: +SKIP
     >>> report.all_correct, report.first_wrong  # doctest: +SKIP
     (True, None)
     """
+    with using(lang):
+        return _check(problem, answers, numeric)
+
+
+def _check(problem: Problem, answers: Mapping[str, Any] | Path | str, numeric: bool) -> Report:
     from solver.check import check as judge
     from solver.check.answers import answers_in, read_answers
     from solver.yamlfile import YamlDocument
@@ -90,10 +110,13 @@ def check(problem: Problem, answers: Mapping[str, Any] | Path | str, numeric: bo
                                    None, tuple(error.path), error.message)]) from None
 
 
-def render(solutions: list[Solution], fmt: str = "text", detail: str = "standard", **options: object) -> str:
+def render(solutions: list[Solution], fmt: str = "text", detail: str = "standard", lang: str | None = None,
+           **options: object) -> str:
     """Render solutions as ``text``, ``latex``, ``markdown`` or ``json`` at a detail level
-    (``brief``, ``standard`` or ``full``; see :mod:`solver.detail`)."""
+    (``brief``, ``standard`` or ``full``; see :mod:`solver.detail`). ``lang``: the language of the headings
+    (None: the current one), restored afterwards; the steps keep the language they were solved in."""
     from solver.detail import at_detail
     from solver.render import renderer
 
-    return renderer(fmt)([at_detail(solution, detail) for solution in solutions], detail=str(detail), **options)
+    with using(lang):
+        return renderer(fmt)([at_detail(solution, detail) for solution in solutions], detail=str(detail), **options)

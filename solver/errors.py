@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from solver.i18n import ntr, tr
+
 EXIT_OK = 0
 EXIT_UNSOLVED = 1
 EXIT_USAGE = 2
@@ -36,13 +38,14 @@ class NumberText(str):
 def show_value(value: object) -> str:
     """A value from a spec as the user wrote it, shortened, for messages: ``got true``, ``got [3, 'x']``."""
     if value is None:
-        return "nothing (null)"
+        return tr("nothing (null)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "a mapping"
+        return tr("a mapping")
     if isinstance(value, list) and (not value or any(isinstance(item, (list, dict)) for item in value)):
-        return f"a list of {len(value)}" if value else "an empty list"
+        # Translators: {n} is how many items the list has
+        return ntr("a list of {n}", "a list of {n}", len(value)) if value else tr("an empty list")
     if isinstance(value, list):
         text = "[" + ", ".join(show_value(item) for item in value[:6]) + (", ...]" if len(value) > 6 else "]")
     elif isinstance(value, str) and not isinstance(value, NumberText):
@@ -63,7 +66,9 @@ def _shorten(text: str) -> str:
 
     def cut(match: re.Match) -> str:
         quote, inner = match.group(1), match.group(2)
-        return f"{quote}{inner[:MAX_QUOTED - 20]}…{inner[-16:]}{quote} ({len(inner):,} characters)"
+        # Translators: {count} is the length of a long value cut short in a message, such as 1,000,000
+        length = ntr("{count} character", "{count} characters", len(inner), count=format(len(inner), ","))
+        return f"{quote}{inner[:MAX_QUOTED - 20]}…{inner[-16:]}{quote} ({length})"
 
     text = re.sub(r"(['\"])([^'\"\n]{%d,})\1" % (MAX_QUOTED + 1), cut, text)
     return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE // 2]} … {text[-MAX_MESSAGE // 2:]}"

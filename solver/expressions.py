@@ -17,6 +17,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from solver.i18n import mark, tr
+
 MAX_TEXT = 500  # characters in one number expression
 MAX_EQUATION = 1000  # characters in one equation
 MAX_LITERAL = 60  # characters in one number literal
@@ -49,16 +51,24 @@ def first_non_ascii(text: str) -> str | None:
 
 
 ASCII_FOR = {"·": "*", "×": "*", "⋅": "*", "−": "-", "–": "-", "÷": "/", "²": "^2", "³": "^3", "ᵀ": ".T",
-             "√": "sqrt(…)", "σ": "sigmoid(…)", "⊙": "*", "′": "another name", "∙": "*", "½": "1/2", "¼": "1/4",
-             "¾": "3/4", "\u00a0": "a plain space"}
+             "√": "sqrt(…)", "σ": "sigmoid(…)", "⊙": "*", "′": mark("another name"), "∙": "*", "½": "1/2", "¼": "1/4",
+             "¾": "3/4", "\u00a0": mark("a plain space")}
 """What to write instead of a character of paper notation, for the hint of :func:`non_ascii_message`."""
 
 
 def non_ascii_message(char: str, what: str) -> str:
     """Why ``char`` (outside ASCII) is refused in ``what`` (``"equations"``, ``"numbers and names"``), with
     what to write instead where paper notation has a plain spelling (``·`` → ``*``, ``²`` → ``^2``)."""
-    hint = f" ({char} is written {ASCII_FOR[char]})" if char in ASCII_FOR else ""
-    return f"the character {char!r} (U+{ord(char):04X}) is not allowed: write {what} in plain ASCII{hint}"
+    values = {"character": repr(char), "code": "U+" + format(ord(char), "04X"), "what": tr(what)}
+    if char in ASCII_FOR:
+        # Translators: {character} is quoted, {code} such as U+00B7, {what} such as "equations", {spelling} such as *
+        return tr("the character {character} ({code}) is not allowed: write {what} in plain ASCII ({plain} is "
+                  "written {spelling})", plain=char, spelling=tr(ASCII_FOR[char]), **values)
+    return tr("the character {character} ({code}) is not allowed: write {what} in plain ASCII", **values)
+
+
+WRITTEN = (mark("equations"), mark("forms"), mark("numbers and names"))
+"""The ``what`` of :func:`non_ascii_message` that callers pass (translated there)."""
 
 
 def unreadable_message(text: str, functions: Collection[str] = (), number: bool = False) -> str:
@@ -71,31 +81,39 @@ def unreadable_message(text: str, functions: Collection[str] = (), number: bool 
         or _juxtaposition_hint(source, functions, matrices=not number)
     stripped = source.rstrip()
     if not hint and not number and "=" in source.replace("==", ""):
-        hint = "an equation has one '=': name = expression"
+        hint = tr("an equation has one '=': name = expression")
     if not hint and stripped.endswith(("+", "-", "*", "/", "@")):
-        hint = f"it ends with '{stripped[-1]}': an operand is missing"
-    head = f"cannot read {text.strip()!r} as a number or expression" if number else \
-        f"cannot read the expression {source!r}"
-    return head + (f": {hint}" if hint else "")
+        # Translators: {operator} is one of + - * / @
+        hint = tr("it ends with '{operator}': an operand is missing", operator=stripped[-1])
+    if number:
+        # Translators: {text} is the quoted text of the file; {hint} says what is wrong with it
+        return (tr("cannot read {text} as a number or expression: {hint}", text=repr(text.strip()), hint=hint) if hint
+                else tr("cannot read {text} as a number or expression", text=repr(text.strip())))
+    return (tr("cannot read the expression {text}: {hint}", text=repr(source), hint=hint) if hint
+            else tr("cannot read the expression {text}", text=repr(source)))
 
 
 def side_by_side(a: str, b: str) -> str:
     """The hint for ``a`` and ``b`` written side by side (``2x``, ``2(3)``): juxtaposition is not a product."""
-    return f"values side by side (juxtaposition) do not multiply: write {a}*{b}"
+    # Translators: {product} is notation such as 2*x
+    return tr("values side by side (juxtaposition) do not multiply: write {product}", product=a + "*" + b)
 
 
 def comma_hint(source: str) -> str:
     """The hint for a comma in one number: a decimal comma (``0,5``) or a thousands separator (``1,000``)."""
     text = source.strip()
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", text):
-        return f"a comma is not a thousands separator: write {text.replace(',', '')}"
+        return tr("a comma is not a thousands separator: write {number}", number=text.replace(",", ""))
     decimal = re.fullmatch(r"([+-]?\d+),(\d+)", text)
     if decimal:
         whole, part = decimal.groups()
-        thousands = f" (or {whole}{part}: a comma is not a thousands separator either)" if len(part) == 3 else ""
-        return f"a comma is not a decimal point: write {whole}.{part}{thousands}"
+        if len(part) == 3:
+            # Translators: {number} such as 0.500, {other} such as 0500
+            return tr("a comma is not a decimal point: write {number} (or {other}: a comma is not a thousands "
+                      "separator either)", number=whole + "." + part, other=whole + part)
+        return tr("a comma is not a decimal point: write {number}", number=whole + "." + part)
     if "," in text:
-        return "commas separate values, and one number is expected here (a list of numbers is written [a, b])"
+        return tr("commas separate values, and one number is expected here (a list of numbers is written [a, b])")
     return ""
 
 
@@ -111,13 +129,16 @@ def _bracket_hint(source: str) -> str:
             stack.append((char, position))
         elif char in _CLOSING:
             if not stack:
-                return f"'{char}' at character {position} has no matching '{_CLOSING[char]}'"
+                # Translators: {bracket} and {opening} are brackets such as ) and (; {position} counts from 1
+                return tr("'{bracket}' at character {position} has no matching '{opening}'", bracket=char,
+                          position=position, opening=_CLOSING[char])
             opening, where = stack.pop()
             if opening != _CLOSING[char]:
-                return f"'{char}' at character {position} cannot close the '{opening}' at character {where}"
+                return tr("'{bracket}' at character {position} cannot close the '{opening}' at character {where}",
+                          bracket=char, position=position, opening=opening, where=where)
     if stack:
         char, position = stack[-1]
-        return f"'{char}' at character {position} is never closed"
+        return tr("'{bracket}' at character {position} is never closed", bracket=char, position=position)
     return ""
 
 
@@ -140,15 +161,22 @@ def _juxtaposition_hint(source: str, functions: Collection[str] = (), matrices: 
         operands = (left.type in values or left.string in (")", "]"), right.type in values)
         if all(operands) and not any(keyword.iskeyword(t.string) for t in (left, right)):
             a, b, written = left.string, right.string, source[left.start[1]:right.end[1]]
-            where = "" if written == source.strip() else f"'{written}': "
             if a in functions:
-                return f"{where}a function's argument goes in brackets: write {a}({b})"
-            matrix = "" if left.type == tokenize.NUMBER or not matrices else f" (or {a} @ {b} for a matrix product)"
-            division = ""
-            if k >= 2 and tokens[k - 1].string == "/" and tokens[k - 2].type in values:
-                n = tokens[k - 2].string
-                division = f"; {n}/{a}*{b} is ({n}/{a})*{b}: write {n}/({a}*{b}) to divide by both"
-            return f"{where}{side_by_side(a, b)}{matrix}{division}"
+                # Translators: {call} is notation such as sqrt(2)
+                hint = tr("a function's argument goes in brackets: write {call}", call=a + "(" + b + ")")
+            else:
+                hint = side_by_side(a, b)
+                if left.type != tokenize.NUMBER and matrices:
+                    # Translators: {hint} is the sentence before; {product} is notation such as w @ x
+                    hint = tr("{hint} (or {product} for a matrix product)", hint=hint, product=a + " @ " + b)
+                if k >= 2 and tokens[k - 1].string == "/" and tokens[k - 2].type in values:
+                    n = tokens[k - 2].string
+                    # Translators: {hint} is the sentence before; the others are notation such as 1/2*x
+                    hint = tr("{hint}; {written} is {reading}: write {fix} to divide by both", hint=hint,
+                              written=n + "/" + a + "*" + b, reading="(" + n + "/" + a + ")*" + b,
+                              fix=n + "/(" + a + "*" + b + ")")
+            # Translators: {written} is the part of the text the hint is about, such as 2x
+            return hint if written == source.strip() else tr("'{written}': {hint}", written=written, hint=hint)
     return ""
 
 
@@ -187,13 +215,14 @@ def decimal_literal(source: str) -> Any:
     import sympy as sp
 
     if len(source) > MAX_LITERAL:
-        raise NumberError(f"a number literal longer than {MAX_LITERAL} characters is not accepted")
+        raise NumberError(tr("a number literal longer than {limit} characters is not accepted", limit=MAX_LITERAL))
     match = _DECIMAL_LITERAL.fullmatch(source)
     if not source or match is None:
-        raise NumberError(f"{source!r} is not a decimal number")
+        raise NumberError(tr("{text} is not a decimal number", text=repr(source)))
     exponent = int(match.group(3)[1:]) if match.group(3) else 0
     if abs(exponent) > MAX_DIGITS:
-        raise NumberError(f"the exponent of {source} is too large (at most {MAX_DIGITS})")
+        raise NumberError(tr("the exponent of {number} is too large (at most {limit})", number=source,
+                             limit=MAX_DIGITS))
     return sp.Rational(source.replace("_", ""))
 
 
@@ -240,7 +269,8 @@ class Visitor(Generic[T]):
 
     def refuse(self, node: ast.AST) -> Exception:
         """The error for a node that is not accepted (returned, for the caller to raise)."""
-        return NumberError(f"the syntax '{type(node).__name__}' is not allowed")
+        # Translators: {syntax} is the name of a Python syntax node such as Lambda
+        return NumberError(tr("the syntax '{syntax}' is not allowed", syntax=type(node).__name__))
 
     def constant(self, node: ast.Constant) -> T:
         """A literal: a number, or a string, bytes, True, None… (to refuse)."""

@@ -10,6 +10,7 @@ from dataclasses import fields
 from typing import Annotated, Any
 
 from solver.errors import show_value
+from solver.i18n import mark, tr
 
 MAX_SIZE = 10**9  # layer sizes, channels, kernel sizes: far beyond any real network
 
@@ -42,14 +43,16 @@ Flag = Annotated[bool, _StrictBool()]
 """``true`` or ``false``, nothing else."""
 
 
-def _int_or_list(minimum: int, words: str) -> Any:
+def _int_or_list(minimum: int, messages: tuple[str, str]) -> Any:
+    """A validator of an integer (at least ``minimum``) or a list of 1 to 3; ``messages``: the marked
+    complaints about the list's length and about an item, each with ``{value}``."""
     def validate(value: Any) -> int | tuple[int, ...]:
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > 3:
-            raise ValueError(f"expected {words} or a list of 1 to 3 of them, got {show_value(value)}")
+            raise ValueError(tr(messages[0], value=show_value(value)))
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int) or not minimum <= item <= MAX_SIZE:
-                raise ValueError(f"expected {words} or a list of them, got {show_value(value)}")
+                raise ValueError(tr(messages[1], value=show_value(value)))
         return tuple(items) if isinstance(value, list) else value
 
     return validate
@@ -67,7 +70,10 @@ class Validated:
         return core_schema.no_info_plain_validator_function(self.function)
 
 
-PerDim = Annotated[Any, Validated(_int_or_list(1, "a positive integer"))]
+# Translators: {value} is what the file has, such as 0 or [1, 2, 3, 4]
+PerDim = Annotated[Any, Validated(_int_or_list(1, (
+    mark("expected a positive integer or a list of 1 to 3 of them, got {value}"),
+    mark("expected a positive integer or a list of them, got {value}"))))]
 """A positive integer for every spatial dimension, or one per dimension (kernel, stride, dilation)."""
 
 
@@ -75,17 +81,19 @@ def _padding(value: Any) -> Any:
     if value in ("valid", "same"):
         return value
     try:
-        return _int_or_list(0, "'valid', 'same', a non-negative integer")(value)
+        return _int_or_list(0, (PADDING, PADDING))(value)
     except ValueError:
-        raise ValueError("expected 'valid', 'same', a non-negative integer or a list of them, "
-                         f"got {show_value(value)}") from None
+        raise ValueError(tr(PADDING, value=show_value(value))) from None
 
 
+PADDING = mark("expected 'valid', 'same', a non-negative integer or a list of them, got {value}")
 Padding = Annotated[Any, Validated(_padding)]
 """Zero padding per side: ``valid`` (0), ``same`` (keep the size, stride 1), an integer or one per dimension."""
 
 
-PerDimNonNegative = Annotated[Any, Validated(_int_or_list(0, "a non-negative integer"))]
+PerDimNonNegative = Annotated[Any, Validated(_int_or_list(0, (
+    mark("expected a non-negative integer or a list of 1 to 3 of them, got {value}"),
+    mark("expected a non-negative integer or a list of them, got {value}"))))]
 """A non-negative integer for every spatial dimension, or one per dimension (pooling padding)."""
 
 
@@ -113,7 +121,8 @@ class Tagged:
 
         tag = self.tag
         if not isinstance(value, dict):
-            raise PydanticCustomError("tagged", f"expected a mapping with a '{tag}' field")
+            # Translators: {tag} is a field name such as 'type'
+            raise PydanticCustomError("tagged", tr("expected a mapping with a '{tag}' field", tag=tag))
         names = list(self.choices)
         if tag not in value:
             missing: Any = {"type": "missing", "loc": (tag,), "input": value}
@@ -136,5 +145,5 @@ def _untagged(error: Any, allowed: str) -> Any:
     loc = error["loc"][1:]
     if error["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
         return {"type": "value_error", "loc": loc, "input": error["input"],
-                "ctx": {"error": f"unknown field; allowed: {allowed}"}}
+                "ctx": {"error": tr("unknown field; allowed: {fields}", fields=allowed)}}
     return {key: error[key] for key in ("type", "input", "ctx") if key in error} | {"loc": loc}

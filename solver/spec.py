@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import FieldError, FieldPath, SpecError, SpecIssue, show_value
+from solver.i18n import tr
 from solver.kinds import KINDS, kind_module
 from solver.problem import Problem
 from solver.validation import dataclass_in, unknown_field, validate
@@ -52,13 +53,14 @@ def load_file(path: Path | str, display_name: str | None = None) -> list[LoadedP
     if isinstance(data, dict) and "problems" in data:
         extra = sorted(set(data) - {"problems"})
         if extra:
-            raise SpecError([document.issue((extra[0],), "a file with 'problems:' holds nothing else at the top")])
+            raise SpecError([document.issue((extra[0],), tr("a file with 'problems:' holds nothing else at the top"))])
         items = data["problems"]
         if not isinstance(items, list) or not items:
-            message = f"expected a non-empty list of problems, got {show_value(items)}"
+            # Translators: {value} describes what the file has, such as "a mapping" or "[1, 2]"
+            message = tr("expected a non-empty list of problems, got {value}", value=show_value(items))
             raise SpecError([document.issue(("problems",), message)])
         if len(items) > MAX_PROBLEMS:
-            message = f"at most {MAX_PROBLEMS} problems per file, got {len(items)}"
+            message = tr("at most {limit} problems per file, got {count}", limit=MAX_PROBLEMS, count=len(items))
             raise SpecError([document.issue(("problems",), message)])
         entries: list[tuple[FieldPath, Any, str]] = [
             (("problems", i), item, f"{path.stem}-{i + 1}") for i, item in enumerate(items)]
@@ -80,7 +82,7 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
         return document.issue(prefix + tuple(path), message)
 
     if not isinstance(raw, dict):
-        message = f"expected a problem (a mapping with kind, title and given), got {show_value(raw)}"
+        message = tr("expected a problem (a mapping with kind, title and given), got {value}", value=show_value(raw))
         raise SpecError([issue((), message)])
     kind = raw.get("kind")
     module = kind_module(kind) if isinstance(kind, str) and kind in KINDS else None
@@ -89,23 +91,28 @@ def _load_problem(document: YamlDocument, prefix: FieldPath, raw: Any, default_i
     issues = []
     if "kind" in raw and module is None:  # which other fields are allowed depends on the kind: say only this
         near = difflib.get_close_matches(kind, KINDS, n=1) if isinstance(kind, str) else []
-        hint = f" (did you mean '{near[0]}'?)" if near else ""
         known = ", ".join(sorted(KINDS))
-        issues.append(issue(("kind",), f"unknown kind {show_value(kind)}{hint}; known kinds: {known}"))
+        # Translators: {kind} is the kind the file names, {near} a known kind, {known} the list of known kinds
+        message = (tr("unknown kind {kind} (did you mean '{near}'?); known kinds: {known}", kind=show_value(kind),
+                      near=near[0], known=known) if near
+                   else tr("unknown kind {kind}; known kinds: {known}", kind=show_value(kind), known=known))
+        issues.append(issue(("kind",), message))
     else:
         inner = _given_fields(module, raw)
         issues += [issue((key,), unknown_field(key, allowed, inner)) for key in raw if key not in allowed]
-    issues += [issue((key,), "missing required field") for key in REQUIRED if key not in raw]
+    issues += [issue((key,), tr("missing required field")) for key in REQUIRED if key not in raw]
     for key in ("title", "id", "statement", "source"):
         if key in raw and not isinstance(raw[key], str):
-            issues.append(issue((key,), f"expected text, got {show_value(raw[key])}"))
+            issues.append(issue((key,), tr("expected text, got {value}", value=show_value(raw[key]))))
     ask = raw.get("ask", [])
     if isinstance(ask, str):
         ask = [ask]
     if not isinstance(ask, list) or not all(isinstance(name, str) for name in ask):
-        issues.append(issue(("ask",), f"expected a list of answer names, got {show_value(raw.get('ask'))}"))
+        shown = show_value(raw.get("ask"))
+        issues.append(issue(("ask",), tr("expected a list of answer names, got {value}", value=shown)))
     if "given" in raw and not isinstance(raw["given"], dict):
-        issues.append(issue(("given",), f"expected a mapping of given data, got {show_value(raw['given'])}"))
+        shown = show_value(raw["given"])
+        issues.append(issue(("given",), tr("expected a mapping of given data, got {value}", value=shown)))
     if issues:
         raise SpecError(issues)
     assert module is not None and isinstance(kind, str)  # an unknown or missing kind is an issue above

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from solver.errors import FieldPath, SpecError, show_value
+from solver.i18n import tr
 
 
 def validate(target: type, data: Any, issue: Any) -> Any:
@@ -62,21 +63,22 @@ def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
 def _message(error: Any, allowed: list[str]) -> str:
     kind, text, found = error["type"], error["msg"], error.get("input")
     if kind == "missing":
-        return "missing required field"
+        return tr("missing required field")
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         return unknown_field(error["loc"][-1], allowed)
     if kind == "value_error":
         return text.removeprefix("Value error, ")
     if kind in ("dataclass_type", "dataclass_args_type", "model_type"):
-        return f"expected a mapping, got {show_value(found)}"
+        return tr("expected a mapping, got {value}", value=show_value(found))
     if kind.startswith("int_") or kind == "int_type":
-        return f"expected an integer, got {show_value(found)}"
+        return tr("expected an integer, got {value}", value=show_value(found))
     if kind.startswith("bool"):
-        return f"expected true or false, got {show_value(found)}"
+        return tr("expected true or false, got {value}", value=show_value(found))
     if kind.startswith("list"):
-        return f"expected a list, got {show_value(found)}"
-    text = text.replace("Input should be ", "expected ")
-    return f"{text}, got {show_value(found)}"
+        return tr("expected a list, got {value}", value=show_value(found))
+    text = text.replace("Input should be ", "expected ")  # pydantic's own words pass through untranslated
+    # Translators: {expected} is pydantic's English text such as "expected a valid string"
+    return tr("{expected}, got {value}", expected=text, value=show_value(found))
 
 
 def unknown_field(key: Any, allowed: Sequence[str], inner: Sequence[str] = ()) -> str:
@@ -84,11 +86,15 @@ def unknown_field(key: Any, allowed: Sequence[str], inner: Sequence[str] = ()) -
     ``given`` mapping's (``inner``), that it belongs there; else a near spelling (Whh → W_hh)."""
     listing = ", ".join(allowed)
     if key in inner:
-        return f"unknown field at the top level: it belongs under given (given's fields: {', '.join(inner)})"
+        # Translators: {fields} lists the field names allowed under given
+        return tr("unknown field at the top level: it belongs under given (given's fields: {fields})",
+                  fields=", ".join(inner))
     spelled = {name.lower(): name for name in [*inner, *allowed]}  # allowed last: it wins a tie
     near = difflib.get_close_matches(str(key).lower(), spelled, n=1, cutoff=0.7)
     if near:
         name = spelled[near[0]]
-        where = " under given" if name in inner and name not in allowed else ""
-        return f"unknown field (did you mean '{name}'{where}?); allowed: {listing}"
-    return f"unknown field; allowed: {listing}"
+        if name in inner and name not in allowed:
+            return tr("unknown field (did you mean '{name}' under given?); allowed: {fields}", name=name,
+                      fields=listing)
+        return tr("unknown field (did you mean '{name}'?); allowed: {fields}", name=name, fields=listing)
+    return tr("unknown field; allowed: {fields}", fields=listing)

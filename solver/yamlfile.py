@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.errors import FieldPath, NumberText, SpecError, SpecIssue
+from solver.i18n import tr
 
 MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1 MiB
 MAX_NODES = 100_000  # nodes after expanding aliases
@@ -58,24 +59,27 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise fail(f"file is {size} bytes; problem files are limited to {MAX_BYTES} bytes")
+            raise fail(tr("file is {size} bytes; problem files are limited to {limit} bytes", size=size,
+                          limit=MAX_BYTES))
         raw = path.read_bytes()
     except OSError as error:
-        raise fail(f"cannot read the file: {error.strerror or error}") from None
+        # Translators: {reason} is the system's own English reason, such as "No such file or directory"
+        raise fail(tr("cannot read the file: {reason}", reason=error.strerror or error)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise fail(f"not UTF-8 text (byte {error.start} cannot be decoded)", line) from None
+        raise fail(tr("not UTF-8 text (byte {position} cannot be decoded)", position=error.start), line) from None
 
     long_word = LONG_WORD.search(text)
     if long_word:  # found at once, where PyYAML would take a second to read it
         line = text.count("\n", 0, long_word.start()) + 1
-        raise fail(f"a value of more than {MAX_WORD:,} characters without a space (numbers and names are "
-                   "far shorter)", line)
+        raise fail(tr("a value of more than {limit} characters without a space (numbers and names are far shorter)",
+                      limit=format(MAX_WORD, ",")), line)
     too_deep = _flow_too_deep(text)
     if too_deep is not None:  # PyYAML's scanner takes time quadratic in this depth before it fails
-        raise fail(f"not valid YAML: nested too deeply (more than {MAX_FLOW_DEPTH} brackets open)", too_deep)
+        raise fail(tr("not valid YAML: nested too deeply (more than {limit} brackets open)", limit=MAX_FLOW_DEPTH),
+                   too_deep)
     # Parsed once, composed then constructed. Not with libyaml (CSafeLoader): it reads `[?, 1]`, an
     # unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
     try:
@@ -83,16 +87,18 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         root = loader.get_single_node()
     except yaml.reader.ReaderError as error:  # a control character: no mark, but its position
         line = text.count("\n", 0, error.position) + 1
-        raise fail(f"not valid YAML: the character {chr(error.character)!r} (U+{error.character:04X}) is not "
-                   "allowed", line) from None
+        # Translators: {character} is a quoted control character, {code} its number such as U+0007
+        raise fail(tr("not valid YAML: the character {character} ({code}) is not allowed",
+                      character=repr(chr(error.character)), code="U+" + format(error.character, "04X")), line) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise fail(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+        # Translators: {problem} is PyYAML's English description, such as "found undefined alias"
+        raise fail(tr("not valid YAML: {problem}", problem=problem), mark.line + 1 if mark else None) from None
     except RecursionError:
-        raise fail("not valid YAML: nested too deeply") from None
+        raise fail(tr("not valid YAML: nested too deeply")) from None
     if root is None:
-        raise fail("file is empty: expected a problem (kind, title, given)")
+        raise fail(tr("file is empty: expected a problem (kind, title, given)"))
 
     _check_expansion(root, fail)
     document = YamlDocument(name, None)
@@ -102,7 +108,7 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     except yaml.YAMLError as error:  # compose succeeded, so this is a constructor problem (bad tag)
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise fail(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+        raise fail(tr("not valid YAML: {problem}", problem=problem), mark.line + 1 if mark else None) from None
     document.data = _restore_float_text(data, root)
     return document
 
@@ -135,7 +141,7 @@ def _check_expansion(root: Any, fail: Any) -> None:
         if key in sizes:
             return sizes[key]
         if key in active:
-            raise fail("a YAML alias refers to itself (recursive structure)", node.start_mark.line + 1)
+            raise fail(tr("a YAML alias refers to itself (recursive structure)"), node.start_mark.line + 1)
         active.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
@@ -145,8 +151,8 @@ def _check_expansion(root: Any, fail: Any) -> None:
         active.discard(key)
         if total > MAX_NODES:
             raise fail(
-                f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
-                "(an alias bomb?); write the data out instead",
+                tr("the document expands to more than {limit} values through YAML aliases (an alias bomb?); write "
+                   "the data out instead", limit=format(MAX_NODES, ",")),
                 node.start_mark.line + 1,
             )
         sizes[key] = total
@@ -155,7 +161,7 @@ def _check_expansion(root: Any, fail: Any) -> None:
     try:
         size(root)
     except RecursionError:
-        raise fail("not valid YAML: nested too deeply") from None
+        raise fail(tr("not valid YAML: nested too deeply")) from None
 
 
 def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -> None:
@@ -169,11 +175,11 @@ def _index(node: Any, path: FieldPath, lines: dict[FieldPath, int], fail: Any) -
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str"):
-                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
-                raise fail(f"field names must be text, got {shown}", line, path)
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else tr("a list or mapping")
+                raise fail(tr("field names must be text, got {value}", value=shown), line, path)
             key = key_node.value
             if key in seen:
-                raise fail(f"duplicate key '{key}' (first on line {seen[key]})", line, path)
+                raise fail(tr("duplicate key '{key}' (first on line {line})", key=key, line=seen[key]), line, path)
             seen[key] = line
             lines[path + (key,)] = line
             _index(value_node, path + (key,), lines, fail)

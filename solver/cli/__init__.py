@@ -26,6 +26,7 @@ app = typer.Typer(
     "Examples:\n\n"
     "  dlsolve run problems/lstm.yaml\n\n"
     "  dlsolve run problems/*.yaml --pdf -o solutions.tex\n\n"
+    "  dlsolve run problems/lstm.yaml --lang hr    (or DLSOLVE_LANG=hr)\n\n"
     "  dlsolve check problems/mlp-binary.yaml my-answers.yaml\n\n"
     "  dlsolve graph problems/graph-add-mul.yaml -o graph.png\n\n"
     "  dlsolve lstm-params --hidden 500 --input 300 --layers 2",

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from solver.cli.plumbing import OutputOption, handle_errors, write_atomically
+from solver.cli.plumbing import LangOption, OutputOption, handle_errors, write_atomically
 from solver.errors import EXIT_BAD_SPEC, EXIT_INCORRECT, UsageError
+from solver.i18n import ntr, tr
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -36,6 +37,7 @@ def check(
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = CheckFormat.text,
     reveal: Annotated[bool, typer.Option("--reveal", help="Show the exact value of every wrong answer.")] = False,
     output: OutputOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Check a student's answers against the exact solution, step by step.
 
@@ -61,15 +63,16 @@ def check(
         from solver.spec import load_file
 
         if answers is not None and answers_dir is not None:
-            raise UsageError("give an answers file or --answers-dir, not both")
+            raise UsageError(tr("give an answers file or --answers-dir, not both"))
         if answers_dir is not None and (fmt is not CheckFormat.text or reveal):
-            raise UsageError("--answers-dir writes a CSV of scores: --format and --reveal do not apply")
+            raise UsageError(tr("--answers-dir writes a CSV of scores: --format and --reveal do not apply"))
         loaded = load_file(problem)
         if len(loaded) != 1:
-            raise UsageError(f"{problem}: holds {len(loaded)} problems; check one problem per file")
+            raise UsageError(f"{problem}: " + ntr("holds {n} problem; check one problem per file",
+                                                     "holds {n} problems; check one problem per file", len(loaded)))
         if answers is None and answers_dir is None and not loaded[0].answers:
-            raise UsageError(f"{problem}: no answers: give an answers file, --answers-dir, or an answers: "
-                             "section in the problem file")
+            raise UsageError(f"{problem}: " + tr("no answers: give an answers file, --answers-dir, or an answers: "
+                                                 "section in the problem file"))
         given = None if answers is None else read_answers(answers, loaded[0].problem.kind == "symbolic")
         solution = solve_loaded(loaded[0])  # (after reading the answers: a bad answers file fails at once)
         if answers_dir is not None:

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from solver.cli.plumbing import handle_errors, solve_files, terminal_width, use_color, write_atomically
+from solver.cli.plumbing import LangOption, handle_errors, solve_files, terminal_width, use_color, write_atomically
 from solver.errors import UsageError
+from solver.i18n import mark, tr
 from solver.render import DEFAULT_FORMAT, GRAPH_FORMATS, GRAPH_SUFFIX_FORMATS
 
 GraphFormat = Enum("GraphFormat", {name: name for name in GRAPH_FORMATS}, type=str)  # type: ignore[misc]
@@ -31,10 +32,8 @@ class Which(str, Enum):
 ONE_FILE_EACH = ("dot", "svg", "png")  # one graph per file with -o
 DOT_TIMEOUT = 60  # seconds the dot program may take
 PNG_DPI = 144
-NO_GRAPH = "no computational graph (graphs are drawn for the kinds graph, rnn and gan)"
-NO_BACKWARD = "no backward pass (no loss is differentiated)"
-INSTALL_GRAPHVIZ = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), "
-                    "or write --format dot and render it elsewhere")
+NO_GRAPH = mark("no computational graph (graphs are drawn for the kinds graph, rnn and gan)")
+NO_BACKWARD = mark("no backward pass (no loss is differentiated)")
 FORMAT_HELP = (f"{', '.join(GRAPH_FORMATS[:-1])} or {GRAPH_FORMATS[-1]} (default: text, or from the suffix of the "
                f"-o file: {' '.join(GRAPH_SUFFIX_FORMATS)}). svg and png need Graphviz's dot program.")
 
@@ -57,6 +56,7 @@ def graph(
     numeric: Annotated[bool, typer.Option("--numeric", help="Floating point instead of exact arithmetic.")] = False,
     timeout: Annotated[int, typer.Option("--timeout", min=0, help="Stop a solve that takes longer than this many "
                                          "seconds (0: no limit).")] = 120,
+    lang: LangOption = None,
 ) -> None:
     """Draw the computational graphs of problem files: values forward, gradients backward.
 
@@ -104,13 +104,17 @@ def _drawings(files: list[Path], numeric: bool, which: str, timeout: int) -> Dra
         for i, drawing in enumerate(drawings):
             items.append((solution.id if len(drawings) == 1 else f"{solution.id}-{i + 1}", drawing))
     if not items:
-        names = ", ".join(f"{s.id} (kind {s.kind})" for s in skipped)
+        # Translators: {id} is a problem's id, {kind} its kind such as params
+        names = ", ".join(tr("{id} (kind {kind})", id=s.id, kind=s.kind) for s in skipped)
         if which == "backward" and all(s.drawings for s in skipped):
-            raise UsageError(f"{names}: {NO_BACKWARD}; try --which forward")
-        raise UsageError(f"{names}: {NO_GRAPH}")
+            # Translators: {reason} is "no backward pass (…)"
+            raise UsageError(f"{names}: " + tr("{reason}; try --which forward", reason=tr(NO_BACKWARD)))
+        raise UsageError(f"{names}: {tr(NO_GRAPH)}")
     for solution in skipped:
-        reason = NO_BACKWARD if solution.drawings else NO_GRAPH
-        sys.stderr.write(f"dlsolve: note: {solution.id} (kind {solution.kind}) has {reason}: skipped\n")
+        reason = tr(NO_BACKWARD) if solution.drawings else tr(NO_GRAPH)
+        # Translators: {reason} is "no computational graph (…)" or "no backward pass (…)"
+        note = tr("{id} (kind {kind}) has {reason}: skipped", id=solution.id, kind=solution.kind, reason=reason)
+        sys.stderr.write(f"dlsolve: note: {note}\n")
     return items
 
 
@@ -146,13 +150,16 @@ def run_dot(source: str, fmt: str) -> bytes:
 
     program = shutil.which("dot")
     if program is None:
-        raise UsageError(f"--format {fmt} needs Graphviz's dot program, which is not installed (not found on "
-                         f"PATH): {INSTALL_GRAPHVIZ}")
+        raise UsageError(f"--format {fmt}: " + tr(
+            "needs Graphviz's dot program, which is not installed (not found on PATH): install Graphviz "
+            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz), or write --format dot and "
+            "render it elsewhere"))
     args = [program, f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else [])
     try:
         done = subprocess.run(args, input=source.encode(), capture_output=True, timeout=DOT_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise UsageError(f"dot took longer than {DOT_TIMEOUT} s to draw the graph; try --format dot") from None
+        raise UsageError(tr("dot took longer than {seconds} s to draw the graph; try --format dot",
+                            seconds=DOT_TIMEOUT)) from None
     if done.returncode != 0:  # our DOT text is wrong: a bug
         raise RuntimeError(f"dot -T{fmt} failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
@@ -177,7 +184,7 @@ def _tikz(items: Drawings, which: str) -> str:
 def _to_stdout(data: bytes, fmt: str) -> None:
 
     if fmt == "png" and sys.stdout.isatty():
-        raise UsageError("--format png writes binary data: use -o FILE.png (or redirect the output)")
+        raise UsageError(tr("--format png writes binary data: use -o FILE.png (or redirect the output)"))
     if fmt not in ("svg", "png"):
         sys.stdout.write(data.decode())
         sys.stdout.flush()

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from solver.cli.plumbing import handle_errors
+from solver.cli.plumbing import LangOption, handle_errors
 from solver.errors import EXIT_BAD_SPEC, SpecError, UsageError
+from solver.i18n import tr
 
 
 def list_problems(
@@ -15,6 +16,7 @@ def list_problems(
     folder: Annotated[Path, typer.Argument(help="Folder of problem files.", file_okay=False)] = Path("problems"),
     source: Annotated[bool, typer.Option("--source", help="Show where each problem comes from (its "
                                          "source: field) instead of its id and title.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """List the problem bank: id, kind and title of every problem file.
 
@@ -31,7 +33,7 @@ def list_problems(
         from solver.spec import load_file
 
         if not folder.is_dir():
-            raise UsageError(f"{folder}: no such folder")
+            raise UsageError(f"{folder}: " + tr("no such folder"))
         table = Table(box=None, header_style="bold", pad_edge=False)
         for column in ("file", "kind", "source") if source else ("file", "id", "kind", "title"):
             table.add_column(column)

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
-from solver.cli.plumbing import ColorOption, Format, FormatOption, OutputOption, emit, handle_errors
+from solver.cli.plumbing import ColorOption, Format, FormatOption, LangOption, OutputOption, emit, handle_errors
 from solver.errors import UsageError
+from solver.i18n import mark, tr
 
 Model = Literal["rnn", "lstm", "gru"]
 
@@ -51,11 +52,19 @@ def _recurrent(ctx: typer.Context, model: Model, hidden: int, input_size: int, l
 
         net = RecurrentNet(model=model, hidden=hidden, input=input_size, layers=layers, bidirectional=bidirectional,
                            convention=convention.value)
-        layer_words = f"{layers}-layer " if layers > 1 else ""
-        title = f"Parameters of a {layer_words}{'bidirectional ' if bidirectional else ''}{CELL_NAMES[model]} " \
-                f"(hidden {hidden}, input {input_size})"
+        # Translators: {cell} is RNN, LSTM or GRU; {layers}, {hidden}, {input} are sizes
+        template = ((TITLE_LAYERS_BIDIRECTIONAL if bidirectional else TITLE_LAYERS) if layers > 1 else
+                    (TITLE_BIDIRECTIONAL if bidirectional else TITLE))
+        title = tr(template, layers=layers, cell=CELL_NAMES[model], hidden=hidden, input=input_size)
         solution = solve(params_problem(net, f"{model}-params", title))
         emit([solution], fmt, output, False, color)
+
+
+TITLE = mark("Parameters of a {cell} (hidden {hidden}, input {input})")
+TITLE_BIDIRECTIONAL = mark("Parameters of a bidirectional {cell} (hidden {hidden}, input {input})")
+TITLE_LAYERS = mark("Parameters of a {layers}-layer {cell} (hidden {hidden}, input {input})")
+TITLE_LAYERS_BIDIRECTIONAL = mark("Parameters of a {layers}-layer bidirectional {cell} "
+                                  "(hidden {hidden}, input {input})")
 
 
 def recurrent_command(model: Model, cell: str, example: str) -> Callable[..., None]:
@@ -63,7 +72,8 @@ def recurrent_command(model: Model, cell: str, example: str) -> Callable[..., No
 
     def command(ctx: typer.Context, hidden: HiddenOption, input: InputOption, layers: LayersOption = 1,
                 bidirectional: BidirectionalOption = False, convention: ConventionOption = Convention.textbook,
-                fmt: FormatOption = None, output: OutputOption = None, color: ColorOption = None) -> None:
+                fmt: FormatOption = None, output: OutputOption = None, color: ColorOption = None,
+                lang: LangOption = None) -> None:
         _recurrent(ctx, model, hidden, input, layers, bidirectional, convention, fmt, output, color)
 
     command.__doc__ = f"""Count the parameters of a (stacked, optionally bidirectional) {cell}.
@@ -89,9 +99,12 @@ def int_list(text: str, option: str, minimum: int = 1) -> tuple[int, ...]:
     try:
         items = tuple(int(part) for part in text.replace(" ", "").split(","))
     except ValueError:
-        raise UsageError(f"{option}: expected comma-separated integers such as 3 or 3,5, got {text!r}") from None
+        # Translators: {value} is what the option was given, quoted
+        raise UsageError(f"{option}: " + tr("expected comma-separated integers such as 3 or 3,5, got {value}",
+                                            value=repr(text))) from None
     if not items or any(item < minimum for item in items):
-        raise UsageError(f"{option}: every value must be at least {minimum}, got {text!r}")
+        raise UsageError(f"{option}: " + tr("every value must be at least {minimum}, got {value}", minimum=minimum,
+                                            value=repr(text)))
     return items
 
 
@@ -103,6 +116,7 @@ def fc_params(
     fmt: FormatOption = None,
     output: OutputOption = None,
     color: ColorOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Count the parameters of a fully connected network.
 
@@ -116,7 +130,8 @@ def fc_params(
         from solver.kinds.params import problem as params_problem
 
         layer_sizes = list(int_list(sizes, "--sizes"))
-        title = f"Parameters of a fully connected network {' → '.join(map(str, layer_sizes))}"
+        # Translators: {sizes} is a list of layer sizes such as 2 → 5 → 2
+        title = tr("Parameters of a fully connected network {sizes}", sizes=" → ".join(map(str, layer_sizes)))
         net = DenseNet(model="fc", sizes=layer_sizes, bias=bias)
         solution = solve(params_problem(net, "fc-params", title))
         emit([solution], fmt, output, False, color)
@@ -142,6 +157,7 @@ def conv_params(
     fmt: FormatOption = None,
     output: OutputOption = None,
     color: ColorOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Count the parameters of a convolution layer (and its output size with --input-size).
 
@@ -172,6 +188,8 @@ def conv_params(
             padding=pad,
             dilation=per_dim(dilation, "--dilation"),
         )
-        title = f"Parameters of a convolution layer ({in_channels} → {out_channels} channels, kernel {kernel})"
+        # Translators: {kernel} is the kernel size as given, such as 3 or 3,5
+        title = tr("Parameters of a convolution layer ({inputs} → {outputs} channels, kernel {kernel})",
+                   inputs=in_channels, outputs=out_channels, kernel=kernel)
         solution = solve(params_problem(layer, "conv-params", title))
         emit([solution], fmt, output, False, color)

@@ -27,6 +27,7 @@ from solver.errors import (
     UnsolvableError,
     UsageError,
 )
+from solver.i18n import LANGUAGES, checked, tr, using
 from solver.render import DEFAULT_FORMAT, FORMATS, SUFFIX_FORMATS
 
 EXIT_INTERNAL = 4
@@ -115,6 +116,28 @@ OutputOption = Annotated[
     typer.Option("--output", "-o", help="Write to this file instead of the terminal (only after a full success).",
                  dir_okay=False),
 ]
+
+
+def choose_language(ctx: typer.Context, value: str | None) -> str | None:
+    """Set the language of the prose for this command, before any other option or file is read; an
+    unknown one is a usage error (exit 2). The language is reset when the command's context closes."""
+    if ctx.resilient_parsing:
+        return value
+    try:
+        code = checked(value) if value is not None else None
+    except ValueError:  # not translated: no language is chosen yet
+        raise typer.BadParameter(f"unknown language {value!r}; dlsolve writes {', '.join(LANGUAGES)}") from None
+    ctx.with_resource(using(code))
+    return code
+
+
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", envvar="DLSOLVE_LANG", is_eager=True, callback=choose_language, metavar="[en|hr|sr|ru]",
+                 show_default=False,
+                 help="The language of the prose (steps, notes, headings, error messages): en, hr, sr or ru; "
+                 "default: $DLSOLVE_LANG, else English. Example: --lang hr."),
+]
 ColorOption = Annotated[
     bool | None,
     typer.Option("--color/--no-color", help="Colour the terminal text (default: when writing to a terminal)."),
@@ -166,8 +189,11 @@ def time_limit(seconds: int, numeric: bool, where: Callable[[], object]) -> Iter
     try:
         yield
     except _Timeout:
-        hint = "" if numeric else "; exact forms may be exploding: try --numeric"
-        raise UnsolvableError(f"{where()}: the solve took longer than {seconds} s (--timeout){hint}") from None
+        # Translators: {seconds} is the --timeout limit in seconds
+        message = (tr("the solve took longer than {seconds} s (--timeout)", seconds=seconds) if numeric else
+                   tr("the solve took longer than {seconds} s (--timeout); exact forms may be exploding: "
+                      "try --numeric", seconds=seconds))
+        raise UnsolvableError(f"{where()}: {message}") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -180,12 +206,12 @@ def problem_files(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
             if not found:
-                raise UsageError(f"{path}: no .yaml problem files in this folder")
+                raise UsageError(f"{path}: " + tr("no .yaml problem files in this folder"))
             files += found
         elif path.exists():
             files.append(path)
         else:
-            raise UsageError(f"{path}: no such file")
+            raise UsageError(f"{path}: " + tr("no such file"))
     return files
 
 
@@ -268,7 +294,9 @@ def emit(solutions: list[Any], fmt: Format | None, output: Path | None, fragment
         document = compile_pdf(text, output.stem)  # before writing anything: both files or neither
         write_atomically(output, text)
         write_atomically(output.with_suffix(".pdf"), document)
-        sys.stderr.write(f"dlsolve: wrote {output} and {output.with_suffix('.pdf')}\n")
+        # Translators: {tex} and {pdf} are file names
+        wrote = tr("wrote {tex} and {pdf}", tex=output, pdf=output.with_suffix(".pdf"))
+        sys.stderr.write(f"dlsolve: {wrote}\n")
         return
     write_atomically(output, text)
 
@@ -277,7 +305,7 @@ def check_folder(path: Path) -> Path:
     """The folder ``path`` is written into (a UsageError if it does not exist)."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"-o {path}: the folder {folder} does not exist")
+        raise UsageError(f"-o {path}: " + tr("the folder {folder} does not exist", folder=folder))
     return folder
 
 

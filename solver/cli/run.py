@@ -12,6 +12,7 @@ from solver.cli.plumbing import (
     DetailOption,
     Format,
     FormatOption,
+    LangOption,
     OutputOption,
     emit,
     handle_errors,
@@ -19,6 +20,7 @@ from solver.cli.plumbing import (
     solve_files,
 )
 from solver.errors import UnsolvableError, UsageError
+from solver.i18n import tr
 
 
 class Sheet(str, Enum):
@@ -37,15 +39,17 @@ def check_document_options(fmt: Format | None, output: Path | None, fragment: bo
     """--sheet exam and --pdf need a LaTeX document (exit 2 before any solving otherwise)."""
     resolved = resolved_format(fmt, output)
     if sheet is Sheet.exam and resolved != "latex":
-        raise UsageError(f"--sheet exam makes a LaTeX document: add --format latex (or -o FILE.tex), not {resolved}")
+        # Translators: {format} is an output format such as markdown
+        raise UsageError(tr("--sheet exam makes a LaTeX document: add --format latex (or -o FILE.tex), not {format}",
+                            format=resolved))
     if pdf:
         if resolved != "latex" or output is None:
-            raise UsageError("--pdf compiles a LaTeX document: give -o FILE.tex (and --format latex if the suffix "
-                             "is not .tex); the PDF is written next to it")
+            raise UsageError(tr("--pdf compiles a LaTeX document: give -o FILE.tex (and --format latex if the suffix "
+                                "is not .tex); the PDF is written next to it"))
         if fragment:
-            raise UsageError("--pdf needs a whole document: leave out --fragment")
+            raise UsageError(tr("--pdf needs a whole document: leave out --fragment"))
         if output.suffix.lower() == ".pdf":
-            raise UsageError(f"-o {output}: name the LaTeX file (FILE.tex); the PDF is written next to it")
+            raise UsageError(f"-o {output}: " + tr("name the LaTeX file (FILE.tex); the PDF is written next to it"))
 
 
 def run(
@@ -65,6 +69,7 @@ def run(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also compile -o FILE.tex into FILE.pdf (latexmk, else pdflatex; "
                                       "exit 2 when neither is installed).")] = False,
     detail: DetailOption = Detail.standard,
+    lang: LangOption = None,
     show_source: Annotated[bool, typer.Option("--show-source", help="Exam sheet: print where each problem comes "
                                               "from (its source: line); left out by default.")] = False,
 ) -> None:
@@ -77,6 +82,8 @@ def run(
       dlsolve run problems/fc-params.yaml --format json
 
       dlsolve run problems/mlp-binary.yaml --detail full
+
+      dlsolve run problems/mlp-binary.yaml --lang ru      (Russian; also DLSOLVE_LANG=ru)
 
       dlsolve run problems/mlp-binary.yaml --detail brief --format latex -o model-solution.tex
 

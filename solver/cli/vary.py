@@ -7,8 +7,9 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from solver.cli.plumbing import handle_errors
+from solver.cli.plumbing import LangOption, handle_errors
 from solver.errors import UsageError
+from solver.i18n import tr
 
 
 class VaryFormat(str, Enum):
@@ -54,6 +55,7 @@ def vary(
                                       "variant (exam sheet; worked solution), compiled --jobs at a time.")] = False,
     pdf_each: Annotated[bool, typer.Option("--pdf-each", help="Also one exam and one solution PDF per variant: "
                                            "DIR/exam-<key>.pdf, DIR/solution-<key>.pdf.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Write reproducible randomized variants of a problem and their answer key.
 
@@ -80,9 +82,9 @@ def vary(
     with handle_errors(ctx):
         parts = _shard(shard)
         if only is not None and parts is not None:
-            raise UsageError("--only and --shard: give one or the other")
+            raise UsageError(tr("--only and --shard: give one or the other"))
         if not spec.is_file():
-            raise UsageError(f"{spec}: no such file")
+            raise UsageError(f"{spec}: " + tr("no such file"))
         keys = _roster(roster) if roster is not None else None
         exports = Exports(fmt is VaryFormat.moodle, category, pdf, pdf_each)
         _write(spec, output, count, seed, keys, only, jobs, parts, report, exports)
@@ -96,7 +98,8 @@ def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[st
 
     varying = [loaded for loaded in load_file(spec) if loaded.vary is not None]
     if len(varying) != 1:
-        raise UsageError(f"{spec}: expected one problem with a vary: section, found {len(varying)}")
+        message = tr("expected one problem with a vary: section, found {count}", count=len(varying))
+        raise UsageError(f"{spec}: {message}")
     total = len(keys) if keys is not None else (count or 0)
     if shard is not None and shard[1] <= total:  # the bar counts the slice's keys: a shard solves only those
         start, end = shard_range(total, shard)
@@ -112,9 +115,14 @@ def _write(spec: Path, output: Path, count: int | None, seed: int, keys: list[st
     if report:
         _report(found.rejected, found.draws, len(found.variants))
     documents = [name for name in ("moodle.xml", "exams.pdf", "solutions.pdf") if name in files or
-                 name[:-4] + ".tex" in files] + (["a PDF exam and solution per variant"] if exports.pdf_each else [])
+                 name[:-4] + ".tex" in files]
+    documents += [tr("a PDF exam and solution per variant")] if exports.pdf_each else []
     also = ", ".join((["key.csv", "key.json"] if only is None else []) + documents)
-    sys.stderr.write(f"dlsolve: wrote {len(found.variants)} variant(s){' and ' + also if also else ''} to {output}\n")
+    count = len(found.variants)
+    # Translators: {count} variants, {files} lists files such as "key.csv, key.json", {folder} is a folder
+    wrote = (tr("wrote {count} variant(s) and {files} to {folder}", count=count, files=also, folder=output) if also
+             else tr("wrote {count} variant(s) to {folder}", count=count, folder=output))
+    sys.stderr.write(f"dlsolve: {wrote}\n")
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -122,7 +130,7 @@ def _shard(text: str | None) -> tuple[int, int] | None:
         return None
     i, _, n = text.partition("/")
     if not (i.isdigit() and n.isdigit()) or not 1 <= int(i) <= int(n):
-        raise UsageError(f"--shard {text}: expected i/n with 1 ≤ i ≤ n, such as 2/8")
+        raise UsageError(f"--shard {text}: " + tr("expected i/n with 1 ≤ i ≤ n, such as 2/8"))
     return int(i), int(n)
 
 
@@ -133,15 +141,15 @@ def _roster(path: Path) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as stream:
             rows = list(csv.DictReader(stream))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise UsageError(f"--roster {path}: cannot read it: {error}") from None
+        raise UsageError(f"--roster {path}: " + tr("cannot read it: {reason}", reason=error)) from None
     if not rows or "id" not in rows[0]:
-        raise UsageError(f"--roster {path}: expected a CSV file with a header row holding the column 'id' and "
-                         "a row per student")
+        raise UsageError(f"--roster {path}: " + tr("expected a CSV file with a header row holding the column 'id' "
+                                                   "and a row per student"))
     ids = [(row.get("id") or "").strip() for row in rows]
     for number, key in enumerate(ids, 2):
         if not key or not all(c.isalnum() or c in "-_." for c in key):
-            raise UsageError(f"--roster {path}: line {number}: expected an id of letters, digits, '-', '_' or '.', "
-                             f"got {key!r}")
+            raise UsageError(f"--roster {path}: " + tr("line {line}: expected an id of letters, digits, '-', '_' or "
+                                                       "'.', got {value}", line=number, value=repr(key)))
     return ids
 
 
@@ -173,9 +181,9 @@ def _write_folder(output: Path, files: dict[str, str], jobs: int = 1) -> None:
 
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"-o {output}: the folder {parent} does not exist")
+        raise UsageError(f"-o {output}: " + tr("the folder {folder} does not exist", folder=parent))
     if output.exists() and not output.is_dir():
-        raise UsageError(f"-o {output}: not a folder")
+        raise UsageError(f"-o {output}: " + tr("not a folder"))
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))
     try:
         for name, text in files.items():
@@ -196,7 +204,7 @@ def _write_folder(output: Path, files: dict[str, str], jobs: int = 1) -> None:
 def _report(rejected: dict[str, int], draws: int, made: int) -> None:
     from solver.vary.checks import NAMES
 
-    lines = [f"{made} variant(s) from {draws} draws; draws rejected per constraint:"]
+    lines = [tr("{made} variant(s) from {draws} draws; draws rejected per constraint:", made=made, draws=draws)]
     lines += [f"  {name:<20} {rejected.get(name, 0):>6}" for name in NAMES]
     sys.stderr.write("\n".join(lines) + "\n")
 

@@ -19,6 +19,7 @@ from solver.export import Item, as_items
 from solver.export.cloze import field_text
 from solver.export.html import to_html
 from solver.export.numbers import Field, Tolerance, decimal_text, fields
+from solver.i18n import tr
 from solver.trace import Drawing, Solution
 
 DOT_TIMEOUT = 60  # seconds Graphviz may take for one graph
@@ -102,8 +103,9 @@ def statement_html(solution: Solution) -> str:
     from solver.api import render
 
     bare = replace(solution, source="", steps=(), answers=(), drawings=())
-    markdown = render([bare], "markdown").split("\n**Solution**\n", 1)[0]
-    markdown = re.sub(r"\A\s*## Problem 1: ", "### ", markdown)
+    markdown = render([bare], "markdown").split(f"\n**{tr('Solution')}**\n", 1)[0]
+    heading = tr("Problem {number}: {title}", number=1, title="")  # the heading's words before the title
+    markdown = re.sub(r"\A\s*## " + re.escape(heading), "### ", markdown)
     return to_html(markdown)
 
 
@@ -113,7 +115,8 @@ def feedback_html(solution: Solution, detail: str = "standard") -> str:
     from solver.api import render
 
     markdown = render([replace(solution, drawings=())], "markdown", detail=detail)
-    return to_html("**Solution**\n" + markdown.split("\n**Solution**\n", 1)[1])
+    solution_heading = f"**{tr('Solution')}**\n"
+    return to_html(solution_heading + markdown.split("\n" + solution_heading, 1)[1])
 
 
 def cloze_html(numbers: list[Field], tolerance: Tolerance | None = None) -> str:

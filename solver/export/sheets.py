@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.export import Item, as_items
+from solver.i18n import tr
 from solver.render.prose import escape_text
 from solver.trace import Solution
 
@@ -42,11 +43,14 @@ def solution_documents(items: Iterable[Any], detail: str = "standard") -> dict[s
 def heading(item: Item, exam: bool) -> str:
     """The LaTeX that opens a student's section: the key and variant hash, in the page header too."""
     key = escape_text(item.key)
-    variant = f"\\quad variant \\texttt{{{escape_text(item.hash)}}}" if item.hash else ""
-    title = "Exam" if exam else "Worked solution"
-    name = "\\par\\medskip Name: \\rule{6cm}{0.4pt}" if exam else ""
-    return (f"\\markright{{Student \\texttt{{{key}}}{variant}}}\n\\begin{{center}}\n"
-            f"{{\\LARGE\\bfseries {title}}}\\par\\medskip\nStudent \\texttt{{{key}}}{variant}{name}\n"
+    # Translators: {hash} is a variant's short hash such as 3f2a9c (set in typewriter type)
+    variant = "\\quad " + tr("variant {hash}", hash="\\texttt{" + escape_text(item.hash) + "}") if item.hash else ""
+    title = escape_text(tr("Exam") if exam else tr("Worked solution"))
+    name = f"\\par\\medskip {escape_text(tr('Name:'))} \\rule{{6cm}}{{0.4pt}}" if exam else ""
+    # Translators: {key} is a student's key (an id such as s1042, set in typewriter type)
+    student = tr("Student {key}", key="\\texttt{" + key + "}")
+    return (f"\\markright{{{student}{variant}}}\n\\begin{{center}}\n"
+            f"{{\\LARGE\\bfseries {title}}}\\par\\medskip\n{student}{variant}{name}\n"
             f"\\end{{center}}\n\\bigskip\n")
 
 

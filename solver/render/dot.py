@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+from solver.i18n import mark, tr
 from solver.render import graph_labels as labels
 from solver.trace import Drawing, DrawNode
 
@@ -17,7 +18,8 @@ VALUE_COLOR = "darkgreen"
 GRAD_COLOR = "red3"
 FONT = "DejaVu Sans"  # has ∂, σ, ·, − (the PostScript default fonts do not)
 WHICH = ("forward", "backward", "both")
-HEADINGS = {"forward": "forward pass", "backward": "backward pass", "both": "forward and backward pass"}
+HEADINGS = {"forward": mark("forward pass"), "backward": mark("backward pass"),
+            "both": mark("forward and backward pass")}
 LEGEND_WIDTH = 90  # characters per line of the legend under the title
 
 
@@ -64,7 +66,7 @@ def _defaults() -> list[str]:
 
 
 def _caption(drawing: Drawing, which: str, name: str, indent: str) -> list[str]:
-    heading = html(f"{name}: " if name else "") + html(drawing.title) + " — " + HEADINGS[which]
+    heading = html(f"{name}: " if name else "") + html(drawing.title) + " — " + html(tr(HEADINGS[which]))
     legend = "".join(html(part) + '<BR ALIGN="LEFT"/>'
                      for part in textwrap.wrap(labels.legend(drawing, which), LEGEND_WIDTH))
     return [f'{indent}label=<<B>{heading}</B><BR ALIGN="LEFT"/><FONT POINT-SIZE="10">{legend}</FONT>>;']

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from solver.i18n import mark, tr
 from solver.render import json_values, text_values, values
 from solver.trace import Approximate, DrawEdge, Drawing, DrawNode
 
@@ -120,19 +121,35 @@ def loss_name(drawing: Drawing) -> str:
     return drawing.node(drawing.loss).label if drawing.loss else "L"
 
 
-def legend(drawing: Drawing, which: str) -> str:
-    """One sentence saying how to read the drawing (colours, edge labels, sums)."""
-    loss = loss_name(drawing)
-    by_edge = any(edge.grad is not None for edge in drawing.edges)
-    forward = "values (forward pass) in green"
-    backward = f"gradients ∂{loss}/∂node (backward pass) in red"
-    if by_edge:
-        backward += "; an edge carries local × upstream, and a node's gradient is the sum (Σ) of the labels" \
-                    " on the edges to its consumers"
-    elif has_gradients(drawing):
-        backward += "; drawn by equation: a node's gradient sums what every equation reading it passes back"
+# The legend's sentences: (with the colours, without them) for the forward pass and for each way the
+# backward pass is drawn; the terminal view has no colours to name.
+VALUES = (mark("values (forward pass) in green"), mark("values (forward pass)"))
+# Translators: {loss} is the loss's name such as L; ∂L/∂node is notation
+GRADIENTS = {
+    "edges": (mark("gradients ∂{loss}/∂node (backward pass) in red; an edge carries local × upstream, and a node's "
+                   "gradient is the sum (Σ) of the labels on the edges to its consumers"),
+              mark("gradients ∂{loss}/∂node (backward pass); an edge carries local × upstream, and a node's "
+                   "gradient is the sum (Σ) of the labels on the edges to its consumers")),
+    "equations": (mark("gradients ∂{loss}/∂node (backward pass) in red; drawn by equation: a node's gradient sums "
+                       "what every equation reading it passes back"),
+                  mark("gradients ∂{loss}/∂node (backward pass); drawn by equation: a node's gradient sums what "
+                       "every equation reading it passes back")),
+}
+
+
+def legend(drawing: Drawing, which: str, colours: bool = True) -> str:
+    """One sentence saying how to read the drawing (colours, edge labels, sums); ``colours``: name them."""
+    shade = 0 if colours else 1
+    forward = tr(VALUES[shade])
     if which == "forward" or not has_gradients(drawing):
-        return forward.capitalize()
+        return _first_upper(forward)
+    way = "edges" if any(edge.grad is not None for edge in drawing.edges) else "equations"
+    backward = tr(GRADIENTS[way][shade], loss=loss_name(drawing))
     if which == "backward":
-        return backward[0].upper() + backward[1:]
-    return f"{forward.capitalize()}, {backward}"
+        return _first_upper(backward)
+    # Translators: {values} and {gradients} are the two halves of the legend above, as one sentence
+    return tr("{values}, {gradients}", values=_first_upper(forward), gradients=backward)
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import textwrap
 
+from solver.i18n import tr
 from solver.render import graph_labels as labels
 from solver.trace import Drawing, DrawNode
 
@@ -37,13 +38,14 @@ def lines(drawing: Drawing, which: str = "both", name: str = "", width: int = 80
     """The view as (line, rich style) pairs, every line at most ``width`` columns."""
     heading = (f"{name}: " if name else "") + drawing.title
     out = _wrapped(heading, "", "", width, "bold")
-    out += _wrapped(labels.legend(drawing, which).replace(" in green", "").replace(" in red", "") + ".",
+    out += _wrapped(labels.legend(drawing, which, colours=False) + ".",
                     "", "", width, "dim")
     shown = [node for node in labels.shown_nodes(drawing) if node.kind != "constant"]
     depth = _depths(drawing)
     for layer in sorted({depth[node.id] for node in shown}):
         out.append(("", ""))
-        out.append(("inputs and parameters" if layer == 0 else f"layer {layer}", "bold underline"))
+        heading = tr("inputs and parameters") if layer == 0 else tr("layer {number}", number=layer)
+        out.append((heading, "bold underline"))
         for node in (n for n in shown if depth[n.id] == layer):
             out += _node(drawing, node, which, width)
     return out

@@ -3,6 +3,7 @@ the exam sheet from templates/exam.tex.j2 (statements, given data and answer spa
 
 from __future__ import annotations
 
+from solver.i18n import language
 from solver.render import prose, tikz
 from solver.render.templates import environment
 from solver.render.view import solution_view
@@ -21,7 +22,8 @@ def render(solutions: list[Solution], fragment: bool = False, sheet: str = "solu
     template = environment(latex=True).get_template("solution.tex.j2")
     views = [{**solution_view(solution, prose.escape_text, prose.escape_notation),
               "graphs": tikz.figures(solution.drawings, both=detail == "full")} for solution in solutions]
-    return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views))
+    return template.render(solutions=views, fragment=fragment, graphs=any(view["graphs"] for view in views),
+                           lang=language())
 
 
 def exam(solutions: list[Solution], fragment: bool = False, show_source: bool = False) -> str:
@@ -35,4 +37,4 @@ def exam(solutions: list[Solution], fragment: bool = False, show_source: bool = 
         views.append({key: view[key] for key in ("id", "title", "source", "statement", "given")}
                      | {"space": f"{min(most, base + per_answer * len(solution.answers)):.1f}cm"}
                      | ({} if show_source else {"source": ""}))
-    return template.render(problems=views, fragment=fragment)
+    return template.render(problems=views, fragment=fragment, lang=language())

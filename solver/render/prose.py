@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from solver.formula import Formula, standard_notation
+from solver.i18n import language
 from solver.render.latex_notation import INVERSE, INVERSE_LATEX, UNICODE_LATEX, name_latex
 from solver.render.latex_notation import formula_printer as latex_formula_printer
 from solver.render.text_values import compact
@@ -74,6 +75,7 @@ def escape_notation(prose: str) -> str:
 def escape_text(prose: str) -> str:
     """User prose as LaTeX text: specials escaped, Unicode math symbols set in ``$…$``."""
     out: list[str] = []
+    cyrillic = language() == "ru"  # a Russian sheet loads Cyrillic fonts (templates/language.tex.j2)
     for ch in prose.replace(INVERSE, "\x00"):  # A⁻¹: one superscript
         if ch == "\x00":
             out.append("$" + INVERSE_LATEX + "$")
@@ -90,7 +92,7 @@ def escape_text(prose: str) -> str:
             out.append("$" + UNICODE_LATEX[ch].strip() + "$")
         elif ch in "—–":
             out.append("---" if ch == "—" else "--")
-        elif ord(ch) > 0x24F:
+        elif ord(ch) > 0x24F and not (cyrillic and "\u0400" <= ch <= "\u04ff"):
             out.append("?")  # outside Latin: pdflatex with T1 fonts cannot typeset it; never break the document
         else:
             out.append(ch)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from solver.i18n import tr
+
+_PLACEHOLDER = re.compile(r"(\{\w+\})")
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -43,10 +46,20 @@ def environment(latex: bool) -> Any:
         )
     env = jinja2.Environment(**options)
     env.tests["tall"] = tall
-    env.globals["tr"] = tr  # headings in the current language: ((( tr("Answers") )))
+    env.globals["tr"] = latex_tr if latex else tr  # headings in the current language: ((( tr("Answers") )))
     return env
 
 
 def tall(latex: str) -> bool:
     """Whether a LaTeX formula is taller than a line of text (a matrix, a fraction)."""
     return any(mark in latex for mark in ("\\begin", "\\frac", "\\\\"))
+
+
+def latex_tr(message: str, /, **values: Any) -> str:
+    """:func:`~solver.i18n.tr` for LaTeX templates: the translated words escaped for LaTeX, then the
+    ``{placeholders}`` filled with ``values`` (LaTeX already)."""
+    from solver.render.prose import escape_text
+
+    template = "".join(piece if _PLACEHOLDER.fullmatch(piece) else escape_text(piece)
+                       for piece in _PLACEHOLDER.split(tr(message)))
+    return template.format(**values) if values else template

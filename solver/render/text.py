@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from solver.i18n import tr
 from solver.render import prose, text_values
 from solver.render.steps import numbered, parts
 from solver.render.text_values import side_by_side
@@ -44,11 +45,11 @@ def view(solution: Solution, width: int = 80) -> RenderableType:
         body.append("\n")
         _block(body, solution.statement, 0, width)
     if solution.given:
-        body.append("\nGiven\n", style="bold underline")
+        body.append("\n" + tr("Given") + "\n", style="bold underline")
         _given(body, solution, width)
-    body.append("\nSolution\n", style="bold underline")
+    body.append("\n" + tr("Solution") + "\n", style="bold underline")
     if not solution.steps:
-        _block(body, "No working to show at this detail level: see the answers.", 1, width, "dim")
+        _block(body, tr("No working to show at this detail level: see the answers."), 1, width, "dim")
     _steps(body, solution.steps, "", 0, width)
     body.rstrip()
     header = Rule(Text(f"{solution.id} · {solution.kind}", style="bold"), align="left")
@@ -217,8 +218,8 @@ def _answers(solution: Solution, width: int = 80) -> Panel:
     rows = [row if column + 2 + len(row[3][0]) <= room else (*row[:3], ("", "dim")) for row in rows]
     table = Text()
     if not rows:
-        table.append("No quantity is determined: see the steps.", style="yellow")
+        table.append(tr("No quantity is determined: see the steps."), style="yellow")
     else:
         _columns(table, rows, inside)
     table.rstrip()
-    return Panel(table, title="Answers", title_align="left", expand=False, border_style="green")
+    return Panel(table, title=tr("Answers"), title_align="left", expand=False, border_style="green")

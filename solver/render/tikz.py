@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from solver.i18n import tr
 from solver.render import latex_notation, latex_values, prose, values
 from solver.render.layout import Placement, layers, place, place_by_dot
 from solver.trace import Drawing, DrawNode
@@ -92,19 +93,25 @@ def captions(drawing: Drawing) -> tuple[str, str]:
     """Captions (LaTeX text) for the forward and the backward picture."""
     loss = _name(drawing.node(drawing.loss).label) if drawing.loss else "L"
     if len(drawing.nodes) > MAX_DRAWN:
-        return "The graph in words.", ""
+        return tr("The graph in words."), ""
+    gradient = f"$\\partial {loss}/\\partial\\,\\cdot$"
     if not detailed(drawing):
-        omitted = (f"Values and gradients are omitted in this figure ({len(drawing.nodes)} nodes, too many to "
-                   "stay legible): they are in the steps above.")
-        return (f"Forward pass: names and operations. {omitted}",
-                f"Forward and backward pass: names and operations; the gradient flows back along the red arrows "
-                f"and the nodes in red receive a gradient $\\partial {loss}/\\partial\\,\\cdot$. {omitted}")
-    rounded = ("non-integers rounded to 3 significant digits"
-               + (", larger matrices by their shape" if _big(drawing) else ""))
-    return (f"Forward pass: each node shows its name and operation and its value ({rounded}).",
-            f"Backward pass: each node shows its value (blue) above its gradient $\\partial {loss}/\\partial\\,\\cdot$ "
-            "(red); each red arrow carries local $\\times$ upstream (a matrix only where it is one of several "
-            f"terms: a node with several arrows sums them) ({rounded}).")
+        # Translators: {count} is a number of nodes, more than fit in a legible figure
+        omitted = tr("Values and gradients are omitted in this figure ({count} nodes, too many to stay legible): "
+                     "they are in the steps above.", count=len(drawing.nodes))
+        # Translators: {omitted} is the sentence saying that values and gradients are left out
+        return (tr("Forward pass: names and operations. {omitted}", omitted=omitted),
+                # Translators: {gradient} is LaTeX math such as $\partial L/\partial\,\cdot$; keep it as it is
+                tr("Forward and backward pass: names and operations; the gradient flows back along the red arrows "
+                   "and the nodes in red receive a gradient {gradient}. {omitted}", gradient=gradient, omitted=omitted))
+    rounded = (tr("non-integers rounded to 3 significant digits, larger matrices by their shape") if _big(drawing)
+               else tr("non-integers rounded to 3 significant digits"))
+    # Translators: {rounded} says how the values are rounded
+    return (tr("Forward pass: each node shows its name and operation and its value ({rounded}).", rounded=rounded),
+            # Translators: {gradient} is LaTeX math; $\times$ is LaTeX for ×: keep both as they are
+            tr("Backward pass: each node shows its value (blue) above its gradient {gradient} (red); each red arrow "
+               "carries local $\\times$ upstream (a matrix only where it is one of several terms: a node with several "
+               "arrows sums them) ({rounded}).", gradient=gradient, rounded=rounded))
 
 
 def figures(drawings: tuple[Drawing, ...], both: bool = True) -> list[dict[str, str]]:
@@ -114,8 +121,8 @@ def figures(drawings: tuple[Drawing, ...], both: bool = True) -> list[dict[str, 
     out = []
     for drawing in drawings:
         forward_caption, backward_caption = captions(drawing)
-        title = drawing.title if drawing.title.startswith("Computational graph") else \
-            f"Computational graph: {drawing.title[0].lower()}{drawing.title[1:]}"
+        title = drawing.title if drawing.title.startswith(tr("Computational graph")) else \
+            tr("Computational graph: {title}", title=drawing.title[:1].lower() + drawing.title[1:])
         first, second = forward(drawing), backward(drawing) if has_backward(drawing) else ""
         if second and (not both or not detailed(drawing) or len(drawing.nodes) > MAX_DRAWN):
             first, forward_caption, second = second, backward_caption, ""

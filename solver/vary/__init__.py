@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import UsageError
+from solver.i18n import tr
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -76,9 +77,9 @@ def shard_range(count: int, shard: tuple[int, int] | None) -> tuple[int, int]:
         return 0, count
     i, n = shard
     if not 1 <= i <= n:
-        raise UsageError(f"--shard {i}/{n}: expected i/n with 1 ≤ i ≤ n")
+        raise UsageError(f"--shard {i}/{n}: " + tr("expected i/n with 1 ≤ i ≤ n"))
     if n > count:
-        raise UsageError(f"--shard {i}/{n}: more shards than the {count} variants")
+        raise UsageError(f"--shard {i}/{n}: " + tr("more shards than the {count} variants", count=count))
     return (i - 1) * count // n, i * count // n
 
 
@@ -92,12 +93,13 @@ def batch(loaded: LoadedProblem, count: int | None, seed: int, keys: list[str] |
     from solver.yamlfile import YamlDocument
 
     if loaded.vary is None:
-        raise UsageError(f"{loaded.document.file}: the problem {loaded.problem.id!r} has no vary: section")
+        raise UsageError(f"{loaded.document.file}: " + tr("the problem {id} has no vary: section",
+                                                          id=repr(loaded.problem.id)))
     keys = _keys(count, keys)
     start, end = shard_range(len(keys), shard)
     if only is not None:
         if only not in keys:
-            raise UsageError(f"--only {only}: no such key (keys: {_listing(keys)})")
+            raise UsageError(f"--only {only}: " + tr("no such key (keys: {keys})", keys=_listing(keys)))
         start = keys.index(only)
         end = start + 1
     raw: Any = _at(loaded.document, loaded.prefix)
@@ -121,16 +123,17 @@ def variants(loaded: LoadedProblem, count: int | None, seed: int, keys: list[str
 def _keys(count: int | None, keys: list[str] | None) -> list[str]:
     if keys is None:
         if count is None or count < 1:
-            raise UsageError("give --count N (N ≥ 1) or a --roster")
+            raise UsageError(tr("give --count N (N ≥ 1) or a --roster"))
         return [str(i) for i in range(1, count + 1)]
     if count is not None and count != len(keys):
-        raise UsageError(f"--count {count} but the roster has {len(keys)} students: give one or the other")
+        raise UsageError(tr("--count {count} but the roster has {students} students: give one or the other",
+                            count=count, students=len(keys)))
     if not keys:
-        raise UsageError("the roster has no students")
+        raise UsageError(tr("the roster has no students"))
     seen: set[str] = set()
     for key in keys:
         if key in seen:
-            raise UsageError(f"the roster lists {key!r} twice")
+            raise UsageError(tr("the roster lists {key} twice", key=repr(key)))
         seen.add(key)
     return list(keys)
 

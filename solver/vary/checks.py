@@ -178,13 +178,15 @@ def is_gradient(name: str) -> bool:
 def check_names(solution: Solution, constraints: Constraints) -> None:
     """SpecError (file, line, field of the vary section) for an answer name the solution does not have."""
     from solver.errors import SpecError, SpecIssue
+    from solver.i18n import tr
 
     known = [answer.name for answer in solution.answers]
     for field, _index, name, issue in constraints.places:
         if name not in known:
-            raise SpecError([SpecIssue(issue.file, issue.line, issue.path,
-                                       f"unknown answer {name!r} in {field}; this problem answers: "
-                                       f"{', '.join(known)}")])
+            # Translators: {name} is an answer's name, quoted; {field} is answers or floating_point
+            message = tr("unknown answer {name} in {field}; this problem answers: {names}", name=repr(name),
+                         field=field, names=", ".join(known))
+            raise SpecError([SpecIssue(issue.file, issue.line, issue.path, message)])
 
 
 def failed(solution: Solution, constraints: Constraints) -> str | None:

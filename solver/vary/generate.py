@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.errors import EXIT_UNSOLVED, DlsolveError
+from solver.i18n import tr
 from solver.vary.build import Candidate, Digests, Source, scratch, solve
 from solver.vary.checks import DUPLICATE, NAMES
 
@@ -220,5 +221,7 @@ def _index(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
 def failure(source: Source, item: Search, index: int) -> str:
     """Why a key has no variant: the constraints and how many draws each rejected."""
     counts = ", ".join(f"{name} {item.rejected[name]}" for name in NAMES if item.rejected[name])
-    return (f"{source.file_name}: variant {index + 1} (key {item.key!r}): no draw met the constraints in "
-            f"{source.vary.tries} tries (vary.tries); draws rejected by {counts}")
+    # Translators: {number} counts variants from 1, {key} is quoted, {counts} lists constraint names with counts
+    return f"{source.file_name}: " + tr("variant {number} (key {key}): no draw met the constraints in {tries} tries "
+                                        "(vary.tries); draws rejected by {counts}", number=index + 1,
+                                        key=repr(item.key), tries=source.vary.tries, counts=counts)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from pydantic import StrictBool, StrictInt, StrictStr
 
 from solver.errors import FieldPath, SpecError, SpecIssue, show_value
+from solver.i18n import ntr, tr
 
 MAX_TRIES = 10_000
 MAX_SPAN = 1_000_000  # values in an integer range
@@ -163,13 +164,15 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
         return result
 
     if not isinstance(raw, dict):
-        raise SpecError([at((), f"expected a mapping with given, constraints and tries, got {show_value(raw)}")])
+        raise SpecError([at((), tr("expected a mapping with given, constraints and tries, got {value}",
+                                   value=show_value(raw)))])
     section: Section = validate(Section, raw, lambda path, message: at(tuple(path), message))
     issues: list[SpecIssue] = []
     if not section.given:
-        issues.append(at(("given",), "expected at least one given to vary"))
+        issues.append(at(("given",), tr("expected at least one given to vary")))
     if not 1 <= section.tries <= MAX_TRIES:
-        issues.append(at(("tries",), f"expected an integer from 1 to {MAX_TRIES}, got {section.tries}"))
+        issues.append(at(("tries",), tr("expected an integer from 1 to {limit}, got {value}", limit=MAX_TRIES,
+                                        value=section.tries)))
     draws = []
     for name, spec in section.given.items():
         try:
@@ -188,7 +191,10 @@ def read_vary(raw: Any, problem: dict[str, Any], issue: Any) -> Vary:
     for name in PLACEHOLDER.findall(section.statement or ""):
         path = parse_path(name)
         if path is None or not at_path(problem.get("given"), path)[0]:
-            issues.append(at(("statement",), f"{{{name}}} is not a given of this problem (write {{x}} for given x)"))
+            # Translators: {placeholder} is the statement's placeholder such as {W}; keep {{x}} as it is
+            message = tr("{placeholder} is not a given of this problem (write {{x}} for given x)",
+                         placeholder="{" + name + "}")
+            issues.append(at(("statement",), message))
             break
     if issues:
         raise SpecError(issues)
@@ -206,48 +212,53 @@ def _draw(name: str, spec: DrawSpec, given: Any) -> Draw:
     for part in name.split(","):
         path = parse_path(part.strip())
         if path is None:
-            raise _Bad((), "expected a path under given such as W, W_hh or generator[0].weights (or paths "
-                       f"drawn together: 'X, Y'), got {name!r}")
+            raise _Bad((), tr("expected a path under given such as W, W_hh or generator[0].weights (or paths drawn "
+                              "together: 'X, Y'), got {value}", value=repr(name)))
         found, original = at_path(given, path)
         if not found:
-            raise _Bad((), f"no given {part.strip()!r} in this problem's given")
+            raise _Bad((), tr("no given {name} in this problem's given", name=repr(part.strip())))
         paths.append(path)
         originals.append(original)
     given_ways = {"integers": spec.integers, "choose": spec.choose, "choose_whole": spec.choose_whole}
     ways = [way for way, value in given_ways.items() if value is not None]
     if len(ways) != 1:
-        raise _Bad((), "expected exactly one of integers, choose or choose_whole, got "
-                   + (" and ".join(ways) if ways else "none"))
+        # Translators: {ways} is "integers and choose" and the like (field names: not translated)
+        raise _Bad((), tr("expected exactly one of integers, choose or choose_whole, got {ways}",
+                          ways=" and ".join(ways)) if ways
+                   else tr("expected exactly one of integers, choose or choose_whole, got none"))
     how = ways[0]
     if how != "choose_whole" and not any(is_number(entry) for entry in _entries(originals)):
-        raise _Bad((how,), f"given {name!r} holds no number to draw per entry")
+        raise _Bad((how,), tr("given {name} holds no number to draw per entry", name=repr(name)))
     if how == "integers":
         low, high = spec.integers or (0, 0)
         if low > high or high - low >= MAX_SPAN:
-            raise _Bad((how,), f"expected [low, high] with low ≤ high and at most {MAX_SPAN:,} values, "
-                       f"got [{low}, {high}]")
+            raise _Bad((how,), tr("expected [low, high] with low ≤ high and at most {limit} values, got {value}",
+                                  limit=format(MAX_SPAN, ","), value="[" + str(low) + ", " + str(high) + "]"))
         return Draw(name, tuple(paths), how, low, high)
     choices = spec.choose if how == "choose" else spec.choose_whole
     assert choices is not None
     if not choices:
-        raise _Bad((how,), "expected at least one value")
+        raise _Bad((how,), tr("expected at least one value"))
     together = len(paths) > 1
     for i, choice in enumerate(choices):
         if how == "choose" and not is_number(choice):
-            raise _Bad((how, i), f"expected an exact number such as 1/2 or ln(2), got {show_value(choice)}")
+            raise _Bad((how, i), tr("expected an exact number such as 1/2 or ln(2), got {value}",
+                                    value=show_value(choice)))
         if how == "choose_whole":
             if together and not (isinstance(choice, list) and len(choice) == len(paths)):
-                raise _Bad((how, i), f"expected a list of {len(paths)} values, one for each of {name}, got "
-                           f"{show_value(choice)}")
+                # Translators: {n} is how many paths {names} lists (such as "X, Y")
+                raise _Bad((how, i), ntr("expected a list of {n} value, one for each of {names}, got {value}",
+                                         "expected a list of {n} values, one for each of {names}, got {value}",
+                                         len(paths), names=name, value=show_value(choice)))
             for original, value in zip(originals, choice if together else [choice], strict=True):
                 if shape_of(value) != shape_of(original):
-                    raise _Bad((how, i), f"expected the shape of the given ({_shape_words(original)}), got "
-                               f"{_shape_words(value)}")
+                    raise _Bad((how, i), tr("expected the shape of the given ({shape}), got {value}",
+                                            shape=_shape_words(original), value=_shape_words(value)))
             bad = [entry for entry in _entries(choice) if not (is_number(entry) or isinstance(entry, str))]
             if bad:
-                raise _Bad((how, i), f"expected exact numbers, got {show_value(bad[0])}")
+                raise _Bad((how, i), tr("expected exact numbers, got {value}", value=show_value(bad[0])))
     if len({repr(choice) for choice in choices}) != len(choices):
-        raise _Bad((how,), "a value is listed twice")
+        raise _Bad((how,), tr("a value is listed twice"))
     return Draw(name, tuple(paths), how, choices=tuple(choices))
 
 
@@ -255,9 +266,9 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
     from solver.numbers import NumberError, parse_exact
 
     if spec.denominator is not None and spec.denominator < 1:
-        raise _Bad(("denominator",), f"expected a positive integer, got {spec.denominator}")
+        raise _Bad(("denominator",), tr("expected a positive integer, got {value}", value=spec.denominator))
     if spec.forms and spec.denominator is None:
-        raise _Bad(("forms",), "forms are rational combinations: give denominator too")
+        raise _Bad(("forms",), tr("forms are rational combinations: give denominator too"))
     forms: list[Any] = []
     for i, text in enumerate(spec.forms):
         try:
@@ -270,11 +281,14 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
         try:
             value = parse_exact(text)
         except NumberError as error:
-            raise _Bad(("forms", i), f"{error} (a form is a constant such as ln(2), or f(q) with f one of "
-                       f"{', '.join(PLACEHOLDER_FORMS)} and q any rational)") from None
+            # Translators: {error} is why the text cannot be read; {functions} lists tanh, sigmoid, exp, ln
+            raise _Bad(("forms", i), tr("{error} (a form is a constant such as ln(2), or f(q) with f one of "
+                                        "{functions} and q any rational)", error=error,
+                                        functions=", ".join(PLACEHOLDER_FORMS))) from None
         _coefficient, rest = value.as_coeff_Mul()
         if rest == 1 or value.is_Add:
-            raise _Bad(("forms", i), f"expected an irrational form such as ln(2), got {show_value(text)}")
+            raise _Bad(("forms", i), tr("expected an irrational form such as ln(2), got {value}",
+                                        value=show_value(text)))
         forms.append(rest)
     limit = None
     if spec.max_abs is not None:
@@ -283,20 +297,21 @@ def _constraints(spec: ConstraintSpec) -> Constraints:
         except NumberError as error:
             raise _Bad(("max_abs",), str(error)) from None
         if not limit.is_Rational or limit <= 0:
-            raise _Bad(("max_abs",), f"expected a positive rational number, got {show_value(spec.max_abs)}")
+            raise _Bad(("max_abs",), tr("expected a positive rational number, got {value}",
+                                        value=show_value(spec.max_abs)))
     floating_point = spec.floating_point
     if not (isinstance(floating_point, bool) or (isinstance(floating_point, list)
                                                  and all(isinstance(name, str) for name in floating_point))):
-        raise _Bad(("floating_point",), "expected true or false, or a list of answer names, got "
-                   f"{show_value(floating_point)}")
+        raise _Bad(("floating_point",), tr("expected true or false, or a list of answer names, got {value}",
+                                           value=show_value(floating_point)))
     for name, names in {"answers": spec.answers, "floating_point": floating_point}.items():
         if isinstance(names, list):
             if not names:
-                raise _Bad((name,), "expected at least one answer name")
+                raise _Bad((name,), tr("expected at least one answer name"))
             if len(set(names)) != len(names):
-                raise _Bad((name,), "an answer is listed twice")
+                raise _Bad((name,), tr("an answer is listed twice"))
     if spec.answers is not None and spec.denominator is None:
-        raise _Bad(("answers",), "answers scopes denominator and forms: give denominator too")
+        raise _Bad(("answers",), tr("answers scopes denominator and forms: give denominator too"))
     floating = tuple(spec.floating_point) if isinstance(spec.floating_point, list) else spec.floating_point
     return Constraints(spec.denominator, tuple(forms), tuple(str(t) for t in spec.forms), spec.kinks,
                        spec.zero_gradients, limit, floating, None if spec.answers is None else tuple(spec.answers))
@@ -318,8 +333,8 @@ def _placeholder(text: Any) -> str | None:
     shapes = {"tanh": sp.tanh(q), "sigmoid": 1 / (1 + sp.exp(-q)), "exp": sp.exp(q), "ln": sp.log(q)}
     found = next((name for name, shape in shapes.items() if value == shape), None)
     if found is None:
-        raise _Bad(("forms",), f"expected a form f(q) with f one of {', '.join(PLACEHOLDER_FORMS)} "
-                   f"(q any rational), got {show_value(text)}")
+        raise _Bad(("forms",), tr("expected a form f(q) with f one of {functions} (q any rational), got {value}",
+                                  functions=", ".join(PLACEHOLDER_FORMS), value=show_value(text)))
     return found
 
 
@@ -331,8 +346,9 @@ def _entries(value: Any) -> list[Any]:
 
 def _shape_words(value: Any) -> str:
     if not isinstance(value, list):
-        return "one value"
+        return tr("one value")
     if value and all(isinstance(row, list) for row in value):
-        return f"{len(value)} rows of {len(value[0])}" if value[0] and not isinstance(value[0][0], list) \
-            else f"a list of {len(value)} lists"
-    return f"a list of {len(value)}"
+        # Translators: {rows} and {columns} are counts: "2 rows of 3"
+        return tr("{rows} rows of {columns}", rows=len(value), columns=len(value[0])) \
+            if value[0] and not isinstance(value[0][0], list) else tr("a list of {n} lists", n=len(value))
+    return ntr("a list of {n}", "a list of {n}", len(value))
