@@ -21,10 +21,12 @@ from solver.engine.exact import present, tidy
 from solver.errors import FieldError, show_value
 from solver.fields import Validated
 from solver.formula import Formula, Name, call, equation, grad, op
+from solver.i18n import ntr, tr
 from solver.kinds import given_only, within_given
+from solver.kinds.gan_text import bias_said, input_words, layer_said, phase_title, procedure_note, silent_note
 from solver.numbers import Exact, ExactMatrix, NumberError, parse_exact, parse_matrix
 from solver.problem import Problem
-from solver.trace import Answer, Approximate, Detail, Forward, Given, Phrase, Solution, Step, StepKind, Update, Words
+from solver.trace import Answer, Approximate, Detail, Forward, Given, Solution, Step, StepKind, Update
 
 FIELDS = ("given",)
 # xg_<i> = G(z_i), Dr_<i> = D(x_i), Df_<i> = D(G(z_i)): as the discriminator's step computes them (a suffix
@@ -54,22 +56,24 @@ def _batch(value: Any) -> list[Any]:
     import sympy as sp
 
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of samples, got {show_value(value)}")
+        raise ValueError(tr("expected a non-empty list of samples, got {value}", value=show_value(value)))
     if len(value) > MAX_SAMPLES:
-        raise ValueError(f"at most {MAX_SAMPLES} samples, got {len(value)}")
+        raise ValueError(tr("at most {most} samples, got {count}", most=MAX_SAMPLES, count=len(value)))
     samples = []
     for i, item in enumerate(value):
         try:
             sample = parse_matrix(item) if isinstance(item, list) else sp.Matrix([[parse_exact(item)]])
         except NumberError as error:
-            raise ValueError(f"sample {i + 1}: {error}") from None
+            # Translators: {reason} is another message
+            raise ValueError(tr("sample {i}: {reason}", i=i + 1, reason=error)) from None
         if sample.cols != 1:
-            raise ValueError(f"sample {i + 1}: expected a vector (a flat list), got {sample.rows}×{sample.cols}")
+            raise ValueError(tr("sample {i}: expected a vector (a flat list), got {shape}", i=i + 1,
+                                shape=f"{sample.rows}×{sample.cols}"))
         samples.append(sample)
     if len({s.rows for s in samples}) > 1:
         bad = next(i for i, s in enumerate(samples) if s.rows != samples[0].rows)
-        raise ValueError(f"every sample must have the same size: sample 1 has {samples[0].rows} entries, sample "
-                         f"{bad + 1} has {samples[bad].rows}")
+        raise ValueError(tr("every sample must have the same size: sample 1 has {count} entries, sample {i} has {size}",
+                            count=samples[0].rows, i=bad + 1, size=samples[bad].rows))
     return samples
 
 
@@ -80,15 +84,15 @@ Batch = Annotated[list, Validated(_batch)]
 def _learning_rate(value: Any) -> Any:
     rate = parse_exact(value)
     if not (rate.is_number and rate.is_positive):
-        raise ValueError(f"expected a positive learning rate (the discriminator ascends and the generator "
-                         f"descends by themselves), got {show_value(value)}")
+        raise ValueError(tr("expected a positive learning rate (the discriminator ascends and the generator descends "
+                            "by themselves), got {value}", value=show_value(value)))
     return rate
 
 
 def _d_steps(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_D_STEPS:
-        raise ValueError(f"expected a whole number of discriminator steps from 1 to {MAX_D_STEPS}, "
-                         f"got {show_value(value)}")
+        raise ValueError(tr("expected a whole number of discriminator steps from 1 to {most}, got {value}",
+                            most=MAX_D_STEPS, value=show_value(value)))
     return value
 
 
@@ -132,7 +136,7 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
 
     prefix = "g" if role == "generator" else "d"
     if not layers:
-        raise FieldError((role,), "expected at least one layer")
+        raise FieldError((role,), tr("expected at least one layer"))
     params = []
     size = size_in
     for k, layer in enumerate(layers, 1):
@@ -147,26 +151,28 @@ def _network(layers: list[Layer], role: str, size_in: int, values: dict[str, Any
             weights = weights.T  # one output unit: w·h
         name = layer.name or f"W{prefix}{k}"
         if not NAME.fullmatch(name) or INTERNAL.fullmatch(name) or name in values:
-            raise FieldError(path + ("name",), f"expected a new name of letters and digits such as W{prefix}{k} "
-                             f"(not one of the step's own names hg1, hr1, hf1, xg), got {name!r}")
+            raise FieldError(path + ("name",), tr("expected a new name of letters and digits such as {example} (not "
+                                                  "one of the step's own names hg1, hr1, hf1, xg), got {value}",
+                                                  example=f"W{prefix}{k}", value=repr(name)))
         if weights.cols != size:
-            what = ("the noise" if (k == 1 and role == "generator") else "the data" if k == 1
-                    else f"layer {k - 1}'s output")
-            raise FieldError(path + ("weights",), f"expected {size} column{'s' * (size != 1)} ({what} has {size} "
-                             f"entr{'ies' if size != 1 else 'y'}), got {weights.rows}×{weights.cols}")
+            # Translators: {what} is "the noise", "the data" or "layer 1's output"; {shape} a shape such as 2×3
+            raise FieldError(path + ("weights",), ntr("expected {n} column ({what} has {n} entry), got {shape}",
+                                                      "expected {n} columns ({what} has {n} entries), got {shape}",
+                                                      size, what=input_words(role, k),
+                                                      shape=f"{weights.rows}×{weights.cols}"))
         values[name] = weights
         bias = None
         if layer.bias is not None:
             if layer.bias.shape != (weights.rows, 1):
-                raise FieldError(path + ("bias",), f"expected {weights.rows} biases (a flat list), got "
-                                 f"{layer.bias.rows}×{layer.bias.cols}")
+                raise FieldError(path + ("bias",), tr("expected {count} biases (a flat list), got {shape}",
+                                                      count=weights.rows, shape=f"{layer.bias.rows}×{layer.bias.cols}"))
             bias = "b" + name[1:] if name[0] in "Ww" else name + "b"
             if bias in values:
-                raise FieldError(path + ("name",), f"this layer's bias would be called {bias}, which already names "
-                                 "another parameter: choose another name")
+                raise FieldError(path + ("name",), tr("this layer's bias would be called {name}, which already names "
+                                                      "another parameter: choose another name", name=bias))
             values[bias] = layer.bias
         if layer.slope is not None and layer.activation != "leaky_relu":
-            raise FieldError(path + ("slope",), "a slope is for activation: leaky_relu")
+            raise FieldError(path + ("slope",), tr("a slope is for activation: leaky_relu"))
         slope = layer.slope if layer.slope is not None else sp.Rational(1, 100)  # PyTorch's default
         params.append(Params(name, bias, layer.activation, slope, flat))
         size = weights.rows
@@ -240,18 +246,23 @@ def _solve(problem: Problem, spec: Gan, numeric: bool) -> Solution:
 
     m = len(spec.noise)
     if len(spec.data) != m:
-        raise FieldError(("data",), f"expected {m} real samples, one per noise sample, got {len(spec.data)}")
+        raise FieldError(("data",), tr("expected {m} real samples, one per noise sample, got {count}", m=m,
+                                       count=len(spec.data)))
     values: dict[str, Any] = {}
     gen, g_out = _network(spec.generator, "generator", spec.noise[0].rows, values)
     if g_out != spec.data[0].rows:
         raise FieldError(("generator", len(gen) - 1, "weights"),
-                         f"the generator outputs {g_out} entr{'ies' if g_out != 1 else 'y'} but the real samples have "
-                         f"{spec.data[0].rows}: the discriminator reads both")
+                         ntr("the generator outputs {n} entry but the real samples have {size}: the discriminator "
+                             "reads both", "the generator outputs {n} entries but the real samples have {size}: the "
+                             "discriminator reads both", g_out, size=spec.data[0].rows))
     disc, d_out = _network(spec.discriminator, "discriminator", spec.data[0].rows, values)
     if d_out != 1 or disc[-1].activation != "sigmoid":
         raise FieldError(("discriminator", len(disc) - 1),
-                         f"the discriminator must end in one probability: 1 unit with activation sigmoid, got "
-                         f"{d_out} unit{'s' * (d_out != 1)} with {disc[-1].activation}")
+                         # Translators: {activation} is an activation's name in the problem file (relu, tanh)
+                         ntr("the discriminator must end in one probability: 1 unit with activation sigmoid, got {n} "
+                             "unit with {activation}", "the discriminator must end in one probability: 1 unit with "
+                             "activation sigmoid, got {n} units with {activation}", d_out,
+                             activation=disc[-1].activation))
     for p in gen + disc:
         if p.activation == "leaky_relu":
             values[f"slope_{p.weight}"] = sp.Matrix([[p.slope]])
@@ -277,7 +288,7 @@ def _solve(problem: Problem, spec: Gan, numeric: bool) -> Solution:
         for name in (p.weight, p.bias):
             if name:
                 answers.append(Answer(f"{name}_new", _shaped(values[name], p.flat and name == p.weight),
-                                      "after the training step"))
+                                      tr("after the training step")))
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     tuple(_givens(spec, gen, disc, initial)), tuple(steps), tuple(answers), drawings=tuple(drawings))
 
@@ -312,8 +323,8 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
             updates.append(Step(StepKind.UPDATE, f"{name}_new",
                                 op("+" if ascent else "−", name, Name("η") * grad(loss, name)),
                                 None, _shaped(new[name], flat),
-                                note="gradient ascent: the discriminator maximises V" if ascent else
-                                "gradient descent on the generator's loss",
+                                note=tr("gradient ascent: the discriminator maximises V") if ascent else
+                                tr("gradient descent on the generator's loss"),
                                 record=Update(name, spec.lr, gradient, values[name], new[name], ascent)))
     answers = [a for a in solved.answers if a.name == loss or a.name.startswith(f"d{loss}/d")
                or (phase == "D" and a.name.startswith(tuple(SAMPLE_ANSWERS)))]
@@ -322,13 +333,13 @@ def _phase(phase: str, gen: list[Params], disc: list[Params], spec: Gan, values:
         answers = [replace(a, name=a.name + suffix) for a in answers]
     assert solved.forward is not None
     body = _by_sample(solved.forward, samples, m, seen, phase) + list(solved.later)
-    body.append(Step(StepKind.GROUP, "Update", substeps=tuple(updates)))
+    body.append(Step(StepKind.GROUP, tr("Update"), substeps=tuple(updates)))
     quiet = _silent_samples(phase, trained, solved.values, m)
-    who = "Discriminator" if phase == "D" else "Generator"
-    note = (f"Trained: {', '.join(_names(trained))}. Frozen: {', '.join(_names(frozen))} (their values are "
-            f"constants in this phase)." + (" " + solved.conventions_note() if solved.numeric else "") + quiet)
-    short = f"{who} step" + (f" {suffix[1:]}" if suffix else "")
-    title = short + (": ascend V_D" if ascent else f": descend V_G ({spec.generator_loss.replace('_', '-')})")
+    # Translators: {trained} and {frozen} list parameters such as Wd1, bd1
+    note = (tr("Trained: {trained}. Frozen: {frozen} (their values are constants in this phase).",
+               trained=", ".join(_names(trained)), frozen=", ".join(_names(frozen)))
+            + (" " + solved.conventions_note() if solved.numeric else "") + quiet)
+    title, short = phase_title(ascent, suffix[1:], spec.generator_loss.replace("_", "-"))
     drawing = replace(solved.drawings[0], title=short)
     return Step(StepKind.GROUP, title, note=note, substeps=tuple(body)), answers, new, drawing
 
@@ -377,11 +388,12 @@ def _by_sample(forward: Step, samples: list[int], m: int, seen: dict[str, Any], 
             if same:
                 repeated.setdefault(sample, []).append(name)
         seen[name] = sub.record.value
-    out = [Step(StepKind.GROUP, f"Sample {i}: forward passes", substeps=tuple(groups.get(i, [])),
-                note=(f"{', '.join(repeated[i])}: the same values as in the phase before (those parameters have "
-                      "not changed)." if i in repeated else ""))
+    # Translators: {names} lists values such as xg_1, hg1_1
+    out = [Step(StepKind.GROUP, tr("Sample {i}: forward passes", i=i), substeps=tuple(groups.get(i, [])),
+                note=(tr("{names}: the same values as in the phase before (those parameters have not changed).",
+                         names=", ".join(repeated[i])) if i in repeated else ""))
            for i in range(1, m + 1)]
-    out.append(Step(StepKind.GROUP, "Minibatch objective", substeps=tuple(groups.get(0, [])), note=forward.note))
+    out.append(Step(StepKind.GROUP, tr("Minibatch objective"), substeps=tuple(groups.get(0, [])), note=forward.note))
     return out
 
 
@@ -408,29 +420,17 @@ def _silent_samples(phase: str, trained: list[Params], values: dict[str, Any], m
         for what, source, hidden, _ in passes:
             inputs = [values[source]] + [values[f"{hidden}{k}_{i}"] for k in range(1, len(trained))]
             if all(all(v.is_zero for v in vector) for vector in inputs):
-                notes.append(f"sample {i} through {what}")
-    if not notes:
-        return ""
-    return (f" Contributing nothing to the weight gradients: {', '.join(notes)} — every layer's input is 0 there "
-            "(z = 0 through a bias-free ReLU net stays 0), so each weight gradient δ·hᵀ from it is 0.")
+                # Translators: {what} is a pass such as G(z) or D(G(z))
+                notes.append(tr("sample {i} through {what}", i=i, what=what))
+    return silent_note(notes)
 
 
 def _procedure(spec: Gan, gen: list[Params], disc: list[Params], m: int) -> Step:
-    loss = ("descends mean log(1 − D(G(z_i))) (the minimax loss)" if spec.generator_loss == "minimax" else
-            "descends −mean log D(G(z_i)) (the non-saturating loss, stronger gradients early in training)")
-    order = (f"first the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)}), then the generator"
-             if spec.order == "discriminator_first" else
-             f"first the generator, then the discriminator ({spec.d_steps} step{'s' * (spec.d_steps > 1)})")
-    note = Phrase((f"Goodfellow et al. (2014), Algorithm 1, on a minibatch of m = {m} noise samples z_i and {m} real "
-                   "samples x_i, learning rate η = ", spec.lr, ": the discriminator ascends "
-                   f"V = (1/m)Σ log D(x_i) + (1/m)Σ log(1 − D(G(z_i))) with the generator frozen; the generator {loss} "
-                   f"through the updated, frozen discriminator. Order: {order}."
-                   + (" Each discriminator step reuses this minibatch." if spec.d_steps > 1 else "")
-                   + " log is the natural logarithm; D(x) is the probability that x is real."))
-    rules = [Step(StepKind.RULE, "Objective", _objective()),
-             Step(StepKind.RULE, "Generator", _network_formula(gen, "z")),
-             Step(StepKind.RULE, "Discriminator", _network_formula(disc, "x"))]
-    return Step(StepKind.CONVENTION, "How a GAN is trained", note=note, substeps=tuple(rules))
+    note = procedure_note(m, spec.lr, spec.generator_loss, spec.d_steps, spec.order == "discriminator_first")
+    rules = [Step(StepKind.RULE, tr("Objective"), _objective()),
+             Step(StepKind.RULE, tr("Generator"), _network_formula(gen, "z")),
+             Step(StepKind.RULE, tr("Discriminator"), _network_formula(disc, "x"))]
+    return Step(StepKind.CONVENTION, tr("How a GAN is trained"), note=note, substeps=tuple(rules))
 
 
 def _network_formula(params: list[Params], source: str) -> Formula:
@@ -457,15 +457,11 @@ def _givens(spec: Gan, gen: list[Params], disc: list[Params], values: dict[str, 
     out = []
     for role, params in (("generator", gen), ("discriminator", disc)):
         for k, p in enumerate(params, 1):
-            act = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "identity": "no activation",
-                   "leaky_relu": "LeakyReLU with slope "}[p.activation]
-            said: Words = f"{role} layer {k}, {act}"
-            if p.activation == "leaky_relu":
-                said = Phrase((said, p.slope))
+            said = layer_said(role, k, p.activation, p.slope)
             out.append(Given(p.weight, values[p.weight].T if p.flat else values[p.weight], said))
             if p.bias:
-                out.append(Given(p.bias, values[p.bias], f"{role} layer {k} bias"))
-    out += [Given(f"z_{i}", z, "noise") for i, z in enumerate(spec.noise, 1)]
-    out += [Given(f"x_{i}", x, "real sample") for i, x in enumerate(spec.data, 1)]
-    out.append(Given("η", spec.lr, "learning rate"))
+                out.append(Given(p.bias, values[p.bias], bias_said(role, k)))
+    out += [Given(f"z_{i}", z, tr("noise")) for i, z in enumerate(spec.noise, 1)]
+    out += [Given(f"x_{i}", x, tr("real sample")) for i, x in enumerate(spec.data, 1)]
+    out.append(Given("η", spec.lr, tr("learning rate")))
     return out

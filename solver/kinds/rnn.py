@@ -19,7 +19,9 @@ from solver.engine.exact import present
 from solver.engine.ops import sigmoid
 from solver.errors import FieldError
 from solver.formula import Formula, Name, call, equation, grad, op
+from solver.i18n import tr
 from solver.kinds.rnn_spec import FIELDS, GATES, Network, RnnSpec, spec_type
+from solver.kinds.rnn_text import ACTIVATIONS, ROLES, factors_note, network_note
 from solver.numbers import plain_name
 from solver.problem import Problem
 from solver.trace import Answer, Approximate, Detail, Forward, Given, Solution, Step, StepKind
@@ -46,20 +48,24 @@ class Unrolled:
 
 def _vector(value: Any, size: int, field: str, what: str) -> Any:
     if value.cols != 1 or value.rows != size:
-        raise FieldError(("given", field), f"expected {what} with {size} entries (a flat list), got "
-                         f"{value.rows}×{value.cols}")
+        # Translators: {what} is "one bias per output" or so; {shape} a shape such as 2×3
+        raise FieldError(("given", field), tr("expected {what} with {count} entries (a flat list), got {shape}",
+                                              what=what, count=size, shape=f"{value.rows}×{value.cols}"))
     return value
 
 
 def _shape(value: Any, rows: int, cols: int, field: str, why: str) -> None:
     if value.shape != (rows, cols):
-        raise FieldError(("given", field), f"expected a {rows}×{cols} matrix ({why}), got {value.rows}×{value.cols}")
+        # Translators: {shape} and {got} are shapes such as 2×3; {why} says what the matrix maps
+        raise FieldError(("given", field), tr("expected a {shape} matrix ({why}), got {got}", shape=f"{rows}×{cols}",
+                                              why=why, got=f"{value.rows}×{value.cols}"))
 
 
 def _forbid(net: Network, fields: tuple[str, ...], why: str) -> None:
     for field in fields:
         if getattr(net, field) is not None:
-            raise FieldError(("given", field), f"not used by {why}")
+            # Translators: {what} is "an LSTM cell: its weights are …" or so
+            raise FieldError(("given", field), tr("not used by {what}", what=why))
 
 
 def _unroll(net: Network) -> Unrolled:
@@ -73,60 +79,72 @@ def _unroll(net: Network) -> Unrolled:
     equations: list[str] = []
     step_of: list[int] = []
     if net.cell == "rnn":
-        _forbid(net, ("W_ih", "b_ih", "b_hh", "c0"), "an Elman RNN (cell: rnn): its weights are W_hh, W_xh and b_h")
-        _shape(net.W_hh, h, h, "W_hh", "hidden × hidden: it maps h_{t−1} to the new state")
+        _forbid(net, ("W_ih", "b_ih", "b_hh", "c0"), tr("an Elman RNN (cell: rnn): its weights are W_hh, W_xh and b_h"))
+        _shape(net.W_hh, h, h, "W_hh", tr("hidden × hidden: it maps h_{t−1} to the new state"))
         if net.W_xh is None:
-            raise FieldError(("given", "W_xh"), "missing required field (the input weights)")
+            raise FieldError(("given", "W_xh"), tr("missing required field (the input weights)"))
         if row:
-            _shape(net.W_xh, n_x, h, "W_xh", f"input × hidden in the row convention x_t·W_xh; x_t has {n_x} entries")
+            _shape(net.W_xh, n_x, h, "W_xh",
+                   tr("input × hidden in the row convention x_t·W_xh; x_t has {count} entries", count=n_x))
         else:
-            _shape(net.W_xh, h, n_x, "W_xh", f"hidden × input: W_xh·x_t with x_t of {n_x} entries")
+            _shape(net.W_xh, h, n_x, "W_xh", tr("hidden × input: W_xh·x_t with x_t of {count} entries", count=n_x))
         values.update(W_hh=net.W_hh, W_xh=net.W_xh)
         if net.b_h is not None:
-            values["b_h"] = _orient(_vector(net.b_h, h, "b_h", "one bias per hidden unit"), row)
+            values["b_h"] = _orient(_vector(net.b_h, h, "b_h", tr("one bias per hidden unit")), row)
     else:
-        _forbid(net, ("W_xh", "b_h"), f"an {net.cell.upper()} cell: its weights are W_ih, W_hh, b_ih, b_hh "
-                "(PyTorch layout)")
+        # Translators: {cell} is LSTM or GRU
+        _forbid(net, ("W_xh", "b_h"), tr("an {cell} cell: its weights are W_ih, W_hh, b_ih, b_hh (PyTorch layout)",
+                                         cell=net.cell.upper()))
         if net.activation is not None:
-            raise FieldError(("given", "activation"), f"an {net.cell.upper()} cell has fixed activations (σ for the "
-                             "gates, tanh for the candidate); remove this field")
+            raise FieldError(("given", "activation"), tr("an {cell} cell has fixed activations (σ for the gates, tanh "
+                                                         "for the candidate); remove this field",
+                                                         cell=net.cell.upper()))
         if row:
-            raise FieldError(("given", "convention"), "the row convention is for cell: rnn; LSTM and GRU cells "
-                             "follow PyTorch's layout (column vectors)")
+            raise FieldError(("given", "convention"), tr("the row convention is for cell: rnn; LSTM and GRU cells "
+                                                         "follow PyTorch's layout (column vectors)"))
         gates = GATES[net.cell]
         k = len(gates)
         if net.W_hh.rows != k * h:
-            raise FieldError(("given", "W_hh"), f"expected {k}·{h} = {k * h} rows ({', '.join(gates)} stacked, "
-                             f"PyTorch layout; the hidden size {h} is W_hh's column count), got {net.W_hh.rows}")
+            # Translators: {rows} is a formula such as 4·2 = 8; {gates} lists gates such as i, f, g, o
+            raise FieldError(("given", "W_hh"), tr("expected {rows} rows ({gates} stacked, PyTorch layout; the hidden "
+                                                   "size {size} is W_hh's column count), got {got}",
+                                                   rows=f"{k}·{h} = {k * h}", gates=", ".join(gates), size=h,
+                                                   got=net.W_hh.rows))
         if net.W_ih is None:
-            raise FieldError(("given", "W_ih"), "missing required field (the input weights, PyTorch layout)")
-        _shape(net.W_ih, k * h, n_x, "W_ih", f"{k}·hidden × input, the gates {', '.join(gates)} stacked; x_t "
-               f"has {n_x} entries")
+            raise FieldError(("given", "W_ih"), tr("missing required field (the input weights, PyTorch layout)"))
+        _shape(net.W_ih, k * h, n_x, "W_ih", tr("{rows} × input, the gates {gates} stacked; x_t has {count} entries",
+                                                rows=f"{k}·hidden", gates=", ".join(gates), count=n_x))
         for field, matrix in (("W_ih", net.W_ih), ("W_hh", net.W_hh)):
             for j, gate in enumerate(gates):
                 values[f"W_{field[2]}{gate}"] = matrix[j * h:(j + 1) * h, :]
         for field in ("b_ih", "b_hh"):
             bias = getattr(net, field)
             if bias is not None:
-                _vector(bias, k * h, field, f"{k}·{h} = {k * h} biases ({', '.join(gates)} stacked)")
+                _vector(bias, k * h, field, tr("{count} biases ({gates} stacked)", count=f"{k}·{h} = {k * h}",
+                                               gates=", ".join(gates)))
                 for j, gate in enumerate(gates):
                     values[f"b_{field[2]}{gate}"] = bias[j * h:(j + 1) * h, :]
-    values["h0"] = _orient(_vector(net.h0, h, "h0", "an initial state") if net.h0 is not None else sp.zeros(h, 1), row)
+    values["h0"] = _orient(_vector(net.h0, h, "h0", tr("an initial state")) if net.h0 is not None
+                           else sp.zeros(h, 1), row)
     if net.cell == "lstm":
-        values["c0"] = _vector(net.c0, h, "c0", "an initial cell state") if net.c0 is not None else sp.zeros(h, 1)
+        values["c0"] = _vector(net.c0, h, "c0", tr("an initial cell state")) if net.c0 is not None else sp.zeros(h, 1)
     elif net.c0 is not None:
-        raise FieldError(("given", "c0"), "only an LSTM has a cell state")
+        raise FieldError(("given", "c0"), tr("only an LSTM has a cell state"))
     n_out = None
     if net.W_hy is not None:
         n_out = net.W_hy.cols if row else net.W_hy.rows
         if (net.W_hy.rows if row else net.W_hy.cols) != h:
-            raise FieldError(("given", "W_hy"), f"expected {'hidden × output' if row else 'output × hidden'} with "
-                             f"hidden = {h}, got {net.W_hy.rows}×{net.W_hy.cols}")
+            # Translators: {size} is a formula such as hidden = 2; {shape} a shape such as 2×3
+            raise FieldError(("given", "W_hy"), tr("expected hidden × output with {size}, got {shape}",
+                                                   size=f"hidden = {h}", shape=f"{net.W_hy.rows}×{net.W_hy.cols}")
+                             if row
+                             else tr("expected output × hidden with {size}, got {shape}", size=f"hidden = {h}",
+                                     shape=f"{net.W_hy.rows}×{net.W_hy.cols}"))
         values["W_hy"] = net.W_hy
         if net.b_y is not None:
-            values["b_y"] = _orient(_vector(net.b_y, n_out, "b_y", "one bias per output"), row)
+            values["b_y"] = _orient(_vector(net.b_y, n_out, "b_y", tr("one bias per output")), row)
     elif net.b_y is not None:
-        raise FieldError(("given", "b_y"), "an output bias needs the output weights W_hy")
+        raise FieldError(("given", "b_y"), tr("an output bias needs the output weights W_hy"))
     for t, x in enumerate(net.x, 1):
         values[f"x{t}"] = _orient(x, row)
     for name, value in (net.targets or {}).items():
@@ -179,14 +197,16 @@ def _loss(spec: RnnSpec, names: set[str]) -> tuple[str, str] | None:
     """The loss equation and the name it defines."""
     if spec.loss is None:
         if spec.wrt is not None:
-            raise FieldError(("wrt",), "gradients need a loss: add e.g. loss: \"L = 0.5 * norm2(y2 - t)\"")
+            raise FieldError(("wrt",), tr("gradients need a loss: add e.g. loss: \"L = 0.5 * norm2(y2 - t)\""))
         return None
     name, equals, _ = spec.loss.partition("=")
     name = name.strip()
     if not equals or not plain_name(name):
-        raise FieldError(("loss",), f"expected an equation such as \"L = 0.5 * norm2(y2 - t)\", got {spec.loss!r}")
+        raise FieldError(("loss",), tr("expected an equation such as \"L = 0.5 * norm2(y2 - t)\", got {value}",
+                                       value=repr(spec.loss)))
     if name in names:
-        raise FieldError(("loss",), f"'{name}' already names a value of the network; call the loss e.g. L")
+        raise FieldError(("loss",), tr("'{name}' already names a value of the network; call the loss e.g. L",
+                                       name=name))
     return spec.loss, name
 
 
@@ -209,8 +229,8 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
         wrt = []
         for i, name in enumerate(spec.wrt if spec.wrt is not None else _default_wrt(unrolled)):
             if name not in unrolled.wrt:
-                raise FieldError(("wrt", i), f"unknown parameter '{name}'; this network has "
-                                 f"{', '.join(unrolled.wrt)}")
+                raise FieldError(("wrt", i), tr("unknown parameter '{name}'; this network has {names}", name=name,
+                                                names=", ".join(unrolled.wrt)))
             wrt += unrolled.wrt[name]
     graph_spec = graph.GraphSpec(given=unrolled.values, equations=equations, loss=loss[1] if loss else None, wrt=wrt)
     try:
@@ -223,7 +243,8 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     steps = _steps(solved, net, unrolled, answers, loss is not None)
     if spec.factors:
         steps.append(_factors(net, answers))
-    drawings = tuple(replace(d, title=f"The network unrolled over {len(net.x)} time steps") for d in solved.drawings)
+    title = tr("The network unrolled over {count} time steps", count=len(net.x))
+    drawings = tuple(replace(d, title=title) for d in solved.drawings)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     tuple(_givens(net, unrolled)), tuple(steps), tuple(_public(answers, unrolled)), drawings=drawings)
 
@@ -257,7 +278,8 @@ def _answers(solved: GraphResult, net: Network, unrolled: Unrolled, loss: str | 
             if len(parts) > 1 and f"d{loss}/d{parts[0]}" in answers:
                 pieces = [answers.pop(f"d{loss}/d{part}").value for part in parts]
                 answers[f"d{loss}/d{name}"] = Answer(f"d{loss}/d{name}", _stack(pieces),
-                                                     f"gradient of {loss} ({', '.join(GATES[net.cell])} stacked)")
+                                                     tr("gradient of {loss} ({gates} stacked)", loss=loss,
+                                                        gates=", ".join(GATES[net.cell])))
     return answers
 
 
@@ -294,11 +316,6 @@ def _sigmoid_form(h: Any, a: Any) -> Any:
     return sp.Matrix(h.rows, h.cols, [v if v.is_Rational else sigmoid(u) for v, u in zip(h, a)])
 
 
-ROLES = {"a": "pre-activation", "h": "hidden state", "c": "cell state", "y": "output", "i": "input gate",
-         "f": "forget gate", "g": "candidate", "o": "output gate", "r": "reset gate", "z": "update gate",
-         "n": "new gate"}
-
-
 def _sigmoid_of_exp(value: Any) -> Any:
     """Entries written 1/(1 + exp(−a)) shown as σ(a); anything else unchanged."""
     import sympy as sp
@@ -324,7 +341,8 @@ def _public(answers: dict[str, Answer], unrolled: Unrolled) -> list[Answer]:
             continue
         head, step = name.rstrip("0123456789"), name[len(name.rstrip("0123456789")):]
         if not answer.description and head in ROLES and step:
-            answer = replace(answer, description=f"{ROLES[head]} at step {step}")
+            # Translators: {role} is what the quantity is, such as hidden state
+            answer = replace(answer, description=tr("{role} at step {step}", role=tr(ROLES[head]), step=step))
         out.append(answer)
     return out
 
@@ -337,16 +355,12 @@ def _givens(net: Network, unrolled: Unrolled) -> list[Given]:
             out.append(Given(field, value))
         elif field in ("h0", "c0") and field in unrolled.values:
             out.append(Given(field, unrolled.values[field] if net.convention == "column" else unrolled.values[field].T,
-                             "zero (default)"))
+                             tr("zero (default)")))
     for t, x in enumerate(net.x, 1):
-        out.append(Given(f"x{t}", x, "input at step " + str(t)))
+        out.append(Given(f"x{t}", x, tr("input at step {step}", step=t)))
     for name, value in (net.targets or {}).items():
-        out.append(Given(name, value, "target"))
+        out.append(Given(name, value, tr("target")))
     return out
-
-
-ACTIVATIONS = {"sigmoid": ("σ", "σ'(a) = σ(a)·(1 − σ(a)) ≤ 1/4"), "tanh": ("tanh", "tanh'(a) = 1 − tanh²(a) ≤ 1"),
-               "relu": ("ReLU", "ReLU'(a) = 1 for a > 0, else 0 (also at 0, as PyTorch)")}
 
 
 def _gate(name: str, act: str, gate: str) -> tuple[str, Formula]:
@@ -378,27 +392,8 @@ def _cell_rules(net: Network) -> list[tuple[str, Formula]]:
 
 def _conventions(net: Network, graph_note: str) -> Step:
     """The cell's equations, the layout of its weights and the conventions that decide values."""
-    T = len(net.x)
-    if net.cell == "rnn":
-        if net.convention == "row":
-            layout = "Row-vector convention: states and inputs are rows, multiplied from the left (x_t·W_xh)."
-        else:
-            layout = "Column vectors (W·x)."
-        start = "given" if net.h0 is not None else "zero"
-        note = f"An Elman RNN unrolled over T = {T} steps from h0 ({start}). {layout}"
-    elif net.cell == "lstm":
-        note = (f"An LSTM cell (torch.nn.LSTMCell) unrolled over T = {T} steps. "
-                "PyTorch layout: W_ih stacks W_ii, W_if, W_ig, W_io (gate order i, f, g, o) and W_hh likewise; "
-                "there are two bias vectors, b_ih and b_hh "
-                "(the textbook's single bias per gate is their sum).")
-    else:
-        note = (f"A GRU cell (torch.nn.GRUCell) unrolled over T = {T} steps. PyTorch layout: W_ih stacks W_ir, W_iz, "
-                "W_in (gate order r, z, n) and W_hh likewise, with two bias vectors b_ih and b_hh; the reset gate "
-                "multiplies the hidden part of n including its bias, and z keeps the old state.")
-    if net.cell != "rnn" and net.b_ih is None and net.b_hh is None:
-        note += " No biases are given: they are zero."
     substeps = tuple(Step(StepKind.RULE, name, equation(name, rule)) for name, rule in _cell_rules(net))
-    return Step(StepKind.CONVENTION, "The network", note=note + " " + graph_note, substeps=substeps)
+    return Step(StepKind.CONVENTION, tr("The network"), note=network_note(net) + " " + graph_note, substeps=substeps)
 
 
 def _steps(solved: GraphResult, net: Network, unrolled: Unrolled, answers: dict[str, Answer], loss: bool) -> list[Step]:
@@ -429,10 +424,10 @@ def _by_time(forward: Step, net: Network, unrolled: Unrolled, answers: dict[str,
         groups.setdefault(t, []).append(step)
     out = []
     for t in range(1, len(net.x) + 1):
-        out.append(Step(StepKind.GROUP, f"Time step {t}", substeps=tuple(groups.get(t, [])),
+        out.append(Step(StepKind.GROUP, tr("Time step {step}", step=t), substeps=tuple(groups.get(t, [])),
                         note=forward.note if t == 1 else ""))
     if groups.get(0):
-        out.append(Step(StepKind.GROUP, "Loss", substeps=tuple(groups[0])))
+        out.append(Step(StepKind.GROUP, tr("Loss"), substeps=tuple(groups[0])))
     return out
 
 
@@ -442,7 +437,7 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
 
 
     if net.cell != "rnn":
-        raise FieldError(("factors",), "the Jacobian products are shown for cell: rnn")
+        raise FieldError(("factors",), tr("the Jacobian products are shown for cell: rnn"))
     act = net.activation or "tanh"
     T = len(net.x)
     W = net.W_hh.T if net.convention == "row" else net.W_hh
@@ -474,10 +469,6 @@ def _factors(net: Network, answers: dict[str, Answer]) -> Step:
                                  None, present(sp.ImmutableMatrix(product))))
         norms.append((t - 1, float(sp.sqrt(sum(v**2 for v in product)).evalf(15))))
         answers[f"dh{T}/dh{t - 1}"] = Answer(f"dh{T}/dh{t - 1}", present(sp.ImmutableMatrix(product)),
-                                             "Jacobian of the last state")
-    shown = ", ".join(f"k = {k}: {n:.4g}" for k, n in norms)
-    trend = "shrink" if norms[-1][1] < norms[0][1] else "grow"
-    note = (f"Backpropagation through time multiplies by ∂h_t/∂h_(t−1) = diag(act'(a_t))·W at every step back; "
-            f"{ACTIVATIONS[act][1]}. The Frobenius norms of ∂h{T}/∂h_k are {shown}: going back in time they {trend}"
-            f" ({'vanishing' if trend == 'shrink' else 'exploding'} gradients when this continues).")
-    return Step(StepKind.GROUP, "Jacobian products ∏ diag(act'(a_t))·W_hh", note=note, substeps=tuple(substeps))
+                                             tr("Jacobian of the last state"))
+    return Step(StepKind.GROUP, tr("Jacobian products ∏ diag(act'(a_t))·W_hh"), note=factors_note(T, act, norms),
+                substeps=tuple(substeps))

@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from solver.errors import show_value
 from solver.fields import Flag, Validated
+from solver.i18n import tr
 from solver.numbers import ExactMatrix, NumberError, parse_exact, parse_matrix, plain_name
 
 FIELDS = ("given", "loss", "wrt", "factors")
@@ -20,34 +21,38 @@ def _sequence(value: Any) -> list[Any]:
     import sympy as sp
 
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected the input sequence as a non-empty list (one vector per time step), got "
-                         f"{show_value(value)}")
+        raise ValueError(tr("expected the input sequence as a non-empty list (one vector per time step), got {value}",
+                            value=show_value(value)))
     if len(value) > MAX_STEPS:
-        raise ValueError(f"at most {MAX_STEPS} time steps, got {len(value)}")
+        raise ValueError(tr("at most {most} time steps, got {count}", most=MAX_STEPS, count=len(value)))
     steps = []
     for t, item in enumerate(value):
         try:
             steps.append(parse_matrix(item) if isinstance(item, list) else sp.Matrix([[parse_exact(item)]]))
         except NumberError as error:
-            raise ValueError(f"time step {t + 1}: {error}") from None
+            # Translators: {reason} is another message
+            raise ValueError(tr("time step {step}: {reason}", step=t + 1, reason=error)) from None
         if steps[-1].cols != 1:
-            raise ValueError(f"time step {t + 1}: expected a vector (a flat list), got a {steps[-1].rows}×"
-                             f"{steps[-1].cols} matrix")
+            # Translators: {shape} is a shape such as 2×3
+            raise ValueError(tr("time step {step}: expected a vector (a flat list), got a {shape} matrix", step=t + 1,
+                                shape=f"{steps[-1].rows}×{steps[-1].cols}"))
     sizes = {s.rows for s in steps}
     if len(sizes) > 1:
         bad = next(t for t, s in enumerate(steps) if s.rows != steps[0].rows)
-        raise ValueError(f"every x_t must have the same size: x_1 has {steps[0].rows} entries but x_{bad + 1} "
-                         f"has {steps[bad].rows}")
+        raise ValueError(tr("every x_t must have the same size: x_1 has {count} entries but {other} has {size}",
+                            count=steps[0].rows, other=f"x_{bad + 1}", size=steps[bad].rows))
     return steps
 
 
 def _targets(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of names to values, e.g. {{t: [1, 0]}}, got {show_value(value)}")
+        raise ValueError(tr("expected a mapping of names to values, e.g. {{t: [1, 0]}}, got {value}",
+                            value=show_value(value)))
     out = {}
     for name, raw in value.items():
         if not isinstance(name, str) or not plain_name(name) or _reserved(name):
-            raise ValueError(f"'{name}' cannot name a target (plain ASCII names only, not h1, x1, W_hh …)")
+            raise ValueError(tr("'{name}' cannot name a target (plain ASCII names only, not h1, x1, W_hh …)",
+                                name=name))
         try:
             out[name] = parse_matrix(raw) if isinstance(raw, list) else parse_matrix([raw])
         except NumberError as error:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from solver.errors import FieldError, show_value
 from solver.fields import Count, Flag, Padding, Validated
+from solver.i18n import ntr, tr
 from solver.kinds import given_only
 from solver.numbers import UNKNOWN, NumberError, parse_exact
 
@@ -26,17 +27,21 @@ Position = tuple[int, int]
 def _grid(value: Any, what: str) -> list[list[Any]]:
     """A flat list (1D) or a list of equal rows (2D), entries kept raw."""
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected {what} as a list of rows (or a flat list for 1D), got {show_value(value)}")
+        # Translators: {what} is "a matrix with '?' for unknown entries" or "a kernel (numbers, names such as e,
+        # or '?')"
+        raise ValueError(tr("expected {what} as a list of rows (or a flat list for 1D), got {value}", what=what,
+                            value=show_value(value)))
     if all(not isinstance(row, list) for row in value):
         return [list(value)]
     if not all(isinstance(row, list) and row for row in value):
-        raise ValueError("mixes numbers and lists: write every row as a list, or a flat list for 1D")
+        raise ValueError(tr("mixes numbers and lists: write every row as a list, or a flat list for 1D"))
     widths = {len(row) for row in value}
     if len(widths) > 1:
         bad = next(i for i, row in enumerate(value) if len(row) != len(value[0]))
-        raise ValueError(f"ragged: row 0 has {len(value[0])} entries but row {bad} has {len(value[bad])}")
+        raise ValueError(tr("ragged: row 0 has {count} entries but row {row} has {other}", count=len(value[0]), row=bad,
+                            other=len(value[bad])))
     if len(value) * len(value[0]) > MAX_ENTRIES:
-        raise ValueError(f"more than {MAX_ENTRIES} entries: too large to invert step by step")
+        raise ValueError(tr("more than {count} entries: too large to invert step by step", count=MAX_ENTRIES))
     return [list(row) for row in value]
 
 
@@ -47,8 +52,11 @@ def _entry(raw: Any, where: str, names: dict[str, Any] | None = None) -> Any:
     try:
         return parse_exact(raw, names)
     except NumberError as error:
-        allowed = "a number, a name or '?'" if names is not None else "a number or '?'"
-        raise ValueError(f"{where}: expected {allowed}; {error}") from None
+        # Translators: {where} is an entry such as "entry [0][1]"; {reason} another message
+        message = (tr("{where}: expected a number, a name or '?'; {reason}", where=where, reason=error)
+                   if names is not None
+                   else tr("{where}: expected a number or '?'; {reason}", where=where, reason=error))
+        raise ValueError(message) from None
 
 
 @dataclass(frozen=True)
@@ -65,9 +73,15 @@ class Grid:
 
 
 def _values_or_unknown(value: Any) -> Grid:
-    rows = _grid(value, "a matrix with '?' for unknown entries")
-    parsed = [[_entry(raw, f"entry [{i}][{j}]") for j, raw in enumerate(row)] for i, row in enumerate(rows)]
+    rows = _grid(value, tr("a matrix with '?' for unknown entries"))
+    parsed = [[_entry(raw, _where(i, j)) for j, raw in enumerate(row)] for i, row in enumerate(rows)]
     return Grid(tuple(map(tuple, parsed)), not isinstance(value[0], list))
+
+
+def _where(i: int, j: int) -> str:
+    """An entry of a grid named in a message: ``entry [0][1]``."""
+    # Translators: {index} is a position such as [0][1]
+    return tr("entry {index}", index=f"[{i}][{j}]")
 
 
 def _bare_name(raw: Any) -> str | None:
@@ -79,15 +93,15 @@ def _kernel(value: Any) -> Grid:
     or expressions in those names (``2*f``)."""
     import sympy as sp
 
-    rows = _grid(value, "a kernel (numbers, names such as e, or '?')")
+    rows = _grid(value, tr("a kernel (numbers, names such as e, or '?')"))
     names = {raw: sp.Symbol(raw) for row in rows for raw in row if _bare_name(raw)}
     parsed = []
     for i, row in enumerate(rows):
         line = []
         for j, raw in enumerate(row):
             if isinstance(raw, str) and raw in RESERVED:
-                raise ValueError(f"entry [{i}][{j}]: the names X and Y are taken by the input and output")
-            line.append(names[raw] if _bare_name(raw) else _entry(raw, f"entry [{i}][{j}]", names))
+                raise ValueError(tr("{where}: the names X and Y are taken by the input and output", where=_where(i, j)))
+            line.append(names[raw] if _bare_name(raw) else _entry(raw, _where(i, j), names))
         parsed.append(tuple(line))
     return Grid(tuple(parsed), not isinstance(value[0], list))
 
@@ -103,7 +117,7 @@ def _bias(raw: Any) -> Any:
     try:
         return parse_exact(raw)
     except NumberError as error:
-        raise ValueError(f"expected a number, a name or '?'; {error}") from None
+        raise ValueError(tr("expected a number, a name or '?'; {reason}", reason=error)) from None
 
 
 Known = Annotated[Grid, Validated(_values_or_unknown)]
@@ -147,8 +161,9 @@ def layer(given: Inversion) -> Conv:
     padding = given.padding
     if isinstance(padding, tuple):
         if len(padding) != dims:
-            raise FieldError(("padding",),
-                             f"expected {dims} value{'s' * (dims > 1)} (one per axis), got {len(padding)}")
+            raise FieldError(("padding",), ntr("expected {n} value (one per axis), got {count}",
+                                               "expected {n} values (one per axis), got {count}", dims,
+                                               count=len(padding)))
         padding = padding[0] if dims == 1 else padding
     try:
         return Conv(dims, 3, stride=given.stride, padding=padding, dilation=given.dilation, flip=given.flip)
@@ -160,18 +175,23 @@ def check_shapes(given: Inversion, conv: Conv) -> Position:
     """The output shape, after checking that X, W and Y fit together (FieldError if not)."""
     if given.W.one_d != given.X.one_d or given.Y.one_d != given.X.one_d:
         raise FieldError(("W",) if given.W.one_d != given.X.one_d else ("Y",),
-                         "X, W and Y must all be flat lists (1D) or all lists of rows (2D)")
+                         tr("X, W and Y must all be flat lists (1D) or all lists of rows (2D)"))
     _, _, _, out = conv.geometry(given.X.shape, given.W.shape)
     if min(out) < 1:
-        raise FieldError(("W",), f"the kernel {_shape(given.W.shape, given.W.one_d)} (dilation {given.dilation}) "
-                         f"does not fit the padded input {_shape(given.X.shape, given.X.one_d)}")
+        # Translators: {kernel} and {input} are sizes such as 3×3 or "length 5"
+        raise FieldError(("W",), tr("the kernel {kernel} (dilation {dilation}) does not fit the padded input {input}",
+                                    kernel=_shape(given.W.shape, given.W.one_d), dilation=given.dilation,
+                                    input=_shape(given.X.shape, given.X.one_d)))
     if tuple(out) != given.Y.shape:
-        raise FieldError(("Y",), f"expected a {_shape(out, given.Y.one_d)} output for a "
-                         f"{_shape(given.X.shape, given.X.one_d)} input and a {_shape(given.W.shape, given.W.one_d)} "
-                         f"kernel (stride {given.stride}, padding {given.padding!r}, dilation {given.dilation}), "
-                         f"got {_shape(given.Y.shape, given.Y.one_d)}")
+        # Translators: {output}, {input}, {kernel} and {got} are sizes such as 3×3 or "length 5"
+        raise FieldError(("Y",), tr("expected a {output} output for a {input} input and a {kernel} kernel (stride "
+                                    "{stride}, padding {padding}, dilation {dilation}), got {got}",
+                                    output=_shape(out, given.Y.one_d), input=_shape(given.X.shape, given.X.one_d),
+                                    kernel=_shape(given.W.shape, given.W.one_d), stride=given.stride,
+                                    padding=repr(given.padding), dilation=given.dilation,
+                                    got=_shape(given.Y.shape, given.Y.one_d)))
     return out
 
 
 def _shape(shape: Position, one_d: bool) -> str:
-    return f"length {shape[1]}" if one_d else f"{shape[0]}×{shape[1]}"
+    return tr("length {count}", count=shape[1]) if one_d else f"{shape[0]}×{shape[1]}"

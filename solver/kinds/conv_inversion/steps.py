@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from solver import trace
 from solver.errors import UnsolvableError
 from solver.formula import Call, Formula, Name, Sum, equation, op
+from solver.i18n import mark, ntr, tr
 from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
@@ -34,10 +35,13 @@ from solver.kinds.conv_inversion.writing import (
     value,
 )
 from solver.problem import Problem
-from solver.trace import Answer, Given, Phrase, Solution, Step, StepKind
+from solver.trace import Answer, Given, Phrase, Solution, Step, StepKind, phrase
 
 if TYPE_CHECKING:
     from solver.engine.conv import Conv
+
+SIZE_TITLES = {"length": mark("Output length"), "rows": mark("Output rows"), "columns": mark("Output columns")}
+"""The titles of the output-size steps, by the axis the convolution names."""
 
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
@@ -78,12 +82,15 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
     system = equations(given, conv, inputs, known_out)
 
     steps = [_convention(given, conv), *_size_steps(conv, given)]
-    steps.append(Step(StepKind.GROUP, "One equation per known output entry", substeps=tuple(
+    steps.append(Step(StepKind.GROUP, tr("One equation per known output entry"), substeps=tuple(
         Step(StepKind.EVALUATE, Phrase((equation(Name(eq.label), value(eq.value)),)), eq.window, eq.numbers,
              polynomial(eq.expr + eq.value, order), record=_record(eq.label, eq.expr, order))
         for eq in system),
-        note=Phrase((f"{_count(len(system), 'equation')} in {_count(len(order), 'unknown')}: ",
-                     *(_listed([Name(str(s)) for s in order], ", ") if order else ("none",)), "."))))
+        # Translators: {equations} is "5 equations", {unknowns} "4 unknowns", {names} lists them (e, f, b)
+        note=phrase(tr("{equations} in {unknowns}: {names}."),
+                    equations=ntr("{n} equation", "{n} equations", len(system)),
+                    unknowns=ntr("{n} unknown", "{n} unknowns", len(order)),
+                    names=_listed([Name(str(s)) for s in order], ", ") if order else (tr("none"),))))
     try:
         rounds, values, left = eliminate(system, order)
     except Inconsistent as error:
@@ -106,27 +113,29 @@ def _solve(problem: Problem, given: Inversion) -> Solution:
     for position in unknown_out:
         entry = sp.expand(output(given, conv, inputs, position).subs(values))
         reconstructed.append((position, entry))
-        answers.append(Answer(f"Y{index(position, one_d)}", entry, "reconstructed output"))
+        answers.append(Answer(f"Y{index(position, one_d)}", entry, tr("reconstructed output")))
     if reconstructed:
         steps.append(_reconstruct_step(given, conv, inputs, reconstructed, values, order))
     steps.append(_recheck_step(system, known_out, given, conv, inputs, values, order))
-    answers += [Answer(polynomial_name(left_side, order), right, "relation left open")
+    answers += [Answer(polynomial_name(left_side, order), right, tr("relation left open"))
                 for left_side, right in open_relations]
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     _givens(given, bias_unknowns), tuple(steps), tuple(answers))
 
 
 def _givens(given: Inversion, bias_unknowns: list[Any]) -> tuple[Given, ...]:
-    bias_note = "unknown" if bias_unknowns else ("no bias" if given.b == 0 else "")
-    return (Given("X", _shown_grid(given.X), "input, '?' unknown"), Given("W", _shown_grid(given.W), "kernel"),
-            Given("b", given.b, bias_note), Given("Y", _shown_grid(given.Y), "output, '?' unknown"))
+    bias_note = tr("unknown") if bias_unknowns else (tr("no bias") if given.b == 0 else "")
+    return (Given("X", _shown_grid(given.X), tr("input, '?' unknown")), Given("W", _shown_grid(given.W), tr("kernel")),
+            Given("b", given.b, bias_note), Given("Y", _shown_grid(given.Y), tr("output, '?' unknown")))
 
 
 def _conflict_step(error: Inconsistent, order: Order) -> Step:
     """The smallest set of equations that conflict, after the values found from other outputs."""
     known = [assignment(s, value(v)) for s, v in error.known.items()]
-    note = Phrase(("after substituting ", *_listed(known, ", "), ", found from other outputs")) if known else ""
-    return Step(StepKind.CHECK, "No solution: these equations conflict", substeps=tuple(
+    # Translators: {values} lists values such as e = 1, b = 2
+    note = phrase(tr("after substituting {values}, found from other outputs"), values=_listed(known, ", ")) \
+        if known else ""
+    return Step(StepKind.CHECK, tr("No solution: these equations conflict"), substeps=tuple(
         Step(StepKind.CHECK, eq.label, None, None, linear_equation(e, order), record=_record(eq.label, e, order))
         for eq, e in error.equations), note=note)
 
@@ -134,8 +143,10 @@ def _conflict_step(error: Inconsistent, order: Order) -> Step:
 def _verdict_answers(error: Inconsistent, order: Order) -> tuple[Answer, ...]:
     """``verdict``: "inconsistent" (one word: it prints as one in every format), no solution; ``conflict[k]``:
     the k-th conflicting equation, as the steps write it."""
-    return (Answer("verdict", "inconsistent", "no solution: no kernel, bias and inputs reproduce the known outputs"),
-            *(Answer(f"conflict[{k}]", linear_equation(e, order), f"from {eq.label}")
+    return (Answer("verdict", "inconsistent",
+                   tr("no solution: no kernel, bias and inputs reproduce the known outputs")),
+            # Translators: {label} names an equation such as Y[0,1]
+            *(Answer(f"conflict[{k}]", linear_equation(e, order), tr("from {label}", label=eq.label))
               for k, (eq, e) in enumerate(error.equations, 1)))
 
 
@@ -148,8 +159,8 @@ def _record(label: str, expr: Any, order: Order) -> trace.Equation:
 
 def _role(symbol: Any, kernel: list[Any], bias: list[Any]) -> str:
     if symbol in kernel:
-        return "kernel parameter"
-    return "bias" if symbol in bias else "lost input"
+        return tr("kernel parameter")
+    return tr("bias") if symbol in bias else tr("lost input")
 
 
 def _shown_grid(grid: Grid) -> Any:
@@ -162,26 +173,31 @@ def _shown_grid(grid: Grid) -> Any:
 
 def _convention(given: Inversion, conv: Conv) -> Step:
     pads = conv.pads(conv.as_rows(given.W.shape))
-    pad = pads[1][0] if pads[1][0] == pads[1][1] else f"{pads[1][0]} before, {pads[1][1]} after"
+    pad = pads[1][0] if pads[1][0] == pads[1][1] else tr("{before} before, {after} after", before=pads[1][0],
+                                                          after=pads[1][1])
     def at(var: str, kernel: str) -> Formula:  # i·s + k·d − p
         return Name(var) * Name("s") + Name(kernel) * Name("d") - Name("p")
 
     axes = [("j", "l")] if given.X.one_d else [("i", "k"), ("j", "l")]
     formula = equation(Call("Y", tuple(Name(v) for v, _ in axes), "[]"), Name("b") + Sum("", Call(
         "W", tuple(Name(k) for _, k in axes), "[]") * Call("X", tuple(at(v, k) for v, k in axes), "[]")))
-    kind = "a true convolution: the kernel is flipped before it slides" if given.flip else \
-        "cross-correlation, as PyTorch and TensorFlow compute it (no kernel flip)"
+    kind = tr("a true convolution: the kernel is flipped before it slides") if given.flip else \
+        tr("cross-correlation, as PyTorch and TensorFlow compute it (no kernel flip)")
     padding = equation("p", pad) if isinstance(pad, int) else f"p = {pad}"
-    return Step(StepKind.CONVENTION, "How the layer computes its output", formula,
-                note=Phrase(("The sum runs over the kernel positions ", *_listed([Name(k) for _, k in axes], ", "),
-                             f": {kind}; stride ", equation("s", given.stride), ", zero padding ", padding,
-                             ", dilation ", equation("d", given.dilation),
-                             ". Unknown entries ('?') are unknowns named by their position, 0-based [row,column].")))
+    return Step(StepKind.CONVENTION, tr("How the layer computes its output"), formula,
+                # Translators: {positions} are indices such as k, l; {kind} says convolution or cross-correlation;
+                # {stride}, {padding}, {dilation} are formulas such as s = 1
+                note=phrase(tr("The sum runs over the kernel positions {positions}: {kind}; stride {stride}, zero "
+                               "padding {padding}, dilation {dilation}. Unknown entries ('?') are unknowns named by "
+                               "their position, 0-based [row,column]."),
+                            positions=_listed([Name(k) for _, k in axes], ", "), kind=kind,
+                            stride=equation("s", given.stride), padding=padding,
+                            dilation=equation("d", given.dilation)))
 
 
 def _size_steps(conv: Conv, given: Inversion) -> list[Step]:
-    return [Step(StepKind.EVALUATE, f"Output {what}", formula, numbers, result,
-                 note="matches the given Y")
+    return [Step(StepKind.EVALUATE, tr(SIZE_TITLES[what]), formula, numbers, result,
+                 note=tr("matches the given Y"))
             for what, formula, numbers, result in conv.size_rules(given.X.shape, given.W.shape)]
 
 
@@ -200,33 +216,36 @@ def _round_step(n: int, one: Round, earlier: list[Round], system: list[Equation]
         waiting = [eq for eq in system if eq.label not in labels]
         reasons = []
         if full:
-            reasons.append(f"{_listing(full)} {'has a' if len(full) == 1 else 'have'} fully known input "
-                           f"window{'s' * (len(full) > 1)}, so {'it is' if len(full) == 1 else 'they are'} "
-                           "linear in the kernel unknowns and the bias")
+            # Translators: {labels} lists equations such as Y[0,0] and Y[0,1]
+            reasons.append(ntr("{labels} has a fully known input window, so it is linear in the kernel unknowns "
+                               "and the bias", "{labels} have fully known input windows, so they are linear in "
+                               "the kernel unknowns and the bias", len(full), labels=_listing(full)))
         if others:
-            reasons.append(f"{_listing(others)} {'is' if len(others) == 1 else 'are'} linear too: "
-                           "no unknown weight multiplies an unknown input there")
-        parts: tuple[Any, ...] = ("; ".join(reasons),)
-        why: Phrase
+            reasons.append(ntr("{labels} is linear too: no unknown weight multiplies an unknown input there",
+                               "{labels} are linear too: no unknown weight multiplies an unknown input there",
+                               len(others), labels=_listing(others)))
+        why = Phrase(("; ".join(reasons), "."))
         if waiting:
             example = next((x for x in (_example(eq.expr, order) for eq in waiting) if x is not None), None)
-            parts += (f". {_listing([eq.label for eq in waiting])} ",)
-            parts += ("multiply an unknown weight by an unknown input (", example, "), so they wait until the "
-                      "weights are known") if example is not None else ("wait",)
-        why = Phrase(parts + (".",))
+            waiting_labels = _listing([eq.label for eq in waiting])
+            # Translators: {reasons} are the sentences before; {labels} lists equations; {example} a product e·X[0,0]
+            why = phrase(tr("{reasons}. {labels} multiply an unknown weight by an unknown input ({example}), so they "
+                            "wait until the weights are known."), reasons="; ".join(reasons), labels=waiting_labels,
+                         example=example) if example is not None \
+                else phrase(tr("{reasons}. {labels} wait."), reasons="; ".join(reasons), labels=waiting_labels)
     else:
         found = [assignment(s, value(v)) for r in earlier for s, v in r.solved.items()]
-        why = Phrase(("Substituting ", *_listed(found, ", "), " makes these equations linear in the unknowns left."))
+        # Translators: {values} lists values such as e = 1, b = 2
+        why = phrase(tr("Substituting {values} makes these equations linear in the unknowns left."),
+                     values=_listed(found, ", "))
     equations_ = tuple(_system_step(eq.label, eq, e, order) for eq, e in one.equations)
     solved = op(";", *(assignment(s, value(v)) for s, v in one.solved.items()))
-    return Step(StepKind.GROUP, Phrase((f"Round {n}: solve ", *_listed([Name(label) for label in labels], ", "))),
+    # Translators: {n} is the round's number, {labels} lists equations such as Y[0,0], Y[0,1]
+    return Step(StepKind.GROUP, phrase(tr("Round {n}: solve {labels}"), n=str(n),
+                                       labels=_listed([Name(label) for label in labels], ", ")),
                 note=why,
-                substeps=equations_ + (Step(StepKind.EVALUATE, "Solution of this system", None, None, solved,
-                                            note="solved exactly (sympy linsolve)"),))
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
+                substeps=equations_ + (Step(StepKind.EVALUATE, tr("Solution of this system"), None, None, solved,
+                                            note=tr("solved exactly (sympy linsolve)")),))
 
 
 def _listed(items: list[Any], separator: str) -> tuple[Any, ...]:
@@ -238,7 +257,8 @@ def _listed(items: list[Any], separator: str) -> tuple[Any, ...]:
 
 
 def _listing(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    # Translators: {items} is a list such as "Y[0,0], Y[0,1]"; {last} its last item
+    return labels[0] if len(labels) == 1 else tr("{items} and {last}", items=", ".join(labels[:-1]), last=labels[-1])
 
 
 def _example(expr: Any, order: Order) -> Formula | None:
@@ -251,38 +271,45 @@ def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], s
                        linear_left: list[Pair], order: Order) -> Step:
     import sympy as sp
 
-    substeps = [Step(StepKind.EVALUATE, "Relation", None, None, _relation_formula(left, right, order),
+    substeps = [Step(StepKind.EVALUATE, tr("Relation"), None, None, _relation_formula(left, right, order),
                      record=trace.Relation(left, right))
                 for left, right in open_relations]
-    note: tuple[Any, ...] = (f"{len(free)} unknown{'s' * (len(free) != 1)} (",
-                             *_listed([Name(str(s)) for s in free], ", "),
-                             f") {'are' if len(free) != 1 else 'is'} not determined by the known outputs")
+    # ntr fills {n}; "{names}" is kept as a placeholder for phrase, which splices in the names
+    # Translators: {names} lists unknowns such as e, X[0,0]
+    note: tuple[Any, ...] = phrase(ntr("{n} unknown ({names}) is not determined by the known outputs",
+                                       "{n} unknowns ({names}) are not determined by the known outputs", len(free),
+                                       names="{names}"), names=_listed([Name(str(s)) for s in free], ", ")).parts
     if open_relations:
         symbols = sorted(set().union(*(left.free_symbols for left, _ in open_relations)), key=order.__getitem__)
         solution = sp.linsolve([left - right for left, right in open_relations], symbols)
         (values,) = solution.args
         parameters = [s for s, v in zip(symbols, values) if v == s]
-        note += (f": {len(open_relations)} independent relation{'s' * (len(open_relations) != 1)} among "
-                 f"{len(symbols)} unknowns leave {len(parameters)} free",)
+        note += (": ", ntr("{n} independent relation among {unknowns} unknowns leave {free} free",
+                           "{n} independent relations among {unknowns} unknowns leave {free} free",
+                           len(open_relations), unknowns=len(symbols), free=len(parameters)))
         if parameters:
             rest = [assignment(s, polynomial(v, order)) for s, v in zip(symbols, values) if v != s]
-            substeps.append(Step(StepKind.EVALUATE, Phrase(("Every solution, taking ",
-                                                            *_listed([Name(str(p)) for p in parameters], ", "),
-                                                            " free")),
+            substeps.append(Step(StepKind.EVALUATE, phrase(tr("Every solution, taking {names} free"),
+                                                           names=_listed([Name(str(p)) for p in parameters], ", ")),
                                  None, None, op(";", *rest)))
     constrained = set().union(*(e.free_symbols for _, e in linear_left + stuck)) if linear_left + stuck else set()
     loose = [s for s in free if s not in constrained]
     if loose:
-        note += (". ", *_listed([Name(str(s)) for s in loose], ", "),
-                 f" {'appears' if len(loose) == 1 else 'appear'} in no known output's equation, so nothing "
-                 "constrains " + ("it" if len(loose) == 1 else "them"))
+        note += (". ", *phrase(ntr("{names} appears in no known output's equation, so nothing constrains it",
+                                   "{names} appear in no known output's equation, so nothing constrains them",
+                                   len(loose), names="{names}"),
+                               names=_listed([Name(str(s)) for s in loose], ", ")).parts)
     if stuck:
         example = _example(stuck[0][1], order)
-        note += (f". Staged elimination cannot go further: {_listing([eq.label for eq, _ in stuck])} still "
-                 f"multipl{'y' if len(stuck) > 1 else 'ies'} unknowns together (", example, "), and no linear "
-                 "equation is left to determine either factor")
-        substeps += [_system_step(f"{eq.label} (not linear)", eq, e, order) for eq, e in stuck]
-    return Step(StepKind.GROUP, "What the known outputs leave open", note=Phrase(note + (".",)),
+        # Translators: {labels} lists equations such as Y[0,0] and Y[1,1]; {example} is a product such as e·X[0,0]
+        note += (". ", *phrase(ntr("Staged elimination cannot go further: {labels} still multiplies unknowns "
+                                   "together ({example}), and no linear equation is left to determine either factor",
+                                   "Staged elimination cannot go further: {labels} still multiply unknowns "
+                                   "together ({example}), and no linear equation is left to determine either factor",
+                                   len(stuck), labels=_listing([eq.label for eq, _ in stuck]), example="{example}"),
+                               example=example).parts)
+        substeps += [_system_step(tr("{label} (not linear)", label=eq.label), eq, e, order) for eq, e in stuck]
+    return Step(StepKind.GROUP, tr("What the known outputs leave open"), note=Phrase(note + (".",)),
                 substeps=tuple(substeps))
 
 
@@ -300,7 +327,7 @@ def _reconstruct_step(given: Inversion, conv: Conv, inputs: dict[Position, Any],
                      window_numbers(given, conv, inputs, position, values),
                      entry if entry.is_number else polynomial(entry, order))
                 for position, entry in reconstructed]
-    return Step(StepKind.GROUP, "The unknown outputs, from the solved values", substeps=tuple(substeps))
+    return Step(StepKind.GROUP, tr("The unknown outputs, from the solved values"), substeps=tuple(substeps))
 
 
 def _recheck_step(system: list[Equation], positions: list[Position], given: Inversion, conv: Conv,
@@ -318,17 +345,21 @@ def _recheck_step(system: list[Equation], positions: list[Position], given: Inve
             linear = is_linear(rest, set(order))
             substeps.append(_system_step(Phrase((equation(Name(eq.label), value(eq.value)),)), eq, rest, order,
                                          StepKind.CHECK,
-                                         note="one of the relations: it holds for every solution of them" if linear
-                                         else "not decided: still a product of unknowns"))
-    note = "Every known output is reproduced exactly by the solved values." if all_hold else \
-        "Fully determined outputs are reproduced exactly; the others reduce to the relations left open."
-    return Step(StepKind.CHECK, "Re-check every known output with the solved values", note=note,
+                                         note=tr("one of the relations: it holds for every solution of them")
+                                         if linear else tr("not decided: still a product of unknowns")))
+    note = tr("Every known output is reproduced exactly by the solved values.") if all_hold else \
+        tr("Fully determined outputs are reproduced exactly; the others reduce to the relations left open.")
+    return Step(StepKind.CHECK, tr("Re-check every known output with the solved values"), note=note,
                 substeps=tuple(substeps))
 
 
 def _conflict_message(error: Inconsistent, order: Order) -> str:
     known = ", ".join(str(assignment(s, value(v))) for s, v in error.known.items())
     lines = "; ".join(f"{eq.label}: {linear_equation(e, order)}" for eq, e in error.equations)
-    after = f" (after substituting {known}, found from other outputs)" if known else ""
-    return (f"the known outputs are inconsistent: no kernel, bias and inputs reproduce them. "
-            f"These equations conflict{after}: {lines}")
+    # Translators: {values} lists values such as e = 1, b = 2; {equations} the conflicting equations
+    if known:
+        return tr("the known outputs are inconsistent: no kernel, bias and inputs reproduce them. These equations "
+                  "conflict (after substituting {values}, found from other outputs): {equations}", values=known,
+                  equations=lines)
+    return tr("the known outputs are inconsistent: no kernel, bias and inputs reproduce them. These equations "
+              "conflict: {equations}", equations=lines)

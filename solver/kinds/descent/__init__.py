@@ -15,11 +15,12 @@ steps and answers built from a run).
 
 from __future__ import annotations
 
+from solver.i18n import tr
 from solver.kinds import within_given
 from solver.kinds.descent.run import Descent, Iterate, Run, iterate, read_function, spec_type
 from solver.kinds.descent.steps import answers, steps
 from solver.problem import Problem
-from solver.trace import Given, Phrase, Solution
+from solver.trace import Given, Solution, phrase
 
 FIELDS = ("given",)
 ANSWERS = ("x_<k>", "f(x_<N>)", "f'(x_<N>)", "x*")
@@ -33,7 +34,9 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     with within_given():
         run = iterate(given)
     name = given.variable
-    givens = (Given("f", run.f, Phrase((f"the function of {name}",))), Given(f"{name}_0", given.start, "start"),
-              Given("η", run.lr, "step size (learning rate)"), Given("N", given.iterations, "iterations"))
+    # Translators: {name} is the variable, such as x
+    givens = (Given("f", run.f, phrase(tr("the function of {name}"), name=name)),
+              Given(f"{name}_0", given.start, tr("start")),
+              Given("η", run.lr, tr("step size (learning rate)")), Given("N", given.iterations, tr("iterations")))
     return Solution(id=problem.id, kind=problem.kind, title=problem.title, statement=problem.statement,
                     source=problem.source, given=givens, steps=steps(run, given), answers=answers(run, given))

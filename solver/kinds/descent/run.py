@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar
 from solver.errors import FieldError, UnsolvableError, show_value
 from solver.fields import Count, Validated
 from solver.formula import Formula, Name, call
+from solver.i18n import tr
 from solver.kinds import given_only
 from solver.numbers import Exact
 from solver.trace import Approximate
@@ -26,7 +27,7 @@ RESERVED = {"e", "pi", "f", "ln", "log", "exp", "sqrt", "sigmoid", "tanh"}
 def _text(value: Any) -> str:
     """The function as written: text, or a number (a constant function)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"expected the function as text such as 'x^4 - 2*x', got {show_value(value)}")
+        raise ValueError(tr("expected the function as text such as 'x^4 - 2*x', got {value}", value=show_value(value)))
     return str(value)
 
 
@@ -34,15 +35,16 @@ def _variable(value: Any) -> str:
     from solver.numbers import plain_name
 
     if not isinstance(value, str) or not plain_name(value) or value in RESERVED or len(value) > 20:
-        raise ValueError(f"expected a plain name such as x (not e, pi, f or a function), got {show_value(value)}")
+        raise ValueError(tr("expected a plain name such as x (not e, pi, f or a function), got {value}",
+                            value=show_value(value)))
     return value
 
 
 def _iterations(minimum: int) -> Any:
     def validate(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ITERATIONS:
-            raise ValueError(f"expected a number of iterations from {minimum} to {MAX_ITERATIONS:,}, "
-                             f"got {show_value(value)}")
+            raise ValueError(tr("expected a number of iterations from {minimum} to {maximum}, got {value}",
+                                minimum=minimum, maximum=f"{MAX_ITERATIONS:,}", value=show_value(value)))
         return value
 
     return Validated(validate)
@@ -103,7 +105,8 @@ def read_function(given: Descent) -> tuple[Any, Any]:
     except NumberError as error:
         raise FieldError(("function",), str(error)) from None
     if variable not in f.free_symbols:
-        raise FieldError(("function",), f"expected a function of {given.variable}, got {given.function!r}")
+        raise FieldError(("function",), tr("expected a function of {name}, got {function}", name=given.variable,
+                                           function=repr(given.function)))
     return f, variable
 
 
@@ -115,9 +118,9 @@ def _too_long(value: Any) -> str:
 
     digits = max((max(len(str(abs(r.p))), len(str(r.q))) for r in value.atoms(sp.Rational)), default=0)
     if digits > EXACT_DIGITS:
-        return f"its exact form is a fraction with {digits}-digit numbers"
+        return tr("its exact form is a fraction with {digits}-digit numbers", digits=digits)
     if size_at_most(value, EXACT_OPS) > EXACT_OPS:
-        return f"its exact form has more than {EXACT_OPS} operations"
+        return tr("its exact form has more than {count} operations", count=EXACT_OPS)
     return ""
 
 
@@ -132,8 +135,9 @@ def _at(expression: Any, variable: Any, value: Any, k: int, what: str) -> Any:
     else:
         result = tidy(expression.subs(variable, value))
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I) or not result.is_extended_real:
-        raise UnsolvableError(f"iteration {k} leaves the domain of the function: {what} at "
-                              f"{variable} = {sp.N(value, 6)} is not a finite real number")
+        # Translators: {what} is f or f'; {point} is a formula such as x = 0.5
+        raise UnsolvableError(tr("iteration {k} leaves the domain of the function: {what} at {point} is not a finite "
+                                 "real number", k=k, what=what, point=f"{variable} = {sp.N(value, 6)}"))
     return result
 
 
@@ -146,10 +150,10 @@ def iterate(given: Descent) -> Run:
     f, variable = read_function(given)
     lr, df = given.lr, sp.diff(f, variable)
     if not (lr.is_number and lr.is_extended_real and lr > 0):
-        raise FieldError(("lr",), f"expected a positive step size, got {given.lr}")
+        raise FieldError(("lr",), tr("expected a positive step size, got {value}", value=given.lr))
     x, rows, switch, why = given.start, [], None, ""
     if not given.start.is_extended_real:
-        raise FieldError(("start",), f"expected a real number, got {given.start}")
+        raise FieldError(("start",), tr("expected a real number, got {value}", value=given.start))
     for k in range(given.iterations + 1):
         exact = not isinstance(x, sp.Float)
         row = Iterate(k, x, _at(f, variable, x, k, "f"), _at(df, variable, x, k, "f'"), exact)
@@ -166,8 +170,9 @@ def iterate(given: Descent) -> Run:
         else:
             new = sp.Float(new, FLOAT_DIGITS)
         if abs(new) > DIVERGED:
-            raise UnsolvableError(f"gradient descent diverges: |{given.variable}_{k + 1}| > 10^50 "
-                                  f"(the step size {lr} is too large here)")
+            # Translators: {bound} is a formula such as |x_12| > 10^50
+            raise UnsolvableError(tr("gradient descent diverges: {bound} (the step size {lr} is too large here)",
+                                     bound=f"|{given.variable}_{k + 1}| > 10^50", lr=lr))
         x = new
     return Run(variable, f, df, lr, tuple(rows), switch, why)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.formula import Name, equation
+from solver.i18n import tr
 from solver.kinds.descent.run import (
     FLOAT_DIGITS,
     SHOWN_DIGITS,
@@ -15,7 +16,7 @@ from solver.kinds.descent.run import (
     derivative_at,
     subscript,
 )
-from solver.trace import Answer, Detail, Phrase, Step, StepKind, Update
+from solver.trace import Answer, Detail, Phrase, Step, StepKind, Update, phrase
 
 STATIONARY_CLOSE = 1e-6  # the last iterate this close to a root of f' is said to have reached it
 MAX_ROOT_DEGREE = 4  # f' of at most this degree: its real roots are found exactly
@@ -62,10 +63,13 @@ def switch_step(run: Run, given: Descent) -> Step:
     """Where exact arithmetic stops, and why."""
     name, k = given.variable, run.switch
     assert k is not None
-    return Step(StepKind.RULE, f"From {name}_{k} on: floating point with 30 significant digits",
-                note=f"{name}_{k} = {name}_{k - 1} − η·f'({name}_{k - 1}) is computed exactly, but {run.why}; "
-                     "exact forms explode (the digits multiply with every step), so the remaining iterates "
-                     "are computed with 30 significant digits and shown rounded.")
+    # Translators: {iterate} is an iterate such as x_7
+    return Step(StepKind.RULE,
+                tr("From {iterate} on: floating point with 30 significant digits", iterate=f"{name}_{k}"),
+                # Translators: {update} is a formula such as x_7 = x_6 − η·f'(x_6); {reason} says why
+                note=tr("{update} is computed exactly, but {reason}; exact forms explode (the digits multiply with "
+                        "every step), so the remaining iterates are computed with 30 significant digits and shown "
+                        "rounded.", update=f"{name}_{k} = {name}_{k - 1} − η·f'({name}_{k - 1})", reason=run.why))
 
 
 def row_step(row: Iterate, given: Descent, detail: Detail) -> Step:
@@ -88,9 +92,11 @@ def table(run: Run, given: Descent) -> list[Step]:
     last = given.iterations
     entries = tuple(row_step(row, given, Detail.BRIEF if row.k % given.every == 0 or row.k == last else Detail.FULL)
                     for row in rows)
-    title = f"Iterations {first} to {last}" if first < last else f"Iteration {last}"
-    note = (f"Every iterate is in the trace; below full detail every {given.every}th and the last are shown."
-            if len(rows) > 1 else "")
+    title = tr("Iterations {first} to {last}", first=first, last=last) if first < last \
+        else tr("Iteration {last}", last=last)
+    # Translators: {every} is a number: every 10th iterate
+    note = (tr("Every iterate is in the trace; below full detail every {every}th and the last are shown.",
+               every=given.every) if len(rows) > 1 else "")
     out.append(Step(StepKind.GROUP, title, note=note, substeps=entries))
     return out
 
@@ -113,26 +119,30 @@ def stationary(run: Run, given: Descent) -> tuple[Step, Any] | None:
         return None
     root = close[0]
     curvature = tidy(sp.expand(sp.diff(run.df, run.variable).subs(run.variable, root)))
-    kind = ("a local minimum" if positive(curvature) else "a local maximum" if positive(-curvature)
-            else "not classified by f''")
+    kind = (tr("a local minimum") if positive(curvature) else tr("a local maximum") if positive(-curvature)
+            else tr("not classified by f''"))
     name = given.variable
     sign = " > 0" if positive(curvature) else " < 0" if positive(-curvature) else ""
     gap = sp.Float(abs(root.evalf(FLOAT_DIGITS) - last), 2)
     step = Step(StepKind.EVALUATE, f"{name}*", result=root,
-                note=Phrase((f"The root of f'({name}) = 0 that {name}_{given.iterations} has reached (they differ by ",
-                             gap, f"); f''({name}*) = ", curvature, f"{sign}, so {name}* is {kind}.")))
+                # Translators: {equation} is f'(x) = 0, {iterate} x_100, {gap} a number, {point} x*, {curvature}
+                # the value of f'' there and {sign} " > 0", " < 0" or nothing; {kind} is "a local minimum" or so
+                note=phrase(tr("The root of {equation} that {iterate} has reached (they differ by {gap}); "
+                               "f''({point}) = {curvature}{sign}, so {point} is {kind}."),
+                            equation=f"f'({name}) = 0", iterate=f"{name}_{given.iterations}", gap=gap,
+                            curvature=curvature, sign=sign, point=f"{name}*", kind=kind))
     return step, root
 
 
 def steps(run: Run, given: Descent) -> tuple[Step, ...]:
     """The rule, the derivative, the first iterates in full, the table of the rest, the stationary point."""
     name = given.variable
-    out = [Step(StepKind.RULE, "Gradient descent",
+    out = [Step(StepKind.RULE, tr("Gradient descent"),
                 formula=equation(subscript(name, "(k+1)"), subscript(name, "k") - Name("η") * derivative_at(name, "k")),
-                note="Each step moves against the derivative (as PyTorch does with x.data = x − step·x.grad).",
+                note=tr("Each step moves against the derivative (as PyTorch does with x.data = x − step·x.grad)."),
                 detail=Detail.STANDARD),
            Step(StepKind.EVALUATE, f"f'({name})", result=run.df,
-                note=f"The derivative of f with respect to {name}, taken once for all iterations.")]
+                note=tr("The derivative of f with respect to {name}, taken once for all iterations.", name=name))]
     for before, after in zip(run.rows, run.rows[1:given.shown + 1]):
         if run.switch == after.k:
             out.append(switch_step(run, given))
@@ -147,12 +157,13 @@ def steps(run: Run, given: Descent) -> tuple[Step, ...]:
 def answers(run: Run, given: Descent) -> tuple[Answer, ...]:
     """``x_1`` … ``x_<shown>``, ``x_<N>``, ``f(x_<N>)``, ``f'(x_<N>)`` and ``x*`` when reached."""
     name, last = given.variable, run.rows[-1]
-    out = [Answer(f"{name}_{row.k}", approximate(row.x), f"iterate {row.k}") for row in run.rows[1:given.shown + 1]]
+    out = [Answer(f"{name}_{row.k}", approximate(row.x), tr("iterate {k}", k=row.k))
+           for row in run.rows[1:given.shown + 1]]
     if last.k > given.shown:
-        out.append(Answer(f"{name}_{last.k}", approximate(last.x), "the last iterate"))
-    out += [Answer(f"f({name}_{last.k})", approximate(last.fx), "the function there"),
-            Answer(f"f'({name}_{last.k})", approximate(last.gx), "its derivative there")]
+        out.append(Answer(f"{name}_{last.k}", approximate(last.x), tr("the last iterate")))
+    out += [Answer(f"f({name}_{last.k})", approximate(last.fx), tr("the function there")),
+            Answer(f"f'({name}_{last.k})", approximate(last.gx), tr("its derivative there"))]
     found = stationary(run, given)
     if found is not None:
-        out.append(Answer(f"{name}*", found[1], "the stationary point reached"))
+        out.append(Answer(f"{name}*", found[1], tr("the stationary point reached")))
     return tuple(out)

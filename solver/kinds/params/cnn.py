@@ -8,6 +8,7 @@ from typing import Any
 
 from solver.errors import FieldError, FieldPath
 from solver.formula import Name, op
+from solver.i18n import mark, ntr, tr
 from solver.kinds.params.cnn_extra import activation, batchnorm, describe_extra, dropout, embedding, flatten
 from solver.kinds.params.cnn_layers import (
     Flow,
@@ -21,7 +22,7 @@ from solver.kinds.params.cnn_layers import (
     shape_text,
 )
 from solver.kinds.params.common import Solved, shape, total
-from solver.kinds.params.conv import DIM_NAMES, OUTPUT_SIZE_NOTE, OUTPUT_SIZE_RULE, per_dim
+from solver.kinds.params.conv import DIM_NAMES, OUTPUT_SIZE_RULE, per_dim
 from solver.kinds.params.models import (
     WEIGHTED,
     CnnActivation,
@@ -37,7 +38,7 @@ from solver.kinds.params.models import (
 from solver.trace import Answer, Given, Step, StepKind
 
 LONG_TITLE = 60  # a layer heading longer than this gives its description in the note instead
-NO_SIZE_NOTE = (
+NO_SIZE_NOTE = mark(
     "The output sizes cannot be computed without an input size; the parameters can: a layer's count "
     "depends only on its input channels (an fc layer after feature maps needs its in_features)."
 )
@@ -46,15 +47,18 @@ NO_SIZE_NOTE = (
 def describe(layer: Any, dims: int, path: FieldPath) -> str:
     """A layer in a few words: ``conv 5×5, 16 filters, stride 1, padding 2``, ``fc, 10 outputs``."""
     if isinstance(layer, CnnDense):
-        text = f"fc, {layer.out_features:,} output{'s' * (layer.out_features > 1)}"
+        # Translators: fc is the layer type (keep it)
+        text = ntr("fc, {count} output", "fc, {count} outputs", layer.out_features, count=f"{layer.out_features:,}")
         if layer.in_features is not None:
             text = f"fc, {layer.in_features:,} → {layer.out_features:,}"
-        text += "" if layer.bias else ", no bias"
+        text = text if layer.bias else tr("{layer}, no bias", layer=text)
     elif isinstance(layer, CnnConv | CnnPool):
         text = describe_window(layer, dims, path)
     else:
         return describe_extra(layer)
-    return text + (f", weight shared with {layer.share}" if getattr(layer, "share", None) else "")
+    share = getattr(layer, "share", None)
+    # Translators: {layer} describes a layer (conv 5×5, 16 filters); {name} is another layer's name
+    return tr("{layer}, weight shared with {name}", layer=text, name=share) if share else text
 
 
 def _dims(net: CnnNet, layers: tuple[Any, ...]) -> int:
@@ -62,7 +66,8 @@ def _dims(net: CnnNet, layers: tuple[Any, ...]) -> int:
     if net.input_size is not None:
         dims = len(net.input_size) if isinstance(net.input_size, tuple) else 2
         if net.dims is not None and net.dims != dims:
-            raise FieldError(("dims",), f"dims = {net.dims}, but input_size has {dims} value{'s' * (dims > 1)}")
+            raise FieldError(("dims",), ntr("{dims}, but input_size has {n} value",
+                                            "{dims}, but input_size has {n} values", dims, dims=f"dims = {net.dims}"))
         return dims
     if net.dims is not None:
         return net.dims
@@ -79,50 +84,53 @@ def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given]
     if isinstance(layers[0], CnnEmbedding):
         for field, value in (("in_channels", net.in_channels), ("in_features", net.in_features)):
             if value is not None:
-                raise FieldError((field,), "the first layer is an embedding: its input is token indices "
-                                 f"(give their number as input_size), not {field}")
+                raise FieldError((field,), tr("the first layer is an embedding: its input is token indices "
+                                              "(give their number as input_size), not {field}", field=field))
         if isinstance(net.input_size, tuple) and len(net.input_size) != 1:
-            raise FieldError(("input_size",), "an embedding reads a sequence: input_size is its length L, "
-                             f"one integer, got {len(net.input_size)} values")
+            raise FieldError(("input_size",), tr("an embedding reads a sequence: input_size is its length L, "
+                                                 "one integer, got {count} values", count=len(net.input_size)))
         length = net.input_size[0] if isinstance(net.input_size, tuple) else net.input_size
-        given = Given("input", f"{length} token indices" if length else "token indices",
-                      "" if length else "no sequence length: output sizes are not computed")
-        step = Step(StepKind.CONVENTION, "Shapes are written L×E: positions × features",
-                    note="An fc layer acts on each position's E features (torch.nn.Linear on the last axis); "
-                    "flatten makes one vector of L·E values.")
+        given = Given("input", tr("{count} token indices", count=length) if length else tr("token indices"),
+                      "" if length else tr("no sequence length: output sizes are not computed"))
+        step = Step(StepKind.CONVENTION, tr("Shapes are written L×E: positions × features"),
+                    note=tr("An fc layer acts on each position's E features (torch.nn.Linear on the last axis); "
+                            "flatten makes one vector of L·E values."))
         return Flow("tokens", (length,)), 1, [given], [step]
     if net.in_features is not None:
         for field, value in (("in_channels", net.in_channels), ("input_size", net.input_size)):
             if value is not None:
-                raise FieldError((field,), f"in_features makes the input a vector: it has no {field}")
-        return Flow("vector", (net.in_features,)), 1, [Given("input", f"{net.in_features:,} features")], []
+                raise FieldError((field,), tr("in_features makes the input a vector: it has no {field}", field=field))
+        features = Given("input", tr("{count} features", count=f"{net.in_features:,}"))
+        return Flow("vector", (net.in_features,)), 1, [features], []
     if net.in_channels is None:
-        message = "missing required field: in_channels (or in_features for a vector input)"
+        message = tr("missing required field: in_channels (or in_features for a vector input)")
         raise FieldError(("in_channels",), message)
     dims = _dims(net, layers)
     axes = "×".join(("C", *DIM_NAMES[dims]))
     steps = [
         Step(
             StepKind.CONVENTION,
-            f"Shapes are written {axes}: channels first, as in PyTorch",
-            note="An fc layer flattens its input in this order (torch.flatten) into one vector.",
+            # Translators: {axes} is a shape such as C×H×W
+            tr("Shapes are written {axes}: channels first, as in PyTorch", axes=axes),
+            note=tr("An fc layer flattens its input in this order (torch.flatten) into one vector."),
         )
     ]
     if net.input_size is None:
         flow = Flow("maps", (net.in_channels, *(None,) * dims))
-        givens = [Given("input", f"{net.in_channels} channel{'s' * (net.in_channels > 1)} ({axes})",
-                        "no input size: output sizes are not computed")]
-        steps.append(Step(StepKind.CONVENTION, "No input size: parameters only", note=NO_SIZE_NOTE))
+        givens = [Given("input", ntr("{n} channel ({axes})", "{n} channels ({axes})", net.in_channels, axes=axes),
+                        tr("no input size: output sizes are not computed"))]
+        steps.append(Step(StepKind.CONVENTION, tr("No input size: parameters only"), note=tr(NO_SIZE_NOTE)))
         return flow, dims, givens, steps
     sizes = (net.in_channels, *per_dim(net.input_size, dims, ("input_size",)))
     if any(isinstance(layer, CnnConv | CnnPool) for layer in layers):
         steps.append(
             Step(
                 StepKind.RULE,
-                "Output size of a convolution or pooling layer (per dimension)",
+                tr("Output size of a convolution or pooling layer (per dimension)"),
                 OUTPUT_SIZE_RULE,
-                note=OUTPUT_SIZE_NOTE + ". The floor drops a last window that would not fit (PyTorch's "
-                "default: ceil mode off). Pooling uses its own k and s, with d = 1 unless given.",
+                note=tr("n input size, p zero padding per side, d dilation, k kernel size, s stride. The floor drops "
+                        "a last window that would not fit (PyTorch's default: ceil mode off). Pooling uses its own "
+                        "k and s, with d = 1 unless given."),
             )
         )
     return Flow("maps", sizes), dims, [Given("input", f"{shape_text(sizes)} ({axes})")], steps
@@ -132,7 +140,8 @@ def _shared(layer: Any, i: int, layers: tuple[Any, ...], weights: dict[str, Weig
     """The earlier layer's weight this layer uses (``share``), checking the names."""
     name = getattr(layer, "name", None)
     if name is not None and name in weights:
-        raise FieldError(path + ("name",), f"layer {weights[name].layer} is already called {name!r}")
+        raise FieldError(path + ("name",), tr("layer {layer} is already called {name}", layer=weights[name].layer,
+                                                 name=repr(name)))
     share = getattr(layer, "share", None)
     if share is None:
         return None
@@ -140,10 +149,11 @@ def _shared(layer: Any, i: int, layers: tuple[Any, ...], weights: dict[str, Weig
         return weights[share]
     later = [j for j, other in enumerate(layers, 1) if j >= i and getattr(other, "name", None) == share]
     if later:
-        message = f"layer {later[0]} is {share!r}: a layer may share the weight of an earlier layer only"
+        message = tr("layer {layer} is {name}: a layer may share the weight of an earlier layer only",
+                     layer=later[0], name=repr(share))
     else:
-        known = ", ".join(map(repr, weights)) or "none"
-        message = f"no earlier layer is called {share!r} (names so far: {known})"
+        known = ", ".join(map(repr, weights)) or tr("none")
+        message = tr("no earlier layer is called {name} (names so far: {names})", name=repr(share), names=known)
     raise FieldError(path + ("share",), message)
 
 
@@ -152,7 +162,7 @@ def _layer(layer: Any, flow: Flow, axis_names: tuple[str, ...], path: FieldPath,
     """Solve one layer on the flow it receives."""
     if isinstance(layer, CnnEmbedding) or flow.form == "tokens":
         if not isinstance(layer, CnnEmbedding):
-            raise FieldError(path + ("type",), "only an embedding reads token indices")
+            raise FieldError(path + ("type",), tr("only an embedding reads token indices"))
         return embedding(layer, flow, path, shared)
     if isinstance(layer, CnnDense):
         return dense(layer, flow, axis_names, path, shared)
@@ -166,9 +176,12 @@ def _layer(layer: Any, flow: Flow, axis_names: tuple[str, ...], path: FieldPath,
         return batchnorm(layer, flow, path)
     if flow.form != "maps":
         axes = "×".join(("C", *axis_names))
-        output = "a vector" if flow.form == "vector" else "L×E (positions × features)"
-        source = f"layer {previous} outputs" if previous else "the input is"
-        message = f"a {layer.type} layer needs {axes} feature maps, but {source} {output}"
+        output = tr("a vector") if flow.form == "vector" else tr("L×E (positions × features)")
+        # Translators: {type} is a layer type (conv, maxpool); {axes} a shape such as C×H×W; {output} "a vector"
+        message = (tr("a {type} layer needs {axes} feature maps, but layer {layer} outputs {output}", type=layer.type,
+                      axes=axes, layer=previous, output=output) if previous
+                   else tr("a {type} layer needs {axes} feature maps, but the input is {output}", type=layer.type,
+                           axes=axes, output=output))
         raise FieldError(path + ("type",), message)
     if isinstance(layer, CnnConv):
         return conv(layer, flow, axis_names, path, shared)
@@ -178,9 +191,9 @@ def _layer(layer: Any, flow: Flow, axis_names: tuple[str, ...], path: FieldPath,
 def solve_cnn(net: CnnNet) -> Solved:
     """Follow the input through every layer: output shapes, parameters per layer, the total."""
     if net.layers is None:
-        raise FieldError(("layers",), "missing required field: the list of layers")
+        raise FieldError(("layers",), tr("missing required field: the list of layers"))
     if not net.layers:
-        raise FieldError(("layers",), "expected at least one layer, got an empty list")
+        raise FieldError(("layers",), tr("expected at least one layer, got an empty list"))
     layers = net.layers
     flow, dims, givens, steps = _start(net, layers)
     axis_names = DIM_NAMES[dims]
@@ -204,46 +217,53 @@ def solve_cnn(net: CnnNet) -> Solved:
         if i > 1 and solved.params:
             so_far = sum(counts)
             substeps.append(
-                Step(StepKind.SUM, f"Parameters of layers 1–{i}", None, total([so_far - solved.params, solved.params]),
+                Step(StepKind.SUM, tr("Parameters of layers 1–{layer}", layer=i), None,
+                     total([so_far - solved.params, solved.params]),
                      so_far)
             )
         name = getattr(layer, "name", None)
-        title, note = f"Layer {i}: {descriptions[i - 1]}" + (f" ({name})" if name else ""), solved.note
+        # Translators: {layer} is a layer number, {description} a layer in a few words
+        title, note = tr("Layer {layer}: {description}", layer=i, description=descriptions[i - 1]) \
+            + (f" ({name})" if name else ""), solved.note
         if len(title) > LONG_TITLE:  # keep the heading on one line; the note wraps
-            title, note = f"Layer {i}: {layer.type}", f"{descriptions[i - 1]}. {note}".strip()
+            title, note = tr("Layer {layer}: {description}", layer=i, description=layer.type), \
+                f"{descriptions[i - 1]}. {note}".strip()
         arrow = op("→", shape(flow.ints), shape(solved.flow.ints)) if flow.known and solved.flow.known else None
         steps.append(Step(StepKind.GROUP, title, arrow, note=note, substeps=tuple(substeps)))
         flow = solved.flow
         if flow.known:
             axes = axes_text(flow, axis_names)
-            answers.append(Answer(f"shape{i}", shape_text(flow.sizes), f"output of layer {i} ({axes})"))
-        what = f"parameters of layer {i}"
+            answers.append(Answer(f"shape{i}", shape_text(flow.sizes),
+                                  tr("output of layer {layer} ({axes})", layer=i, axes=axes)))
+        what = tr("parameters of layer {layer}", layer=i)
         if shared:
-            what += f" (weight: layer {shared.layer}'s)"
+            what = tr("parameters of layer {layer} (weight: layer {shared}'s)", layer=i, shared=shared.layer)
         answers.append(Answer(f"params{i}", solved.params, what))
     count = sum(counts)
     steps.append(_total(counts, bool(sum(buffers) or shared_total)))
-    head = [Answer("total", count, "parameters of the network" + (" (trainable)" if sum(buffers) else ""))]
+    head = [Answer("total", count, tr("parameters of the network (trainable)") if sum(buffers)
+                   else tr("parameters of the network"))]
     if sum(buffers):
         more = _running(buffers, count)
         steps += more
-        head += [Answer("running_stats", sum(buffers), "running means and variances (not trainable)"),
-                 Answer("keras_total", count + sum(buffers), "trainable and non-trainable, as Keras counts")]
+        head += [Answer("running_stats", sum(buffers), tr("running means and variances (not trainable)")),
+                 Answer("keras_total", count + sum(buffers), tr("trainable and non-trainable, as Keras counts"))]
     if shared_total:
         steps.append(
             Step(
                 StepKind.COMPARE,
-                "For comparison: a shared weight counted at every layer using it",
+                tr("For comparison: a shared weight counted at every layer using it"),
                 op("+", "total", "shared"),
                 total([count, shared_total]),
                 count + shared_total,
-                note=f"Adding up each layer's weights would count the {shared_total:,} shared values twice; they "
-                "are one set of parameters (one gradient, one update), so the network has "
-                f"{count:,}. Summary tables that add per-layer counts can show the larger number.",
+                note=tr("Adding up each layer's weights would count the {shared} shared values twice; they are one "
+                        "set of parameters (one gradient, one update), so the network has {count}. Summary tables "
+                        "that add per-layer counts can show the larger number.", shared=f"{shared_total:,}",
+                        count=f"{count:,}"),
             )
         )
-        head += [Answer("shared", shared_total, "values of shared weights, counted once"),
-                 Answer("layerwise_total", count + shared_total, "a shared weight counted at each use")]
+        head += [Answer("shared", shared_total, tr("values of shared weights, counted once")),
+                 Answer("layerwise_total", count + shared_total, tr("a shared weight counted at each use"))]
     return givens, steps, head + answers
 
 
@@ -254,20 +274,22 @@ def _running(buffers: list[int], count: int) -> list[Step]:
     return [
         Step(
             StepKind.SUM,
-            "Running statistics (not trainable)",
+            tr("Running statistics (not trainable)"),
             None,
             total([buffers[i - 1] for i in layers]) if len(layers) > 1 else None,
             statistics,
-            note=f"The running mean and variance of the batch norm{'s' * (len(layers) > 1)} (layer"
-            f"{'s' * (len(layers) > 1)} {', '.join(map(str, layers))}): not parameters in PyTorch's count.",
+            # Translators: {layers} is a list of layer numbers such as "2, 5"
+            note=ntr("The running mean and variance of the batch norm (layer {layers}): not parameters in PyTorch's "
+                     "count.", "The running mean and variance of the batch norms (layers {layers}): not parameters "
+                     "in PyTorch's count.", len(layers), layers=", ".join(map(str, layers))),
         ),
         Step(
             StepKind.COMPARE,
-            "For comparison: Keras' total (trainable + non-trainable)",
+            tr("For comparison: Keras' total (trainable + non-trainable)"),
             None,
             total([count, statistics]),
             count + statistics,
-            note="Keras' model.summary() counts the running statistics as non-trainable parameters.",
+            note=tr("Keras' model.summary() counts the running statistics as non-trainable parameters."),
         ),
     ]
 
@@ -278,14 +300,15 @@ def _total(counts: list[int], trainable: bool) -> Step:
     empty = [str(i) for i, c in enumerate(counts, 1) if not c]
     notes = []
     if empty:
-        notes.append(f"Layer{'s' * (len(empty) > 1)} {', '.join(empty)} {'have' if len(empty) > 1 else 'has'} "
-                     "no parameters.")
+        # Translators: {layers} is a list of layer numbers such as "2, 5"
+        notes.append(ntr("Layer {layers} has no parameters.", "Layers {layers} have no parameters.", len(empty),
+                         layers=", ".join(empty)))
     if trainable:
-        notes.append("Trainable parameters, each counted once: PyTorch's sum(p.numel() for p in "
-                     "model.parameters()).")
+        notes.append(tr("Trainable parameters, each counted once: PyTorch's sum(p.numel() for p in "
+                        "model.parameters())."))
     return Step(
         StepKind.SUM,
-        f"Total over {len(counts)} layer{'s' * (len(counts) > 1)}",
+        ntr("Total over {n} layer", "Total over {n} layers", len(counts)),
         total([Name(f"params{i}") for i in counted]),
         total([counts[i - 1] for i in counted]) if len(counted) > 1 else None,
         sum(counts),

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from solver.errors import FieldError, FieldPath
 from solver.formula import Formula, Name, Number, op
+from solver.i18n import ntr, tr
 from solver.kinds.params.common import shape
 from solver.kinds.params.conv import (
     C_OUT,
@@ -91,22 +92,24 @@ def describe_window(layer: CnnConv | CnnPool, dims: int, path: FieldPath) -> str
     kernel = per_dim(layer.kernel, dims, path + ("kernel",))
     default_stride = isinstance(layer, CnnPool) and layer.stride is None
     stride = kernel if default_stride else per_dim(layer.stride, dims, path + ("stride",))
-    parts = [f"{layer.type} {shape_text(kernel)}" if dims > 1 else f"{layer.type}, kernel {kernel[0]}"]
+    # Translators: {type} is a layer type (conv, maxpool, avgpool: keep it), {size} a kernel size
+    parts = [f"{layer.type} {shape_text(kernel)}" if dims > 1 else tr("{type}, kernel {size}", type=layer.type,
+                                                                      size=kernel[0])]
     if isinstance(layer, CnnConv):
-        parts.append(f"{layer.out_channels} filter{'s' * (layer.out_channels > 1)}")
-    parts.append(f"stride {_setting(stride)}")
+        parts.append(ntr("{n} filter", "{n} filters", layer.out_channels))
+    parts.append(tr("stride {value}", value=_setting(stride)))
     padding = layer.padding
     if not isinstance(padding, str):
         padding = _setting(per_dim(padding, dims, path + ("padding",)))
     if isinstance(layer, CnnConv) or padding != "0":
-        parts.append(f"padding {padding}")
+        parts.append(tr("padding {value}", value=padding))
     dilation = _setting(per_dim(layer.dilation, dims, path + ("dilation",)))
     if dilation != "1":
-        parts.append(f"dilation {dilation}")
+        parts.append(tr("dilation {value}", value=dilation))
     if isinstance(layer, CnnConv) and layer.groups > 1:
-        parts.append(f"groups {layer.groups}")
+        parts.append(tr("groups {value}", value=layer.groups))
     if isinstance(layer, CnnConv) and not layer.bias:
-        parts.append("no bias")
+        parts.append(tr("no bias"))
     return ", ".join(parts)
 
 
@@ -132,7 +135,9 @@ def _spatial_steps(
             )
         except FieldError as error:
             layer = int(path[-1]) + 1
-            message = f"layer {layer} does not fit its {shape_text(sizes)} input: {error.message}"
+            # Translators: {shape} is a shape such as 3×32×32; {reason} another message
+            message = tr("layer {layer} does not fit its {shape} input: {reason}", layer=layer,
+                         shape=shape_text(sizes), reason=error.message)
             raise FieldError(path + ("kernel",), message) from None
         outs.append(out)
         steps.append(step)
@@ -143,15 +148,21 @@ def shared_step(own: tuple[int, ...], shared: Weight, bias_formula: Formula | No
                 path: FieldPath) -> Step:
     """The parameters of a layer whose weight is an earlier layer's: its own bias only."""
     if own != shared.shape:
-        message = (f"this layer's weight is {shape_text(own)} but layer {shared.layer} ({shared.name}) has a "
-                   f"{shape_text(shared.shape)} weight: a shared weight must have the same shape")
+        message = tr("this layer's weight is {shape} but layer {layer} ({name}) has a {other} weight: a shared "
+                     "weight must have the same shape", shape=shape_text(own), layer=shared.layer, name=shared.name,
+                     other=shape_text(shared.shape))
         raise FieldError(path + ("share",), message)
     size = "×".join(f"{n:,}" for n in own)
     return Step(
-        StepKind.EVALUATE, "Parameters", bias_formula, None, biases,
-        note=f"The {size} weight ({prod(own):,} values) is layer {shared.layer}'s ({shared.name}): "
-        "one matrix used twice, counted once, at that layer (as PyTorch's model.parameters() yields a shared "
-        "tensor once)" + (f"; this layer adds its own {biases:,} biases." if biases else "; no bias."),
+        StepKind.EVALUATE, tr("Parameters"), bias_formula, None, biases,
+        # Translators: {size} is a shape such as 10×84, {layer} a layer number, {name} its name
+        note=tr("The {size} weight ({count} values) is layer {layer}'s ({name}): one matrix used twice, counted "
+                "once, at that layer (as PyTorch's model.parameters() yields a shared tensor once); this layer "
+                "adds its own {biases} biases.", size=size, count=f"{prod(own):,}", layer=shared.layer,
+                name=shared.name, biases=f"{biases:,}") if biases
+        else tr("The {size} weight ({count} values) is layer {layer}'s ({name}): one matrix used twice, counted "
+                "once, at that layer (as PyTorch's model.parameters() yields a shared tensor once); no bias.",
+                size=size, count=f"{prod(own):,}", layer=shared.layer, name=shared.name),
     )
 
 
@@ -165,14 +176,14 @@ def conv(layer: CnnConv, flow: Flow, axis_names: tuple[str, ...], path: FieldPat
     padding = layer.padding if isinstance(layer.padding, str) else per_dim(layer.padding, dims, path + ("padding",))
     c_in, c_out, g = flow.sizes[0], layer.out_channels, layer.groups
     assert c_in is not None  # feature maps always know their channels
-    check_groups(g, {"its input channels C_in": c_in, "out_channels": c_out}, path + ("groups",))
+    check_groups(g, {tr("its input channels C_in"): c_in, "out_channels": c_out}, path + ("groups",))
     check_same(padding, stride, path + ("padding",))
     steps: list[Step] = []
     out: tuple[int | None, ...] = (c_out, *(None,) * dims)
     if flow.known:
         spatial, steps = _spatial_steps(axis_names, flow.ints, kernel, stride, dilation, padding, path)
         out = (c_out, *spatial)
-        steps.append(Step(StepKind.EVALUATE, "Output shape", _output_shape("C_out", axis_names), None,
+        steps.append(Step(StepKind.EVALUATE, tr("Output shape"), _output_shape("C_out", axis_names), None,
                           shape_text(out)))
     weight_formula, weight_numbers, weights = conv_weights(c_in, c_out, kernel, g)
     weight_shape = (c_out, c_in // g, *kernel)
@@ -184,19 +195,29 @@ def conv(layer: CnnConv, flow: Flow, axis_names: tuple[str, ...], path: FieldPat
         steps.append(
             Step(
                 StepKind.EVALUATE,
-                "Parameters",
+                tr("Parameters"),
                 weight_formula + C_OUT if layer.bias else weight_formula,
                 weight_numbers + Number(c_out) if layer.bias else weight_numbers,
                 weights + biases,
-                note=f"{c_out} filter{'s' * (c_out > 1)} of {shape_text((c_in // g, *kernel))} weights"
-                + (f" (each sees C_in/g = {c_in // g} of the {c_in} channels)" if g > 1 else "")
-                + (f", plus {c_out} biases." if layer.bias else "; no bias."),
+                note=filters_note(c_out, shape_text((c_in // g, *kernel)), g, c_in, layer.bias),
             )
         )
         params = weights + biases
-    note = SAME_NOTE + ", so with stride 1 the output keeps the input size." if padding == "same" else ""
+    note = tr(SAME_NOTE) if padding == "same" else ""
     return SolvedLayer(Flow("maps", out), params, steps, note, weight=weight_shape,
                        shared=weights if shared else 0)
+
+
+def filters_note(c_out: int, window: str, g: int, c_in: int, bias: bool) -> str:
+    """The weights of a conv layer in words: ``16 filters of 3×5×5 weights, plus 16 biases.``"""
+    # Translators: {window} is a shape such as 3×5×5
+    filters = ntr("{n} filter of {window} weights", "{n} filters of {window} weights", c_out, window=window)
+    if g > 1:
+        # Translators: {filters} is "16 filters of 3×5×5 weights"; C_in/g is a formula
+        filters = tr("{filters} (each sees C_in/g = {per_group} of the {channels} channels)", filters=filters,
+                     per_group=c_in // g, channels=c_in)
+    return (tr("{filters}, plus {count} biases.", filters=filters, count=c_out) if bias
+            else tr("{filters}; no bias.", filters=filters))
 
 
 def pool(layer: CnnPool, flow: Flow, axis_names: tuple[str, ...], path: FieldPath) -> SolvedLayer:
@@ -207,11 +228,13 @@ def pool(layer: CnnPool, flow: Flow, axis_names: tuple[str, ...], path: FieldPat
     padding = per_dim(layer.padding, dims, path + ("padding",))
     dilation = per_dim(layer.dilation, dims, path + ("dilation",))
     if layer.type == "avgpool" and any(d != 1 for d in dilation):
-        raise FieldError(path + ("dilation",), "avgpool has no dilation (torch.nn.AvgPool has none); only maxpool does")
+        raise FieldError(path + ("dilation",),
+                         tr("avgpool has no dilation (torch.nn.AvgPool has none); only maxpool does"))
     for k, p in zip(kernel, padding):
         if 2 * p > k:
-            message = f"padding {p} is more than half the kernel {k}: pooling pads at most ⌊k/2⌋ = {k // 2}"
-            raise FieldError(path + ("padding",), message + " per side (as in PyTorch)")
+            message = tr("padding {padding} is more than half the kernel {kernel}: pooling pads at most {most} per "
+                         "side (as in PyTorch)", padding=p, kernel=k, most=f"⌊k/2⌋ = {k // 2}")
+            raise FieldError(path + ("padding",), message)
     channels = flow.sizes[0]
     steps: list[Step] = []
     out: tuple[int | None, ...] = (channels, *(None,) * dims)
@@ -220,50 +243,63 @@ def pool(layer: CnnPool, flow: Flow, axis_names: tuple[str, ...], path: FieldPat
         out = (channels, *spatial)
         steps.append(
             Step(
-                StepKind.EVALUATE, "Output shape", _output_shape("C", axis_names), None, shape_text(out),
-                note=f"Pooling works on each channel separately: the {channels} channel{'s' * (channels != 1)} stay.",
+                StepKind.EVALUATE, tr("Output shape"), _output_shape("C", axis_names), None, shape_text(out),
+                note=ntr("Pooling works on each channel separately: the {n} channel stay.",
+                         "Pooling works on each channel separately: the {n} channels stay.", channels or 0),
             )
         )
-    window = f"{shape_text(kernel)} window" if dims > 1 else f"window of {kernel[0]}"
-    what = "takes the maximum of" if layer.type == "maxpool" else "averages"
-    steps.append(
-        Step(StepKind.EVALUATE, "Parameters", None, None, 0,
-             note=f"Pooling has no parameters: it {what} each {window} (no weights, no biases).")
-    )
-    note = "The stride defaults to the kernel size, as in PyTorch." if layer.stride is None else ""
+    steps.append(Step(StepKind.EVALUATE, tr("Parameters"), None, None, 0, note=pool_note(layer.type, kernel)))
+    note = tr("The stride defaults to the kernel size, as in PyTorch.") if layer.stride is None else ""
     return SolvedLayer(Flow("maps", out), 0, steps, note)
+
+
+def pool_note(kind: str, kernel: tuple[int, ...]) -> str:
+    """Why a pooling layer has no parameters: what it does to each window."""
+    # Translators: {window} is a size such as 2×2 ({size}: 2 in one dimension)
+    if kind == "maxpool":
+        return (tr("Pooling has no parameters: it takes the maximum of each {window} window (no weights, no "
+                   "biases).", window=shape_text(kernel)) if len(kernel) > 1
+                else tr("Pooling has no parameters: it takes the maximum of each window of {size} (no weights, no "
+                        "biases).", size=kernel[0]))
+    return (tr("Pooling has no parameters: it averages each {window} window (no weights, no biases).",
+               window=shape_text(kernel)) if len(kernel) > 1
+            else tr("Pooling has no parameters: it averages each window of {size} (no weights, no biases).",
+                    size=kernel[0]))
 
 
 def _inputs(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: FieldPath) -> tuple[int, list[Step]]:
     """The inputs of an fc layer (its ``in_features`` checked against them), with the flatten step."""
     if flow.form == "sequence":
         n_in: int | None = flow.sizes[1]
-        where = "each position's embedding"
+        where = tr("each position's embedding")
     else:
         n_in = flow.count
-        where = f"its {shape_text(flow.sizes)} input" if flow.known else "its input"
+        where = tr("its {shape} input", shape=shape_text(flow.sizes)) if flow.known else tr("its input")
     if layer.in_features is not None and n_in is not None and layer.in_features != n_in:
-        message = f"in_features = {layer.in_features:,}, but {where} has {n_in:,} features"
+        # Translators: {where} is "its 16×5×5 input" or "each position's embedding"
+        message = tr("{given}, but {where} has {count} features", given=f"in_features = {layer.in_features:,}",
+                     where=where, count=f"{n_in:,}")
         raise FieldError(path + ("in_features",), message)
     if layer.in_features is None and n_in is None:
-        message = ("this fc layer's input size is unknown without the network's input_size: "
-                   "give the layer's in_features (or the network's input_size)")
+        message = tr("this fc layer's input size is unknown without the network's input_size: "
+                     "give the layer's in_features (or the network's input_size)")
         raise FieldError(path, message)
     steps = []
     if flow.form == "maps" and flow.known:
         steps.append(
             Step(
                 StepKind.EVALUATE,
-                "Flatten",
+                tr("Flatten"),
                 op("·", "C", *axis_names),
                 op("·", *flow.ints),
                 n_in,
-                note=f"The {shape_text(flow.sizes)} feature maps become one vector of {n_in:,} values.",
+                note=tr("The {shape} feature maps become one vector of {count} values.", shape=shape_text(flow.sizes),
+                        count=f"{n_in:,}"),
             )
         )
     elif flow.form == "maps":
-        steps.append(Step(StepKind.EVALUATE, "Inputs (given)", Name("in_features"), None, layer.in_features,
-                          note="Without an input size C·H·W is unknown: the layer's in_features says it."))
+        steps.append(Step(StepKind.EVALUATE, tr("Inputs (given)"), Name("in_features"), None, layer.in_features,
+                          note=tr("Without an input size C·H·W is unknown: the layer's in_features says it.")))
     count = layer.in_features if n_in is None else n_in
     assert count is not None  # refused above
     return count, steps
@@ -277,12 +313,12 @@ def dense(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: FieldP
     if flow.form == "sequence":
         out = Flow("sequence", (flow.sizes[0], n_out))
         if out.known:
-            steps.append(Step(StepKind.EVALUATE, "Output shape", shape([Name("L"), Name("n_out")]), None,
+            steps.append(Step(StepKind.EVALUATE, tr("Output shape"), shape([Name("L"), Name("n_out")]), None,
                               shape_text(out.sizes),
-                              note="torch.nn.Linear acts on the last axis: the same W at every position."))
+                              note=tr("torch.nn.Linear acts on the last axis: the same W at every position.")))
     else:
         out = Flow("vector", (n_out,))
-        steps.append(Step(StepKind.EVALUATE, "Output shape", Name("n_out"), None, str(n_out)))
+        steps.append(Step(StepKind.EVALUATE, tr("Output shape"), Name("n_out"), None, str(n_out)))
     weights, biases = n_out * n_in, n_out if layer.bias else 0
     if shared is not None:
         steps.append(shared_step((n_out, n_in), shared, Name("n_out") if layer.bias else None, biases, path))
@@ -290,11 +326,13 @@ def dense(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: FieldP
         steps.append(
             Step(
                 StepKind.EVALUATE,
-                "Parameters",
+                tr("Parameters"),
                 linear_formula(layer.bias),
                 linear_numbers(n_in, n_out, layer.bias),
                 weights + biases,
-                note=f"W is {n_out:,}×{n_in:,}" + (f" and b has {n_out:,} entries." if layer.bias else "; no bias."),
+                # Translators: {shape} is a matrix shape such as 120×400
+                note=tr("W is {shape} and b has {count} entries.", shape=f"{n_out:,}×{n_in:,}", count=f"{n_out:,}")
+                if layer.bias else tr("W is {shape}; no bias.", shape=f"{n_out:,}×{n_in:,}"),
             )
         )
     params = biases if shared else weights + biases
@@ -305,5 +343,5 @@ def axes_text(flow: Flow, axis_names: tuple[str, ...]) -> str:
     """How a flow's axes are named: ``C×H×W``, ``features``, ``L×E``."""
     if flow.form == "maps":
         return "×".join(("C", *axis_names))
-    return {"vector": "features", "sequence": "L×E", "tokens": "L"}[flow.form]
+    return tr("features") if flow.form == "vector" else {"sequence": "L×E", "tokens": "L"}[flow.form]
 

@@ -6,6 +6,7 @@ from itertools import pairwise
 
 from solver.errors import FieldError
 from solver.formula import Formula, Name, Sum
+from solver.i18n import tr
 from solver.kinds.params.common import WEIGHTS_PLUS_BIASES, Solved, substitute, total
 from solver.kinds.params.models import DenseNet
 from solver.trace import Answer, Given, Step, StepKind
@@ -28,19 +29,20 @@ def solve_dense(net: DenseNet) -> Solved:
     """Count the parameters of a fully connected network, one layer at a time."""
     sizes = net.sizes
     if len(sizes) < 2:
-        raise FieldError(("sizes",), f"expected at least 2 layer sizes (input and output), got {len(sizes)}")
+        raise FieldError(("sizes",), tr("expected at least 2 layer sizes (input and output), got {count}",
+                                         count=len(sizes)))
     givens = [
-        Given("sizes", " → ".join(str(s) for s in sizes), "layer sizes, input first"),
-        Given("bias", "yes" if net.bias else "no"),
+        Given("sizes", " → ".join(str(s) for s in sizes), tr("layer sizes, input first")),
+        Given("bias", tr("yes") if net.bias else tr("no")),
     ]
     rule = linear_formula(net.bias)
     steps = [
         Step(
             StepKind.RULE,
-            "One fully connected layer",
+            tr("One fully connected layer"),
             rule,
-            note="The layer computes W·h + b with W of shape n_out×n_in"
-            + (" and a bias b with n_out entries." if net.bias else " (no bias)."),
+            note=tr("The layer computes W·h + b with W of shape n_out×n_in and a bias b with n_out entries.")
+            if net.bias else tr("The layer computes W·h + b with W of shape n_out×n_in (no bias)."),
         )
     ]
     weights, biases, totals = [], [], []
@@ -52,33 +54,38 @@ def solve_dense(net: DenseNet) -> Solved:
         steps.append(
             Step(
                 StepKind.EVALUATE,
-                f"Layer {i}: {n_in} → {n_out}",
+                # Translators: {layer} is a layer number; {n_in} → {n_out} are its input and output sizes
+                tr("Layer {layer}: {n_in} → {n_out}", layer=i, n_in=n_in, n_out=n_out),
                 rule,
                 linear_numbers(n_in, n_out, net.bias),
                 w + b,
-                note=f"W_{i} is {n_out}×{n_in}"
-                + (f" and b_{i} has {n_out} entries: h_{i} = f(W_{i}·h_{i - 1} + b_{i})." if net.bias
-                   else f": h_{i} = f(W_{i}·h_{i - 1})."),
+                # Translators: {weights} is a matrix such as W_1 of shape {shape}; b_1, h_1 are notation
+                note=tr("{weights} is {shape} and {bias} has {n_out} entries: {layer_formula}.",
+                        weights=f"W_{i}", shape=f"{n_out}×{n_in}", bias=f"b_{i}", n_out=n_out,
+                        layer_formula=f"h_{i} = f(W_{i}·h_{i - 1} + b_{i})") if net.bias
+                else tr("{weights} is {shape}: {layer_formula}.", weights=f"W_{i}", shape=f"{n_out}×{n_in}",
+                        layer_formula=f"h_{i} = f(W_{i}·h_{i - 1})"),
             )
         )
-    steps.append(Step(StepKind.SUM, "All weights", Sum("", N_OUT * N_IN), total(weights), sum(weights)))
+    steps.append(Step(StepKind.SUM, tr("All weights"), Sum("", N_OUT * N_IN), total(weights), sum(weights)))
     if net.bias:
-        steps.append(Step(StepKind.SUM, "All biases", Sum("", N_OUT), total(biases), sum(biases)))
+        steps.append(Step(StepKind.SUM, tr("All biases"), Sum("", N_OUT), total(biases), sum(biases)))
     count = sum(totals)
     steps.append(
         Step(
             StepKind.SUM,
-            "Total",
+            tr("Total"),
             WEIGHTS_PLUS_BIASES,
             total([sum(weights), sum(biases)]),
             count,
-            note=f"The input layer ({sizes[0]} units) has no parameters; {len(sizes) - 1} layers do.",
+            note=tr("The input layer ({units} units) has no parameters; {count} layers do.", units=sizes[0],
+                    count=len(sizes) - 1),
         )
     )
     answers = [
-        Answer("total", count, "parameters"),
-        Answer("weights", sum(weights), "all weights"),
-        Answer("biases", sum(biases), "all biases"),
+        Answer("total", count, tr("parameters")),
+        Answer("weights", sum(weights), tr("all weights")),
+        Answer("biases", sum(biases), tr("all biases")),
     ]
-    answers += [Answer(f"layer{i}", t, f"parameters of layer {i}") for i, t in enumerate(totals, 1)]
+    answers += [Answer(f"layer{i}", t, tr("parameters of layer {layer}", layer=i)) for i, t in enumerate(totals, 1)]
     return givens, steps, answers

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from solver.errors import FieldError, show_value
 from solver.fields import Count, Flag, Padding, PerDim, PerDimNonNegative, Tagged, Validated
+from solver.i18n import tr
 
 FORBID_EXTRA: dict[str, Any] = {"extra": "forbid"}
 
@@ -72,13 +73,14 @@ def _probability(value: Any) -> str:
     except (TypeError, ValueError, ZeroDivisionError):
         number = None
     if number is None or not 0 <= number <= 1:
-        raise ValueError(f"expected a probability from 0 to 1, got {show_value(value)}")
+        raise ValueError(tr("expected a probability from 0 to 1, got {value}", value=show_value(value)))
     return value.strip() if isinstance(value, str) else str(value)
 
 
 def _layer_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 40:
-        raise ValueError(f"expected a layer name (text of 1 to 40 characters), got {show_value(value)}")
+        raise ValueError(tr("expected a layer name (text of 1 to 40 characters), got {value}",
+                            value=show_value(value)))
     return value
 
 
@@ -209,7 +211,8 @@ def given_type(raw: Any) -> type:
     """The spec dataclass for ``given``, chosen by its ``model`` field."""
     model = raw.get("model") if isinstance(raw, dict) else None
     if model is None:
-        raise FieldError(("model",), f"missing required field: one of {', '.join(MODELS)}")
+        raise FieldError(("model",), tr("missing required field: one of {choices}", choices=", ".join(MODELS)))
     if not (isinstance(model, str) and model in MODELS):
-        raise FieldError(("model",), f"expected one of {', '.join(MODELS)}, got {show_value(model)}")
+        raise FieldError(("model",), tr("expected one of {choices}, got {value}", choices=", ".join(MODELS),
+                                        value=show_value(model)))
     return MODELS[model]

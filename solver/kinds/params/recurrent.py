@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from solver.formula import Formula, Name, Number, Sum, equation, op
+from solver.i18n import mark, ntr, tr
 from solver.kinds.params.common import WEIGHTS_PLUS_BIASES, Solved, names, scaled, substitute, total
 from solver.kinds.params.models import CELL_NAMES, CONVENTIONS, GATE_NAMES, GATES, Convention, RecurrentNet
 from solver.trace import Answer, Given, Step, StepKind
@@ -38,12 +39,15 @@ def convention_note(net: RecurrentNet, biases: int) -> str:
     cell = CELL_NAMES[net.model]
     if net.convention == "keras":
         if net.model == "gru":
-            return ("Keras' GRU (reset_after=True, its default) keeps an input and a recurrent bias per gate, "
-                    "as PyTorch does.")
-        return f"Keras' {cell} keeps one bias vector per gate, as the textbook formulas do."
+            return tr("Keras' GRU (reset_after=True, its default) keeps an input and a recurrent bias per gate, "
+                      "as PyTorch does.")
+        # Translators: {cell} is RNN, LSTM or GRU
+        return tr("Keras' {cell} keeps one bias vector per gate, as the textbook formulas do.", cell=cell)
     if biases == 2:
-        return f"torch.nn.{cell} stores two bias vectors per gate, b_ih and b_hh (their sum acts as one bias)."
-    return "Each gate computes W·x + U·h + b with one bias vector b, as in the textbook formulas (and Keras)."
+        # Translators: {module} is a class such as torch.nn.LSTM
+        return tr("{module} stores two bias vectors per gate, b_ih and b_hh (their sum acts as one bias).",
+                  module=f"torch.nn.{cell}")
+    return tr("Each gate computes W·x + U·h + b with one bias vector b, as in the textbook formulas (and Keras).")
 
 
 def solve_recurrent(net: RecurrentNet) -> Solved:
@@ -51,27 +55,28 @@ def solve_recurrent(net: RecurrentNet) -> Solved:
     cell, gates, h = CELL_NAMES[net.model], GATES[net.model], net.hidden
     biases = bias_vectors(net)
     directions = 2 if net.bidirectional else 1
-    gate_word = "gate" if gates > 1 else "transform"
+    gated = gates > 1
     givens = [
-        Given("model", f"{cell}{', bidirectional' if net.bidirectional else ''}"),
-        Given("h", h, "hidden size"),
-        Given("x", net.input, "input size of layer 1"),
-        Given("L", net.layers, "layers"),
+        Given("model", tr("{cell}, bidirectional", cell=cell) if net.bidirectional else cell),
+        Given("h", h, tr("hidden size")),
+        Given("x", net.input, tr("input size of layer 1")),
+        Given("L", net.layers, tr("layers")),
         Given("convention", net.convention),
     ]
-    bias_text = "one bias vector b (h)" if biases == 1 else "two bias vectors b_ih and b_hh (h each)"
-    bias_words = "one bias vector" if biases == 1 else "two bias vectors"
     steps = [
         Step(
             StepKind.CONVENTION,
-            f"Convention: {net.convention} — {bias_words} per {gate_word}",
+            # Translators: {convention} is textbook, pytorch or keras (a value of the convention field)
+            tr(CONVENTION_TITLES[gated, biases], convention=net.convention),
             note=convention_note(net, biases),
         ),
         Step(
             StepKind.RULE,
-            f"One {cell} layer: {gates} {gate_word}{'s' * (gates > 1)}{GATE_NAMES[net.model]}",
+            # Translators: {cell} is RNN, LSTM or GRU; {names} lists the gates such as " (i, f, g, o)"
+            ntr("One {cell} layer: {n} gate{names}", "One {cell} layer: {n} gates{names}", gates, cell=cell,
+                names=GATE_NAMES[net.model]) if gated else tr("One {cell} layer: 1 transform", cell=cell),
             formula=layer_formula(gates, biases),
-            note=f"Each {gate_word} has an input matrix W (h×x), a recurrent matrix U (h×h) and {bias_text}.",
+            note=tr(GATE_NOTES[gated, biases]),
         ),
     ]
     layer_totals, weights_total, biases_total = [], 0, 0
@@ -87,7 +92,7 @@ def solve_recurrent(net: RecurrentNet) -> Solved:
         steps.append(
             Step(
                 StepKind.SUM,
-                f"Total over {net.layers} layers",
+                ntr("Total over {n} layer", "Total over {n} layers", net.layers),
                 total(names("layer{}", net.layers)),
                 total(layer_totals),
                 grand_total,
@@ -96,26 +101,51 @@ def solve_recurrent(net: RecurrentNet) -> Solved:
     steps.append(
         Step(
             StepKind.SUM,
-            "Weights and biases",
+            tr("Weights and biases"),
             WEIGHTS_PLUS_BIASES,
             total([weights_total, biases_total]),
             grand_total,
-            note=f"{biases_total:,} of the {grand_total:,} parameters are biases.",
+            note=tr("{biases} of the {total} parameters are biases.", biases=f"{biases_total:,}",
+                    total=f"{grand_total:,}"),
         )
     )
     steps.append(_other_convention(net, biases, grand_total))
-    answers = [Answer("total", grand_total, f"parameters of the {cell} ({net.convention} convention)")]
-    answers += [Answer(f"layer{i}", t, f"parameters of layer {i}") for i, t in enumerate(layer_totals, 1)]
-    answers += [Answer("weights", weights_total, "all weights"), Answer("biases", biases_total, "all biases")]
-    answers += [Answer(f"{convention}_total", convention_total(net, convention), CONVENTION_WORDS[convention])
+    # Translators: {cell} is RNN, LSTM or GRU; {convention} is textbook, pytorch or keras
+    answers = [Answer("total", grand_total, tr("parameters of the {cell} ({convention} convention)", cell=cell,
+                                               convention=net.convention))]
+    answers += [Answer(f"layer{i}", t, tr("parameters of layer {layer}", layer=i))
+                for i, t in enumerate(layer_totals, 1)]
+    answers += [Answer("weights", weights_total, tr("all weights")), Answer("biases", biases_total, tr("all biases"))]
+    answers += [Answer(f"{convention}_total", convention_total(net, convention), tr(CONVENTION_WORDS[convention]))
                 for convention in CONVENTIONS]
     return givens, steps, answers
 
 
 CONVENTION_WORDS = {
-    "textbook": "textbook: one bias vector per gate",
-    "pytorch": "torch.nn: two bias vectors per gate",
-    "keras": "Keras: two bias vectors for a GRU, else one",
+    "textbook": mark("textbook: one bias vector per gate"),
+    "pytorch": mark("torch.nn: two bias vectors per gate"),
+    "keras": mark("Keras: two bias vectors for a GRU, else one"),
+}
+CONVENTION_TITLES = {  # by (gated, bias vectors)
+    (True, 1): mark("Convention: {convention} — one bias vector per gate"),
+    (True, 2): mark("Convention: {convention} — two bias vectors per gate"),
+    (False, 1): mark("Convention: {convention} — one bias vector per transform"),
+    (False, 2): mark("Convention: {convention} — two bias vectors per transform"),
+}
+GATE_NOTES = {  # by (gated, bias vectors)
+    (True, 1): mark("Each gate has an input matrix W (h×x), a recurrent matrix U (h×h) and one bias vector b (h)."),
+    (True, 2): mark("Each gate has an input matrix W (h×x), a recurrent matrix U (h×h) and two bias vectors b_ih "
+                    "and b_hh (h each)."),
+    (False, 1): mark("Each transform has an input matrix W (h×x), a recurrent matrix U (h×h) and one bias vector "
+                     "b (h)."),
+    (False, 2): mark("Each transform has an input matrix W (h×x), a recurrent matrix U (h×h) and two bias vectors "
+                     "b_ih and b_hh (h each)."),
+}
+UNIT_TITLES = {  # by gated: the titles of one gate's (or the one transform's) counts
+    True: (mark("Input weights W of one gate"), mark("Recurrent weights U of one gate"), mark("Bias of one gate"),
+           mark("Biases of one gate"), mark("One gate")),
+    False: (mark("Input weights W of one transform"), mark("Recurrent weights U of one transform"),
+            mark("Bias of one transform"), mark("Biases of one transform"), mark("One transform")),
 }
 
 
@@ -133,7 +163,7 @@ def _layer(net: RecurrentNet, layer: int, x: int, biases: int) -> tuple[Step, in
     """One layer reading ``x`` inputs, as a step with substeps; with its weight and bias counts."""
     gates, h = GATES[net.model], net.hidden
     directions = 2 if net.bidirectional else 1
-    gate_word = "gate" if gates > 1 else "transform"
+    w_title, u_title, bias_title, biases_title, one_title = UNIT_TITLES[gates > 1]
     values = {"h": h, "x": x}
     w_in, w_rec, b = h * x, h * h, biases * h
     one_gate = w_in + w_rec + b
@@ -145,47 +175,50 @@ def _layer(net: RecurrentNet, layer: int, x: int, biases: int) -> tuple[Step, in
         substeps.append(
             Step(
                 StepKind.EVALUATE,
-                f"Input size of layer {layer}",
+                tr("Input size of layer {layer}", layer=layer),
                 formula=equation(X, input_size),
                 substituted=substitute(input_size, values) if directions == 2 else None,
                 result=x,
-                note=f"Layer {layer} reads the hidden states of layer {layer - 1}"
-                + (" (both directions concatenated)." if directions == 2 else "."),
+                note=tr("Layer {layer} reads the hidden states of layer {previous} (both directions concatenated).",
+                        layer=layer, previous=layer - 1) if directions == 2
+                else tr("Layer {layer} reads the hidden states of layer {previous}.", layer=layer, previous=layer - 1),
             )
         )
     bias = bias_formula(biases)
     substeps += [
-        Step(StepKind.EVALUATE, f"Input weights W of one {gate_word}", H * X, substitute(H * X, values), w_in),
-        Step(StepKind.EVALUATE, f"Recurrent weights U of one {gate_word}", H * H, substitute(H * H, values), w_rec),
+        Step(StepKind.EVALUATE, tr(w_title), H * X, substitute(H * X, values), w_in),
+        Step(StepKind.EVALUATE, tr(u_title), H * H, substitute(H * H, values), w_rec),
         Step(
             StepKind.EVALUATE,
-            f"Bias{'es' if biases == 2 else ''} of one {gate_word}",
+            tr(biases_title) if biases == 2 else tr(bias_title),
             bias,
             substitute(bias, values) if biases == 2 else None,
             b,
         ),
-        Step(StepKind.SUM, f"One {gate_word}", H * X + H * H + bias, total([w_in, w_rec, b]), one_gate),
+        Step(StepKind.SUM, tr(one_title), H * X + H * H + bias, total([w_in, w_rec, b]), one_gate),
     ]
     if gates > 1:
         substeps.append(
-            Step(StepKind.EVALUATE, f"All {gates} gates{GATE_NAMES[net.model]}", None,
+            # Translators: {names} lists the gates such as " (i, f, g, o)"
+            Step(StepKind.EVALUATE, tr("All {count} gates{names}", count=gates, names=GATE_NAMES[net.model]), None,
                  Number(gates) * Number(one_gate), one_direction)
         )
     if directions == 2:
         substeps.append(
             Step(
                 StepKind.EVALUATE,
-                "Both directions",
+                tr("Both directions"),
                 None,
                 Number(2) * Number(one_direction),
                 layer_total,
-                note="A bidirectional layer has a forward and a backward copy with their own parameters.",
+                note=tr("A bidirectional layer has a forward and a backward copy with their own parameters."),
             )
         )
     formula = scaled(directions, layer_formula(gates, biases))
     step = Step(
         StepKind.EVALUATE,
-        f"Layer {layer} (x = {x}, h = {h})",
+        # Translators: {sizes} is "x = 300, h = 500"
+        tr("Layer {layer} ({sizes})", layer=layer, sizes=f"x = {x}, h = {h}"),
         formula,
         substitute(formula, values),
         layer_total,
@@ -206,17 +239,26 @@ def _other_convention(net: RecurrentNet, biases: int, count: int) -> Step:
     ]
     other_total = sum(per_layer)
     cell = CELL_NAMES[net.model]
-    where = f"torch.nn.{cell}" if other == "pytorch" else "The textbook formulas and Keras"
+    where = f"torch.nn.{cell}" if other == "pytorch" else tr("The textbook formulas and Keras")
     if net.model == "gru" and other == "pytorch":
-        where += " (and Keras' default GRU)"
+        where = tr("{module} (and Keras' default GRU)", module=where)
     formula = scaled(directions, layer_formula(gates, other_biases))
-    bias_words = "two bias vectors" if other_biases == 2 else "one bias vector"
+    # Translators: {convention} is textbook or pytorch
+    title = (tr("For comparison: the {convention} convention (two bias vectors per gate)", convention=other)
+             if other_biases == 2
+             else tr("For comparison: the {convention} convention (one bias vector per gate)", convention=other))
+    numbers = {"who": where, "total": f"{other_total:,}", "difference": f"{abs(other_total - count):,}",
+               "convention": net.convention}
+    # Translators: {who} is torch.nn.LSTM or "The textbook formulas and Keras"; {convention}: textbook, pytorch…
+    note = (tr("{who} would count {total} parameters, {difference} more than the {convention} count.", **numbers)
+            if other_total > count
+            else tr("{who} would count {total} parameters, {difference} fewer than the {convention} count.",
+                    **numbers))
     return Step(
         StepKind.COMPARE,
-        f"For comparison: the {other} convention ({bias_words} per gate)",
+        title,
         formula if net.layers == 1 else Sum("l", formula.replace(X, Name("x_l"))),
         total(per_layer) if net.layers > 1 else None,
         other_total,
-        note=f"{where} would count {other_total:,} parameters, {abs(other_total - count):,} "
-        f"{'more' if other_total > count else 'fewer'} than the {net.convention} count.",
+        note=note,
     )

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Call, Formula, Grad, Name, Op, StandardPrinter
+from solver.i18n import tr
 from solver.kinds.symbolic.reader import Definition, Form, Symbol, bound_apart, read_form, size_value, sympy_symbol
 from solver.kinds.symbolic.spec import MAX_CHECK_SIZE, Derivation, SymbolicSpec, split_definition, undeclared_size
 from solver.kinds.symbolic.verify import Verdict, compare_chain
@@ -44,7 +45,7 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     _check_declarations(spec.given, ("given",))
     for size in spec.checks:
         if size not in spec.given or spec.given[size].sort != "size":
-            raise FieldError(("checks", size), f"'{size}' is not a symbol declared as a size")
+            raise FieldError(("checks", size), tr("'{name}' is not a symbol declared as a size", name=size))
     read: Read = {}
     defined = _definitions(spec, spec.given, set(), read)
     steps, answers = [_notation(defined)] if defined else [], []
@@ -59,7 +60,8 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     names = [a.name for a in answers]
     for number, name in enumerate(names):
         if name in names[:number]:
-            raise FieldError(("derivations", number, "name"), f"the name '{name}' is used by an earlier derivation")
+            raise FieldError(("derivations", number, "name"),
+                             tr("the name '{name}' is used by an earlier derivation", name=name))
     given = tuple(Given(s.name, sympy_symbol(s), s.describe()) for s in spec.given.values())
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     given=given, steps=tuple(steps), answers=tuple(answers))
@@ -69,8 +71,9 @@ def _check_declarations(symbols: dict[str, Symbol], path: tuple[Any, ...]) -> No
     missing = undeclared_size(symbols)
     if missing is not None:
         name, size = missing
-        raise FieldError((*path, name), f"'{size}' is not declared as a size (add '{size}: size' to given, "
-                                        f"or write a literal size from 1 to {MAX_CHECK_SIZE})")
+        # Translators: '{size}: size' is a line of the problem file (keep "size")
+        raise FieldError((*path, name), tr("'{size}' is not declared as a size (add '{size}: size' to given, or write "
+                                           "a literal size from 1 to {most})", size=size, most=MAX_CHECK_SIZE))
 
 
 Read = dict[Any, dict[str, Definition]]  # the definitions read so far, by the symbols that shadow them
@@ -93,12 +96,14 @@ def _read_definitions(spec: SymbolicSpec, table: dict[str, Symbol], shadowed: se
         if name in shadowed:
             continue
         if name in table:
-            raise FieldError(("define", key), f"'{name}' is declared in given: define a new name")
+            raise FieldError(("define", key), tr("'{name}' is declared in given: define a new name", name=name))
         if name in defined:
-            raise FieldError(("define", key), f"'{name}' is defined twice")
+            raise FieldError(("define", key), tr("'{name}' is defined twice", name=name))
         for index in index_names:
             if index not in table or table[index].sort != "index":
-                raise FieldError(("define", key), f"'{index}' is not declared as an index ('{index}: index <size>')")
+                # Translators: '{index}: index <size>' is a line of the problem file (keep "index <size>")
+                raise FieldError(("define", key), tr("'{index}' is not declared as an index ('{index}: index <size>')",
+                                                     index=index))
         try:
             form = read_form(text, table, defined)
         except NumberError as error:
@@ -115,8 +120,8 @@ def _notation(defined: dict[str, Definition]) -> Step:
         left: Formula = Name(definition.name)
         if definition.indices:
             left = Call(definition.name, tuple(Name(str(i)) for i in definition.indices), "[]")
-        lines.append(Step(StepKind.RULE, "Definition", formula=Op("=", (left, definition.form.formula))))
-    return Step(StepKind.GROUP, "Notation: the quantities the derivations name", substeps=tuple(lines))
+        lines.append(Step(StepKind.RULE, tr("Definition"), formula=Op("=", (left, definition.form.formula))))
+    return Step(StepKind.GROUP, tr("Notation: the quantities the derivations name"), substeps=tuple(lines))
 
 
 def _size_formula(sizes: list[Any]) -> Formula:
@@ -133,13 +138,15 @@ def _declared_shapes(spec: SymbolicSpec) -> tuple[Step, list[Answer]]:
     for number, name in enumerate(spec.shapes):
         symbol = spec.given.get(name)
         if symbol is None or symbol.sort not in ("vector", "matrix"):
-            raise FieldError(("shapes", number), f"'{name}' is not a vector or matrix declared in given")
+            raise FieldError(("shapes", number), tr("'{name}' is not a vector or matrix declared in given", name=name))
         sizes = [*symbol.sizes, "1"] if symbol.sort == "vector" else list(symbol.sizes)
-        what = "a column" if symbol.sort == "vector" else "a matrix"
+        what = tr("a column") if symbol.sort == "vector" else tr("a matrix")
         shape = _size_formula(sizes)
-        lines.append(Step(StepKind.RULE, f"{name} is {shape} ({what}: vectors are columns)"))
+        # Translators: {name} is a vector or matrix, {shape} its shape such as m×1, {what} "a column" or "a matrix"
+        lines.append(Step(StepKind.RULE, tr("{name} is {shape} ({what}: vectors are columns)", name=name, shape=shape,
+                                            what=what)))
         answers.append(Answer(f"shape of {name}", shape, what))
-    return Step(StepKind.GROUP, "Shapes of the given vectors and matrices", substeps=tuple(lines)), answers
+    return Step(StepKind.GROUP, tr("Shapes of the given vectors and matrices"), substeps=tuple(lines)), answers
 
 
 def _jacobian_shape(derivation: Derivation, first: Form, sizes: dict[Any, Any],
@@ -151,20 +158,23 @@ def _jacobian_shape(derivation: Derivation, first: Form, sizes: dict[Any, Any],
 
     value, formula = first.value, first.formula
     if not isinstance(value, sp.Derivative) or not isinstance(formula, Grad):
-        raise FieldError((*path, "shape"), "the shape is answered for a derivation that starts with diff(…)")
+        raise FieldError((*path, "shape"), tr("the shape is answered for a derivation that starts with diff(…)"))
     by = value.variables[0]
     columns = [i for i in getattr(by, "indices", ()) if i in sizes]
     rows = sorted((i for i in value.expr.free_symbols if i in sizes and i not in columns), key=str)
     row_sizes, column_sizes = [sizes[i] for i in rows], [sizes[i] for i in columns]
     if not rows and len(column_sizes) == 2:
-        shape_sizes, what = column_sizes, "the shape of the matrix it differentiates by"
+        shape_sizes, what = column_sizes, tr("the shape of the matrix it differentiates by")
     else:
         shape_sizes = (row_sizes or [1]) + (column_sizes or [1])
-        what = "a row" if not rows and len(columns) == 1 else "a column" if rows and not columns else \
-            "rows " + ", ".join(map(str, rows)) + "; columns " + ", ".join(map(str, columns))
+        # Translators: {rows} and {columns} are lists of indices such as i, j
+        what = tr("a row") if not rows and len(columns) == 1 else tr("a column") if rows and not columns else \
+            tr("rows {rows}; columns {columns}", rows=", ".join(map(str, rows)), columns=", ".join(map(str, columns)))
     whole = Grad(_whole(formula.of), _whole(formula.wrt))
     shape = _size_formula(shape_sizes)
-    text = f"{StandardPrinter().doprint(whole)} is {StandardPrinter().doprint(shape)} ({what}; Jacobian layout)"
+    # Translators: {derivative} is ∂h/∂W, {shape} a shape such as m×n, {what} "a row", "a column" or so
+    text = tr("{derivative} is {shape} ({what}; Jacobian layout)", derivative=StandardPrinter().doprint(whole),
+              shape=StandardPrinter().doprint(shape), what=what)
     return Step(StepKind.RULE, text), Answer(f"shape of {derivation.name}", shape, what)
 
 
@@ -212,14 +222,15 @@ def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec, read: R
     verdicts = compare_chain([form.value for form in forms], sizes, spec.checks)
     for k, verdict in enumerate(verdicts, 2):
         if not verdict.equal:
-            raise UnsolvableError(f"derivation '{derivation.name}': step {k} does not equal step {k - 1}: "
-                                  f"{verdict.counterexample}")
+            # Translators: {reason} says where the sides differ
+            raise UnsolvableError(tr("derivation '{name}': step {k} does not equal step {previous}: {reason}",
+                                     name=derivation.name, k=k, previous=k - 1, reason=verdict.counterexample))
     first, last = forms[0], forms[-1]
     claim = Op("=", (first.formula, last.formula))
-    substeps = [Step(StepKind.RULE, "Claim", formula=claim,
+    substeps = [Step(StepKind.RULE, tr("Claim"), formula=claim,
                      record=Equation(derivation.name, first.value, last.value))]
     for k in range(1, len(forms)):
-        why = derivation.steps[k].why or "Rewrite"
+        why = derivation.steps[k].why or tr("Rewrite")
         left = forms[0].formula if k == 1 else Name("")  # later steps continue the chain: "= form"
         substeps.append(Step(StepKind.EVALUATE, why, formula=Op("=", (left, forms[k].formula))))
     substeps.append(Step(StepKind.CHECK, _checked(verdicts, sizes, spec.checks), detail=Detail.STANDARD))
@@ -240,7 +251,10 @@ def _derivation(derivation: Derivation, number: int, spec: SymbolicSpec, read: R
 def _checked(verdicts: list[Verdict], sizes: dict[Any, Any], checks: dict[str, tuple[int, ...]]) -> str:
     """How the steps were checked, in words."""
     cases = max(v.cases for v in verdicts)
-    how = "exactly" if all(v.exact for v in verdicts) else "exactly or at 6 random points each"
+    exact = all(v.exact for v in verdicts)
     if cases == 1:
-        return f"Each step checked with sympy: both sides are equal ({how})."
-    return f"Each step checked with sympy in {cases} concrete cases (sizes and index values), {how}."
+        return (tr("Each step checked with sympy: both sides are equal (exactly).") if exact
+                else tr("Each step checked with sympy: both sides are equal (exactly or at 6 random points each)."))
+    return (tr("Each step checked with sympy in {cases} concrete cases (sizes and index values), exactly.", cases=cases)
+            if exact else tr("Each step checked with sympy in {cases} concrete cases (sizes and index values), exactly "
+                             "or at 6 random points each.", cases=cases))

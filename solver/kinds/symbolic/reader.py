@@ -29,6 +29,7 @@ from solver.expressions import (
     read,
 )
 from solver.formula import Call, Formula, Grad, Name, Number, Op, Paren, Sum
+from solver.i18n import ntr, tr
 
 CALLS = ("exp", "log", "ln", "sqrt", "sigmoid", "tanh", "relu", "step", "softmax", "diff", "sum", "delta",
          "derivative")
@@ -53,14 +54,16 @@ class Symbol:
     def describe(self) -> str:
         """``vector of size C``, ``index over C``, ``m×n matrix``, ``real scalar``, ``size``."""
         if self.sort == "index":
-            return f"index from 0 to {self.sizes[0]} − 1"
+            # Translators: {size} is a size such as C
+            return tr("index from 0 to {size} − 1", size=self.sizes[0])
         if self.sort == "vector":
-            return f"vector of size {self.sizes[0]}"
+            return tr("vector of size {size}", size=self.sizes[0])
         if self.sort == "matrix":
-            return "×".join(self.sizes) + " matrix"
+            # Translators: {shape} is a shape such as m×n
+            return tr("{shape} matrix", shape="×".join(self.sizes))
         if self.sort == "function":
-            return "a differentiable function of one variable"
-        return "real scalar" if self.sort == "scalar" else "size (a positive integer)"
+            return tr("a differentiable function of one variable")
+        return tr("real scalar") if self.sort == "scalar" else tr("size (a positive integer)")
 
 
 class Form(NamedTuple):
@@ -124,22 +127,23 @@ def read_form(text: Any, symbols: dict[str, Symbol], defined: dict[str, Definiti
     """The form written in ``text``, its names declared in ``symbols`` or ``defined``; NumberError says
     what is wrong. ``by_name``: a defined quantity's value is its name (an answer's value), not its definition."""
     if not isinstance(text, str) or not text.strip():
-        raise NumberError(f"expected a form as text, got {text!r}")
+        raise NumberError(tr("expected a form as text, got {value}", value=repr(text)))
     if len(text) > MAX_EQUATION:
-        raise NumberError(f"a form longer than {MAX_EQUATION} characters is not accepted")
+        raise NumberError(tr("a form longer than {count} characters is not accepted", count=MAX_EQUATION))
     odd = first_non_ascii(text)
     if odd is not None:
         raise NumberError(non_ascii_message(odd, "forms"))
     try:
         parsed = read(text.strip())
     except Unreadable:
-        raise NumberError(f"cannot read {text.strip()!r} as a form (write products with '*')") from None
+        raise NumberError(tr("cannot read {text} as a form (write products with '*')", text=repr(text.strip()))) \
+            from None
     if parsed.parts > 4 * MAX_NODES:
-        raise NumberError(f"a form with more than {4 * MAX_NODES} parts is too complex")
+        raise NumberError(tr("a form with more than {count} parts is too complex", count=4 * MAX_NODES))
     try:
         return _Reader(parsed.source, symbols, defined or {}, by_name).visit(parsed.tree.body)
     except RecursionError:
-        raise NumberError("the form is nested too deeply") from None
+        raise NumberError(tr("the form is nested too deeply")) from None
 
 
 def _bracketed(formula: Formula) -> Formula:
@@ -157,12 +161,13 @@ class _Reader(Visitor[Form]):
         self.by_name = by_name
 
     def refuse(self, node: ast.AST) -> Exception:
-        return NumberError(f"the syntax '{type(node).__name__}' is not allowed in a form "
-                           f"(use names, numbers, + - * / ^, x[i] and {', '.join(CALLS)})")
+        # Translators: {syntax} is a Python syntax node such as Compare; {functions} lists function names
+        return NumberError(tr("the syntax '{syntax}' is not allowed in a form (use names, numbers, + - * / ^, x[i] "
+                              "and {functions})", syntax=type(node).__name__, functions=", ".join(CALLS)))
 
     def constant(self, node: ast.Constant) -> Form:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise NumberError(f"{node.value!r} is not a number")
+            raise NumberError(tr("{value} is not a number", value=repr(node.value)))
         text = self.literal_text(node)
         value = decimal_literal(text)
         return Form(Number(int(value) if value.is_Integer else text), value)
@@ -170,17 +175,19 @@ class _Reader(Visitor[Form]):
     def declared(self, name: str) -> Symbol:
         """The declaration of ``name`` (NumberError if it has none)."""
         if name not in self.symbols:
-            hint = f"'{name}' is a function: write {name}(...)" if name in CALLS else f"unknown name '{name}'"
-            known = ", ".join([*self.symbols, *self.defined]) or "none"
-            raise NumberError(f"{hint} (declared symbols and definitions: {known})")
+            hint = tr("'{name}' is a function: write {name}(...)", name=name) if name in CALLS \
+                else tr("unknown name '{name}'", name=name)
+            known = ", ".join([*self.symbols, *self.defined]) or tr("none")
+            # Translators: {problem} is another message; {names} lists names
+            raise NumberError(tr("{problem} (declared symbols and definitions: {names})", problem=hint, names=known))
         return self.symbols[name]
 
     def name(self, node: ast.Name) -> Form:
         if node.id in self.defined:
             definition = self.defined[node.id]
             if definition.indices:
-                raise NumberError(f"'{node.id}' is defined with {len(definition.indices)} index(es): write "
-                                  f"{node.id}[...]")
+                raise NumberError(tr("'{name}' is defined with {count} index(es): write {name}[...]", name=node.id,
+                                     count=len(definition.indices)))
             if self.by_name:
                 import sympy as sp
 
@@ -188,9 +195,10 @@ class _Reader(Visitor[Form]):
             return Form(Name(node.id), definition.form.value)
         symbol = self.declared(node.id)
         if symbol.sort in ("vector", "matrix"):
-            raise NumberError(f"'{node.id}' is a {symbol.sort}: write one entry, {node.id}[...]")
+            # Translators: {sort} is a kind of symbol as the problem file writes it: vector, matrix (keep it)
+            raise NumberError(tr("'{name}' is a {sort}: write one entry, {name}[...]", name=node.id, sort=symbol.sort))
         if symbol.sort == "function":
-            raise NumberError(f"'{node.id}' is a function: write {node.id}(...)")
+            raise NumberError(tr("'{name}' is a function: write {name}(...)", name=node.id))
         return Form(Name(node.id), sympy_symbol(symbol))
 
     def unary(self, node: ast.UnaryOp) -> Form:
@@ -213,26 +221,28 @@ class _Reader(Visitor[Form]):
             return Form(Op(written, (left.formula, _bracketed(right.formula))), a * b)
         if isinstance(node.op, ast.Div):
             if b == 0:
-                raise NumberError("division by zero")
+                raise NumberError(tr("division by zero"))
             return Form(Op("/", (left.formula, right.formula)), a / b)
         if not (b.is_Integer and abs(b) <= 10):
-            raise NumberError("a power must have an integer exponent between -10 and 10")
+            raise NumberError(tr("a power must have an integer exponent between -10 and 10"))
         return Form(Op("^", (left.formula, right.formula)), a**b)
 
     def subscript(self, node: ast.Subscript) -> Form:
         import sympy as sp
 
         if not isinstance(node.value, ast.Name):
-            raise NumberError("only a declared vector or matrix can be indexed")
+            raise NumberError(tr("only a declared vector or matrix can be indexed"))
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         if node.value.id in self.defined:
             return self.defined_entry(self.defined[node.value.id], items)
         symbol = self.declared(node.value.id)
         if symbol.sort not in ("vector", "matrix"):
-            raise NumberError(f"'{node.value.id}' is a {symbol.sort}, not a vector or matrix: it has no entries")
+            raise NumberError(tr("'{name}' is a {sort}, not a vector or matrix: it has no entries", name=node.value.id,
+                                 sort=symbol.sort))
         wanted = 1 if symbol.sort == "vector" else 2
         if len(items) != wanted:
-            raise NumberError(f"'{node.value.id}' is a {symbol.sort}: write {wanted} index{'es' * (wanted > 1)}")
+            raise NumberError(ntr("'{name}' is a {sort}: write {n} index", "'{name}' is a {sort}: write {n} indexes",
+                                  wanted, name=node.value.id, sort=symbol.sort))
         indices = [self.index(item) for item in items]
         value = sp.IndexedBase(node.value.id)[tuple(index.value for index in indices)]
         return Form(Call(node.value.id, tuple(index.formula for index in indices), "[]"), value)
@@ -240,8 +250,8 @@ class _Reader(Visitor[Form]):
     def defined_entry(self, definition: Definition, items: Sequence[ast.AST]) -> Form:
         """``t[j]`` of a quantity defined as ``t[k]``: printed by its name, checked as its definition at j."""
         if len(items) != len(definition.indices):
-            raise NumberError(f"'{definition.name}' is defined with {len(definition.indices)} index(es), "
-                              f"not {len(items)}")
+            raise NumberError(tr("'{name}' is defined with {count} index(es), not {given}", name=definition.name,
+                                 count=len(definition.indices), given=len(items)))
         indices = [self.index(item) for item in items]
         values = tuple(index.value for index in indices)
         if self.by_name:
@@ -256,20 +266,23 @@ class _Reader(Visitor[Form]):
         """An index: a declared index, a size, an integer, or a sum or difference of them."""
         form = self.visit(node)
         if not form.value.is_integer:
-            raise NumberError(f"the index {form.formula} is not an integer (declare it: 'index <size>')")
+            raise NumberError(tr("the index {index} is not an integer (declare it: 'index <size>')",
+                                 index=form.formula))
         return form
 
     def call(self, node: ast.Call) -> Form:
         declared = [name for name, symbol in self.symbols.items() if symbol.sort == "function"]
         if not isinstance(node.func, ast.Name) or node.func.id not in (*CALLS, *declared):
             called = node.func.id if isinstance(node.func, ast.Name) else "this"
-            raise NumberError(f"'{called}' is not a known function (known: {', '.join([*CALLS, *declared])})")
+            raise NumberError(tr("'{name}' is not a known function (known: {names})", name=called,
+                                 names=", ".join([*CALLS, *declared])))
         if node.keywords:
-            raise NumberError(f"{node.func.id}() takes no keyword arguments")
+            raise NumberError(tr("{name}() takes no keyword arguments", name=node.func.id))
         name, args = node.func.id, node.args
         wanted = 1 if name in (*ONE_ARGUMENT, *declared, "step") else 2
         if len(args) != wanted:
-            raise NumberError(f"{name}() takes exactly {wanted} argument{'s' * (wanted > 1)}")
+            raise NumberError(ntr("{name}() takes exactly {n} argument", "{name}() takes exactly {n} arguments", wanted,
+                                  name=name))
         if name == "softmax":
             return self.softmax(args[0], args[1])
         if name == "sum":
@@ -306,8 +319,8 @@ class _Reader(Visitor[Form]):
         function = function_node.id if isinstance(function_node, ast.Name) else ""
         declared = function in self.symbols and self.symbols[function].sort == "function"
         if not (declared or function in ONE_ARGUMENT):
-            raise NumberError(f"the first argument of derivative() must be a declared function or one of "
-                              f"{', '.join(ONE_ARGUMENT)}")
+            raise NumberError(tr("the first argument of derivative() must be a declared function or one of {names}",
+                                 names=", ".join(ONE_ARGUMENT)))
         if declared:  # f′ at u: the checker writes sympy's chain rule so too (verify.derivatives_named)
             value = sp.Function(function + "'")(arg.value)
         else:
@@ -319,7 +332,8 @@ class _Reader(Visitor[Form]):
     def bound(self, node: ast.AST, what: str) -> tuple[str, Any, Any]:
         """The name, sympy symbol and size of the index a sum or softmax runs over."""
         if not isinstance(node, ast.Name) or self.declared(node.id).sort != "index":
-            raise NumberError(f"{what} must be a declared index ('index <size>')")
+            # Translators: {what} is "the second argument of sum()"
+            raise NumberError(tr("{what} must be a declared index ('index <size>')", what=what))
         symbol = self.symbols[node.id]
         size = size_value(symbol.sizes[0], self.symbols)
         return node.id, sympy_symbol(symbol), size
@@ -328,7 +342,7 @@ class _Reader(Visitor[Form]):
         """``sum(f, j)``: Σ_j f, j over its size's range 0 … size − 1."""
         import sympy as sp
 
-        name, index, size = self.bound(index_node, "the second argument of sum()")
+        name, index, size = self.bound(index_node, tr("the second argument of sum()"))
         body = self.visit(body_node)
         return Form(Sum(name, body.formula), sp.Sum(body.value, (index, 0, size - 1)))
 
@@ -337,7 +351,7 @@ class _Reader(Visitor[Form]):
         import sympy as sp
 
         if not isinstance(vector_node, ast.Name) or self.declared(vector_node.id).sort != "vector":
-            raise NumberError("the first argument of softmax() must be a declared vector")
+            raise NumberError(tr("the first argument of softmax() must be a declared vector"))
         vector = self.symbols[vector_node.id]
         index = self.index(index_node)
         size = size_value(vector.sizes[0], self.symbols)
@@ -351,11 +365,13 @@ class _Reader(Visitor[Form]):
 
         target = wrt_node.value if isinstance(wrt_node, ast.Subscript) else wrt_node
         if isinstance(target, ast.Name) and target.id in self.defined:
-            raise NumberError(f"'{target.id}' is defined in terms of other symbols: to differentiate with respect "
-                              f"to it, declare it in the symbols of this derivation (it then stands for itself)")
+            raise NumberError(tr("'{name}' is defined in terms of other symbols: to differentiate with respect to it, "
+                                 "declare it in the symbols of this derivation (it then stands for itself)",
+                                 name=target.id))
         of, wrt = self.visit(of_node), self.visit(wrt_node)
         if not isinstance(wrt.value, (sp.Symbol, sp.Indexed)) or wrt.value.is_integer:
-            raise NumberError(f"diff() differentiates with respect to a scalar or one entry, not {wrt.formula}")
+            raise NumberError(tr("diff() differentiates with respect to a scalar or one entry, not {form}",
+                                 form=wrt.formula))
         shown = Name(str(wrt.formula)) if isinstance(wrt.formula, Call) else wrt.formula
         return Form(Grad(of.formula, shown), sp.Derivative(of.value, wrt.value))
 

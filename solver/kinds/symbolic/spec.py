@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from solver.errors import show_value
 from solver.fields import Validated
+from solver.i18n import tr
 from solver.kinds.symbolic.reader import CALLS, SORTS, Symbol
 from solver.numbers import plain_name
 
@@ -26,18 +27,19 @@ def _sort(sort: Any) -> tuple[str, ...]:
     words = sort.split() if isinstance(sort, str) else []
     arity = {"scalar": 0, "size": 0, "index": 1, "vector": 1, "matrix": 2, "function": 0}
     if not words or words[0] not in SORTS or len(words) != 1 + arity[words[0]]:
-        raise ValueError(f"expected 'scalar', 'size', 'index <size>', 'vector <size>', "
-                         f"'matrix <size> <size>' or 'function', got {show_value(sort)}")
+        raise ValueError(tr("expected 'scalar', 'size', 'index <size>', 'vector <size>', 'matrix <size> <size>' or "
+                            "'function', got {value}", value=show_value(sort)))
     return tuple(words)
 
 
 def _declarations(value: dict[str, tuple[str, ...]]) -> dict[str, Symbol]:
     """``{z: (vector, C), x: (scalar,)}`` (each sort already read) as Symbols, their names checked."""
     if len(value) > MAX_SYMBOLS:
-        raise ValueError(f"more than {MAX_SYMBOLS} symbols")
+        raise ValueError(tr("more than {count} symbols", count=MAX_SYMBOLS))
     for name in value:
         if not plain_name(name) or name in RESERVED or len(name) > 20:
-            raise ValueError(f"{show_value(name)} is not a name a form can use (an ASCII identifier, not a function)")
+            raise ValueError(tr("{name} is not a name a form can use (an ASCII identifier, not a function)",
+                                name=show_value(name)))
     return {name: Symbol(name, words[0], words[1:]) for name, words in value.items()}
 
 
@@ -54,13 +56,14 @@ def undeclared_size(symbols: dict[str, Symbol]) -> tuple[str, str] | None:
 def _checks(value: Any) -> dict[str, tuple[int, ...]]:
     """``{C: [2, 3]}``: the sizes at which forms with indices are expanded and checked."""
     if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of sizes to lists of integers, got {show_value(value)}")
+        raise ValueError(tr("expected a mapping of sizes to lists of integers, got {value}", value=show_value(value)))
     out: dict[str, tuple[int, ...]] = {}
     for name, sizes in value.items():
         items = sizes if isinstance(sizes, list) else [sizes]
         if not items or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= MAX_CHECK_SIZE
                             for s in items):
-            raise ValueError(f"{name}: expected integers from 1 to {MAX_CHECK_SIZE}, got {show_value(sizes)}")
+            raise ValueError(tr("{name}: expected integers from 1 to {most}, got {value}", name=name,
+                                most=MAX_CHECK_SIZE, value=show_value(sizes)))
         out[str(name)] = tuple(items)
     return out
 
@@ -68,9 +71,9 @@ def _checks(value: Any) -> dict[str, tuple[int, ...]]:
 def _text(limit: int) -> Any:
     def validate(value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"expected text, got {show_value(value)}")
+            raise ValueError(tr("expected text, got {value}", value=show_value(value)))
         if len(value) > limit:
-            raise ValueError(f"longer than {limit} characters")
+            raise ValueError(tr("longer than {count} characters", count=limit))
         return value.strip()
 
     return validate
@@ -94,15 +97,17 @@ def split_definition(key: str) -> tuple[str, tuple[str, ...]]:
 def _definitions(value: Any) -> dict[str, str]:
     """``{"t[k]": "sum(X[j] * W[j, k], j)", "y": "…"}``: defined quantities, in order, each a form."""
     if not isinstance(value, dict) or not 1 <= len(value) <= MAX_DEFINITIONS:
-        raise ValueError(f"expected a mapping of 1 to {MAX_DEFINITIONS} names to forms, got {show_value(value)}")
+        raise ValueError(tr("expected a mapping of 1 to {most} names to forms, got {value}", most=MAX_DEFINITIONS,
+                            value=show_value(value)))
     out = {}
     for key, text in value.items():
         if not isinstance(key, str) or not DEFINED.fullmatch(key.strip()):
-            raise ValueError(f"{show_value(key)} is not a name to define: write a name (y) or a name with "
-                             "indices (t[k], A[i, j])")
+            raise ValueError(tr("{name} is not a name to define: write a name (y) or a name with indices (t[k], "
+                                "A[i, j])", name=show_value(key)))
         name, _ = split_definition(key.strip())
         if name in RESERVED or len(name) > 20:
-            raise ValueError(f"{show_value(name)} is not a name a form can use (an ASCII identifier, not a function)")
+            raise ValueError(tr("{name} is not a name a form can use (an ASCII identifier, not a function)",
+                                name=show_value(name)))
         number = isinstance(text, (int, float)) and not isinstance(text, bool)
         out[key.strip()] = _text(1000)(str(text) if number else text)
     return out
@@ -116,8 +121,8 @@ ANSWER_NAME = re.compile(r"[A-Za-z∂][A-Za-z0-9_∂/\[\](), =′]*")  # dCE/dz[
 def _answer_name(value: Any) -> str:
     text = _text(40)(value)
     if not ANSWER_NAME.fullmatch(text):
-        raise ValueError(f"{show_value(text)} is not an answer name (letters, digits, _ / [ ] ( ) = , ′ and ∂, "
-                         "starting with a letter or ∂)")
+        raise ValueError(tr("{name} is not an answer name (letters, digits, _ / [ ] ( ) = , ′ and ∂, starting with a "
+                            "letter or ∂)", name=show_value(text)))
     return text
 
 
@@ -136,13 +141,15 @@ class DerivationStep:
 
 def _steps(value: Any) -> Any:
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_STEPS:
-        raise ValueError(f"expected a list of 2 to {MAX_STEPS} forms, got {show_value(value)}")
+        raise ValueError(tr("expected a list of 2 to {most} forms, got {value}", most=MAX_STEPS,
+                            value=show_value(value)))
     return [{"form": item} if isinstance(item, str) else item for item in value]
 
 
 def _derivations(value: Any) -> Any:
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_DERIVATIONS:
-        raise ValueError(f"expected a list of 1 to {MAX_DERIVATIONS} derivations, got {show_value(value)}")
+        raise ValueError(tr("expected a list of 1 to {most} derivations, got {value}", most=MAX_DERIVATIONS,
+                            value=show_value(value)))
     return value
 
 
@@ -163,7 +170,7 @@ class Derivation:
 def _shapes(value: Any) -> list[str]:
     """``[w, W]``: declared vectors and matrices whose shapes are answers."""
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"expected a list of declared vector or matrix names, got {show_value(value)}")
+        raise ValueError(tr("expected a list of declared vector or matrix names, got {value}", value=show_value(value)))
     return value
 
 

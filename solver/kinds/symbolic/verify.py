@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from solver.i18n import tr
 from solver.kinds.symbolic.reader import bound_apart
 
 MAX_CASES = 400  # concrete cases (sizes × index values) of one comparison
@@ -70,12 +71,13 @@ class Comparer:
         all_cases = _cases(_free(self._apart.get(first, first)) | _free(self._apart.get(second, second)) |
                            _free(first) | _free(second), self.sizes, self.checks)
         if all_cases is None:
-            return Verdict(False, counterexample=f"more than {MAX_CASES} cases to check: use smaller checks")
+            return Verdict(False, counterexample=tr("more than {count} cases to check: use smaller checks",
+                                                    count=MAX_CASES))
         exact = True
         for case in all_cases:
             a, b = self.concrete(first, case), self.concrete(second, case)
             if self.screen and _differ_at_a_point(a, b):
-                return Verdict(False, counterexample="the sides differ at a point")
+                return Verdict(False, counterexample=tr("the sides differ at a point"))
             if _exactly_zero(a - b):
                 continue
             difference = _numeric_difference(a, b)
@@ -176,11 +178,12 @@ def _numeric_difference(a: Any, b: Any) -> str | None:
             continue
         if abs(left - right) > TOLERANCE * (1 + abs(left)):
             at = ", ".join(f"{k} = {v}" for k, v in point.items())
-            return f"at {at} the sides are {sp.N(left, 8)} and {sp.N(right, 8)}"
+            # Translators: {point} lists values such as x = 1/2, y = -3/4
+            return tr("at {point} the sides are {left} and {right}", point=at, left=sp.N(left, 8), right=sp.N(right, 8))
         compared += 1
         if compared == POINTS:
             return None
-    return "the sides could not be compared (not finite at random points)"
+    return tr("the sides could not be compared (not finite at random points)")
 
 
 def _differ_at_a_point(a: Any, b: Any) -> bool:
