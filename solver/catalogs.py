@@ -21,7 +21,7 @@ from solver import __version__
 from solver.i18n import DEFAULT, DOMAIN, LANGUAGES, LOCALE_DIR
 from solver.render.templates import templates_dir
 
-KEYWORDS: dict[str, Any] = {"tr": None, "mark": None, "ntr": (1, 2)}
+KEYWORDS: dict[str, Any] = {"tr": None, "mark": None, "ntr": (1, 2), "ntemplate": (1, 2)}
 COMMENT_TAGS = ["Translators:"]
 PACKAGE = Path(__file__).resolve().parent
 LATEX_DELIMITERS = {"block_start_string": "((*", "block_end_string": "*))", "variable_start_string": "(((",

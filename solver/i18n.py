@@ -8,6 +8,7 @@ sheet headings, error messages) is an English message marked for translation:
   translation may put the placeholders in any order, and ``str.format`` never evaluates anything;
 - ``ntr("{n} equation", "{n} equations", n)`` picks the plural form the language needs (Russian and
   the South Slavic languages have three);
+- ``phrase(ntemplate(singular, plural, n), …)``: the plural form as a template for prose with values;
 - ``mark("…")`` only marks a message for the catalogs (a module-level table, read before any language
   is chosen); it is translated where it is used, with ``tr(text)``.
 
@@ -89,11 +90,15 @@ def tr(message: str, /, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def ntemplate(singular: str, plural: str, n: int, /) -> str:
+    """The form of ``singular``/``plural`` that ``n`` takes, translated but not filled (for ``trace.phrase``)."""
+    code = language()
+    return (singular if n == 1 else plural) if code == DEFAULT else catalog(code).ngettext(singular, plural, n)
+
+
 def ntr(singular: str, plural: str, n: int, /, **values: Any) -> str:
     """The form of ``singular``/``plural`` that ``n`` takes in the current language, filled with ``n``, ``values``."""
-    code = language()
-    text = (singular if n == 1 else plural) if code == DEFAULT else catalog(code).ngettext(singular, plural, n)
-    return text.format(n=n, **values)
+    return ntemplate(singular, plural, n).format(n=n, **values)
 
 
 def prose_number(number: str) -> str:

@@ -7,6 +7,7 @@ The catalogs are checked against the messages extracted from the source *now* (B
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -60,6 +61,48 @@ def test_the_compiled_catalog_is_current(code: str) -> None:
     """The .mo read at run time is the .po compiled (run ``python -m solver.catalogs update`` after an edit)."""
     compiled = catalogs.po_path(code).with_suffix(".mo").read_bytes()
     assert compiled == catalogs.compiled(catalogs.read(code))
+
+
+def _translation_calls() -> list[tuple[str, ast.Call]]:
+    """Every ``tr``, ``ntr``, ``ntemplate`` and ``mark`` call in the package, with its place."""
+    calls = []
+    for path in sorted(catalogs.PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "ntr", "ntemplate", "mark"):
+                calls.append((f"{path.relative_to(catalogs.PACKAGE)}:{node.lineno}", node))
+    return calls
+
+
+def test_every_message_is_a_literal_the_catalogs_can_hold() -> None:
+    """The message of a call is a string literal or a name holding a marked one: never an f-string, a
+    concatenation or a string already formatted (none of which a catalog can hold)."""
+    calls = _translation_calls()
+    assert len(calls) > 500
+    wrong = [f"{where}: {ast.unparse(argument)[:60]}" for where, call in calls
+             for argument in call.args[:2 if call.func.id in ("ntr", "ntemplate") else 1]  # type: ignore[attr-defined]
+             if isinstance(argument, (ast.JoinedStr, ast.BinOp))
+             or (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute))
+             or (isinstance(argument, ast.Constant) and not isinstance(argument.value, str))]
+    assert wrong == []
+
+
+def test_values_fill_exactly_the_placeholders_of_their_message() -> None:
+    """``tr("… {name} …", name=…)``: every placeholder gets a value and every value a placeholder."""
+    wrong = []
+    for where, call in _translation_calls():
+        message = call.args[0] if call.args else None
+        values = {keyword.arg for keyword in call.keywords}
+        if call.func.id == "ntr":  # type: ignore[attr-defined]
+            values.add("n")
+        if not isinstance(message, ast.Constant) or not values or None in values:
+            continue
+        wanted = catalogs.placeholders(message.value)
+        if call.func.id == "ntr" and len(call.args) > 1:  # type: ignore[attr-defined]
+            wanted |= catalogs.placeholders(call.args[1].value)  # type: ignore[attr-defined]
+        if wanted != values and not (call.func.id == "ntr" and values - wanted == {"n"}):  # type: ignore[attr-defined]
+            # (ntr's count may only choose the form: "Layer {layers} has no parameters.")
+            wrong.append(f"{where}: {sorted(wanted)} filled with {sorted(values)}")
+    assert wrong == []
 
 
 def test_a_missing_translation_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -146,7 +146,7 @@ class Conv(Op):
                                     "(zero padding {padding})", kernel=shape_text(w), dilation=self.dilation,
                                     input=shape_text(x), padding=pad_text))
             if self.dims == 1:
-                raise ShapeError(tr("each filter of length {k} (dilation {dilation}) does not fit a input channel of "
+                raise ShapeError(tr("each filter of length {k} (dilation {dilation}) does not fit an input channel of "
                                     "length {n} padded by {padding}", k=ws[1], dilation=self.dilation, n=xs[1],
                                     padding=pad_text))
             raise ShapeError(tr("each {kernel} filter (dilation {dilation}) does not fit a {input} input channel "

@@ -19,7 +19,7 @@ from solver.engine.exact import present
 from solver.engine.ops import sigmoid
 from solver.errors import FieldError
 from solver.formula import Formula, Name, call, equation, grad, op
-from solver.i18n import tr
+from solver.i18n import ntr, tr
 from solver.kinds.rnn_spec import FIELDS, GATES, Network, RnnSpec, spec_type
 from solver.kinds.rnn_text import ACTIVATIONS, ROLES, factors_note, network_note
 from solver.numbers import plain_name
@@ -243,7 +243,7 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
     steps = _steps(solved, net, unrolled, answers, loss is not None)
     if spec.factors:
         steps.append(_factors(net, answers))
-    title = tr("The network unrolled over {count} time steps", count=len(net.x))
+    title = ntr("The network unrolled over {n} time step", "The network unrolled over {n} time steps", len(net.x))
     drawings = tuple(replace(d, title=title) for d in solved.drawings)
     return Solution(problem.id, problem.kind, problem.title, problem.statement, problem.source,
                     tuple(_givens(net, unrolled)), tuple(steps), tuple(_public(answers, unrolled)), drawings=drawings)

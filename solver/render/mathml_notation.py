@@ -83,7 +83,8 @@ _NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _GRADIENT_NAME = re.compile(r"[d∂]([^/\s]+)/[d∂](\S+)")  # dL/dW1, ∂L/∂h[k]
 _ENTRY_NAME = re.compile(r"(\w+)\[([\w, ]+)\]")  # h[k], W[k,l]
 _QUALIFIED = re.compile(r"(.+?)\s+(\([^()]*\))")  # dL/dW2[j,k] (ReLU)
-_TOKEN = re.compile(r"[^\W_]+(?:_\([^()]*\)|_[^\W_]+)*|\d+(?:\.\d+)?|\s+|.")
+# a number (ASCII digits: ² is an operator here), a name with its digits and subscripts, space, one symbol
+_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?|[^\W\d_²ᵀ]+[0-9]*(?:_\([^()]*\)|_[^\W_²ᵀ]+)*|\s+|.")
 
 
 def _subscript(part: str) -> str:
@@ -120,14 +121,14 @@ def notation_mathml(text: str) -> str:
         bracketed = re.fullmatch(r"([^\W_]+)_\(([^()]*)\)", token)
         if bracketed:  # h_(t−1)
             out.append(f"<msub>{identifier(bracketed.group(1))}{mrow(notation_mathml(bracketed.group(2)))}</msub>")
-        elif token[0].isdigit():
+        elif token[0] in "0123456789":
             out.append(mn(group_digits(token, "\u2009")))
-        elif _IDENTIFIER.fullmatch(token):
-            out.append(identifier(token))
         elif token == "ᵀ" and out:
             out[-1] = f"<msup>{out[-1]}{mi('T')}</msup>"
         elif token == "²" and out:
             out[-1] = f"<msup>{out[-1]}{mn('2')}</msup>"
+        elif _IDENTIFIER.fullmatch(token):
+            out.append(identifier(token))
         else:
             out.append(mo(token))
     return fenced("".join(out))
@@ -184,8 +185,8 @@ class MathmlPrinter(StandardPrinter):
         return mo(text)
 
     def function(self, name: str) -> str:
-        """A function's name as one upright name."""
-        return function_mathml(name)
+        """A function's name as one upright name (none for a bare bracket pair such as ‖a‖)."""
+        return function_mathml(name) if name else ""
 
     def _print_Op(self, formula: Op) -> str:
         operator = OPERATORS[formula.symbol]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from solver import trace
 from solver.errors import UnsolvableError
 from solver.formula import Call, Formula, Name, Sum, equation, op
-from solver.i18n import mark, ntr, tr
+from solver.i18n import mark, ntemplate, ntr, tr
 from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
@@ -229,10 +229,13 @@ def _round_step(n: int, one: Round, earlier: list[Round], system: list[Equation]
             example = next((x for x in (_example(eq.expr, order) for eq in waiting) if x is not None), None)
             waiting_labels = _listing([eq.label for eq in waiting])
             # Translators: {reasons} are the sentences before; {labels} lists equations; {example} a product e·X[0,0]
-            why = phrase(tr("{reasons}. {labels} multiply an unknown weight by an unknown input ({example}), so they "
-                            "wait until the weights are known."), reasons="; ".join(reasons), labels=waiting_labels,
-                         example=example) if example is not None \
-                else phrase(tr("{reasons}. {labels} wait."), reasons="; ".join(reasons), labels=waiting_labels)
+            why = phrase(ntemplate("{reasons}. {labels} multiplies an unknown weight by an unknown input ({example}), "
+                                   "so it waits until the weights are known.",
+                                   "{reasons}. {labels} multiply an unknown weight by an unknown input ({example}), "
+                                   "so they wait until the weights are known.", len(waiting)),
+                         reasons="; ".join(reasons), labels=waiting_labels, example=example) if example is not None \
+                else phrase(ntemplate("{reasons}. {labels} waits.", "{reasons}. {labels} wait.", len(waiting)),
+                            reasons="; ".join(reasons), labels=waiting_labels)
     else:
         found = [assignment(s, value(v)) for r in earlier for s, v in r.solved.items()]
         # Translators: {values} lists values such as e = 1, b = 2
@@ -284,7 +287,7 @@ def _undetermined_step(free: list[Any], open_relations: list[tuple[Any, Any]], s
         solution = sp.linsolve([left - right for left, right in open_relations], symbols)
         (values,) = solution.args
         parameters = [s for s, v in zip(symbols, values) if v == s]
-        note += (": ", ntr("{n} independent relation among {unknowns} unknowns leave {free} free",
+        note += (": ", ntr("{n} independent relation among {unknowns} unknowns leaves {free} free",
                            "{n} independent relations among {unknowns} unknowns leave {free} free",
                            len(open_relations), unknowns=len(symbols), free=len(parameters)))
         if parameters:

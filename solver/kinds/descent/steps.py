@@ -94,9 +94,9 @@ def table(run: Run, given: Descent) -> list[Step]:
                     for row in rows)
     title = tr("Iterations {first} to {last}", first=first, last=last) if first < last \
         else tr("Iteration {last}", last=last)
-    # Translators: {every} is a number: every 10th iterate
-    note = (tr("Every iterate is in the trace; below full detail every {every}th and the last are shown.",
-               every=given.every) if len(rows) > 1 else "")
+    # Translators: {every} is a number: one iterate in 10 is shown
+    note = (tr("Every iterate is in the trace; below full detail, one in {every} and the last are shown.",
+               every=given.every) if len(rows) > 1 and given.every > 1 else "")
     out.append(Step(StepKind.GROUP, title, note=note, substeps=entries))
     return out
 

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from solver.errors import FieldError
 from solver.formula import Formula, Name, Sum
-from solver.i18n import tr
+from solver.i18n import ntr, tr
 from solver.kinds.params.common import WEIGHTS_PLUS_BIASES, Solved, substitute, total
 from solver.kinds.params.models import DenseNet
 from solver.trace import Answer, Given, Step, StepKind
@@ -78,8 +78,9 @@ def solve_dense(net: DenseNet) -> Solved:
             WEIGHTS_PLUS_BIASES,
             total([sum(weights), sum(biases)]),
             count,
-            note=tr("The input layer ({units} units) has no parameters; {count} layers do.", units=sizes[0],
-                    count=len(sizes) - 1),
+            note=ntr("The input layer ({units} units) has no parameters; {n} layer does.",
+                     "The input layer ({units} units) has no parameters; {n} layers do.", len(sizes) - 1,
+                     units=sizes[0]),
         )
     )
     answers = [
