@@ -101,7 +101,17 @@ def ntr(singular: str, plural: str, n: int, /, **values: Any) -> str:
     return ntemplate(singular, plural, n).format(n=n, **values)
 
 
+DIGIT_GROUP = "\u202f"
+"""How hr, sr and ru group digits (a narrow no-break space, 3 604 000): a comma is their decimal mark."""
+
+
 def prose_number(number: str) -> str:
-    """A formatted number for prose (``0.25``, ``2.5e-10``) with the language's decimal mark: a comma in
-    hr, sr and ru, as their courses write it. Formulas keep the point: this is for words only."""
-    return number if language() == DEFAULT else number.replace(".", ",")
+    """A formatted number for prose (``0.25``, ``2.5e-10``, ``1,602,000``) as the language writes it: in hr,
+    sr and ru a decimal comma and digits grouped by narrow spaces. Formulas keep the point."""
+    return number if language() == DEFAULT else number.translate({ord("."): ",", ord(","): DIGIT_GROUP})
+
+
+def grouped(number: int) -> str:
+    """An integer with its digits grouped as the language writes them: 3,604,000 in English, 3 604 000
+    (narrow no-break spaces) in hr, sr and ru, where 3,604 would read as a decimal."""
+    return f"{number:,}" if language() == DEFAULT else f"{number:,}".replace(",", DIGIT_GROUP)

@@ -23,7 +23,7 @@ import sympy as sp
 
 from solver.engine.ops import DELTA, Explanation, Matrix, Op, Shape, ShapeError, phrase, shape_text
 from solver.formula import Call, Floor, Formula, Name, Number, call, equation, op
-from solver.i18n import ntr, tr
+from solver.i18n import mark, ntr, tr
 
 Rows = list[list[Any]]
 Pads = list[tuple[int, int]]
@@ -55,6 +55,15 @@ def _sides(dims: int, padding: Any) -> Pads | None:
     # Translators: {forms} shows the tuples padding may be, such as (left, right)
     raise ValueError(tr("padding must be 'same', 'valid' or a non-negative integer, or {forms}, got {value}",
                         forms=forms, value=repr(padding)))
+
+
+SIZE_TITLES = {
+    (1, False): (mark("Output length"),),
+    (2, False): (mark("Output rows"), mark("Output columns")),
+    (1, True): (mark("Output length of each channel"),),
+    (2, True): (mark("Output rows of each channel"), mark("Output columns of each channel")),
+}
+"""The titles of the output-size steps, by the number of dimensions and whether there are several filters."""
 
 
 class Conv(Op):
@@ -268,11 +277,10 @@ class Conv(Op):
         return None
 
     def size_rules(self, x_shape: Shape, w_shape: Shape) -> list[tuple[str, Formula, Formula, int]]:
-        """(what, general formula, numbers, result) for the output size along each axis (of one channel)."""
+        """(title, general formula, numbers, result) for the output size along each axis (of one channel)."""
         xs, ws, pads, out = self.geometry(x_shape, w_shape)
-        axes = [tr("length")] if self.dims == 1 else [tr("rows"), tr("columns")]
-        if self.filters > 1:
-            axes = [tr("{axis} of each channel", axis=axis) for axis in axes]
+        titles = SIZE_TITLES[(self.dims, self.filters > 1)]
+        axes = [tr(title) for title in titles]
         rules = []
         for axis, name in zip(range(2 - self.dims, 2), axes):
             (before, after), n, k = pads[axis], xs[axis], ws[axis]

@@ -202,8 +202,7 @@ def _forward_step(node: Any, title: str | Formula, formula: str | Formula, writt
         if hasattr(node.op, "window_note") else ""
     if hasattr(node.op, "size_rules"):  # a convolution: its output size is a step of its own
         rules = node.op.size_rules(node.inputs[0].shape, node.inputs[1].shape)
-        # Translators: {dimension} is a convolution's output length, rows or columns (of each channel)
-        substeps = tuple(Step(StepKind.EVALUATE, tr("Output {dimension}", dimension=what), formula, numbers, result,
+        substeps = tuple(Step(StepKind.EVALUATE, what, formula, numbers, result,
                               note=tr("n input size, k kernel size, p zero padding, d dilation, s stride"))
                          for what, formula, numbers, result in rules) + substeps
     cost = _cost_note(node)

@@ -31,6 +31,8 @@ _TEXT_ESCAPES = {
     "$": r"\$",
     "^": r"\^{}",
     "~": r"\~{}",
+    "\u202f": r"\,",  # digits grouped in hr, sr, ru prose: 3 604 000
+    "\u2009": r"\,",
 }
 
 

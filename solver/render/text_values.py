@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from solver.formula import Formula, StandardPrinter, standard_notation
+from solver.i18n import grouped
 from solver.render.values import (
     DECIMAL_DIGITS,
     decimal_of,
@@ -36,7 +37,7 @@ class TextPrinter(StandardPrinter):
 
     def number(self, value: int | str) -> str:
         """An integer with its digits grouped; a decimal or fraction as written."""
-        return f"{value:,}" if isinstance(value, int) else value
+        return grouped(value) if isinstance(value, int) else value
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +57,7 @@ def text(value: Any, width: int | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return f"{value:,}"
+        return grouped(value)
     if isinstance(value, str):  # a formula written as text: standard notation (norm2(W1) → ‖W1‖²)
         return group_digits(standard_notation(value))
     if isinstance(value, Formula):

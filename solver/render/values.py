@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from solver.formula import FUNCTION_NAMES
+from solver.i18n import grouped
 from solver.trace import Approximate
 
 DECIMAL_DIGITS = 6  # significant digits of the decimal shown beside an exact value
@@ -94,8 +95,11 @@ def is_float(value: Any) -> bool:
     return isinstance(value, sympy.Float)
 
 
-def group_digits(text: str, separator: str = ",") -> str:
-    """Group the digits of every integer of 4 or more digits in ``text``: 3604000 → 3,604,000."""
+def group_digits(text: str, separator: str | None = None) -> str:
+    """Group the digits of every integer of 4 or more digits in ``text``: 3604000 → 3,604,000 (None: as the
+    language groups them, see :func:`solver.i18n.grouped`)."""
+    if separator is None:
+        return _NUMBER.sub(lambda m: grouped(int(m.group())), text)
     return _NUMBER.sub(lambda m: f"{int(m.group()):,}".replace(",", separator), text)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from solver import trace
 from solver.errors import UnsolvableError
 from solver.formula import Call, Formula, Name, Sum, equation, op
-from solver.i18n import mark, ntemplate, ntr, tr
+from solver.i18n import ntemplate, ntr, tr
 from solver.kinds import within_given
 from solver.kinds.conv_inversion.algebra import (
     Equation,
@@ -39,10 +39,6 @@ from solver.trace import Answer, Given, Phrase, Solution, Step, StepKind, phrase
 
 if TYPE_CHECKING:
     from solver.engine.conv import Conv
-
-SIZE_TITLES = {"length": mark("Output length"), "rows": mark("Output rows"), "columns": mark("Output columns")}
-"""The titles of the output-size steps, by the axis the convolution names."""
-
 
 def solve(problem: Problem, numeric: bool = False) -> Solution:
     """Recover the unknown kernel entries, bias and inputs, then the unknown outputs, step by step."""
@@ -196,9 +192,9 @@ def _convention(given: Inversion, conv: Conv) -> Step:
 
 
 def _size_steps(conv: Conv, given: Inversion) -> list[Step]:
-    return [Step(StepKind.EVALUATE, tr(SIZE_TITLES[what]), formula, numbers, result,
+    return [Step(StepKind.EVALUATE, title, formula, numbers, result,
                  note=tr("matches the given Y"))
-            for what, formula, numbers, result in conv.size_rules(given.X.shape, given.W.shape)]
+            for title, formula, numbers, result in conv.size_rules(given.X.shape, given.W.shape)]
 
 
 def _system_step(title: str | Phrase, eq: Equation, expr: Any, order: Order, kind: StepKind = StepKind.EVALUATE,

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 from solver.errors import FieldError, UnsolvableError, show_value
 from solver.fields import Count, Validated
 from solver.formula import Formula, Name, call
-from solver.i18n import tr
+from solver.i18n import grouped, tr
 from solver.kinds import given_only
 from solver.numbers import Exact
 from solver.trace import Approximate
@@ -44,7 +44,7 @@ def _iterations(minimum: int) -> Any:
     def validate(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ITERATIONS:
             raise ValueError(tr("expected a number of iterations from {minimum} to {maximum}, got {value}",
-                                minimum=minimum, maximum=f"{MAX_ITERATIONS:,}", value=show_value(value)))
+                                minimum=minimum, maximum=grouped(MAX_ITERATIONS), value=show_value(value)))
         return value
 
     return Validated(validate)

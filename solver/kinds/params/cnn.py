@@ -8,7 +8,7 @@ from typing import Any
 
 from solver.errors import FieldError, FieldPath
 from solver.formula import Name, op
-from solver.i18n import mark, ntr, tr
+from solver.i18n import grouped, mark, ntr, tr
 from solver.kinds.params.cnn_extra import activation, batchnorm, describe_extra, dropout, embedding, flatten
 from solver.kinds.params.cnn_layers import (
     Flow,
@@ -48,9 +48,9 @@ def describe(layer: Any, dims: int, path: FieldPath) -> str:
     """A layer in a few words: ``conv 5×5, 16 filters, stride 1, padding 2``, ``fc, 10 outputs``."""
     if isinstance(layer, CnnDense):
         # Translators: fc is the layer type (keep it)
-        text = ntr("fc, {count} output", "fc, {count} outputs", layer.out_features, count=f"{layer.out_features:,}")
+        text = ntr("fc, {count} output", "fc, {count} outputs", layer.out_features, count=grouped(layer.out_features))
         if layer.in_features is not None:
-            text = f"fc, {layer.in_features:,} → {layer.out_features:,}"
+            text = f"fc, {grouped(layer.in_features)} → {grouped(layer.out_features)}"
         text = text if layer.bias else tr("{layer}, no bias", layer=text)
     elif isinstance(layer, CnnConv | CnnPool):
         text = describe_window(layer, dims, path)
@@ -100,7 +100,7 @@ def _start(net: CnnNet, layers: tuple[Any, ...]) -> tuple[Flow, int, list[Given]
         for field, value in (("in_channels", net.in_channels), ("input_size", net.input_size)):
             if value is not None:
                 raise FieldError((field,), tr("in_features makes the input a vector: it has no {field}", field=field))
-        features = Given("input", tr("{count} features", count=f"{net.in_features:,}"))
+        features = Given("input", tr("{count} features", count=grouped(net.in_features)))
         return Flow("vector", (net.in_features,)), 1, [features], []
     if net.in_channels is None:
         message = tr("missing required field: in_channels (or in_features for a vector input)")
@@ -258,8 +258,8 @@ def solve_cnn(net: CnnNet) -> Solved:
                 count + shared_total,
                 note=tr("Adding up each layer's weights would count the {shared} shared values twice; they are one "
                         "set of parameters (one gradient, one update), so the network has {count}. Summary tables "
-                        "that add per-layer counts can show the larger number.", shared=f"{shared_total:,}",
-                        count=f"{count:,}"),
+                        "that add per-layer counts can show the larger number.", shared=grouped(shared_total),
+                        count=grouped(count)),
             )
         )
         head += [Answer("shared", shared_total, tr("values of shared weights, counted once")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from solver.errors import FieldError, FieldPath
 from solver.formula import Name, Number, op
-from solver.i18n import mark, tr
+from solver.i18n import grouped, mark, tr
 from solver.kinds.params.cnn_layers import Flow, SolvedLayer, Weight, shape_text, shared_step
 from solver.kinds.params.common import shape
 from solver.kinds.params.models import CnnActivation, CnnBatchNorm, CnnDropout, CnnEmbedding, CnnFlatten
@@ -32,12 +32,12 @@ def describe_extra(layer: CnnActivation | CnnDropout | CnnFlatten | CnnBatchNorm
     if isinstance(layer, CnnBatchNorm):
         parts = [tr("batch norm")]
         if layer.num_features is not None:
-            parts.append(tr("{count} features", count=f"{layer.num_features:,}"))
+            parts.append(tr("{count} features", count=grouped(layer.num_features)))
         if not layer.affine:
             parts.append(tr("no γ, β"))
         return ", ".join(parts)
-    text = tr("embedding, {tokens} tokens × {size}", tokens=f"{layer.num_embeddings:,}",
-              size=f"{layer.embedding_dim:,}")
+    text = tr("embedding, {tokens} tokens × {size}", tokens=grouped(layer.num_embeddings),
+              size=grouped(layer.embedding_dim))
     # Translators: {layer} describes a layer (conv 5×5, 16 filters); {name} is another layer's name
     return tr("{layer}, weight shared with {name}", layer=text, name=layer.share) if layer.share else text
 
@@ -86,9 +86,9 @@ def batchnorm(layer: CnnBatchNorm, flow: Flow, path: FieldPath) -> SolvedLayer:
     channels = flow.sizes[0]
     maps = flow.form == "maps"
     if layer.num_features is not None and channels is not None and layer.num_features != channels:
-        given = f"num_features = {layer.num_features:,}"
-        message = (tr("{given}, but its input has {count} channels", given=given, count=f"{channels:,}") if maps
-                   else tr("{given}, but its input has {count} features", given=given, count=f"{channels:,}"))
+        given = f"num_features = {grouped(layer.num_features)}"
+        message = (tr("{given}, but its input has {count} channels", given=given, count=grouped(channels)) if maps
+                   else tr("{given}, but its input has {count} features", given=given, count=grouped(channels)))
         raise FieldError(path + ("num_features",), message)
     if channels is None and layer.num_features is None:
         message = tr("this batch norm's input size is unknown without the network's input_size: "
@@ -129,6 +129,6 @@ def embedding(layer: CnnEmbedding, flow: Flow, path: FieldPath, shared: Weight |
         Step(StepKind.EVALUATE, tr("Parameters"), Name("V") * Name("E"), Number(v) * Number(e), v * e,
              # Translators: {rows} and {size} are formulas such as V = 1,000 and E = 64
              note=tr("A table of {rows} rows, one per token, each a vector of {size} numbers; no bias.",
-                     rows=f"V = {v:,}", size=f"E = {e:,}"))
+                     rows=f"V = {grouped(v)}", size=f"E = {grouped(e)}"))
     )
     return SolvedLayer(out, v * e, steps, weight=(v, e))

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from solver.errors import FieldError, FieldPath
 from solver.formula import Formula, Name, Number, op
-from solver.i18n import ntr, tr
+from solver.i18n import grouped, ntr, tr
 from solver.kinds.params.common import shape
 from solver.kinds.params.conv import (
     C_OUT,
@@ -152,17 +152,17 @@ def shared_step(own: tuple[int, ...], shared: Weight, bias_formula: Formula | No
                      "weight must have the same shape", shape=shape_text(own), layer=shared.layer, name=shared.name,
                      other=shape_text(shared.shape))
         raise FieldError(path + ("share",), message)
-    size = "×".join(f"{n:,}" for n in own)
+    size = "×".join(grouped(n) for n in own)
     return Step(
         StepKind.EVALUATE, tr("Parameters"), bias_formula, None, biases,
         # Translators: {size} is a shape such as 10×84, {layer} a layer number, {name} its name
         note=tr("The {size} weight ({count} values) is layer {layer}'s ({name}): one matrix used twice, counted "
                 "once, at that layer (as PyTorch's model.parameters() yields a shared tensor once); this layer "
-                "adds its own {biases} biases.", size=size, count=f"{prod(own):,}", layer=shared.layer,
-                name=shared.name, biases=f"{biases:,}") if biases
+                "adds its own {biases} biases.", size=size, count=grouped(prod(own)), layer=shared.layer,
+                name=shared.name, biases=grouped(biases)) if biases
         else tr("The {size} weight ({count} values) is layer {layer}'s ({name}): one matrix used twice, counted "
                 "once, at that layer (as PyTorch's model.parameters() yields a shared tensor once); no bias.",
-                size=size, count=f"{prod(own):,}", layer=shared.layer, name=shared.name),
+                size=size, count=grouped(prod(own)), layer=shared.layer, name=shared.name),
     )
 
 
@@ -277,15 +277,15 @@ def _inputs(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: Fiel
         where = tr("its {shape} input", shape=shape_text(flow.sizes)) if flow.known else tr("its input")
     if layer.in_features is not None and n_in is not None and layer.in_features != n_in:
         # Translators: {where} is "its 16×5×5 input" or "each position's embedding"
-        message = tr("{given}, but {where} has {count} features", given=f"in_features = {layer.in_features:,}",
-                     where=where, count=f"{n_in:,}")
+        message = tr("{given}, but {where} has {count} features", given=f"in_features = {grouped(layer.in_features)}",
+                     where=where, count=grouped(n_in))
         raise FieldError(path + ("in_features",), message)
     if layer.in_features is None and n_in is None:
         message = tr("this fc layer's input size is unknown without the network's input_size: "
                      "give the layer's in_features (or the network's input_size)")
         raise FieldError(path, message)
     steps = []
-    if flow.form == "maps" and flow.known:
+    if flow.form == "maps" and flow.known and n_in is not None:  # (a known flow has its count)
         steps.append(
             Step(
                 StepKind.EVALUATE,
@@ -294,7 +294,7 @@ def _inputs(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: Fiel
                 op("·", *flow.ints),
                 n_in,
                 note=tr("The {shape} feature maps become one vector of {count} values.", shape=shape_text(flow.sizes),
-                        count=f"{n_in:,}"),
+                        count=grouped(n_in)),
             )
         )
     elif flow.form == "maps":
@@ -331,8 +331,9 @@ def dense(layer: CnnDense, flow: Flow, axis_names: tuple[str, ...], path: FieldP
                 linear_numbers(n_in, n_out, layer.bias),
                 weights + biases,
                 # Translators: {shape} is a matrix shape such as 120×400
-                note=tr("W is {shape} and b has {count} entries.", shape=f"{n_out:,}×{n_in:,}", count=f"{n_out:,}")
-                if layer.bias else tr("W is {shape}; no bias.", shape=f"{n_out:,}×{n_in:,}"),
+                note=tr("W is {shape} and b has {count} entries.", shape=f"{grouped(n_out)}×{grouped(n_in)}",
+                        count=grouped(n_out))
+                if layer.bias else tr("W is {shape}; no bias.", shape=f"{grouped(n_out)}×{grouped(n_in)}"),
             )
         )
     params = biases if shared else weights + biases

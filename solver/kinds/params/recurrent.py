@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from solver.formula import Formula, Name, Number, Sum, equation, op
-from solver.i18n import mark, ntr, tr
+from solver.i18n import grouped, mark, ntr, tr
 from solver.kinds.params.common import WEIGHTS_PLUS_BIASES, Solved, names, scaled, substitute, total
 from solver.kinds.params.models import CELL_NAMES, CONVENTIONS, GATE_NAMES, GATES, Convention, RecurrentNet
 from solver.trace import Answer, Given, Step, StepKind
@@ -105,8 +105,8 @@ def solve_recurrent(net: RecurrentNet) -> Solved:
             WEIGHTS_PLUS_BIASES,
             total([weights_total, biases_total]),
             grand_total,
-            note=tr("{biases} of the {total} parameters are biases.", biases=f"{biases_total:,}",
-                    total=f"{grand_total:,}"),
+            note=tr("{biases} of the {total} parameters are biases.", biases=grouped(biases_total),
+                    total=grouped(grand_total)),
         )
     )
     steps.append(_other_convention(net, biases, grand_total))
@@ -247,7 +247,7 @@ def _other_convention(net: RecurrentNet, biases: int, count: int) -> Step:
     title = (tr("For comparison: the {convention} convention (two bias vectors per gate)", convention=other)
              if other_biases == 2
              else tr("For comparison: the {convention} convention (one bias vector per gate)", convention=other))
-    numbers = {"who": where, "total": f"{other_total:,}", "difference": f"{abs(other_total - count):,}",
+    numbers = {"who": where, "total": grouped(other_total), "difference": grouped(abs(other_total - count)),
                "convention": net.convention}
     # Translators: {who} is torch.nn.LSTM or "The textbook formulas and Keras"; {convention}: textbook, pytorch…
     note = (tr("{who} would count {total} parameters, {difference} more than the {convention} count.", **numbers)
