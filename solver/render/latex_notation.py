@@ -130,7 +130,10 @@ class LatexPrinter(StandardPrinter):
         return printed.strip()
 
     def name(self, text: str) -> str:
-        """A name as :func:`notation_latex` sets it (``lam`` as ``\\lambda``)."""
+        """A name as :func:`notation_latex` sets it (``lam`` as ``\\lambda``); words said inside a rule
+        (``δ at the argmax``: a name that starts with a space) as text, in any script."""
+        if text.startswith(" ") and text.strip():
+            return r"\ \text{%s}" % re.sub(r"([_&%#$])", r"\\\1", text.strip())
         return notation_latex(shown_name(text))
 
     def number(self, value: int | str) -> str:

@@ -168,7 +168,10 @@ class MathmlPrinter(StandardPrinter):
         return mrow(fenced(printed))
 
     def name(self, text: str) -> str:
-        """A name as :func:`name_mathml` sets it."""
+        """A name as :func:`name_mathml` sets it; words said inside a rule (``δ at the argmax``: a name that
+        starts with a space) as text."""
+        if text.startswith(" ") and text.strip():
+            return mtext("\u00a0" + text.strip())
         return name_mathml(text)
 
     def number(self, value: int | str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from solver.i18n import mark, tr
 from solver.render.latex_notation import latex_width, name_latex
 from solver.render.latex_values import decimal_latex, latex
 from solver.render.prose import words
@@ -144,8 +145,9 @@ def _steps(steps: tuple[Step, ...], prefix: str, prose: Any, depth: int = 1) -> 
 
 
 QUANTITY = re.compile(r"[^\s:]+")  # a title that names the quantity a step computes (h1, ∂L/∂W1, W1_new)
-WORD = re.compile(r"[A-Z][a-z]{3,}")  # ... unless it is a word (Total, Parameters)
-ROLE = re.compile(r"(\S+)\s+\((given|symbol)\)")  # a quantity's name and its role
+WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]{3,}")  # ... unless it is a word (Total, Parameters, Итого, Težine)
+ROLE = re.compile(r"(\S+)\s+\(([^()]+)\)")  # a quantity's name and its role (given, symbol; translated)
+ROLES = (mark("given"), mark("symbol"))
 NAMING_KINDS = {StepKind.FORWARD, StepKind.CHAIN, StepKind.UPDATE, StepKind.EVALUATE, StepKind.SUM}
 
 
@@ -154,9 +156,11 @@ def _run_in(step: Step, note: str, depth: int) -> dict[str, Any]:
     computes reads as an equation, ``h_1 = ReLU(W_1 x) = …`` (the title becomes its left side); the
     equation follows the label on the same line when it fits (``inline``), as does a short note."""
     name, tag = str(step.title), ""
-    if (role := ROLE.fullmatch(name)) is not None:  # ∂L/∂W1  (given): the gradient of a given quantity
+    role = ROLE.fullmatch(name)
+    if role is not None and role.group(2) in {tr(word) for word in ROLES}:  # ∂L/∂W1  (given): a given's gradient
         name, tag = role.group(1), rf"\qquad\text{{({role.group(2)})}}"
-    named = step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not WORD.fullmatch(name)
+    word = name[:1].isupper() and WORD.fullmatch(name) is not None
+    named = step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not word
     says_itself = str(step.formula).startswith(name + " =")  # the formula already says what it defines
     room = MAX_LINE - INDENT * min(depth, 4) - len(tag) // 3  # lists nest four deep (solution.tex.j2)
     line = _latex_chain(step, name_latex(name) if named and not says_itself else "", room)

@@ -54,7 +54,8 @@ def bare(formula: Formula) -> Formula:
 
 
 def phrase(formula: Formula, words: str) -> Formula:
-    """``formula`` followed by words, for a rule said partly in words (``δ at the argmax``)."""
+    """``formula`` followed by words, for a rule said partly in words (``δ at the argmax``); the leading
+    space marks the name as words, which printers set as text."""
     return FormulaOp("juxtapose", (formula, Name(f" {words}")))
 
 
