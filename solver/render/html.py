@@ -19,7 +19,7 @@ from solver.render.prose import prose_text, words
 from solver.render.steps import numbered, parts
 from solver.render.templates import environment
 from solver.render.values import short_decimals
-from solver.render.view import NAMING_KINDS, QUANTITY, ROLE, WORD
+from solver.render.view import names_quantity, title_parts
 from solver.trace import Phrase, Solution, Step
 
 DOT_TIMEOUT = 20  # seconds dot may take for one drawing
@@ -111,17 +111,13 @@ def steps_view(steps: tuple[Step, ...], prefix: str) -> list[dict[str, Any]]:
 def named(step: Step) -> str:
     """The quantity a step computes when its title names it (``h1``, ``∂L/∂W1``), as the LaTeX sheet
     reads it; "" when the title is prose."""
-    title = str(step.title)
-    if (role := ROLE.fullmatch(title)) is not None:
-        title = role.group(1)
-    if step.kind not in NAMING_KINDS or not QUANTITY.fullmatch(title) or WORD.fullmatch(title):
-        return ""
-    return title
+    title, _ = title_parts(str(step.title))
+    return title if names_quantity(step, title) else ""
 
 
 def _tag(step: Step) -> str:
-    role = ROLE.fullmatch(str(step.title))
-    return f"({role.group(2)})" if role else ""
+    _, role = title_parts(str(step.title))
+    return f"({role})" if role else ""
 
 
 def graph_view(drawing: Any, prefix: str) -> dict[str, str]:

@@ -151,16 +151,29 @@ ROLES = (mark("given"), mark("symbol"))
 NAMING_KINDS = {StepKind.FORWARD, StepKind.CHAIN, StepKind.UPDATE, StepKind.EVALUATE, StepKind.SUM}
 
 
+def title_parts(title: str) -> tuple[str, str]:
+    """A title split into the quantity and its role, ``("∂L/∂W1", "given")`` for ``∂L/∂W1  (given)`` (the
+    role in the current language); ``(title, "")`` when it names no role."""
+    role = ROLE.fullmatch(title)
+    if role is not None and role.group(2) in {tr(word) for word in ROLES}:
+        return role.group(1), role.group(2)
+    return title, ""
+
+
+def names_quantity(step: Step, name: str) -> bool:
+    """Whether ``name`` (a step's title without its role) is the quantity the step computes (``h1``,
+    ``∂L/∂W1``), not a word (``Total``, ``Итого``)."""
+    word = name[:1].isupper() and WORD.fullmatch(name) is not None
+    return step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not word
+
+
 def _run_in(step: Step, note: str, depth: int) -> dict[str, Any]:
     """How a LaTeX sheet sets a step on as few lines as read well. A step titled by the quantity it
     computes reads as an equation, ``h_1 = ReLU(W_1 x) = …`` (the title becomes its left side); the
     equation follows the label on the same line when it fits (``inline``), as does a short note."""
-    name, tag = str(step.title), ""
-    role = ROLE.fullmatch(name)
-    if role is not None and role.group(2) in {tr(word) for word in ROLES}:  # ∂L/∂W1  (given): a given's gradient
-        name, tag = role.group(1), rf"\qquad\text{{({role.group(2)})}}"
-    word = name[:1].isupper() and WORD.fullmatch(name) is not None
-    named = step.kind in NAMING_KINDS and bool(QUANTITY.fullmatch(name)) and not word
+    name, role = title_parts(str(step.title))
+    tag = rf"\qquad\text{{({role})}}" if role else ""
+    named = names_quantity(step, name)
     says_itself = str(step.formula).startswith(name + " =")  # the formula already says what it defines
     room = MAX_LINE - INDENT * min(depth, 4) - len(tag) // 3  # lists nest four deep (solution.tex.j2)
     line = _latex_chain(step, name_latex(name) if named and not says_itself else "", room)
