@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from solver.errors import FieldPath, SpecError, show_value
-from solver.i18n import tr
+from solver.i18n import mark, tr
 
 
 def validate(target: type, data: Any, issue: Any) -> Any:
@@ -60,6 +60,15 @@ def _clean_loc(loc: tuple[Any, ...]) -> FieldPath:
                  if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool"))))
 
 
+BOUNDS = {
+    "greater_than_equal": ("ge", mark("expected greater than or equal to {limit}, got {value}")),
+    "greater_than": ("gt", mark("expected greater than {limit}, got {value}")),
+    "less_than_equal": ("le", mark("expected less than or equal to {limit}, got {value}")),
+    "less_than": ("lt", mark("expected less than {limit}, got {value}")),
+}
+"""pydantic's bound errors by type: the bound's key in the error's context and dlsolve's message."""
+
+
 def _message(error: Any, allowed: list[str]) -> str:
     kind, text, found = error["type"], error["msg"], error.get("input")
     if kind == "missing":
@@ -76,6 +85,11 @@ def _message(error: Any, allowed: list[str]) -> str:
         return tr("expected true or false, got {value}", value=show_value(found))
     if kind.startswith("list"):
         return tr("expected a list, got {value}", value=show_value(found))
+    bound = BOUNDS.get(kind)
+    if bound is not None and error.get("ctx"):  # a number's bound (hidden: 0)
+        return tr(bound[1], limit=error["ctx"][bound[0]], value=show_value(found))
+    if kind == "string_type":
+        return tr("expected a valid string, got {value}", value=show_value(found))
     text = text.replace("Input should be ", "expected ")  # pydantic's own words pass through untranslated
     # Translators: {expected} is pydantic's English text such as "expected a valid string"
     return tr("{expected}, got {value}", expected=text, value=show_value(found))

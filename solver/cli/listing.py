@@ -35,7 +35,7 @@ def list_problems(
         if not folder.is_dir():
             raise UsageError(f"{folder}: " + tr("no such folder"))
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for column in ("file", "kind", "source") if source else ("file", "id", "kind", "title"):
+        for column in (tr("file"), tr("kind"), tr("source")) if source else (tr("file"), "id", tr("kind"), tr("title")):
             table.add_column(column)
         invalid = 0
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):

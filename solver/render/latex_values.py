@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.formula import Formula, standard_notation
+from solver.i18n import tr
 from solver.render.latex_notation import formula_printer, latex_width, notation_latex
 from solver.render.prose import escape_text
 from solver.render.values import (
@@ -37,7 +38,8 @@ def latex(value: Any, fit: bool = True) -> str:
     page is shown by its decimals (documents), else printed whole (JSON)."""
     if is_approximate(value):
         shown = latex(rounded(value.value))
-        return shown + (r"\ \text{(exact form omitted: %d operations)}" % value.size if value.size else "")
+        return shown + (r"\ \text{%s}" % tr("(exact form omitted: {count} operations)", count=value.size)
+                        if value.size else "")
     if is_sympy(value):
         value = rounded(value)  # floats anywhere inside: 6 significant digits, 1.0 as 1
     if isinstance(value, bool):

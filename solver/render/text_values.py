@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from solver.formula import Formula, StandardPrinter, standard_notation
-from solver.i18n import grouped
+from solver.i18n import grouped, tr
 from solver.render.values import (
     DECIMAL_DIGITS,
     decimal_of,
@@ -51,7 +51,7 @@ def text(value: Any, width: int | None = None) -> str:
     wide where a matrix can be laid out differently (default TEXT_WIDTH)."""
     if is_approximate(value):
         shown = text(rounded(value.value))
-        return shown + (f"  (exact form omitted: {value.size} operations)" if value.size else "")
+        return shown + ("  " + tr("(exact form omitted: {count} operations)", count=value.size) if value.size else "")
     if is_sympy(value):
         value = rounded(value)  # floats anywhere inside: 6 significant digits, 1.0 as 1
     if isinstance(value, bool):
@@ -102,7 +102,7 @@ def _fitting_matrix(value: Any, width: int) -> str:
     rows = _one_line_rows(value)
     if max(len(row) for row in rows) <= width + 10:
         return "\n".join(rows)
-    exact_elsewhere = "" if is_float(value) else "  (exact: --format latex or json)"
+    exact_elsewhere = "" if is_float(value) else "  " + tr("(exact: --format latex or json)")
     shown = pretty(decimals(value))
     if _width(shown) <= width:
         return shown + exact_elsewhere
