@@ -70,7 +70,7 @@ def test_api_lang_applies_inside_and_restores_the_previous_language(monkeypatch:
         assert seen == ["ru"] and language() == "sr"
         api.render(solutions, "json", lang="hr")
         assert language() == "sr"
-        with pytest.raises(SpecError, match="no-such-file.yaml: не удаётся прочитать"):  # an error inside: restored
+        with pytest.raises(SpecError, match=r"no-such-file\.yaml: не удаётся прочитать"):  # an error inside: restored
             api.solve_file(ROOT / "problems" / "no-such-file.yaml", lang="ru")
         assert seen == ["ru", "ru"] and language() == "sr"
         with pytest.raises(ValueError, match="unknown language"):

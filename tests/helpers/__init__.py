@@ -111,7 +111,9 @@ def judge_texts(folder: Path, solution: object, texts: dict[str, str]) -> dict[s
 # whole files to the workers in collection order (--no-loadscope-reorder in pyproject.toml), so the
 # longest start first and the two workers finish together instead of one waiting for the other.
 SLOWEST_FILES = (
-    "test_differential.py", "test_formats.py", "test_fuzz.py", "test_sheet_bank.py", "test_gan.py",
+    "test_differential.py", "test_formats.py", "test_fuzz.py", "test_sheet_bank.py",
+    "test_languages.py",  # the bank solved, rendered and compiled in hr, sr and ru
+    "test_gan.py",
     "test_lint.py",  # mypy without a cache (a fresh clone) takes about a minute
     "test_latex_documents.py", "test_check_symbolic.py", "test_hostile.py", "test_determinism.py", "test_rnn.py",
     "test_html.py",  # the bank's page, and headless chromium
