@@ -86,27 +86,38 @@ def _fitting_matrix(value: Any, width: int) -> str:
     """
     import sympy
 
-    shown = pretty(value)
-    if _width(shown) <= width:
-        return shown
+    matrices = matrices_in(value)
+    wide = any(_least_width(matrix) > width for matrix in matrices)  # no layout can fit: skip making them
+    if not wide:
+        shown = pretty(value)
+        if _width(shown) <= width:
+            return shown
     if isinstance(value, (sympy.MatAdd, sympy.Add)) and len(value.args) > 1:  # a sum: its terms over lines
         stacked = _stacked_sum(value.args, width)
         if stacked is not None:
             return stacked
     if not isinstance(value, sympy.MatrixBase):  # an expression of matrices (W·x, δ ⊙ σ'): its matrices by decimals
-        matrices = matrices_in(value)
-        shown = pretty(with_decimals(value, matrices))
-        if _width(shown) <= width:
-            return shown
+        if not wide:
+            shown = pretty(with_decimals(value, matrices))
+            if _width(shown) <= width:
+                return shown
         return pretty(with_sizes(value, matrices))  # too large to show here: the step's result follows
-    rows = _one_line_rows(value)
-    if max(len(row) for row in rows) <= width + 10:
-        return "\n".join(rows)
+    if _least_width(value) <= width + 10:
+        rows = _one_line_rows(value)
+        if max(len(row) for row in rows) <= width + 10:
+            return "\n".join(rows)
     exact_elsewhere = "" if is_float(value) else "  " + tr("(exact: --format latex or json)")
-    shown = pretty(decimals(value))
-    if _width(shown) <= width:
-        return shown + exact_elsewhere
+    if not wide:
+        shown = pretty(decimals(value))
+        if _width(shown) <= width:
+            return shown + exact_elsewhere
     return _summary(value, width) + f"\n({value.rows}×{value.cols}; every entry: --format json or latex)"
+
+
+def _least_width(matrix: Any) -> int:
+    """The fewest columns any layout of ``matrix`` takes: one character per entry, two between entries and
+    the brackets ([1  2] in 2D, [1, 2] on one line). Known at once, unlike sympy's layout of 4,096 entries."""
+    return 3 * matrix.cols
 
 
 def _stacked_sum(terms: tuple[Any, ...], width: int) -> str | None:
@@ -180,8 +191,11 @@ def _shown_by_decimals(value: Any, width: int = TEXT_WIDTH) -> bool:
     """Whether the terminal shows this matrix by its decimals (its exact layouts are too wide)."""
     import sympy
 
-    return (isinstance(value, sympy.MatrixBase) and _width(pretty(value)) > width
-            and max(len(row) for row in _one_line_rows(value)) > width + 10)
+    if not isinstance(value, sympy.MatrixBase):
+        return False
+    if _least_width(value) > width + 10:
+        return True
+    return _width(pretty(value)) > width and max(len(row) for row in _one_line_rows(value)) > width + 10
 
 
 def _width(block: str) -> int:
