@@ -15,6 +15,7 @@ from solver.errors import FieldError, SpecError, SpecIssue, UnsolvableError
 from solver.i18n import tr, using
 from solver.kinds import kind_module
 from solver.notebook import display
+from solver.notices import collecting
 from solver.problem import Problem
 from solver.trace import Solution, set_display
 
@@ -44,7 +45,10 @@ def solve(problem: Problem, numeric: bool = False, lang: str | None = None) -> S
 
 
 def _solve(problem: Problem, numeric: bool) -> Solution:
-    solution = kind_module(problem.kind).solve(problem, numeric=numeric)
+    with collecting() as abandoned:
+        solution = kind_module(problem.kind).solve(problem, numeric=numeric)
+    if abandoned:
+        solution = Solution(**{**solution.__dict__, "exact_abandoned": tuple(abandoned)})
     if not problem.ask:
         return solution
     known = {answer.name for answer in solution.answers}

@@ -408,11 +408,16 @@ class Printer:
             return self.symbol(operator.text) + self._operand(formula.args[0], operator.precedence)
         if operator.position == "postfix":
             return self._operand(formula.args[0], operator.precedence, tighter=True) + self.symbol(operator.text)
-        left, right = formula.args
+        # a left-folded chain (a + b + c + … of 900 products) is printed in a loop, not a recursion as deep
+        chain = [formula]
+        while formula.symbol != "^" and isinstance(inner := chain[-1].args[0], Op) and inner.symbol == formula.symbol:
+            chain.append(inner)
         non_associative = formula.symbol in ("−", "/", "divide", "^", "=")
-        return (self._operand(left, operator.precedence, tighter=formula.symbol == "^")
-                + self.symbol(operator.text)
-                + self._operand(right, operator.precedence, tighter=non_associative))
+        printed = self._operand(chain[-1].args[0], operator.precedence, tighter=formula.symbol == "^")
+        for link in reversed(chain):
+            printed += self.symbol(operator.text) + self._operand(link.args[1], operator.precedence,
+                                                                  tighter=non_associative)
+        return printed
 
     def _print_Call(self, formula: Call) -> str:
         args = self.symbol(", ").join(self._print(arg) for arg in formula.args)

@@ -211,6 +211,11 @@ def _describe(node: ast.AST) -> str:
     return "and/or" if isinstance(node, ast.BoolOp) else tr("the syntax '{name}'", name=type(node).__name__)
 
 
+PLAIN_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,40}|/[1-9][0-9]{0,39})?")
+"""An integer, a decimal or a fraction as most given values are written: read at once, exactly as the
+expression reader would (a matrix of 4,096 entries is read in milliseconds instead of a second)."""
+
+
 def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     """Parse a YAML scalar (int, float or text) into an exact sympy number or expression.
 
@@ -229,6 +234,8 @@ def parse_exact(value: Any, symbols: dict[str, Any] | None = None) -> Any:
     if not isinstance(value, str):
         raise NumberError(tr("expected a number, got {value}", value=_kind_of(value)))
     text = value.strip()
+    if PLAIN_NUMBER.fullmatch(text):  # "-3/10", "0.25", "7": no parser needed
+        return sp.Rational(text)
     if not text:
         raise NumberError(tr("expected a number, got an empty string"))
     if text == UNKNOWN:

@@ -270,6 +270,7 @@ class Solution:
     answers: tuple[Answer, ...] = ()
     notes: tuple[str, ...] = field(default=())
     drawings: tuple[Drawing, ...] = ()  # computational graphs (forward values, backward gradients)
+    exact_abandoned: tuple[str, ...] = ()  # why exact arithmetic was given up for floating point (solver.notices)
 
     def answer(self, name: str) -> Answer:
         """The answer called ``name`` (KeyError if there is none)."""

@@ -57,7 +57,7 @@ def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
 def test_json_contract_shape() -> None:
     """The JSON contract (docs/architecture.md): id, kind, title, answers {exact, latex, value}, steps; nothing else."""
     data = json.loads(run_cli("run", "problems/lstm.yaml", "--format", "json").stdout)
-    assert set(data) == {"id", "kind", "title", "answers", "steps"}
+    assert set(data) == {"id", "kind", "title", "answers", "steps", "exact_abandoned"}
     assert data["id"] == "lstm" and data["kind"] == "params"
     for answer in data["answers"].values():
         assert set(answer) == {"exact", "latex", "value"}

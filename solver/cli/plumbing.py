@@ -239,12 +239,23 @@ def solve_files(files: list[Path], numeric: bool, timeout: int,
         for item in loaded:
             try:
                 solutions.append(solve_loaded(item, numeric))
+                note_abandoned(item.document.file, solutions[-1].exact_abandoned)
             except UnsolvableError as error:
                 if verdicts is None or error.solution is None:
                     raise
                 verdicts.append(error)
                 solutions.append(error.solution)
     return solutions
+
+
+def note_abandoned(file: Any, reasons: tuple[str, ...]) -> None:
+    """One line on stderr when a solve gave up exact arithmetic (the ``dlsolve: note:`` prefix stays English,
+    as the error prefix does)."""
+    if reasons:
+        # Translators: {file} is a problem file; {reasons} says what grew too large
+        sys.stderr.write("dlsolve: note: " + tr("{file}: exact arithmetic abandoned ({reasons}); solved in floating "
+                                                "point (--numeric skips the exact attempt)", file=file,
+                                                reasons="; ".join(reasons)) + "\n")
 
 
 # --- writing ----------------------------------------------------------------------------------

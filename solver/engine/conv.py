@@ -248,6 +248,26 @@ class Conv(Op):
                     rows[oi][oj] = rows[oi][oj] + wr[ki][kj] * xr[ii][jj]
         return result
 
+    def _correlate_arrays(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """:meth:`_correlate` of float arrays, one array operation per kernel entry and channel pair
+        instead of one per tap (the finite-difference check runs it thousands of times). Every output
+        entry adds its products in the same order as :meth:`_correlate`, so the floats are the same."""
+        xs, ws, pads, out = self.geometry(tuple(x.shape), tuple(w.shape))
+        padded = np.pad(x.reshape(self.in_channels, *xs), ((0, 0), *pads))
+        kernels = w.reshape(self.filters, *ws)
+        s, d = self.stride, self.dilation
+        result = np.zeros((self.out_channels, *out), dtype=x.dtype)
+        for o in range(self.out_channels):
+            for c in range(self.in_channels):
+                kernel = kernels[o * self.in_channels + c]
+                for ki in range(ws[0]):
+                    for kj in range(ws[1]):
+                        weight = kernel[ws[0] - 1 - ki, ws[1] - 1 - kj] if self.flip else kernel[ki, kj]
+                        window = padded[c, ki * d:ki * d + s * (out[0] - 1) + 1:s,
+                                        kj * d:kj * d + s * (out[1] - 1) + 1:s]
+                        result[o] += weight * window
+        return result
+
     def bias_values(self, b: Any) -> list[Any]:
         """The bias of each output channel."""
         return [b[o, 0] for o in range(self.out_channels)]
@@ -267,7 +287,7 @@ class Conv(Op):
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         kind = np.result_type(*xs, float)  # float64, or the extended precision of the finite-difference check
         x, w = np.asarray(xs[0], dtype=kind), np.asarray(xs[1], dtype=kind)
-        out = np.array(self._correlate(x, w, kind.type(0)), dtype=kind)  # channels × rows × columns
+        out = self._correlate_arrays(x, w)  # channels × rows × columns
         if self.arity == 3:
             out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
         return out.reshape(self._shape_back(out.shape[1:], x.shape))

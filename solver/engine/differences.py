@@ -4,8 +4,8 @@ They are computed in numpy's extended precision (the 80-bit long double on x86; 
 is all there is) and come with an estimate of their own rounding error, so that a correct gradient
 never fails the check because float arithmetic lost digits:
 
-* the loss is evaluated at x ± h in extended precision and in float64; the two results differ by
-  about float64's rounding error, and the extended result's error is that much smaller again
+* the loss is evaluated in extended precision and, once, in float64; the two results differ by about
+  float64's rounding error, and the extended result's error is that much smaller again
   (ε_extended / ε_float64): this catches cancellation such as 1 − σ(20) in a cross-entropy;
 * values near 10⁶ or more leave about ε·(largest value)/h of rounding in any case;
 * a step that moves an input of relu, leaky_relu or max across its kink makes the difference
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.engine.floats import leaf_floats, numeric_forward, numeric_scale
+from solver.engine.floats import evaluate, leaf_floats, numeric_scale
 from solver.engine.graph import Graph, Node
 from solver.i18n import mark
 
@@ -41,16 +41,24 @@ class Differences:
 
 
 class CentralDifferences:
-    """The loss of one graph at perturbed values, computed once per graph for all its gradients."""
+    """The loss of one graph at perturbed values, computed once per graph for all its gradients.
+
+    A perturbed pass computes again only the nodes that depend on the perturbed one. float64's rounding
+    of the loss is measured once, at the unperturbed values: a step of 10⁻⁶ changes the value, not the
+    cancellation that loses digits (1 − σ(20) loses as many either way).
+    """
 
     def __init__(self, graph: Graph, loss: Node):
         self.graph, self.loss = graph, loss
-        self.leaves64 = leaf_floats(graph)
-        self.leaves = {node: value.astype(EXTENDED) for node, value in self.leaves64.items()}
+        leaves64 = leaf_floats(graph)
+        self.leaves = {node: value.astype(EXTENDED) for node, value in leaves64.items()}
         with np.errstate(all="ignore"):  # overflow shows as a non-finite difference, reported by the caller
             self.scale = numeric_scale(self.graph, self.leaves)
-            self.pieces: list[np.ndarray] = []
-            numeric_forward(graph, loss, {}, self.leaves, self.pieces)
+            self.pieces: dict[Node, np.ndarray] = {}
+            extended, self.values = evaluate(graph, loss, {}, self.leaves, branches=self.pieces)
+            float64, _ = evaluate(graph, loss, {}, leaves64)
+            lost = 2 * abs(float(float64[0, 0] - extended[0, 0]))  # float64's rounding, about, on both sides
+        self.carried = lost * EPSILON / float(np.finfo(float).eps) if np.isfinite(lost) else 0.0
 
     def of(self, node: Node) -> Differences:
         """Central differences of the loss with respect to every entry of ``node``."""
@@ -63,18 +71,15 @@ class CentralDifferences:
                 up, down = base.copy(), base.copy()
                 up[index] += step
                 down[index] -= step
-                (above, above64, moved_up), (below, below64, moved_down) = self._loss(node, up), self._loss(node, down)
+                (above, moved_up), (below, moved_down) = self._loss(node, up), self._loss(node, down)
                 numeric[index] = (above - below) / (2 * step)
                 crossed[index] = moved_up or moved_down
-                lost = abs(float(above64 - above)) + abs(float(below64 - below))  # float64's rounding, about
-                carried = lost * EPSILON / float(np.finfo(float).eps) if np.isfinite(lost) else 0.0
-                allowance[index] = SAFETY * (carried + EPSILON * self.scale) / step
+                allowance[index] = SAFETY * (self.carried + EPSILON * self.scale) / step
         return Differences(numeric, allowance, crossed, self.scale)
 
-    def _loss(self, node: Node, value: np.ndarray) -> tuple[Any, Any, bool]:
-        """The loss with ``node`` set to ``value``, in extended precision and in float64, and whether an
-        op with kinks moved to another piece."""
-        moved: list = []
-        extended = numeric_forward(self.graph, self.loss, {node: value}, self.leaves, moved)[0, 0]
-        float64 = numeric_forward(self.graph, self.loss, {node: value.astype(float)}, self.leaves64)[0, 0]
-        return extended, float64, any(not np.array_equal(a, b) for a, b in zip(self.pieces, moved))
+    def _loss(self, node: Node, value: np.ndarray) -> tuple[Any, bool]:
+        """The loss with ``node`` set to ``value`` (extended precision), and whether an op with kinks moved
+        to another piece."""
+        pieces: dict[Node, np.ndarray] = {}
+        loss, _ = evaluate(self.graph, self.loss, {node: value}, self.leaves, self.values, pieces)
+        return loss[0, 0], any(not np.array_equal(piece, self.pieces[n]) for n, piece in pieces.items())

@@ -19,6 +19,10 @@ from solver.formula import Formula
 from solver.i18n import prose_number, tr
 
 MAX_EXACT_OPS = 300  # an exact entry with more tree nodes means exact arithmetic is exploding
+# a forward value of more than a third of that: its gradients (products of such forms) will not stay within it,
+# so floating point is chosen before the backward pass rather than after an expensive attempt (a tanh RNN
+# over 4 steps: a4 has 127 nodes, ∂L/∂h3 explodes; the bank's largest forward value has 32)
+MAX_FORWARD_OPS = MAX_EXACT_OPS // 3
 # sympy evaluates exp/log of a new argument numerically to simplify it, which takes seconds once the
 # argument is a few hundred nodes (an LSTM's third step): such inputs switch to floating point first
 MAX_TRANSCENDENTAL_INPUT = 120
@@ -63,6 +67,20 @@ def guard(value: Any, label: str | Formula, limit: int = MAX_EXACT_OPS) -> Any:
             if size > limit:
                 raise TooLarge(label, size)
     return value
+
+
+def guard_forward(values: list[Valued]) -> None:
+    """Raise TooLarge before a backward pass when a forward value is beyond MAX_FORWARD_OPS operations."""
+    for node in values:
+        for entry in node.value:
+            if not (entry.is_Rational or entry.is_Float or entry.is_Symbol):
+                size = size_at_most(entry, MAX_FORWARD_OPS)
+                if size > MAX_FORWARD_OPS:
+                    # Translators: {name} is a value of the forward pass such as a4; {size} and {limit} are numbers
+                    raise TooLarge(node.label, size, tr(
+                        "the exact form of {name} in the forward pass has over {size} terms already, so its "
+                        "gradients would grow beyond {limit}", name=node.label, size=MAX_FORWARD_OPS,
+                        limit=MAX_EXACT_OPS))
 
 
 def guard_magnitude(node: Valued, label: str | Formula) -> None:

@@ -15,13 +15,30 @@ def leaf_floats(graph: Graph) -> dict[Node, np.ndarray]:
     return {node: np.array(node.value.evalf(30).tolist(), dtype=float) for node in graph.nodes if node.is_leaf}
 
 
-def numeric_forward(graph: Graph, target: Node, overrides: dict[Node, np.ndarray],
-                    leaves: dict[Node, np.ndarray] | None = None, branches: list | None = None) -> np.ndarray:
-    """``target``'s value in floats (those of ``leaves``), with some nodes' values replaced; the
-    smooth piece of every op with kinks is appended to ``branches`` if given (see ``Op.branch``)."""
-    for node, value in _numeric_values(graph, overrides, leaves, branches):
+def evaluate(graph: Graph, target: Node, overrides: dict[Node, np.ndarray], leaves: dict[Node, np.ndarray],
+             base: dict[Node, np.ndarray] | None = None, branches: dict[Node, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, dict[Node, np.ndarray]]:
+    """``target``'s value with some nodes' values replaced, and every value computed on the way. With
+    ``base`` (the values of a pass without the replacements) only the nodes that depend on a replaced one
+    are computed again; the smooth piece of each op with kinks computed is put in ``branches``."""
+    values: dict[Node, np.ndarray] = {}
+    changed: set[Node] = set()
+    for node in graph.nodes:
+        if node in overrides:
+            values[node] = overrides[node]
+            changed.add(node)
+        elif base is not None and not any(p in changed for p in node.inputs):
+            values[node] = base[node]
+        elif node.op is None:
+            values[node] = leaves[node]
+        else:
+            inputs = [values[p] for p in node.inputs]
+            values[node] = node.op.numeric(inputs)
+            changed.add(node)
+            if branches is not None and (piece := node.op.branch(inputs)) is not None:
+                branches[node] = piece
         if node is target:
-            return value
+            return values[node], values
     raise KeyError(target.label)
 
 

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from solver.engine.exact import plain, present
+from solver.engine.exact import guard_forward, plain, present
 from solver.engine.wording import worded
 from solver.errors import FieldError, UnsolvableError
 from solver.formula import Number, Paren, Sum, grad
@@ -29,6 +29,7 @@ from solver.kinds.graph_forward import forward_steps, kink_notes
 from solver.kinds.graph_spec import FIELDS, GraphSpec, as_numeric, given_values, read_symbols, spec_type, wanted
 from solver.kinds.graph_updates import updates
 from solver.kinds.graph_vectors import keep_vectors
+from solver.notices import exact_abandoned
 from solver.problem import Problem
 from solver.trace import Answer, Detail, Drawing, Given, Solution, Step, StepKind
 
@@ -131,6 +132,7 @@ def solve_graph(spec: GraphSpec, numeric: bool = False, forward_only: bool = Fal
             raise UnsolvableError(tr("exact arithmetic explodes ({error}), and floating point cannot take its "
                                      "place while the problem has symbols: give them values, or make the "
                                      "problem smaller", error=error)) from None
+        exact_abandoned(str(error))
         why = tr("Exact arithmetic was abandoned because {error}; the problem is solved in floating point "
                  "(15 significant digits). Use --numeric to skip the exact attempt.", error=error)
         return _solve(spec, Arithmetic(True, why), forward_only)
@@ -233,6 +235,8 @@ def _one_pass(spec: GraphSpec, symbols: dict[str, Any], values: dict[str, Any], 
     names = wanted(spec, graph, loss)
     engine.name_inner(graph, engine.relevant_nodes(graph, loss, [graph.names[name] for name in names]))
     steps = [_forward_group(graph)]  # after naming: the forward pass declares the names the backward pass uses
+    if not arithmetic.numeric:
+        guard_forward([node for node in graph.nodes if node.op is not None])
     records = engine.backward(graph, loss, [graph.names[name] for name in names])
     steps.append(backward_group(records, loss, spec.layout, graph, names))
     gradients = {record.node: record.total for record in records}

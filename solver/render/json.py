@@ -32,6 +32,7 @@ def document(solution: Solution) -> dict[str, Any]:
         "title": solution.title,
         "answers": {answer.name: exact_value(answer.value) for answer in solution.answers},
         "steps": steps(solution.steps, ""),
+        "exact_abandoned": list(solution.exact_abandoned),
     }
 
 

@@ -1,0 +1,96 @@
+"""The fast paths give the same results as the plain ones, and large inputs stay within reach:
+
+- a convolution's float forward (one array operation per kernel entry, run thousands of times by the
+  finite-difference check) equals the exact forward entry by entry, on random geometries;
+- a sum of thousands of terms prints in every notation (a left-folded chain is printed in a loop);
+- exact arithmetic given up is said: on stderr, in the JSON and on the Solution.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from helpers import PROBLEMS, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solver.api import load, solve
+from solver.engine.conv import make
+from solver.engine.ops import Matrix
+from solver.formula import Name, Printer, op
+from solver.render.latex_notation import LatexPrinter
+from solver.render.mathml_notation import MathmlPrinter
+
+
+@st.composite
+def convolutions(draw: st.DrawFn) -> tuple[object, np.ndarray, np.ndarray]:
+    """A conv1d/conv2d op with random geometry and integer input and kernel that fit it."""
+    dims = draw(st.sampled_from([1, 2]))
+    channels, filters = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    k, size = draw(st.integers(1, 3)), draw(st.integers(4, 7))
+    stride, dilation = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    padding = draw(st.sampled_from([0, 1, 2, "valid"] + (["same"] if stride == 1 else [])))
+    conv = make(dims, 2, dict(stride=stride, padding=padding, dilation=dilation, flip=draw(st.booleans()),
+                              in_channels=channels, out_channels=filters))
+    if dims == 2:
+        x_shape, w_shape = (channels * size, size), (filters * channels * k, k)
+    else:
+        x_shape = (channels, size) if channels > 1 else (size, 1)
+        w_shape = (filters * channels, k) if filters * channels > 1 else (k, 1)
+    x = np.array(draw(st.lists(st.integers(-5, 5), min_size=x_shape[0] * x_shape[1],
+                               max_size=x_shape[0] * x_shape[1]))).reshape(x_shape)
+    w = np.array(draw(st.lists(st.integers(-3, 3), min_size=w_shape[0] * w_shape[1],
+                               max_size=w_shape[0] * w_shape[1]))).reshape(w_shape)
+    return conv, x, w
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=convolutions())
+def test_the_float_convolution_equals_the_exact_one(case: tuple[object, np.ndarray, np.ndarray]) -> None:
+    conv, x, w = case
+    try:
+        conv.shape([x.shape, w.shape])  # type: ignore[attr-defined]
+    except ValueError:  # a kernel larger than the padded input: no output to compare
+        return
+    exact = conv.forward([Matrix(x.tolist()), Matrix(w.tolist())])  # type: ignore[attr-defined]
+    floats = conv.numeric([x.astype(float), w.astype(float)])  # type: ignore[attr-defined]
+    assert floats.shape == exact.shape
+    assert floats.tolist() == [[float(v) for v in exact.row(i)] for i in range(exact.rows)]  # integers: exact
+
+
+def test_a_sum_of_thousands_of_terms_prints_in_every_notation() -> None:
+    terms = [Name(f"x{i}") for i in range(3000)]
+    chain = op("+", *terms)
+    assert Printer().doprint(chain) == " + ".join(f"x{i}" for i in range(3000))
+    assert LatexPrinter().doprint(chain).count("+") == 2999
+    assert MathmlPrinter().doprint(chain).count("<mo>+</mo>") == 2999
+    assert Printer().doprint(op("−", *terms[:3])) == "x0 − x1 − x2"  # left-associative, no brackets
+
+
+EXPLODING = """\
+kind: graph
+title: A softmax whose exact form explodes
+given:
+  s: [0, 1010]
+equations:
+  - L = cross_entropy(s, 1)
+"""
+
+
+def test_exact_arithmetic_given_up_is_said(tmp_path: Path) -> None:
+    """The logits spread beyond what exp may take exactly (a softmax over 0 and 1010): floating point, said
+    on stderr and in JSON; a problem solved exactly says nothing."""
+    problem = tmp_path / "explodes.yaml"
+    problem.write_text(EXPLODING)
+    result = run_cli("run", problem, "-f", "json")
+    assert result.exit_code == 0
+    (reason,) = json.loads(result.stdout)["exact_abandoned"]
+    assert "1010" in reason
+    assert result.stderr == f"dlsolve: note: {problem}: exact arithmetic abandoned ({reason}); solved in " \
+                            "floating point (--numeric skips the exact attempt)\n"
+    exact = run_cli("run", PROBLEMS / "multihead.yaml", "-f", "json")
+    assert exact.stderr == "" and json.loads(exact.stdout)["exact_abandoned"] == []
+    assert solve(load(problem)[0]).exact_abandoned == (reason,)
+    assert solve(load(problem)[0], numeric=True).exact_abandoned == ()  # asked for: nothing given up
