@@ -262,7 +262,7 @@ def test_timeout_stops_a_long_exact_solve(tmp_path: Path) -> None:
     from graph_scaling import mlp_spec
 
     spec = tmp_path / "big.yaml"
-    spec.write_text(mlp_spec(32))
+    spec.write_text(mlp_spec(64))  # exact, then floats after the forward pass: longer than 1 s either way
     result = run_cli("run", spec, "--timeout", "1", "-o", tmp_path / "out.json")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"dlsolve: error: {spec}: the solve took longer than 1 s (--timeout)")
