@@ -99,7 +99,8 @@ def as_numeric(value: Any) -> Any:
 
     from solver.engine.ops import Matrix
 
-    return Matrix(value).applyfunc(lambda v: sp.Float(sp.N(v, 17), 17))
+    value = Matrix(value)  # entry by entry: applyfunc would hash every new Float
+    return Matrix(value.rows, value.cols, [sp.Float(sp.N(v, 17), 17) for v in value])
 
 
 def _entry_count(raw: Any) -> int:

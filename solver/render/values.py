@@ -51,8 +51,10 @@ def rounded(value: Any) -> Any:
     def one(v: Any) -> Any:  # a symbol named "2.5" prints as 2.5 (a Float would print 2.50000)
         return sympy.Symbol(float_text(v)) if isinstance(v, sympy.Float) else v
 
-    if isinstance(value, sympy.MatrixBase):
-        return value.applyfunc(lambda v: rounded(v) if v.has(sympy.Float) else v)
+    if isinstance(value, sympy.MatrixBase):  # entry by entry (applyfunc hashes every Float: slow for 4,096)
+        return value.__class__(value.rows, value.cols,
+                               [one(v) if isinstance(v, sympy.Float) else rounded(v) if v.has(sympy.Float) else v
+                                for v in value])
     if isinstance(value, sympy.Float):
         return one(value)
     if not isinstance(value, sympy.Basic) or not value.has(sympy.Float):
