@@ -21,6 +21,7 @@ from typing import Any
 
 from solver.check.compare import Written
 from solver.errors import SpecError, show_value
+from solver.i18n import mark, tr
 
 MAX_ANSWERS = 500
 OPTIONS = ("value", "points", "tolerance")
@@ -45,14 +46,15 @@ def read_answers(path: Path | str, symbolic: bool = False) -> list[Given]:
     document = read_yaml(Path(path))
     data = document.data
     if not isinstance(data, dict):
-        raise SpecError([document.issue((), f"expected a mapping of quantity names to values, got {show_value(data)}")])
+        raise SpecError([document.issue((), tr("expected a mapping of quantity names to values, got {value}",
+                                               value=show_value(data)))])
     tolerance = None
     if "tolerance" in data and "answers" in data:
         tolerance = _tolerance(data["tolerance"], document, ("tolerance",))
     extra = set(data) - {"answers", "tolerance"} if "answers" in data else set()
     if extra:
         name = sorted(extra, key=str)[0]
-        raise SpecError([document.issue((name,), "unknown field; allowed: answers, tolerance")])
+        raise SpecError([document.issue((name,), tr("unknown field; allowed: {fields}", fields="answers, tolerance"))])
     prefix: tuple[Any, ...] = ("answers",) if "answers" in data else ()
     return answers_in(data.get("answers", data), document, prefix, tolerance, symbolic)
 
@@ -64,9 +66,10 @@ def answers_in(mapping: Any, document: Any, prefix: tuple[Any, ...], tolerance: 
     ``symbolic``: the values are forms, kept as text."""
     if not isinstance(mapping, dict) or not mapping:
         got = show_value(mapping)
-        raise SpecError([document.issue(prefix, f"expected a mapping of quantity names to values, got {got}")])
+        raise SpecError([document.issue(prefix, tr("expected a mapping of quantity names to values, got {value}",
+                                                   value=got))])
     if len(mapping) > MAX_ANSWERS:
-        raise SpecError([document.issue(prefix, f"more than {MAX_ANSWERS} answers")])
+        raise SpecError([document.issue(prefix, tr("more than {count} answers", count=MAX_ANSWERS))])
     return [_given(str(name), value, tolerance, document, (*prefix, name), symbolic) for name, value in mapping.items()]
 
 
@@ -77,11 +80,13 @@ def _given(name: str, value: Any, tolerance: float | None, document: Any, path: 
     if isinstance(value, dict):
         unknown = [k for k in value if k not in OPTIONS]
         if unknown:
-            raise SpecError([document.issue((*path, unknown[0]), f"unknown field; allowed: {', '.join(OPTIONS)}")])
+            raise SpecError([document.issue((*path, unknown[0]), tr("unknown field; allowed: {fields}",
+                                                                    fields=", ".join(OPTIONS)))])
         if "value" not in value:
-            raise SpecError([document.issue(path, "missing field 'value'")])
+            raise SpecError([document.issue(path, tr("missing field '{name}'", name="value"))])
         if "points" in value:
-            points = _number(value["points"], document, (*path, "points"), "points")
+            points = _number(value["points"], document, (*path, "points"),
+                             mark("expected a non-negative number of points, got {value}"))
         if "tolerance" in value:
             tolerance = _tolerance(value["tolerance"], document, (*path, "tolerance"))
         path, value = (*path, "value"), value["value"]
@@ -94,8 +99,8 @@ def form_text(value: Any, document: Any, path: tuple[Any, ...]) -> Written:
     if isinstance(value, list) and value and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
         value = " x ".join(str(v) for v in value)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
-        raise SpecError([document.issue(path, "expected a form as text, such as (sigmoid(s) - y) * w[k], a chain "
-                                              f"a = b, or a shape m x 1; got {show_value(value)}")])
+        raise SpecError([document.issue(path, tr("expected a form as text, such as (sigmoid(s) - y) * w[k], a chain "
+                                                 "a = b, or a shape m x 1; got {value}", value=show_value(value)))])
     return Written(str(value).strip(), (str(value).strip(),))
 
 
@@ -116,15 +121,16 @@ def written(value: Any, document: Any = None, path: tuple[Any, ...] = ()) -> Wri
 
 
 def _number(value: Any, document: Any, path: tuple[Any, ...], what: str) -> float:
-    """A non-negative number (points, a tolerance)."""
+    """A non-negative number (points, a tolerance); ``what``: the mark()ed message of a bad one."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = -1.0
     if isinstance(value, bool) or not number >= 0 or number == float("inf"):
-        raise SpecError([document.issue(path, f"expected a non-negative number of {what}, got {show_value(value)}")])
+        raise SpecError([document.issue(path, tr(what, value=show_value(value)))])
     return number
 
 
 def _tolerance(value: Any, document: Any, path: tuple[Any, ...]) -> float:
-    return _number(value, document, path, "the tolerance (an absolute difference)")
+    return _number(value, document, path, mark("expected a non-negative number of the tolerance (an absolute "
+                                                "difference), got {value}"))

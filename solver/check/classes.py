@@ -17,6 +17,7 @@ from solver.check import Report, check
 from solver.check.answers import Given, read_answers
 from solver.check.quantities import quantities
 from solver.errors import FieldError, SpecError, SpecIssue
+from solver.i18n import tr
 from solver.problem import Problem
 from solver.trace import Solution
 
@@ -51,9 +52,9 @@ def student_files(folder: Path) -> list[Path]:
     or too many)."""
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())
     if not files:
-        raise ValueError(f"{folder}: no answers files (*.yaml) in this folder")
+        raise ValueError(f"{folder}: " + tr("no answers files (*.yaml) in this folder"))
     if len(files) > MAX_STUDENTS:
-        raise ValueError(f"{folder}: more than {MAX_STUDENTS} answers files")
+        raise ValueError(f"{folder}: " + tr("more than {count} answers files", count=MAX_STUDENTS))
     return files
 
 
@@ -70,7 +71,8 @@ def judge_class(solution: Solution, files: list[Path], problem: Problem | None =
 
 
 def class_csv(solution: Solution, rows: list[Row]) -> str:
-    """The CSV of scores: ``student,score,total,first_wrong,error`` and one column per quantity answered."""
+    """The CSV of scores: ``student,score,total,first_wrong,error`` and one column per quantity answered (the
+    header is read by programs and stays English; the verdicts in the cells are in the current language)."""
     known = quantities(solution)
     answered = {j.quantity.name for row in rows if row.report for j in row.report.judged}
     columns = [q.name for q in known.values() if q.name in answered]
@@ -81,7 +83,7 @@ def class_csv(solution: Solution, rows: list[Row]) -> str:
         if row.report is None:
             writer.writerow([row.student, "", "", "", row.error, *([""] * len(columns))])
             continue
-        cells = {j.quantity.name: j.verdict.status + (f" ({j.mistake})" if j.mistake else "")
+        cells = {j.quantity.name: tr(j.verdict.status) + (f" ({j.mistake})" if j.mistake else "")
                  for j in row.report.judged}
         first = row.report.first_wrong
         where = "" if first is None else f"{first.quantity.step} {first.quantity.name}".strip()

@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-CORRECT = "correct"
-DECIMALS = "correct to the decimals given"
-TOLERANCE = "correct within the tolerance"
-INCORRECT = "incorrect"
-SHAPE = "wrong shape"
+from solver.i18n import mark, tr
+
+# a status stays English where a program reads it (JSON, Verdict.status); a report translates it with tr(status)
+CORRECT = mark("correct")
+DECIMALS = mark("correct to the decimals given")
+TOLERANCE = mark("correct within the tolerance")
+INCORRECT = mark("incorrect")
+SHAPE = mark("wrong shape")
 STATUSES = (CORRECT, DECIMALS, TOLERANCE, INCORRECT, SHAPE)
 ACCEPTED = (CORRECT, DECIMALS, TOLERANCE)
 
@@ -62,10 +65,17 @@ def compare(written: Written, expected: Any, name: str, tolerance: float | None 
     if written.vector and 1 in theirs.shape and len(mine) == len(theirs):
         mine = mine.reshape(*theirs.shape)  # a flat list fits a row or a column
     if mine.shape != theirs.shape:
-        seen = f"you wrote a {_shape_words(mine.shape)}, {name} is {_shape_words(theirs.shape)}"
+        written_words, expected_words = _shape_words(mine.shape), _shape_words(theirs.shape)
         if mine.shape == theirs.T.shape and _entries(mine.T, theirs, written.texts, tolerance) is not None:
-            return Verdict(SHAPE, seen + ": transposed?")
-        return Verdict(SHAPE, seen if mine.shape != (1, 1) else f"{name} is {shape_text(*theirs.shape)}")
+            # Translators: {written} and {expected} are shapes such as "1×3 row", "3×1 column"; {name} is a quantity
+            return Verdict(SHAPE, tr("you wrote a {written}, {name} is {expected}: transposed?",
+                                     written=written_words, name=name, expected=expected_words))
+        if mine.shape == (1, 1):
+            # Translators: {shape} is a shape such as 3×1; {name} is a quantity such as h1
+            return Verdict(SHAPE, tr("{name} is {shape}", name=name, shape=shape_text(*theirs.shape)))
+        # Translators: {written} and {expected} are shapes such as "1×3 row", "2×2 matrix" or "number"
+        return Verdict(SHAPE, tr("you wrote a {written}, {name} is {expected}", written=written_words, name=name,
+                                 expected=expected_words))
     status = _entries(mine, theirs, written.texts, tolerance)
     return Verdict(status or INCORRECT)
 
@@ -83,9 +93,13 @@ def _shape_words(shape: tuple[int, int]) -> str:
     """``1×3 row``, ``3×1 column``, ``2×2 matrix``, ``number``."""
     rows, cols = shape
     if (rows, cols) == (1, 1):
-        return "number"
-    what = "row" if rows == 1 else "column" if cols == 1 else "matrix"
-    return f"{rows}×{cols} {what}"
+        # Translators: the shape of a single value (1×1), in "you wrote a 1×3 row, L is number"
+        return tr("number")
+    if rows == 1:
+        return tr("{rows}×{cols} row", rows=rows, cols=cols)
+    if cols == 1:
+        return tr("{rows}×{cols} column", rows=rows, cols=cols)
+    return tr("{rows}×{cols} matrix", rows=rows, cols=cols)
 
 
 def _entries(mine: Any, theirs: Any, texts: tuple[str, ...], tolerance: float | None) -> str | None:

@@ -19,9 +19,15 @@ from solver.check.mistakes_index import shifted_index
 from solver.check.quantities import Quantity, key
 from solver.check.slips import as_matrix, explains, gradient_of, named_values, same, trace_records
 from solver.formula import Call, Name, Op
+from solver.i18n import mark, tr
 from solver.trace import Approximate, Chain, FanIn, Forward, Solution, Update
 
 Rule = Callable[[Any, Quantity, Solution], str]
+
+BIAS_CONVENTIONS = {"textbook_total": mark("bias convention: the textbook count"),
+                    "pytorch_total": mark("bias convention: the PyTorch count"),
+                    "keras_total": mark("bias convention: the Keras count")}
+"""The mistake of a parameter count right under another convention's biases, by that convention's answer."""
 
 
 def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -35,7 +41,7 @@ def _sign(wrong: Any, quantity: Quantity, solution: Solution) -> str:
             return ""
     elif as_matrix(expected).is_zero_matrix:
         return ""
-    return "sign error" if same(wrong, -expected) else ""  # the right value with the opposite sign
+    return tr("sign error") if same(wrong, -expected) else ""  # the right value with the opposite sign
 
 
 def _transposed(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -48,8 +54,8 @@ def _transposed(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     if not isinstance(wrong, sp.MatrixBase) or not explains(wrong, expected.T, expected):
         return ""
     if gradient_of(quantity):
-        return "transposed: the other layout, or an outer product in the wrong order"
-    return "transposed matrix"
+        return tr("transposed: the other layout, or an outer product in the wrong order")
+    return tr("transposed matrix")
 
 
 def _column_order(wrong: Any, quantity: Quantity, solution: Solution) -> str:
@@ -65,7 +71,7 @@ def _column_order(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     rows, cols = expected.shape
     read = expected.T.reshape(rows, cols)  # the right entries read column by column, written by rows
     if explains(wrong, read, expected) or explains(wrong.T.reshape(rows, cols), expected, read):
-        return "entries in column order: row versus column layout"
+        return tr("entries in column order: row versus column layout")
     return ""
 
 
@@ -82,7 +88,8 @@ def _fan_in(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     for record in records:
         if isinstance(record, Chain) and (key(record.loss), key(record.node)) == gradient \
                 and record.consumer in total.consumers and explains(wrong, record.value, total.value):
-            return f"missing fan-in sum: only the contribution through {record.consumer}"
+            # Translators: {consumer} is a node of the graph such as h1
+            return tr("missing fan-in sum: only the contribution through {consumer}", consumer=record.consumer)
     return ""
 
 
@@ -117,7 +124,7 @@ def _relu_at_zero(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         passed = sp.Matrix(inputs.rows, inputs.cols, [u if v == 0 else 0 for u, v in zip(up, inputs)])
         if explains(wrong, as_matrix(quantity.value).reshape(*_shape(quantity.value, inputs)) + passed,
                      quantity.value):
-            return "ReLU′(0) taken as 1"
+            return tr("ReLU′(0) taken as 1")
     return ""
 
 
@@ -152,7 +159,8 @@ def _bias(wrong: Any, quantity: Quantity, solution: Solution) -> str:
             if len(shift) != len(value):
                 continue
             if explains(wrong, value - shift.reshape(*value.shape), value):
-                return f"bias forgotten: {record.name} without {term.text}"
+                # Translators: {value} is a forward value such as z1, {bias} its bias such as b1
+                return tr("bias forgotten: {value} without {bias}", value=record.name, bias=term.text)
     return ""
 
 
@@ -177,7 +185,7 @@ def _softmax_onehot(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         onehot = [p - e for p, e in zip(probabilities, expected.reshape(*probabilities.shape))]
         ones = [d for d in onehot if same_value(d, 1)]
         if len(ones) == 1 and sum(1 for d in onehot if same_value(d, 0)) == len(onehot) - 1:
-            return "softmax + cross-entropy gradient without − onehot"
+            return tr("softmax + cross-entropy gradient without − onehot")
     return ""
 
 
@@ -188,8 +196,7 @@ def _bias_convention(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     for answer in solution.answers:
         if answer.name in ("textbook_total", "pytorch_total", "keras_total") \
                 and explains(wrong, answer.value, quantity.value):
-            convention = {"textbook_total": "textbook", "pytorch_total": "PyTorch", "keras_total": "Keras"}
-            return f"bias convention: the {convention[answer.name]} count"
+            return tr(BIAS_CONVENTIONS[answer.name])
     return ""
 
 
@@ -205,13 +212,15 @@ def _learning_rate(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         if step.shape != old.shape:
             step = step.reshape(*old.shape) if len(step) == len(old) else step
         sign = 1 if record.ascent else -1
-        slips = [(old - sign * rate * step, "ascent instead of descent" if sign < 0 else "descent instead of ascent")]
+        direction = mark("gradient ascent instead of descent") if sign < 0 else \
+            mark("gradient descent instead of ascent")
+        slips = [(old - sign * rate * step, direction)]
         if not same_value(rate, 1):
-            slips += [(old + sign * step, "learning rate not applied"),
-                      (old + sign * rate * rate * step, "learning rate applied twice")]
+            slips += [(old + sign * step, mark("learning rate not applied")),
+                      (old + sign * rate * rate * step, mark("learning rate applied twice"))]
         for candidate, name in slips:
             if candidate.shape == old.shape and explains(wrong, candidate, record.new):
-                return f"gradient {name}" if "ascent" in name else name
+                return tr(name)
     return ""
 
 
@@ -225,7 +234,7 @@ def _log_base(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     for base in (10, 2):
         other = expected.replace(sp.log, lambda argument, b=base: sp.log(argument) / sp.log(b))
         if explains(wrong, other, expected):
-            return f"log base {base} instead of ln"
+            return tr("log base {base} instead of ln", base=base)
     return ""
 
 
@@ -239,7 +248,7 @@ def diagnose(wrong: Any, quantity: Quantity, solution: Solution, written: Writte
     if isinstance(quantity.value, Approximate):  # a value known only by its decimals: no exact slip to compare
         return ""
     if written is not None and compare(written, -as_matrix(quantity.value), quantity.name).status == DECIMALS:
-        return "sign error"
+        return tr("sign error")
     for rule in RULES:
         named = rule(wrong, quantity, solution)
         if named:

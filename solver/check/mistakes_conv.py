@@ -15,16 +15,17 @@ from typing import Any
 from solver.check.quantities import Quantity, key
 from solver.check.slips import as_matrix, explains, gradient_of, named_values, same, trace_records
 from solver.formula import Call, Name
+from solver.i18n import mark, tr
 from solver.trace import Chain, FanIn, Forward, Solution
 
-FORWARD = {False: "convolution with a flipped kernel: deep-learning conv is cross-correlation",
-           True: "cross-correlation where this conv flips the kernel (flip=True)"}
+FORWARD = {False: mark("convolution with a flipped kernel: deep-learning conv is cross-correlation"),
+           True: mark("cross-correlation where this conv flips the kernel (flip=True)")}
 """The forward slip's name, by whether the problem's conv flips the kernel."""
 
-BACKWARD = {(0, False): "convolution with a flipped kernel: kernel not flipped in the input gradient",
-            (1, False): "convolution with a flipped kernel: kernel gradient flipped",
-            (0, True): "cross-correlation where this conv flips the kernel: kernel flipped in the input gradient",
-            (1, True): "cross-correlation where this conv flips the kernel: kernel gradient not flipped back"}
+BACKWARD = {(0, False): mark("convolution with a flipped kernel: kernel not flipped in the input gradient"),
+            (1, False): mark("convolution with a flipped kernel: kernel gradient flipped"),
+            (0, True): mark("cross-correlation where this conv flips the kernel: kernel flipped in the input gradient"),
+            (1, True): mark("cross-correlation where this conv flips the kernel: kernel gradient not flipped back")}
 """The backward slip's name, by the input (0: the conv's input, 1: its kernel) and the conv's flip."""
 
 
@@ -37,7 +38,7 @@ def flipped_kernel(wrong: Any, quantity: Quantity, solution: Solution) -> str:
         if gradient is None:
             if (label == quantity.step or key(record.name) == key(quantity.name)) \
                     and explains(wrong, flipped.forward(xs), quantity.value):
-                return FORWARD[right.flip]
+                return tr(FORWARD[right.flip])
             continue
         named = _backward(wrong, quantity, solution, gradient, record, (right, flipped), xs)
         if named:
@@ -67,7 +68,7 @@ def _backward(wrong: Any, quantity: Quantity, solution: Solution, gradient: tupl
         if len(expected) != len(mine):
             continue
         if explains(wrong, expected + (theirs - mine).reshape(*expected.shape), quantity.value):
-            return BACKWARD[(position, bool(right.flip))]
+            return tr(BACKWARD[(position, bool(right.flip))])
     return ""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from solver.check.quantities import Quantity, key, quantities
 from solver.check.slips import explains, named_values
+from solver.i18n import tr
 from solver.trace import Approximate, Solution
 
 SUBSCRIPT = re.compile(r"(?P<stem>[^\[\]\s]+)\[(?P<indices>\d+(?:\s*,\s*\d+)*)\]")
@@ -31,7 +32,8 @@ def shifted_index(wrong: Any, quantity: Quantity, solution: Solution) -> str:
     for name, candidate in _shifted(quantity.name, known, values):
         if not isinstance(candidate, Approximate) and not _unknowns(candidate, quantity.value) \
                 and explains(wrong, candidate, quantity.value):
-            return f"0- versus 1-based index: this is the value of {name}"
+            # Translators: {name} is the quantity at the shifted index, such as h0 or X[2,2]
+            return tr("0- versus 1-based index: this is the value of {name}", name=name)
     return ""
 
 

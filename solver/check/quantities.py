@@ -89,9 +89,10 @@ def require(name: str, known: dict[str, Quantity]) -> Quantity:
     """The quantity a student's name stands for (:func:`find`); a FieldError at ``answers.NAME`` that lists
     this problem's quantities when there is none."""
     from solver.errors import FieldError
+    from solver.i18n import tr
 
     quantity = find(name, known)
     if quantity is None:
         names = ", ".join(q.name for q in known.values())
-        raise FieldError(("answers", name), f"not a quantity of this problem; its quantities: {names}")
+        raise FieldError(("answers", name), tr("not a quantity of this problem; its quantities: {names}", names=names))
     return quantity

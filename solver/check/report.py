@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from solver.check import Judged, Report
+from solver.i18n import ntr, prose_number, tr
 
 TEXT_WIDTH = 80  # the text report's columns (a verdict wraps under its own column)
 MARKS = {"correct": "✓", "correct to the decimals given": "✓", "correct within the tolerance": "✓",
@@ -23,26 +24,38 @@ def render_report(reports: list[Report], fmt: str, reveal: bool = False) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return prose_number(f"{value:g}")
 
 
 def _verdict_words(item: Judged) -> str:
+    """The verdict's words (translated: the status stays English only in JSON), its detail and mistake."""
     detail = f": {item.verdict.detail}" if item.verdict.detail else ""
     mistake = f": {item.mistake}" if item.mistake else ""
     carried = ""
-    if item.carried:
-        credit = "error carried forward" if item.credited else "no credit: your earlier values made it trivial"
-        carried = f", consistent with your {', '.join(item.carried)} ({credit})"
-    return f"{MARKS[item.verdict.status]} {item.verdict.status}{detail}{mistake}{carried}"
+    names, count = ", ".join(item.carried), len(item.carried)
+    if item.carried and item.credited:
+        # Translators: {names} are the student's earlier wrong values, such as "h1" or "h1, a2"; {n} is how many
+        carried = ", " + ntr("consistent with your {names} (error carried forward)",
+                             "consistent with your {names} (error carried forward)", count, names=names)
+    elif item.carried:
+        carried = ", " + ntr("consistent with your {names} (no credit: your earlier values made it trivial)",
+                             "consistent with your {names} (no credit: your earlier values made it trivial)", count,
+                             names=names)
+    return f"{MARKS[item.verdict.status]} {tr(item.verdict.status)}{detail}{mistake}{carried}"
 
 
 def _summary(report: Report) -> str:
     first = report.first_wrong
-    where = "" if first is None else (f" First wrong step: {first.quantity.step + ' ' if first.quantity.step else ''}"
-                                      f"{first.quantity.name}.")
-    carried = (f" With carried-forward credit: {_points(report.score_carried)}."
-               if report.score_carried != report.score else "")
-    return f"Score: {_points(report.score)} of {_points(report.total)} points.{carried}{where}"
+    where = ""
+    if first is not None:
+        # Translators: {step} is a step number and a quantity, such as "2.2 hr", or a quantity alone
+        where = " " + tr("First wrong step: {step}.", step=f"{first.quantity.step} {first.quantity.name}".strip())
+    carried = ""
+    if report.score_carried != report.score:
+        carried = " " + tr("With carried-forward credit: {score}.", score=_points(report.score_carried))
+    # Translators: {score} and {total} are numbers of points such as 2.5 and 4
+    score = tr("Score: {score} of {total} points.", score=_points(report.score), total=_points(report.total))
+    return f"{score}{carried}{where}"
 
 
 def _shown(value: Any) -> str:
@@ -60,14 +73,17 @@ def _text(report: Report, reveal: bool) -> str:
     import textwrap
 
     solution = report.solution
-    lines = textwrap.wrap(f"check · {solution.id}: {solution.title}", TEXT_WIDTH, subsequent_indent="  ")
+    # Translators: the text report's heading; {problem} is the problem's id, such as mlp-binary
+    heading = tr("check · {problem}: {title}", problem=solution.id, title=solution.title)
+    lines = textwrap.wrap(heading, TEXT_WIDTH, subsequent_indent="  ")
     width = max((len(j.quantity.name) for j in report.judged), default=0)
     for item in report.judged:
         step = item.quantity.step or "—"
         lines += _hanging(f"  {step:>6}  {item.quantity.name:<{width}}  ", _verdict_words(item),
-                          "  ← first wrong step" if item is report.first_wrong else "")
+                          "  ← " + tr("first wrong step") if item is report.first_wrong else "")
         if reveal and not item.verdict.accepted:
-            lines += _hanging(f"  {'':>6}  {'':<{width}}  ", f"expected {_shown(item.expected)}")
+            # Translators: {value} is the exact value, such as (1, 1, 0) or ln(ℯ^−1 + 1)
+            lines += _hanging(f"  {'':>6}  {'':<{width}}  ", tr("expected {value}", value=_shown(item.expected)))
     lines += textwrap.wrap(_summary(report), TEXT_WIDTH)
     return "\n".join(lines) + "\n"
 
@@ -88,14 +104,27 @@ def _hanging(head: str, words: str, tail: str = "") -> list[str]:
 
 
 def _markdown(report: Report, reveal: bool) -> str:
-    solution = report.solution
-    rows = ["| step | quantity | verdict |" + (" expected |" if reveal else ""),
-            "|---|---|---|" + ("---|" if reveal else "")]
+    heads = _heads(reveal)
+    rows = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for item in report.judged:
         expected = f" {_shown(item.expected)} |" if reveal else ""
-        first = " (first wrong step)" if item is report.first_wrong else ""
+        first = " (" + tr("first wrong step") + ")" if item is report.first_wrong else ""
         rows.append(f"| {item.quantity.step or '—'} | {item.quantity.name} | {_verdict_words(item)}{first} |{expected}")
-    return f"## Check: {solution.title}\n\n" + "\n".join(rows) + f"\n\n{_summary(report)}\n"
+    return f"## {_title(report)}\n\n" + "\n".join(rows) + f"\n\n{_summary(report)}\n"
+
+
+def _heads(reveal: bool) -> list[str]:
+    """The table's column heads."""
+    # Translators: column heads of a check's table: the step number, the quantity's name, the verdict
+    heads = [tr("step"), tr("quantity"), tr("verdict")]
+    # Translators: column head: the exact value of each answer
+    return heads + [tr("expected")] if reveal else heads
+
+
+def _title(report: Report) -> str:
+    """The Markdown and LaTeX report's heading."""
+    # Translators: {title} is the problem's title
+    return tr("Check: {title}", title=report.solution.title)
 
 
 def _latex(report: Report, reveal: bool) -> str:
@@ -103,18 +132,17 @@ def _latex(report: Report, reveal: bool) -> str:
     from solver.render.latex_values import latex
     from solver.render.prose import escape_text
 
-    solution = report.solution
     columns = r"llp{0.5\linewidth}l" if reveal else r"llp{0.6\linewidth}"  # (the verdict wraps)
     rows = []
     for item in report.judged:
-        first = r" \emph{(first wrong step)}" if item is report.first_wrong else ""
+        first = r" \emph{(" + escape_text(tr("first wrong step")) + ")}" if item is report.first_wrong else ""
         cells = [item.quantity.step or "--", f"${name_latex(item.quantity.name)}$",
                  escape_text(_verdict_words(item)) + first]
         if reveal:
             cells.append(f"${latex(item.expected)}$")
         rows.append(" & ".join(cells) + r" \\")
-    head = "step & quantity & verdict" + (" & expected" if reveal else "") + r" \\ \hline"
-    return (f"\\subsection*{{Check: {escape_text(solution.title)}}}\n\\begin{{tabular}}{{{columns}}}\n{head}\n"
+    head = " & ".join(escape_text(word) for word in _heads(reveal)) + r" \\ \hline"
+    return (f"\\subsection*{{{escape_text(_title(report))}}}\n\\begin{{tabular}}{{{columns}}}\n{head}\n"
             + "\n".join(rows) + f"\n\\end{{tabular}}\n\n{escape_text(_summary(report))}\n")
 
 

@@ -25,6 +25,7 @@ from solver.check.answers import Given
 from solver.check.compare import CORRECT, INCORRECT, Verdict
 from solver.check.quantities import Quantity, quantities, require
 from solver.errors import FieldError
+from solver.i18n import mark, tr
 from solver.numbers import NumberError
 from solver.problem import Problem
 from solver.trace import Equation, Solution
@@ -77,7 +78,7 @@ def _labels(solution: Solution) -> dict[str, str]:
         for sub in step.substeps:
             if isinstance(sub.record, Equation):
                 labels[sub.record.label] = str(number)
-        if str(step.title).startswith("Shapes of"):  # (the kind's group of the declared shapes: "w is m×1 …")
+        if str(step.title) == tr("Shapes of the given vectors and matrices"):  # (the kind's group: "w is m×1 …")
             for sub in step.substeps:
                 labels[str(sub.title).split(" ", 1)[0]] = str(number)
     return labels
@@ -96,13 +97,14 @@ def _judge_shape(text: str, quantity: Quantity, problem: Problem) -> tuple[Verdi
     declared = problem.spec.given
     for part in written:
         if not (part.isdigit() or (part in declared and declared[part].sort == "size")):
-            raise NumberError(f"cannot read {text!r} as a shape: write sizes such as m x 1 (each a declared "
-                              "size or a number)")
+            # Translators: {text} is the student's text, quoted
+            raise NumberError(tr("cannot read {text} as a shape: write sizes such as m x 1 (each a declared "
+                                 "size or a number)", text=repr(text)))
     expected = sizes(quantity.value)
     if written == expected or (expected[1:] == ["1"] and written == expected[:1]):  # m: an m×1 column
         return Verdict(CORRECT), ""
     if written == expected[::-1]:
-        return Verdict(INCORRECT), "transposed shape: row versus column layout"
+        return Verdict(INCORRECT), tr("transposed shape: row versus column layout")
     return Verdict(INCORRECT), ""
 
 
@@ -128,13 +130,15 @@ def _judge_form(text: str, quantity: Quantity, problem: Problem) -> tuple[Verdic
     if len(lines) == 1:
         return Verdict(INCORRECT), mistake
     shown = StandardPrinter().doprint(forms[wrong].formula)
-    where = f"line {wrong + 1} of {len(lines)}, {shown},"
+    # Translators: {line} and {other} are line numbers of a chain a = b = c of {count} lines; {form} is a formula
     if right[-1]:
-        detail = f"{where} does not equal line {wrong + 2}"
+        detail = tr("line {line} of {count}, {form}, does not equal line {other}", line=wrong + 1,
+                    count=len(lines), form=shown, other=wrong + 2)
     elif wrong > 0:
-        detail = f"{where} does not equal line {wrong}, which is right"
+        detail = tr("line {line} of {count}, {form}, does not equal line {other}, which is right", line=wrong + 1,
+                    count=len(lines), form=shown, other=wrong)
     else:
-        detail = f"{where} is already wrong"
+        detail = tr("line {line} of {count}, {form}, is already wrong", line=wrong + 1, count=len(lines), form=shown)
     return Verdict(INCORRECT, detail), mistake
 
 
@@ -151,23 +155,25 @@ def _mistake(wrong: Any, expected: Any, number: int, context: Context, comparer:
 
     spec = problem.spec
     if expected != 0 and _equal(wrong, -expected, comparer):
-        return "sign error"
+        return tr("sign error")
     derivation = spec.derivations[number]
     update = "_new" in derivation.name
     for step in derivation.steps[1:]:
         form = read_form(step.form, context.table, context.defined).value
         for a, b, what in _pairs(form, context):
             if any(_equal(wrong, variant, comparer) for variant in _exchanged(form, a, b)):
-                return f"{a} and {b} exchanged ({what})"
+                # Translators: {a} and {b} are sizes (m, n) or indices (i, k); {what} says what exchanging them means
+                return tr("{a} and {b} exchanged ({what})", a=a, b=b, what=tr(what))
         if form.is_Add and any(_equal(wrong, form - 2 * term, comparer) for term in form.args):
-            return "gradient ascent instead of descent" if update else "the sign of one term"
+            return tr("gradient ascent instead of descent") if update else tr("the sign of one term")
         if any(_equal(wrong, candidate, comparer) for candidate in _one_term(form, wrong, context)):
-            return "missing fan-in sum: one term of a sum only"
+            return tr("missing fan-in sum: one term of a sum only")
         factors = set() if form.has(sp.Derivative) else form.atoms(sp.Indexed) | {
             s for s in form.free_symbols if s.is_real and not s.is_integer}  # (not a size or an index)
         for symbol in sorted(factors, key=str):
             if _equal(wrong, form.xreplace({symbol: 1}), comparer):
-                return "learning rate not applied" if update else f"{symbol} left out"
+                # Translators: {symbol} is a factor of a form, such as w[k]
+                return tr("learning rate not applied") if update else tr("{symbol} left out", symbol=symbol)
     for other in spec.derivations:
         if other.name == derivation.name:
             continue
@@ -176,7 +182,8 @@ def _mistake(wrong: Any, expected: Any, number: int, context: Context, comparer:
         except NumberError:
             continue  # (written in names this derivation does not have)
         if not _equal(theirs, expected, comparer) and _equal(wrong, theirs, comparer):
-            return f"this is {other.name}: {derivation.name} and {other.name} swapped"
+            # Translators: {other} and {name} are quantities such as dL/dw and dL/dh
+            return tr("this is {other}: {name} and {other} swapped", other=other.name, name=derivation.name)
     return ""
 
 
@@ -201,8 +208,8 @@ def _pairs(form: Any, context: Context) -> list[tuple[Any, Any, str]]:
     free = form.free_symbols
     sizes = sorted({s for s in free if s.is_integer and s.is_positive and s not in context.sizes}, key=str)
     indices = sorted((s for s in free if s in context.sizes), key=str)
-    return [(a, b, "rows versus columns") for a, b in itertools.combinations(sizes, 2)] + \
-           [(a, b, "a transposed matrix") for a, b in itertools.combinations(indices, 2)]
+    return [(a, b, mark("rows versus columns")) for a, b in itertools.combinations(sizes, 2)] + \
+           [(a, b, mark("a transposed matrix")) for a, b in itertools.combinations(indices, 2)]
 
 
 def _exchanged(form: Any, a: Any, b: Any) -> set[Any]:

@@ -1,5 +1,6 @@
 """Moodle's embedded-answers (cloze) syntax for numbers: writing ``{1:NUMERICAL:=value:tolerance}`` and
-reading such fields back (what Moodle's importer parses, for tests and for checking an export)."""
+reading such fields back (what Moodle's importer parses, for tests and for checking an export), and the
+sentence that tells a student how to type them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from solver.export.numbers import Field, decimal_text
+from solver.i18n import prose_number, tr
 
 NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"  # Moodle's NUMBER_REGEX
 FIELD = re.compile(r"\{([0-9]*):(NUMERICAL|NM):([^}]*)\}")
@@ -25,6 +27,32 @@ class ClozeAnswer:
 def field_text(field: Field, weight: int = 1) -> str:
     """The cloze field for one number: full marks within its tolerance."""
     return f"{{{weight}:NUMERICAL:={field.text}:{decimal_text(field.tolerance)}}}"
+
+
+def instructions(numbers: list[Field], relative: float) -> str:
+    """How to type the numbers of a cloze question (in the current language): exactly when every one is an
+    integer known exactly, else as a decimal within ``relative`` (a fraction: 0.01 is 1 %)."""
+    exactly = [field.integer and field.tolerance == 0 for field in numbers]
+    counted = tr("Entries of vectors and matrices are counted from 0.")
+    if all(exactly):
+        return tr("Give each number exactly.") + " " + counted
+    percent = prose_number(f"{relative * 100:g}")
+    if any(exactly):
+        # Translators: {percent} is a number such as 1 or 0.5, followed by the percent sign
+        give = tr("Give each number as a decimal (accepted within {percent} %; integers exactly).", percent=percent)
+    else:
+        give = tr("Give each number as a decimal (accepted within {percent} %).", percent=percent)
+    return f"{give} {counted}"
+
+
+def instruction(name: str, field: Field, relative: float) -> str:
+    """How to type the one number of a numerical question, ``name`` its label (MathJax TeX, delimited)."""
+    if field.integer and field.tolerance == 0:
+        # Translators: {name} is the number's name in TeX, such as \\( \\partial L/\\partial w_{0} \\)
+        return tr("Give {name} exactly.", name=name)
+    # Translators: {name} is the number's name in TeX; {percent} is a number such as 1 or 0.5
+    return tr("Give {name} as a decimal (accepted within {percent} %).", name=name,
+              percent=prose_number(f"{relative * 100:g}"))
 
 
 def read_fields(text: str) -> list[list[ClozeAnswer]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from solver.export import Item, as_items
-from solver.export.cloze import field_text
+from solver.export.cloze import field_text, instruction, instructions
 from solver.export.html import to_html
 from solver.export.numbers import Field, Tolerance, decimal_text, fields
 from solver.i18n import tr
@@ -69,12 +69,13 @@ def question(item: Item, tolerance: Tolerance | None = None, detail: str = "stan
     name = f"{item.key} · {solution.id}" + (f" [{item.hash}]" if item.hash else "")
     text = statement_html(solution)
     if len(numbers) == 1:
-        ask = f"<p>Give \\( {_tex(numbers[0].label)} \\) {_precision(numbers, tolerance)}.</p>"
+        label = f"\\( {_tex(numbers[0].label)} \\)"
+        ask = f"<p>{instruction(label, numbers[0], tolerance.relative)}</p>"
         kind, text = "numerical", text + ask
     elif numbers:
         kind, text = "cloze", _CLOZE_LIKE.sub("&#123;", text) + cloze_html(numbers, tolerance)
     else:
-        kind, text = "essay", text + "<p>Write your answers with their working.</p>"
+        kind, text = "essay", text + "<p>" + tr("Write your answers with their working.") + "</p>"
     feedback = feedback_html(solution, detail) + "".join(
         f'<p><img class="img-fluid" src="@@PLUGINFILE@@/{picture.name}" alt="{html.escape(picture.alt)}"></p>'
         for picture in pictures)
@@ -123,20 +124,14 @@ def cloze_html(numbers: list[Field], tolerance: Tolerance | None = None) -> str:
     """The list of numbers to type, each labelled with its name and followed by its cloze field."""
     tolerance = tolerance or Tolerance()
     rows = "".join(f"<li>\\( {_tex(field.label)} \\) = {field_text(field)}</li>\n" for field in numbers)
-    return (f"<p>Give each number {_precision(numbers, tolerance)}. "
-            f"Entries of vectors and matrices are counted from 0.</p>\n<ul>\n{rows}</ul>\n")
-
-
-def _precision(numbers: list[Field], tolerance: Tolerance) -> str:
-    exactly = [field.integer and field.tolerance == 0 for field in numbers]
-    if all(exactly):
-        return "exactly"
-    integers = "; integers exactly" if any(exactly) else ""
-    return f"as a decimal (accepted within {tolerance.relative * 100:g} %{integers})"
+    return f"<p>{instructions(numbers, tolerance.relative)}</p>\n<ul>\n{rows}</ul>\n"
 
 
 def _numerical(field: Field) -> list[str]:
-    exact = f"<p>Exactly \\( {_tex(field.exact)} \\).</p>" if field.exact and not field.integer else ""
+    exact = ""
+    if field.exact and not field.integer:
+        # Translators: {value} is an exact value in TeX, such as \\( \\ln 2 \\)
+        exact = "<p>" + tr("Exactly {value}.", value=f"\\( {_tex(field.exact)} \\)") + "</p>"
     return ['    <answer fraction="100" format="moodle_auto_format">',
             f"      <text>{field.text}</text>",
             f'      <feedback format="html"><text>{_cdata(exact)}</text></feedback>',
