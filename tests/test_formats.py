@@ -32,8 +32,11 @@ FAST_RENDERS = {("graph-add-mul", "text"), ("lstm", "latex"), ("rnn", "markdown"
 def test_every_problem_renders_in_every_format(problem: Path, fmt: str) -> None:
     result = run_cli("run", problem, "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
     data = _answers_json(problem)
+    # stderr: nothing, or the one note that exact arithmetic was given up (gan's generator phase)
+    noted = [f"dlsolve: note: {problem}: exact arithmetic abandoned ({'; '.join(data['exact_abandoned'])}); "
+             "solved in floating point (--numeric skips the exact attempt)"] if data["exact_abandoned"] else []
+    assert result.stderr.splitlines() == noted
     # the final answers appear in every format (digits grouped as each format groups them)
     for name, answer in data["answers"].items():
         if fmt == "text":

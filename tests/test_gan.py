@@ -273,7 +273,10 @@ def test_non_saturating_changes_only_the_generator_phase(tmp_path: Path):
 def test_every_format_renders_the_exam(fmt: str):
     result = run_cli("run", GAN_FILE, "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() and not result.stderr
+    assert result.stdout.strip()
+    # the generator phase runs on the updated discriminator, whose exact forms explode: said once on stderr
+    assert result.stderr.startswith(f"dlsolve: note: {GAN_FILE}: exact arithmetic abandoned (the exact form of ")
+    assert result.stderr.count("\n") == 1
     if fmt == "json":
         json.loads(result.stdout)
 
