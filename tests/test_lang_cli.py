@@ -12,7 +12,7 @@ import pytest
 from solver import api
 from solver.errors import SpecError
 from solver.i18n import ENVIRONMENT, LANGUAGES, language, using
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, cyrillic_tex, run_cli
 
 PARAMS = ROOT / "problems" / "fc-params.yaml"
 
@@ -107,6 +107,8 @@ def test_a_russian_sheet_compiles_with_type1_fonts_only(tmp_path: Path) -> None:
 
     if not (shutil.which("pdflatex") and shutil.which("pdffonts")):
         pytest.skip("pdflatex or pdffonts is not installed")
+    if not cyrillic_tex():
+        pytest.skip("TeX for Cyrillic is not installed (Debian: texlive-lang-cyrillic cm-super; CI installs them)")
     tex = api.render(_titled("Параметры сети"), "latex", lang="ru")
     pdf = tmp_path / "ru.pdf"
     pdf.write_bytes(compile_pdf(tex, "ru"))

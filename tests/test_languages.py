@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import PROBLEMS, requires_pdflatex, run_cli
+from helpers import PROBLEMS, cyrillic_tex, requires_pdflatex, run_cli
 
 from solver import catalogs
 from solver.api import load, render, solve, solve_file
@@ -235,6 +235,8 @@ def test_the_bank_in_every_language(code: str, tmp_path: Path) -> None:
     titles = {solution.title for solution in solutions} | {solution.statement for solution in solutions}
     leaks = [line for line in prose if line not in titles and any(sentence in line for sentence in english)]
     assert leaks == []
+    if code == "ru" and not cyrillic_tex():
+        pytest.skip("TeX for Cyrillic is not installed (Debian: texlive-lang-cyrillic cm-super; CI installs them)")
     tex = tmp_path / f"bank-{code}.tex"
     tex.write_text(render(solutions, "latex", lang=code), encoding="utf-8")
     result = subprocess.run([shutil.which("pdflatex") or "pdflatex", "-interaction=nonstopmode", "-halt-on-error",

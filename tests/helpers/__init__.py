@@ -77,6 +77,15 @@ requires_pdflatex = pytest.mark.skipif(
     shutil.which("pdflatex") is None, reason="pdflatex is not installed (CI installs texlive)"
 )
 
+
+def cyrillic_tex() -> bool:
+    """Whether TeX can set Russian sheets: T2A and babel-russian (texlive-lang-cyrillic), T2A Type 1 fonts
+    (cm-super)."""
+    kpsewhich = shutil.which("kpsewhich")
+    return kpsewhich is not None and all(
+        subprocess.run([kpsewhich, name], capture_output=True).returncode == 0
+        for name in ("t2aenc.def", "russianb.ldf", "sfrm1000.pfb"))
+
 def slow_unless(fast: bool) -> tuple[pytest.MarkDecorator, ...]:
     """The marks of a test case that only the full run needs: ``slow`` unless ``fast``."""
     return () if fast else (pytest.mark.slow,)
