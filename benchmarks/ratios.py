@@ -153,26 +153,24 @@ def scaling(runs: int) -> None:
     """Networks, an RNN and conv2d as they grow, each against its PyTorch script."""
     folder = Path(tempfile.gettempdir())
     cases: list[tuple[str, list[str], list[str]]] = []
+
+    def written(name: str, spec_text: str, torch_script: str) -> tuple[Path, Path]:
+        spec, script = folder / f"ratios-{name}.yaml", folder / f"ratios-{name}.py"
+        spec.write_text(spec_text)
+        script.write_text(torch_script)
+        return spec, script
+
     for width in (4, 8, 16, 32, 64):
-        spec = folder / f"ratios-mlp{width}.yaml"
-        spec.write_text(mlp_spec(width))
-        script = folder / f"ratios-mlp{width}.py"
-        script.write_text(mlp_torch(width))
+        spec, script = written(f"mlp{width}", mlp_spec(width), mlp_torch(width))
         cases.append((f"mlp {width}-{width}-{width}-4 --numeric", [DLSOLVE, "run", str(spec), "--numeric"],
                       [sys.executable, str(script)]))
     for steps in (2, 4, 8, 16):
-        text, torch_script = rnn_spec(steps)
-        spec, script = folder / f"ratios-rnn{steps}.yaml", folder / f"ratios-rnn{steps}.py"
-        spec.write_text(text)
-        script.write_text(torch_script)
+        spec, script = written(f"rnn{steps}", *rnn_spec(steps))
         cases.append((f"rnn T={steps} exact", [DLSOLVE, "run", str(spec)], [sys.executable, str(script)]))
         cases.append((f"rnn T={steps} --numeric", [DLSOLVE, "run", str(spec), "--numeric"],
                       [sys.executable, str(script)]))
     for size in (8, 16, 24, 32):
-        text, torch_script = conv_spec(size)
-        spec, script = folder / f"ratios-conv{size}.yaml", folder / f"ratios-conv{size}.py"
-        spec.write_text(text)
-        script.write_text(torch_script)
+        spec, script = written(f"conv{size}", *conv_spec(size))
         cases.append((f"conv2d {size}×{size}, 3×3 kernel", [DLSOLVE, "run", str(spec)], [sys.executable, str(script)]))
     print(f"scaling against PyTorch float64 scripts (median of {runs} paired runs):")
     for label, command, floor in cases:

@@ -3,8 +3,6 @@ passes over the leaves' floats, with some nodes' values replaced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from solver.engine.graph import Graph, Node
@@ -47,24 +45,8 @@ def numeric_scale(graph: Graph, leaves: dict[Node, np.ndarray] | None = None) ->
     a float result grows with the largest value it was computed from."""
     scale = 1.0
     with np.errstate(all="ignore"):
-        for _, value in _numeric_values(graph, {}, leaves):
+        _, values = evaluate(graph, graph.nodes[-1], {}, leaves if leaves is not None else leaf_floats(graph))
+        for value in values.values():
             finite = np.abs(value[np.isfinite(value)])
             scale = max(scale, float(finite.max())) if finite.size else scale
     return scale
-
-
-def _numeric_values(graph: Graph, overrides: dict[Node, np.ndarray], leaves: dict[Node, np.ndarray] | None,
-                    branches: list | None = None) -> Iterator[tuple[Node, np.ndarray]]:
-    leaves = leaves if leaves is not None else leaf_floats(graph)
-    values: dict[Node, np.ndarray] = {}
-    for node in graph.nodes:
-        if node in overrides:
-            values[node] = overrides[node]
-        elif node.op is None:
-            values[node] = leaves[node]
-        else:
-            inputs = [values[p] for p in node.inputs]
-            values[node] = node.op.numeric(inputs)
-            if branches is not None and (piece := node.op.branch(inputs)) is not None:
-                branches.append(piece)
-        yield node, values[node]
