@@ -54,11 +54,11 @@ def paired_ratio(command: list[str], floor: list[str], runs: int) -> tuple[float
             statistics.median(b for _, b in pairs))
 
 
-def problems(runs: int) -> None:
-    """Every bank file against importing sympy."""
+def problems(runs: int, only: str = "*") -> None:
+    """Every bank file (or those matching ``only``) against importing sympy."""
     print(f"every problem cold against `python -c \"import sympy\"` (median of {runs} paired runs; budget 2):")
     rows = []
-    for path in sorted((ROOT / "problems").glob("*.yaml")):
+    for path in sorted((ROOT / "problems").glob(f"{only}.yaml")):
         ratio, mine, floor = paired_ratio([DLSOLVE, "run", str(path.relative_to(ROOT))], SYMPY, runs)
         rows.append((ratio, path.name, mine, floor))
         print(f"  {ratio:5.2f}×  {mine:6.2f} s  (sympy {floor:4.2f} s)  {path.name}{'  OVER' if ratio > 2 else ''}",
@@ -191,10 +191,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", nargs="?", default="all", choices=["problems", "startup", "scaling", "bank", "all"])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="*", help="problems: only the bank files matching this pattern (rnn*)")
     args = parser.parse_args()
     for name, measure in (("startup", startup), ("problems", problems), ("scaling", scaling), ("bank", bank)):
         if args.what in (name, "all"):
-            measure(args.runs)
+            measure(args.runs, args.only) if name == "problems" else measure(args.runs)
 
 
 if __name__ == "__main__":

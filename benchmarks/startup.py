@@ -19,7 +19,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DLSOLVE = shutil.which("dlsolve") or "dlsolve"
+# The console script installed beside this interpreter (as a virtual environment's bin/ holds it), so that
+# dlsolve and the floors (``sys.executable -c …``) start the same way: a version manager's shim on PATH
+# (pyenv's is a bash script) would add its own start-up (about 100 ms) to dlsolve's side only.
+_BESIDE = Path(sys.executable).parent / "dlsolve"
+DLSOLVE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dlsolve") or "dlsolve")
 # As a user's machine: bytecode caches are written on the first (warm-up) run and used after.
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 

@@ -16,31 +16,98 @@ MAX_SIZE = 10**9  # layer sizes, channels, kernel sizes: far beyond any real net
 
 
 class _StrictInt:
-    """Annotation: an integer in ``[minimum, MAX_SIZE]``, no coercion (``true`` is not 1, ``"3"`` is not 3)."""
+    """Annotation: an integer in ``[minimum, maximum]`` (either may be None: no bound), no coercion
+    (``true`` is not 1, ``"3"`` is not 3)."""
 
-    def __init__(self, minimum: int):
-        self.minimum = minimum
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.int_schema(strict=True, ge=self.minimum, le=MAX_SIZE)
-
-
-class _StrictBool:
-    """Annotation: ``true`` or ``false``, nothing else (no ``1``, no ``"yes"`` string)."""
+    def __init__(self, minimum: int | None, maximum: int | None = MAX_SIZE):
+        self.minimum, self.maximum = minimum, maximum
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
-        return core_schema.bool_schema(strict=True)
+        return core_schema.int_schema(strict=True, ge=self.minimum, le=self.maximum)
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same check without pydantic (solver.direct_validation)."""
+        low, high = self.minimum, self.maximum
+
+        def convert(value: Any) -> Any:
+            if type(value) is not int or (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(value)
+            return value
+
+        return convert
+
+
+class _Strict:
+    """Annotation: a value of exactly this type (``str`` or ``bool``), no coercion (no ``1`` for true, no
+    ``"yes"`` string, no number for a text)."""
+
+    def __init__(self, kind: type):
+        self.kind = kind
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return (core_schema.bool_schema if self.kind is bool else core_schema.str_schema)(strict=True)
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same check without pydantic (solver.direct_validation)."""
+        kind = self.kind
+
+        def convert(value: Any) -> Any:
+            if type(value) is not kind:
+                raise ValueError(value)
+            return value
+
+        return convert
 
 
 Count = Annotated[int, _StrictInt(1)]
 """A positive integer size (units, channels, layers)."""
 
-Flag = Annotated[bool, _StrictBool()]
+Flag = Annotated[bool, _Strict(bool)]
 """``true`` or ``false``, nothing else."""
+
+StrictInt = Annotated[int, _StrictInt(None, None)]
+"""Any integer, no coercion."""
+
+StrictStr = Annotated[str, _Strict(str)]
+"""Text, no coercion."""
+
+
+class Before:
+    """Annotation: ``function`` turns the raw value into what the annotated type then validates."""
+
+    def __init__(self, function: Any):
+        self.function = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(self.function, handler(source))
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same steps without pydantic (solver.direct_validation)."""
+        function = self.function
+        return lambda value: inner(function(value))
+
+
+class After:
+    """Annotation: ``function`` checks or rewrites the value the annotated type validated."""
+
+    def __init__(self, function: Any):
+        self.function = function
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.function, handler(source))
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same steps without pydantic (solver.direct_validation)."""
+        function = self.function
+        return lambda value: function(inner(value))
 
 
 def _int_or_list(minimum: int, messages: tuple[str, str]) -> Any:
@@ -68,6 +135,10 @@ class Validated:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(self.function)
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same function without pydantic (solver.direct_validation)."""
+        return self.function
 
 
 # Translators: {value} is what the file has, such as 0 or [1, 2, 3, 4]
@@ -115,6 +186,19 @@ class Tagged:
         return core_schema.no_info_wrap_validator_function(
             self._validate, core_schema.tagged_union_schema(members, discriminator=self.tag)
         )
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The chosen member built without pydantic (solver.direct_validation); anything else defers."""
+        from solver.direct_validation import Defer, converter
+
+        tag, choices = self.tag, self.choices
+
+        def convert(value: Any) -> Any:
+            if type(value) is not dict or type(value.get(tag)) is not str or value[tag] not in choices:
+                raise Defer
+            return converter(choices[value[tag]])(value)
+
+        return convert
 
     def _validate(self, value: Any, handler: Any) -> Any:
         from pydantic_core import PydanticCustomError, ValidationError

@@ -324,6 +324,11 @@ class ExactNumberField:
 
         return core_schema.no_info_plain_validator_function(parse_exact)
 
+    @classmethod
+    def direct_conversion(cls, inner: Any) -> Any:
+        """The same parser without pydantic (solver.direct_validation)."""
+        return parse_exact
+
 
 class ExactMatrixField:
     """Validation of an exact matrix field: a list of rows, or a flat list for a column vector."""
@@ -333,6 +338,11 @@ class ExactMatrixField:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(parse_matrix)
+
+    @classmethod
+    def direct_conversion(cls, inner: Any) -> Any:
+        """The same parser without pydantic (solver.direct_validation)."""
+        return parse_matrix
 
 
 # sympy has no type information, so to mypy these are Any; to pydantic they say how to validate

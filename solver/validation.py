@@ -11,9 +11,19 @@ from solver.errors import FieldPath, SpecError, show_value
 from solver.i18n import mark, tr
 
 
-def validate(target: type, data: Any, issue: Any) -> Any:
-    """Validate ``data`` into ``target`` with pydantic; raise SpecError with one issue per defect."""
+def validate(target: type, data: Any, issue: Any, direct: bool = True) -> Any:
+    """Validate ``data`` into ``target``; raise SpecError with one issue per defect.
 
+    Well-formed data is built directly (:mod:`solver.direct_validation`, the same result without
+    importing pydantic); anything else, and every error message, is pydantic's. ``direct=False``: pydantic
+    only (the tests compare the two)."""
+    if direct:
+        from solver.direct_validation import Defer, build
+
+        try:
+            return build(target, data)
+        except Defer:
+            pass
     import pydantic
 
     try:

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from pydantic import StrictBool, StrictInt, StrictStr
-
 from solver.errors import FieldPath, SpecError, SpecIssue, show_value
+from solver.fields import Flag, StrictInt, StrictStr
 from solver.i18n import ntr, tr
 
 MAX_TRIES = 10_000
@@ -37,8 +36,8 @@ class ConstraintSpec:
     __pydantic_config__: ClassVar = {"extra": "forbid"}
     denominator: StrictInt | None = None
     forms: list[Any] = field(default_factory=list)
-    kinks: StrictBool = False
-    zero_gradients: StrictBool = False
+    kinks: Flag = False
+    zero_gradients: Flag = False
     max_abs: Any = None
     floating_point: Any = False  # true, false or a list of answer names (checked by hand: one message)
     answers: list[StrictStr] | None = None

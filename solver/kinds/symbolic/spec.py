@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BeforeValidator
 
 from solver.errors import show_value
-from solver.fields import Validated
+from solver.fields import After, Before, Validated
 from solver.i18n import tr
 from solver.kinds.symbolic.reader import CALLS, SORTS, Symbol
 from solver.numbers import plain_name
@@ -82,7 +81,7 @@ def _text(limit: int) -> Any:
 if TYPE_CHECKING:
     Declarations = dict[str, Symbol]
 else:  # each sort validated at its own entry (given.x), then the names and Symbols
-    Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], AfterValidator(_declarations)]
+    Declarations = Annotated[dict[str, Annotated[tuple[str, ...], Validated(_sort)]], After(_declarations)]
 Checks = Annotated[dict[str, tuple[int, ...]], Validated(_checks)]
 DEFINED = re.compile(r"([A-Za-z][A-Za-z0-9_]*)(?:\[\s*([A-Za-z]\w*)\s*(?:,\s*([A-Za-z]\w*)\s*)?\])?")
 
@@ -160,7 +159,7 @@ class Derivation:
 
     name: Name
     claim: Text  # the heading: what the derivation shows, in words
-    steps: Annotated[list[DerivationStep], BeforeValidator(_steps)]
+    steps: Annotated[list[DerivationStep], Before(_steps)]
     symbols: Declarations = field(default_factory=dict)
     shape: bool = False  # also answer the Jacobian's shape (the first form must be a derivative)
 
@@ -179,7 +178,7 @@ class SymbolicSpec:
     """The fields of a symbolic problem."""
 
     given: Declarations
-    derivations: Annotated[list[Derivation], BeforeValidator(_derivations)]
+    derivations: Annotated[list[Derivation], Before(_derivations)]
     checks: Checks = field(default_factory=dict)
     define: Definitions = field(default_factory=dict)
     shapes: Annotated[list[str], Validated(_shapes)] = field(default_factory=list)
