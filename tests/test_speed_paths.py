@@ -3,7 +3,9 @@
 - a convolution's float forward (one array operation per kernel entry, run thousands of times by the
   finite-difference check) equals the exact forward entry by entry, on random geometries;
 - a sum of thousands of terms prints in every notation (a left-folded chain is printed in a loop);
-- exact arithmetic given up is said: on stderr, in the JSON and on the Solution.
+- exact arithmetic given up is said: on stderr, in the JSON and on the Solution;
+- the terminal's product layout (sympy's, without its import of sympy.physics.units) equals sympy's own,
+  and rendering never imports that package.
 """
 
 from __future__ import annotations
@@ -94,3 +96,48 @@ def test_exact_arithmetic_given_up_is_said(tmp_path: Path) -> None:
     assert exact.stderr == "" and json.loads(exact.stdout)["exact_abandoned"] == []
     assert solve(load(problem)[0]).exact_abandoned == (reason,)
     assert solve(load(problem)[0], numeric=True).exact_abandoned == ()  # asked for: nothing given up
+
+
+# --- products in 2D without sympy.physics.units ----------------------------------------------------
+
+FACTORS = st.sampled_from(["x", "y", "W", "2", "-1", "1/2", "-3/4", "x**2", "x**(-1)", "y**(-2)", "(x + 1)",
+                           "(x + 1)**(-1)", "sqrt(2)", "exp(x)", "log(y)", "1", "oo"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(factors=st.lists(FACTORS, min_size=2, max_size=4), evaluate=st.booleans(), order=st.sampled_from(
+    [None, "none", "lex"]))
+def test_the_product_layout_is_sympys_own(factors: list[str], evaluate: bool, order: str | None) -> None:
+    """Source: sympy's PrettyPrinter._print_Mul (which imports sympy.physics.units first) on the same product."""
+    import sympy
+    from sympy.printing.pretty.pretty import PrettyPrinter
+
+    from solver.render.sympy_text import UnicodePrettyPrinter
+
+    values = [sympy.Rational(f) if f[-1].isdigit() and "*" not in f and "(" not in f else
+              sympy.parse_expr(f, local_dict={"W": sympy.Symbol("W")}) for f in factors]
+    product = sympy.Mul(*values, evaluate=evaluate)
+    if not isinstance(product, sympy.Mul):
+        return
+    mine = UnicodePrettyPrinter({"use_unicode": True, "order": order})
+    theirs = UnicodePrettyPrinter({"use_unicode": True, "order": order})
+
+    def outcome(layout: object) -> str:
+        try:
+            return str(layout())  # type: ignore[operator]
+        except Exception as error:  # (sympy's own layout fails on some unevaluated products: so must ours)
+            return type(error).__name__
+
+    assert outcome(lambda: mine._product(product)) == outcome(lambda: PrettyPrinter._print_Mul(theirs, product))
+
+
+def test_rendering_the_bank_as_text_never_imports_sympy_physics() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from solver.api import solve_file, render; "
+            "[render(solve_file(f), 'text') for f in ('problems/gan.yaml', 'problems/rnn.yaml', "
+            "'problems/mlp-binary.yaml')]; print('sympy.physics' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROBLEMS.parent,
+                          check=True)
+    assert done.stdout.strip() == "False"

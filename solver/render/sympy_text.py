@@ -205,13 +205,46 @@ class UnicodePrettyPrinter(PrettyPrinter):
 
     def _print_Mul(self, product: Any) -> Any:
         if not is_unevaluated(product):
-            return super()._print_Mul(product)
+            return self._product(product)
         saved = self._settings.get("order")
         self._settings["order"] = "none"
         try:
-            return super()._print_Mul(product)
+            return self._product(product)
         finally:
             self._settings["order"] = saved
+
+    def _product(self, product: Any) -> Any:
+        """sympy's ``PrettyPrinter._print_Mul`` (1.14) without its first line, which imports
+        sympy.physics.units (a third of sympy's own import time, every unit defined) only to move unit
+        quantities to the end of a product; dlsolve's values hold none."""
+        args = product.args
+        if args[0] is Integer(1) or any(isinstance(arg, Number) for arg in args[1:]):
+            strargs = list(map(self._print, args))
+            negone = strargs[0] == "-1"  # (prettyForm.__mul__ would absorb a leading -1)
+            if negone:
+                strargs[0] = prettyForm("1", 0, 0)
+            obj = prettyForm.__mul__(*strargs)
+            if negone:
+                obj = prettyForm("-" + obj.s, obj.baseline, obj.binding)
+            return obj
+        numerator, denominator = [], []
+        factors = product.as_ordered_factors() if self.order not in ("old", "none") else list(product.args)
+        for item in factors:
+            if item.is_commutative and item.is_Pow and item.exp.is_Rational and item.exp.is_negative:
+                denominator.append(Pow(item.base, -item.exp, evaluate=False) if item.exp != -1
+                                   else Pow(item.base, -item.exp))
+            elif item.is_Rational and item is not oo:
+                if item.p != 1:
+                    numerator.append(Rational(item.p))
+                if item.q != 1:
+                    denominator.append(Rational(item.q))
+            else:
+                numerator.append(item)
+        top = [self._print(factor) for factor in numerator]
+        if not denominator:
+            return prettyForm.__mul__(*top)
+        return prettyForm.__mul__(*(top or [self._print(Integer(1))])) / prettyForm.__mul__(
+            *[self._print(factor) for factor in denominator])
 
     def _print_sigmoid(self, e: Any) -> Any:
         return self._print_Function(e, func_name="σ")
