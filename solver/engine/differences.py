@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from solver.engine.floats import evaluate, leaf_floats, numeric_scale
+from solver.engine.floats import evaluate, evaluate_batch, leaf_floats, numeric_scale
 from solver.engine.graph import Graph, Node
 from solver.i18n import mark
 
 STEP = 1e-6  # h = STEP·max(1, |x|)
 SAFETY = 16  # rounding allowances are this many times the estimate
+CHUNK_ENTRIES = 1 << 20  # the perturbed copies stacked at once hold at most this many entries (16 MB)
 EXTENDED = np.longdouble
 EPSILON = float(np.finfo(EXTENDED).eps)
 PRECISION = mark("extended precision") if np.finfo(float).eps > EPSILON else "float64"
@@ -60,22 +61,37 @@ class CentralDifferences:
             lost = 2 * abs(float(float64[0, 0] - extended[0, 0]))  # float64's rounding, about, on both sides
         self.carried = lost * EPSILON / float(np.finfo(float).eps) if np.isfinite(lost) else 0.0
 
-    def of(self, node: Node) -> Differences:
-        """Central differences of the loss with respect to every entry of ``node``."""
+    def of(self, node: Node, batched: bool = True) -> Differences:
+        """Central differences of the loss with respect to every entry of ``node``: all the perturbed
+        copies of a chunk of entries in one stacked pass (``batched``), or one pass per copy (the tests
+        compare the two)."""
         base = self.leaves[node] if node in self.leaves else np.array(node.value.evalf(30).tolist(), dtype=EXTENDED)
-        numeric, allowance = np.zeros_like(base), np.zeros_like(base)
-        crossed = np.zeros(base.shape, dtype=bool)
+        indices = list(np.ndindex(base.shape))
+        steps = [STEP * max(1.0, abs(float(base[index]))) for index in indices]  # (float64, as h is everywhere)
+        above, below = np.zeros(len(indices), dtype=EXTENDED), np.zeros(len(indices), dtype=EXTENDED)
+        crossed = np.zeros(len(indices), dtype=bool)
         with np.errstate(all="ignore"):
-            for index in np.ndindex(base.shape):
-                step = STEP * max(1.0, abs(float(base[index])))
-                up, down = base.copy(), base.copy()
-                up[index] += step
-                down[index] -= step
-                (above, moved_up), (below, moved_down) = self._loss(node, up), self._loss(node, down)
-                numeric[index] = (above - below) / (2 * step)
-                crossed[index] = moved_up or moved_down
-                allowance[index] = SAFETY * (self.carried + EPSILON * self.scale) / step
-        return Differences(numeric, allowance, crossed, self.scale)
+            chunk = max(1, CHUNK_ENTRIES // base.size) if batched else 1
+            for start in range(0, len(indices), chunk):
+                part = range(start, min(start + chunk, len(indices)))
+                for sign, out in ((1, above), (-1, below)):
+                    copies = np.repeat(base[None], len(part), axis=0)
+                    for k, i in enumerate(part):
+                        copies[(k, *indices[i])] += sign * steps[i]
+                    loss, moved = self._losses(node, copies) if batched else self._loss(node, copies[0])
+                    out[part.start:part.stop] = np.asarray(loss).reshape(-1)
+                    crossed[part.start:part.stop] |= moved
+            numeric = ((above - below) / (2 * np.array(steps))).reshape(base.shape)
+            allowance = np.array([SAFETY * (self.carried + EPSILON * self.scale) / step for step in steps],
+                                 dtype=EXTENDED).reshape(base.shape)
+        return Differences(numeric, allowance, crossed.reshape(base.shape), self.scale)
+
+    def _losses(self, node: Node, copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The loss for each of a stack of values of ``node``, and whether an op with kinks moved."""
+        loss, moved = evaluate_batch(self.graph, self.loss, node, copies, self.leaves, self.values, self.pieces)
+        if loss.ndim == 2:  # the loss does not depend on the node
+            return np.full(len(copies), loss[0, 0]), moved
+        return loss[:, 0, 0], moved
 
     def _loss(self, node: Node, value: np.ndarray) -> tuple[Any, bool]:
         """The loss with ``node`` set to ``value`` (extended precision), and whether an op with kinks moved

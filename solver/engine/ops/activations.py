@@ -75,6 +75,7 @@ class Elementwise(Op):
     """A function applied to every entry; subclasses give f, f′ and their notation."""
 
     derivative_text: ClassVar[str] = ""
+    batched = True
     written: ClassVar[str] = ""  # the function's name in formulas when it differs from the op's (σ)
 
     def derivative_form(self, x: Formula) -> Formula | None:

@@ -41,6 +41,7 @@ def number(value: Any) -> Formula:
 class Add(Op):
     """``a + b``."""
 
+    batched = True
     name, arity, role = "+", 2, mark("add distributes: each input receives the upstream gradient unchanged")
 
     def label(self, args: list[Formula]) -> Formula:
@@ -71,6 +72,7 @@ class Add(Op):
 class Sub(Op):
     """``a - b``."""
 
+    batched = True
     name, arity, role = "-", 2, mark("subtract: the first input receives the upstream gradient, the second its "
                                      "negative")
 
@@ -105,6 +107,7 @@ class Sub(Op):
 class Mul(Op):
     """``a * b``, entrywise (``a·b`` when one side is a scalar)."""
 
+    batched = True
     name, arity, role = "*", 2, mark("mul swaps: each input receives the upstream gradient times the other input")
 
     def label(self, args: list[Formula]) -> Formula:
@@ -139,6 +142,7 @@ class Mul(Op):
 class Div(Op):
     """``a / b``."""
 
+    batched = True
     name, arity = "/", 2
 
     def label(self, args: list[Formula]) -> Formula:
@@ -177,6 +181,7 @@ class Div(Op):
 class Neg(Op):
     """``-a``."""
 
+    batched = True
     name = "neg"
 
     def label(self, args: list[Formula]) -> Formula:
@@ -202,6 +207,7 @@ class Neg(Op):
 class Pow(Op):
     """``x ** k`` with a constant exponent k."""
 
+    batched = True
     name, arity, constant_args = "**", 2, (1,)
 
     def label(self, args: list[Formula]) -> Formula:

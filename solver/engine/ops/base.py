@@ -159,6 +159,7 @@ class Op:
     keywords: ClassVar[dict[str, type | tuple[type, ...]]] = {}  # settings it takes by keyword, and their types
     signature: ClassVar[tuple[str, ...]] = ()  # its arguments' names when settings may also be given positionally
     keyword_defaults: ClassVar[dict[str, str]] = {}  # a setting left out takes the value of the one named
+    batched: ClassVar[bool] = False  # numeric and branch also take inputs with a leading batch axis (floats.py)
 
     # --- math ---------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ class MatMul(Op):
     """``A @ B``, written ``A·B``."""
 
     name, arity = "@", 2
+    batched = True  # (numpy's @ multiplies a stack of matrices slice by slice)
 
     def label(self, args: list[Formula]) -> Formula:
         return args[0] * args[1]
