@@ -21,6 +21,7 @@ MAX_BYTES = 1 << 20  # a problem file is a few kilobytes; refuse anything over 1
 MAX_NODES = 100_000  # nodes after expanding aliases
 MAX_WORD = 10_000  # characters in a row without a space or a YAML separator
 LONG_WORD = re.compile(r"[^\s,\[\]{}]{%d}" % (MAX_WORD + 1))
+LARGE_FILE = 16_384  # bytes; larger files (weight matrices) are first read by libyaml
 MAX_FLOW_DEPTH = 100  # [ and { open inside each other; a problem's deepest is a 3-D list
 BRACKET = re.compile(r"[\[\]{}]")
 
@@ -80,23 +81,28 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
     if too_deep is not None:  # PyYAML's scanner takes time quadratic in this depth before it fails
         raise fail(tr("not valid YAML: nested too deeply (more than {limit} brackets open)", limit=MAX_FLOW_DEPTH),
                    too_deep)
-    # Parsed once, composed then constructed. Not with libyaml (CSafeLoader): it reads `[?, 1]`, an
-    # unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
-    try:
-        loader = yaml.SafeLoader(text)  # (its reader refuses control characters at once)
-        root = loader.get_single_node()
-    except yaml.reader.ReaderError as error:  # a control character: no mark, but its position
-        line = text.count("\n", 0, error.position) + 1
-        # Translators: {character} is a quoted control character, {code} its number such as U+0007
-        raise fail(tr("not valid YAML: the character {character} ({code}) is not allowed",
-                      character=repr(chr(error.character)), code="U+" + format(error.character, "04X")), line) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        # Translators: {problem} is PyYAML's English description, such as "found undefined alias"
-        raise fail(tr("not valid YAML: {problem}", problem=problem), mark.line + 1 if mark else None) from None
-    except RecursionError:
-        raise fail(tr("not valid YAML: nested too deeply")) from None
+    # Parsed once, composed then constructed, by PyYAML's own parser: libyaml (CSafeLoader) reads `[?, 1]`,
+    # an unknown entry of a conv-inversion problem, as a syntax error, and words its errors differently.
+    # A file of more than LARGE_FILE bytes (a network's weight matrices) is first read by libyaml, eight
+    # times faster; what libyaml refuses is read again by PyYAML, so every message is PyYAML's.
+    root, loader = _with_libyaml(yaml, text) if len(raw) > LARGE_FILE else (None, None)
+    if loader is None:
+        try:
+            loader = yaml.SafeLoader(text)  # (its reader refuses control characters at once)
+            root = loader.get_single_node()
+        except yaml.reader.ReaderError as error:  # a control character: no mark, but its position
+            line = text.count("\n", 0, error.position) + 1
+            # Translators: {character} is a quoted control character, {code} its number such as U+0007
+            raise fail(tr("not valid YAML: the character {character} ({code}) is not allowed",
+                          character=repr(chr(error.character)), code="U+" + format(error.character, "04X")),
+                       line) from None
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            # Translators: {problem} is PyYAML's English description, such as "found undefined alias"
+            raise fail(tr("not valid YAML: {problem}", problem=problem), mark.line + 1 if mark else None) from None
+        except RecursionError:
+            raise fail(tr("not valid YAML: nested too deeply")) from None
     if root is None:
         raise fail(tr("file is empty: expected a problem (kind, title, given)"))
 
@@ -111,6 +117,18 @@ def read_yaml(path: Path, display_name: str | None = None) -> YamlDocument:
         raise fail(tr("not valid YAML: {problem}", problem=problem), mark.line + 1 if mark else None) from None
     document.data = _restore_float_text(data, root)
     return document
+
+
+def _with_libyaml(yaml: Any, text: str) -> tuple[Any, Any]:
+    """(root node, loader) as libyaml composes ``text``, or (None, None) where it cannot (not built in,
+    or it refuses the text: PyYAML then reads it again and words the error)."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None, None
+    try:
+        loader = yaml.CSafeLoader(text)
+        return loader.get_single_node(), loader
+    except (yaml.YAMLError, RecursionError):
+        return None, None
 
 
 def _flow_too_deep(text: str) -> int | None:

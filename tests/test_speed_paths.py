@@ -6,6 +6,8 @@
 - exact arithmetic given up is said: on stderr, in the JSON and on the Solution;
 - the finite differences of every entry of a value, computed for stacks of perturbed copies at once,
   equal those computed one copy at a time, bit for bit, on random graphs, networks and convolutions;
+- a large file read by libyaml gives the data and line numbers PyYAML gives (every bank file, padded), and
+  a large file libyaml refuses gets PyYAML's message;
 - the terminal's product layout (sympy's, without its import of sympy.physics.units) equals sympy's own,
   and rendering never imports that package.
 """
@@ -16,6 +18,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from helpers import PROBLEMS, run_cli
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -190,3 +193,50 @@ def test_stacked_differences_equal_one_copy_at_a_time(problem: dict) -> None:
         finally:
             differences.CentralDifferences.of = original  # type: ignore[method-assign]
     event(f"values compared: {min(len(compared), 3)}+" if compared else "nothing compared")
+
+
+# --- large files read by libyaml ------------------------------------------------------------------------
+
+PADDING = "\n".join("# " + "padding " * 12 for _ in range(400)) + "\n"  # (about 40 KB of comment lines)
+
+
+def _read_both(tmp_path: Path, text: str, monkeypatch: object) -> tuple[object, object]:
+    """read_yaml's outcome for ``text`` with libyaml first (a large file) and with PyYAML alone."""
+    import solver.yamlfile as yamlfile
+    from solver.errors import SpecError
+
+    path = tmp_path / "large.yaml"
+    path.write_text(text)
+
+    def outcome() -> object:
+        try:
+            document = yamlfile.read_yaml(path)
+            return document.data, document.lines
+        except SpecError as error:
+            return str(error)
+
+    assert len(text.encode()) > yamlfile.LARGE_FILE
+    first = outcome()
+    monkeypatch.setattr(yamlfile, "LARGE_FILE", 1 << 30)  # type: ignore[attr-defined]
+    second = outcome()
+    monkeypatch.undo()  # type: ignore[attr-defined]
+    return first, second
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PROBLEMS.glob("*.yaml")))
+def test_a_large_file_reads_the_same_with_libyaml(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Source: PyYAML's own reading of the same text (every bank file, padded to a large file)."""
+    from test_direct_validation import same
+
+    text = (PROBLEMS / name).read_text()
+    with_libyaml, pyyaml = _read_both(tmp_path, PADDING + text + PADDING, monkeypatch)
+    assert isinstance(pyyaml, tuple) and isinstance(with_libyaml, tuple)
+    assert same(with_libyaml[0], pyyaml[0]) and with_libyaml[1] == pyyaml[1]
+
+
+@pytest.mark.parametrize("bad", ["given: [1, 2\ntitle: T\n", "a: *nowhere\n", "a: 1\n a: 2\n", "a: [?, 1\n",
+                                 "kind: graph\n\tgiven: {}\n"])
+def test_a_large_file_libyaml_refuses_gets_pyyamls_message(bad: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with_libyaml, pyyaml = _read_both(tmp_path, PADDING + bad, monkeypatch)
+    assert isinstance(pyyaml, str) and with_libyaml == pyyaml
