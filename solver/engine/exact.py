@@ -351,11 +351,12 @@ def printed_terms(value: Any, order: Any) -> list[Any]:
     term numerically, and a value is printed many times: in its step, as the next step's input, in JSON)."""
     if is_unevaluated(value) or order == "none":
         return list(value.args)
-    return list(_ordered_terms(value, order))
+    return list(ordered_terms(value, order))
 
 
 @lru_cache(maxsize=8192)
-def _ordered_terms(value: Any, order: Any) -> tuple[Any, ...]:
+def ordered_terms(value: Any, order: Any) -> tuple[Any, ...]:
+    """sympy's ``value.as_ordered_terms(order)``, computed once per sum and order."""
     return tuple(value.as_ordered_terms(order=order))
 
 

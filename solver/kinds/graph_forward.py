@@ -170,8 +170,10 @@ def _widest(value: Any) -> int:
 
 @lru_cache(maxsize=8192)  # a line's width is asked for again at every choice of which steps stand alone
 def _length(entry: Any) -> int:
-    """The characters of a value as plain text."""
-    return len(str(entry))
+    """The characters of a value as plain text (``str(entry)``)."""
+    from solver.render.sympy_text import plain_text
+
+    return len(plain_text(entry))
 
 
 def _uses(node: Any) -> list[str]:
