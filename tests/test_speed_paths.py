@@ -8,6 +8,7 @@
   equal those computed one copy at a time, bit for bit, on random graphs, networks and convolutions;
 - a large file read by libyaml gives the data and line numbers PyYAML gives (every bank file, padded), and
   a large file libyaml refuses gets PyYAML's message;
+- sympy's str() of a value with each sum's term order shared (plain_text) equals str() itself;
 - the terminal's product layout (sympy's, without its import of sympy.physics.units) equals sympy's own,
   and rendering never imports that package.
 """
@@ -240,3 +241,38 @@ def test_a_large_file_libyaml_refuses_gets_pyyamls_message(bad: str, tmp_path: P
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     with_libyaml, pyyaml = _read_both(tmp_path, PADDING + bad, monkeypatch)
     assert isinstance(pyyaml, str) and with_libyaml == pyyaml
+
+
+# --- str() with shared term order ----------------------------------------------------------------------
+
+ATOMS = st.sampled_from(["1", "-1", "1/2", "-3/4", "2", "x", "y", "E", "pi"])
+
+
+@st.composite
+def expressions(draw: st.DrawFn, depth: int = 3) -> object:
+    import sympy
+
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        atom = draw(ATOMS)
+        return sympy.Symbol(atom) if atom in "xy" else sympy.S.Exp1 if atom == "E" else sympy.pi if atom == "pi" \
+            else sympy.Rational(atom)
+    kind = draw(st.sampled_from(["add", "mul", "exp", "tanh", "pow", "sigmoid"]))
+    a, b = draw(expressions(depth - 1)), draw(expressions(depth - 1))
+    if kind == "add":
+        return a + b - draw(expressions(depth - 1))
+    if kind == "mul":
+        return a * b
+    if kind == "pow":
+        return a ** sympy.Integer(draw(st.integers(-2, 2)))
+    if kind == "sigmoid":
+        return 1 / (1 + sympy.exp(-a))
+    return sympy.exp(a) if kind == "exp" else sympy.tanh(a)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=expressions())
+def test_plain_text_is_sympys_str(value: object) -> None:
+    """Source: sympy's own str() of the same value."""
+    from solver.render.sympy_text import plain_text
+
+    assert plain_text(value) == str(value)
