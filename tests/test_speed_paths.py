@@ -8,7 +8,7 @@
   equal those computed one copy at a time, bit for bit, on random graphs, networks and convolutions;
 - a large file read by libyaml gives the data and line numbers PyYAML gives (every bank file, padded), and
   a large file libyaml refuses gets PyYAML's message;
-- sympy's str() of a value with each sum's term order shared (plain_text) equals str() itself;
+- sympy's str() of a value with each sum's term order shared (exact.sympy_str) equals str() itself;
 - the terminal's product layout (sympy's, without its import of sympy.physics.units) equals sympy's own,
   and rendering never imports that package.
 """
@@ -271,8 +271,8 @@ def expressions(draw: st.DrawFn, depth: int = 3) -> object:
 
 @settings(max_examples=200, deadline=None)
 @given(value=expressions())
-def test_plain_text_is_sympys_str(value: object) -> None:
+def test_sympy_str_is_sympys_own_str(value: object) -> None:
     """Source: sympy's own str() of the same value."""
-    from solver.render.sympy_text import plain_text
+    from solver.engine.exact import sympy_str
 
-    assert plain_text(value) == str(value)
+    assert sympy_str(value) == str(value)

@@ -360,6 +360,25 @@ def ordered_terms(value: Any, order: Any) -> tuple[Any, ...]:
     return tuple(value.as_ordered_terms(order=order))
 
 
+def sympy_str(value: Any) -> str:
+    """``str(value)`` exactly as sympy writes it, each sum's terms ordered once (:func:`ordered_terms`,
+    shared with the printers: sympy evaluates every term numerically to order them)."""
+    return str(_str_printer().doprint(value))
+
+
+@lru_cache(maxsize=1)
+def _str_printer() -> Any:
+    from sympy.printing.str import StrPrinter
+
+    class SharedOrderStrPrinter(StrPrinter):
+        def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+            order = order or self.order
+            return super()._as_ordered_terms(expr, order) if order in ("old", "none") else list(
+                ordered_terms(expr, order))
+
+    return SharedOrderStrPrinter({"order": None})
+
+
 @lru_cache(maxsize=4096)
 def _unevaluated(value: Any) -> bool:
     try:

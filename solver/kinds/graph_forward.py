@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from solver.engine.exact import present, shown_if_small
+from solver.engine.exact import present, shown_if_small, sympy_str
 from solver.formula import Formula
 from solver.formula import Op as FormulaOp
 from solver.i18n import ntr, tr
@@ -171,9 +171,7 @@ def _widest(value: Any) -> int:
 @lru_cache(maxsize=8192)  # a line's width is asked for again at every choice of which steps stand alone
 def _length(entry: Any) -> int:
     """The characters of a value as plain text (``str(entry)``)."""
-    from solver.render.sympy_text import plain_text
-
-    return len(plain_text(entry))
+    return len(sympy_str(entry))
 
 
 def _uses(node: Any) -> list[str]:

@@ -20,7 +20,7 @@ from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 from sympy.utilities.iterables import sift
 
-from solver.engine.exact import canonical, is_unevaluated, ordered_terms, printed_terms
+from solver.engine.exact import canonical, is_unevaluated, printed_terms
 from solver.formula import shown_function
 from solver.render.values import OP_NAMES, is_negative_decimal
 
@@ -28,26 +28,6 @@ MINUS = "−"
 TIMES = "·"
 EULER = "ℯ"  # Euler's number, never a plain e (a variable may be named e)
 FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ", "sigma": "σ"}  # sigma: the engine's unevaluated σ of a matrix
-
-
-class PlainStrPrinter(StrPrinter):
-    """sympy's own ``str()`` of a value, character for character, with the order of each sum's terms
-    computed once and shared with the other printers (sympy evaluates every term to order them)."""
-
-    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        order = order or self.order
-        return super()._as_ordered_terms(expr, order) if order in ("old", "none") else list(ordered_terms(expr, order))
-
-
-@lru_cache(maxsize=1)
-def plain_printer() -> PlainStrPrinter:
-    """The printer of :func:`plain_text` (made once)."""
-    return PlainStrPrinter({"order": None})
-
-
-def plain_text(value: Any) -> str:
-    """``str(value)`` as sympy writes it (terms of sums ordered once per sum)."""
-    return str(plain_printer().doprint(value))
 
 
 class UnicodeStrPrinter(StrPrinter):
