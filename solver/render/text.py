@@ -222,4 +222,5 @@ def _answers(solution: Solution, width: int = 80) -> Panel:
     else:
         _columns(table, rows, inside)
     table.rstrip()
-    return Panel(table, title=tr("Answers"), title_align="left", expand=False, border_style="green")
+    # (a Text title: a str would be read as markup, which loads rich's emoji table for nothing)
+    return Panel(table, title=Text(tr("Answers")), title_align="left", expand=False, border_style="green")

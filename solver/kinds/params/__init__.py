@@ -13,9 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from solver.kinds import given_only, within_given
-from solver.kinds.params.cnn import solve_cnn
-from solver.kinds.params.conv import solve_conv
-from solver.kinds.params.dense import solve_dense
 from solver.kinds.params.models import (
     CELL_NAMES,
     CNN_LAYERS,
@@ -98,13 +95,19 @@ def solve(problem: Problem, numeric: bool = False) -> Solution:
 
 def _solve(problem: Problem) -> Solution:
     given = problem.spec.given
-    if isinstance(given, RecurrentNet):
+    if isinstance(given, RecurrentNet):  # (the other families are imported when used: lstm-params starts fast)
         givens, steps, answers = solve_recurrent(given)
     elif isinstance(given, DenseNet):
+        from solver.kinds.params.dense import solve_dense
+
         givens, steps, answers = solve_dense(given)
     elif isinstance(given, CnnNet):
+        from solver.kinds.params.cnn import solve_cnn
+
         givens, steps, answers = solve_cnn(given)
     else:
+        from solver.kinds.params.conv import solve_conv
+
         givens, steps, answers = solve_conv(given)
     return Solution(
         id=problem.id,
