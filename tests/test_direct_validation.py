@@ -8,12 +8,13 @@ is pydantic's). Hypothesis then changes one value of a bank spec at a time and a
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,24 +40,9 @@ def _record(paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> list[tuple[ty
     monkeypatch.setattr(solver.spec, "validate", recording)
     monkeypatch.setattr(solver.validation, "validate", recording)  # (vary's section imports it when read)
     for path in paths:
-        try:
+        with contextlib.suppress(SpecError):
             load_file(path)
-        except SpecError:
-            pass
     return seen
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal values of the same types all the way down (``1 == 1.0 == True`` does not count)."""
-    if type(a) is not type(b):
-        return False
-    if dataclasses.is_dataclass(a):
-        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def _pydantic(target: type, data: Any) -> Any:
@@ -102,7 +88,7 @@ def _random_problems() -> st.SearchStrategy[dict]:
     return st.one_of(graph_specs(), mlp_specs(), conv_specs(), rnn, gan)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(problem=_random_problems())
 def test_random_valid_problems_are_built_directly_as_pydantic_builds_them(problem: dict, tmp_path: Path) -> None:
@@ -181,7 +167,7 @@ def bank_calls() -> list[tuple[type, Any]]:
         return _record(BANK, monkeypatch)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), replacement=REPLACEMENTS)
 def test_one_changed_value_is_built_as_pydantic_builds_it_or_deferred(bank_calls: list[tuple[type, Any]],
                                                                       data: st.DataObject, replacement: Any) -> None:

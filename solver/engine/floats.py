@@ -43,7 +43,8 @@ def evaluate(graph: Graph, target: Node, overrides: dict[Node, np.ndarray], leav
 
 
 def evaluate_batch(graph: Graph, target: Node, node: Node, batch: np.ndarray, leaves: dict[Node, np.ndarray],
-                   base: dict[Node, np.ndarray], base_branches: dict[Node, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                   base: dict[Node, np.ndarray], base_branches: dict[Node, np.ndarray]
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """``target``'s value for each of many values of ``node`` at once (``batch``: those values stacked on a
     leading axis), and for each whether an op with kinks moved to another piece than in ``base``.
 

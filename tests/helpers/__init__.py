@@ -16,12 +16,14 @@ modules import these as ``helpers`` and ``helpers.graph_torch`` both under ``pyt
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -129,3 +131,16 @@ SLOWEST_FILES = (
     "test_graph_oracle.py", "test_vary.py", "test_gan_answers.py", "test_ops_pooling.py", "test_check.py",
     "test_sheet_documents.py", "test_sheet_drawings.py", "test_conv_ops.py", "test_bad_specs.py",
 )
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of the same types all the way down (``1 == 1.0 == True`` does not count)."""
+    if type(a) is not type(b):
+        return False
+    if dataclasses.is_dataclass(a):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return bool(a == b)

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-
 from solver.errors import show_value
 from solver.fields import After, Before, Validated
 from solver.i18n import tr
