@@ -74,6 +74,7 @@ class Conv(Op):
         "stride": int, "padding": (int, str, tuple), "dilation": int, "flip": bool,
         "in_channels": int, "out_channels": int}
     """The keyword settings of ``conv1d``/``conv2d`` and the Python types each accepts."""
+    batched = True  # (numeric takes stacked inputs: see _correlate_arrays)
 
     def __init__(self, dims: int, arity: int = 2, stride: int = 1, padding: Any = 0, dilation: int = 1,
                  flip: bool = False, in_channels: int = 1, out_channels: int = 1):
@@ -251,21 +252,24 @@ class Conv(Op):
     def _correlate_arrays(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         """:meth:`_correlate` of float arrays, one array operation per kernel entry and channel pair
         instead of one per tap (the finite-difference check runs it thousands of times). Every output
-        entry adds its products in the same order as :meth:`_correlate`, so the floats are the same."""
-        xs, ws, pads, out = self.geometry(tuple(x.shape), tuple(w.shape))
-        padded = np.pad(x.reshape(self.in_channels, *xs), ((0, 0), *pads))
-        kernels = w.reshape(self.filters, *ws)
+        entry adds its products in the same order as :meth:`_correlate`, so the floats are the same.
+        ``x`` and ``w`` may carry leading batch axes (stacked copies, :attr:`batched`): each slice is
+        computed by the same operations as alone."""
+        xs, ws, pads, out = self.geometry(tuple(x.shape[-2:]), tuple(w.shape[-2:]))
+        x_lead, w_lead = x.shape[:-2], w.shape[:-2]
+        padded = np.pad(x.reshape(*x_lead, self.in_channels, *xs), ((0, 0),) * (len(x_lead) + 1) + tuple(pads))
+        kernels = w.reshape(*w_lead, self.filters, *ws)
         s, d = self.stride, self.dilation
-        result = np.zeros((self.out_channels, *out), dtype=x.dtype)
+        result = np.zeros((*np.broadcast_shapes(x_lead, w_lead), self.out_channels, *out), dtype=x.dtype)
         for o in range(self.out_channels):
             for c in range(self.in_channels):
-                kernel = kernels[o * self.in_channels + c]
+                kernel = kernels[..., o * self.in_channels + c, :, :]
                 for ki in range(ws[0]):
                     for kj in range(ws[1]):
-                        weight = kernel[ws[0] - 1 - ki, ws[1] - 1 - kj] if self.flip else kernel[ki, kj]
-                        window = padded[c, ki * d:ki * d + s * (out[0] - 1) + 1:s,
+                        weight = kernel[..., ws[0] - 1 - ki, ws[1] - 1 - kj] if self.flip else kernel[..., ki, kj]
+                        window = padded[..., c, ki * d:ki * d + s * (out[0] - 1) + 1:s,
                                         kj * d:kj * d + s * (out[1] - 1) + 1:s]
-                        result[o] += weight * window
+                        result[..., o, :, :] += np.asarray(weight)[..., None, None] * window
         return result
 
     def bias_values(self, b: Any) -> list[Any]:
@@ -287,10 +291,11 @@ class Conv(Op):
     def numeric(self, xs: list[np.ndarray]) -> np.ndarray:
         kind = np.result_type(*xs, float)  # float64, or the extended precision of the finite-difference check
         x, w = np.asarray(xs[0], dtype=kind), np.asarray(xs[1], dtype=kind)
-        out = self._correlate_arrays(x, w)  # channels × rows × columns
+        out = self._correlate_arrays(x, w)  # (batch ×) channels × rows × columns
         if self.arity == 3:
-            out = out + np.asarray(xs[2], dtype=kind).reshape(-1, 1, 1)
-        return out.reshape(self._shape_back(out.shape[1:], x.shape))
+            bias = np.asarray(xs[2], dtype=kind)
+            out = out + bias.reshape(*bias.shape[:-2], -1, 1, 1)
+        return out.reshape(*out.shape[:-3], *self._shape_back(out.shape[-2:], x.shape[-2:]))
 
     def show(self, xs: list[Matrix]) -> Any:
         """Nothing: the input and kernel are in the Given, and an output entry is written out on its own."""

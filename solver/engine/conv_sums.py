@@ -244,13 +244,18 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
     s, d, C, K = conv.stride, conv.dilation, conv.in_channels, conv.out_channels
     xb, wb, db = conv.blocks(x, C), conv.blocks(w, conv.filters), conv.blocks(up, K)
     taps = list(conv.padded_taps(x_shape, w_shape))
+    by_kernel: dict[Any, list[Any]] = {}  # the taps of each kernel entry, and of each input entry, in tap order
+    by_input: dict[Any, list[Any]] = {}
+    for tap in taps:
+        by_kernel.setdefault(tap[1], []).append(tap)
+        by_input.setdefault(tap[2], []).append(tap)
     entries = []
     if position == 1:  # ∂L/∂K[p, q] = Σ over output positions m, n of X[s·m + d·p − pad, …]·δ[m, n]
         for f in range(conv.filters):
             o, c = divmod(f, C)
             for p in range(ws[0]):
                 for q in range(ws[1]):
-                    loop = [tap for tap in taps if tap[1] == (p, q)]
+                    loop = by_kernel.get((p, q), [])
                     ki, kj = (ws[0] - 1 - p, ws[1] - 1 - q) if conv.flip else (p, q)
                     x_at = at(names[0], x_index(conv, c, xs_[0], ("m", s, d * ki - top), ("n", s, d * kj - left)))
                     up_at = at(upstream, out_index(conv, o, out[0], ("m", 1, 0), ("n", 1, 0)))
@@ -271,7 +276,7 @@ def gradient_entries(conv: Conv, position: int, names: list[Formula], xs: list[A
                 groups, value, count = [], sp.Integer(0), 0
                 for o in range(K):
                     f = o * C + c
-                    met = sorted((kernel, (m, n)) for (m, n), kernel, inside in taps if inside == (a, b))
+                    met = sorted((kernel, (m, n)) for (m, n), kernel, _ in by_input.get((a, b), []))
                     k_at = at(names[1], w_index(conv, f, ws[0], ("i", 1, 0), ("j", 1, 0)))
                     if s == 1:
                         flip = d * (ws[0] - 1), d * (ws[1] - 1)
