@@ -9,6 +9,7 @@
 - a large file read by libyaml gives the data and line numbers PyYAML gives (every bank file, padded), and
   a large file libyaml refuses gets PyYAML's message;
 - sympy's str() of a value with each sum's term order shared (exact.sympy_str) equals str() itself;
+- a command named on the command line is the only one typer builds; without one, all are listed;
 - the terminal's product layout (sympy's, without its import of sympy.physics.units) equals sympy's own,
   and rendering never imports that package.
 """
@@ -273,3 +274,34 @@ def test_sympy_str_is_sympys_own_str(value: object) -> None:
     from solver.engine.exact import sympy_str
 
     assert sympy_str(value) == str(value)
+
+
+# --- only the named command built --------------------------------------------------------------------
+
+
+def test_only_the_named_command_is_built_and_all_are_listed_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from solver.cli import app, main
+
+    import typer.main
+
+    every = list(app.registered_commands)
+    seen: list[int] = []
+    built = typer.main.get_command
+
+    def recording(typer_app: object) -> object:
+        seen.append(len(app.registered_commands))
+        return built(typer_app)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(typer.main, "get_command", recording)
+    monkeypatch.setattr(sys, "argv", ["dlsolve", "lstm-params", "--hidden", "2", "--input", "3", "-f", "json"])
+    with pytest.raises(SystemExit) as done_main:
+        main()
+    assert done_main.value.code in (0, None) and seen == [1] and app.registered_commands == every
+    done = run_cli("--help")
+    assert done.exit_code == 0
+    for name in ("run", "check", "list", "lstm-params", "gru-params", "rnn-params", "fc-params", "conv-params",
+                 "graph", "vary", "schema"):
+        assert name in done.stdout
+    assert "Did you mean 'run'" in run_cli("runn").stderr
