@@ -282,9 +282,9 @@ def test_sympy_str_is_sympys_own_str(value: object) -> None:
 def test_only_the_named_command_is_built_and_all_are_listed_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from solver.cli import app, main
-
     import typer.main
+
+    from solver.cli import app, main
 
     every = list(app.registered_commands)
     seen: list[int] = []
