@@ -76,40 +76,6 @@ StrictStr = Annotated[str, _Strict(str)]
 """Text, no coercion."""
 
 
-class Before:
-    """Annotation: ``function`` turns the raw value into what the annotated type then validates."""
-
-    def __init__(self, function: Any):
-        self.function = function
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_before_validator_function(self.function, handler(source))
-
-    def direct_conversion(self, inner: Any) -> Any:
-        """The same steps without pydantic (solver.direct_validation)."""
-        function = self.function
-        return lambda value: inner(function(value))
-
-
-class After:
-    """Annotation: ``function`` checks or rewrites the value the annotated type validated."""
-
-    def __init__(self, function: Any):
-        self.function = function
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_after_validator_function(self.function, handler(source))
-
-    def direct_conversion(self, inner: Any) -> Any:
-        """The same steps without pydantic (solver.direct_validation)."""
-        function = self.function
-        return lambda value: function(inner(value))
-
-
 def _int_or_list(minimum: int, messages: tuple[str, str]) -> Any:
     """A validator of an integer (at least ``minimum``) or a list of 1 to 3; ``messages``: the marked
     complaints about the list's length and about an item, each with ``{value}``."""
@@ -139,6 +105,34 @@ class Validated:
     def direct_conversion(self, inner: Any) -> Any:
         """The same function without pydantic (solver.direct_validation)."""
         return self.function
+
+
+class Before(Validated):
+    """Annotation: ``function`` turns the raw value into what the annotated type then validates."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(self.function, handler(source))
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same steps without pydantic (solver.direct_validation)."""
+        function = self.function
+        return lambda value: inner(function(value))
+
+
+class After(Validated):
+    """Annotation: ``function`` checks or rewrites the value the annotated type validated."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(self.function, handler(source))
+
+    def direct_conversion(self, inner: Any) -> Any:
+        """The same steps without pydantic (solver.direct_validation)."""
+        function = self.function
+        return lambda value: function(inner(value))
 
 
 # Translators: {value} is what the file has, such as 0 or [1, 2, 3, 4]

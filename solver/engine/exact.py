@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from solver.formula import Formula
 from solver.i18n import prose_number, tr
@@ -360,23 +361,23 @@ def ordered_terms(value: Any, order: Any) -> tuple[Any, ...]:
     return tuple(value.as_ordered_terms(order=order))
 
 
+class SharedOrderStrPrinter(StrPrinter):
+    """sympy's ``str()`` printer with each sum's terms ordered once (:func:`ordered_terms`, shared with
+    the other printers: sympy evaluates every term numerically to order them)."""
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        order = order or self.order
+        if order in ("old", "none"):
+            return list(super()._as_ordered_terms(expr, order))
+        return list(ordered_terms(expr, order))
+
+
+_STR_PRINTER = SharedOrderStrPrinter({"order": None})
+
+
 def sympy_str(value: Any) -> str:
-    """``str(value)`` exactly as sympy writes it, each sum's terms ordered once (:func:`ordered_terms`,
-    shared with the printers: sympy evaluates every term numerically to order them)."""
-    return str(_str_printer().doprint(value))
-
-
-@lru_cache(maxsize=1)
-def _str_printer() -> Any:
-    from sympy.printing.str import StrPrinter
-
-    class SharedOrderStrPrinter(StrPrinter):
-        def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-            order = order or self.order
-            return super()._as_ordered_terms(expr, order) if order in ("old", "none") else list(
-                ordered_terms(expr, order))
-
-    return SharedOrderStrPrinter({"order": None})
+    """``str(value)`` exactly as sympy writes it (terms of sums ordered once per sum)."""
+    return str(_STR_PRINTER.doprint(value))
 
 
 @lru_cache(maxsize=4096)
