@@ -305,3 +305,67 @@ def test_only_the_named_command_is_built_and_all_are_listed_otherwise(monkeypatc
                  "graph", "vary", "schema"):
         assert name in done.stdout
     assert "Did you mean 'run'" in run_cli("runn").stderr
+
+
+# --- floats of exact forms by interval enclosures -----------------------------------------------------
+
+NUMBERS = st.sampled_from(["1", "-1", "1/2", "-3/4", "2", "3/7", "E", "pi", "0.1", "-2.5"])
+
+
+@st.composite
+def numbers(draw: st.DrawFn, depth: int = 4) -> object:
+    import sympy
+
+    from solver.engine.ops.activations import sigmoid
+
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        atom = draw(NUMBERS)
+        return sympy.S.Exp1 if atom == "E" else sympy.pi if atom == "pi" else \
+            sympy.Float(atom) if "." in atom else sympy.Rational(atom)
+    kind = draw(st.sampled_from(["add", "mul", "exp", "tanh", "pow", "sigmoid", "log", "sqrt", "root"]))
+    a, b = draw(numbers(depth - 1)), draw(numbers(depth - 1))
+    if kind == "add":
+        return a + b - draw(numbers(depth - 1))
+    if kind == "mul":
+        return a * b
+    if kind == "pow":
+        return a ** sympy.Integer(draw(st.integers(-3, 3)))
+    if kind == "sigmoid":
+        return sigmoid(a)
+    if kind == "log":
+        return sympy.log(1 + a**2)
+    if kind == "sqrt":
+        return sympy.sqrt(1 + b**2)
+    if kind == "root":
+        return (2 + a**2) ** sympy.Rational(1, 3)
+    return sympy.exp(a) if kind == "exp" else sympy.tanh(a)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=numbers())
+def test_a_proved_float_is_evalfs_own(value: object) -> None:
+    """Source: sympy's float(N(value, 17)), which the enclosure stands in for wherever it settles."""
+    import sympy
+
+    from solver.engine.enclosure import proved_float
+    from solver.render.values import exact_float
+
+    proved = proved_float(value)
+    event("proved" if proved is not None else "left to evalf")
+    evalf = float(sympy.N(value, 17))
+    assert proved is None or proved == evalf
+    assert exact_float(value) == evalf
+
+
+def test_what_an_enclosure_cannot_settle_is_left_to_evalf() -> None:
+    """Derivation: log 2 + log 3 − log 6 = 0 has no sign to settle; σ written as an undefined function has
+    no value sympy knows; 1/3 and tanh(1 − tanh(1)/2) are settled (the digits: sympy's N)."""
+    import sympy
+
+    from solver.engine.enclosure import proved_float
+
+    assert proved_float(sympy.log(2) + sympy.log(3) - sympy.log(6)) is None
+    assert proved_float(sympy.Function("sigma")(1)) is None
+    assert proved_float(3) is None  # not a sympy number: the caller's evalf decides
+    for settled in (sympy.Rational(1, 3), sympy.tanh(1 - sympy.tanh(1) / 2)):
+        assert proved_float(settled) == float(sympy.N(settled, 17))
