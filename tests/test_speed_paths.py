@@ -369,3 +369,27 @@ def test_what_an_enclosure_cannot_settle_is_left_to_evalf() -> None:
     assert proved_float(3) is None  # not a sympy number: the caller's evalf decides
     for settled in (sympy.Rational(1, 3), sympy.tanh(1 - sympy.tanh(1) / 2)):
         assert proved_float(settled) == float(sympy.N(settled, 17))
+
+
+# --- the symbolic check's bottom-up rewriting ---------------------------------------------------------
+
+
+def test_the_shared_subtree_rewriting_is_sympys_replace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Source: sympy's own ``replace``, on every rewrite the checks of two bank derivations make (every
+    concrete case's sums written out, every derivative named)."""
+    from solver.kinds.symbolic import verify
+
+    ours = verify.replaced
+    calls = []
+
+    def both(value: object, query: object, function: object) -> object:
+        mine = ours(value, query, function)  # type: ignore[arg-type]
+        assert same(mine, value.replace(query, function))  # type: ignore[attr-defined]
+        calls.append(value)
+        return mine
+
+    monkeypatch.setattr(verify, "replaced", both)
+    for name in ("identities.yaml", "backprop-symbolic.yaml"):
+        for problem in load(PROBLEMS / name):
+            solve(problem)
+    assert len(calls) > 100

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from solver.i18n import tr
@@ -126,7 +127,35 @@ def _unrolled(value: Any) -> Any:
 
     if not value.has(sp.Sum):
         return value
-    return value.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, unroll)
+    return replaced(value, lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1, unroll)
+
+
+def replaced(value: Any, query: Callable[[Any], bool], function: Callable[[Any], Any]) -> Any:
+    """sympy's ``value.replace(query, function)`` (bottom-up: arguments first, then the node they make),
+    each distinct subtree rewritten once: sympy's walk visits every occurrence of a shared subtree, and a
+    concrete case's written-out sums repeat the same terms many times. ``function`` must be pure."""
+    done: dict[Any, Any] = {}
+
+    def walk(node: Any) -> Any:
+        if node in done:
+            return done[node]
+        result = node
+        args = getattr(node, "args", None)
+        if args is not None:
+            new = tuple(walk(arg) for arg in args) if args else args
+            if new != args:
+                result = node.func(*new)
+                if any(result == old and old != arg for old, arg in zip(args, new)):
+                    done[node] = result  # sympy's simultaneous rule: a node that became a replaced argument
+                    return result
+            if query(result):
+                rewritten = function(result)
+                if rewritten is not None and rewritten != result:
+                    result = rewritten
+        done[node] = result
+        return result
+
+    return walk(value)
 
 
 def _derivatives_named(value: Any) -> Any:
@@ -145,7 +174,7 @@ def _derivatives_named(value: Any) -> Any:
 
     if not value.has(sp.Subs, sp.Derivative):
         return value
-    return value.replace(lambda e: isinstance(e, (sp.Subs, sp.Derivative)), named)
+    return replaced(value, lambda e: isinstance(e, (sp.Subs, sp.Derivative)), named)
 
 
 def _exactly_zero(difference: Any) -> bool:
@@ -159,7 +188,11 @@ def _exactly_zero(difference: Any) -> bool:
         return True
     if tidy.count_ops() > 400:
         return False
-    return bool(sp.cancel(sp.together(tidy)) == 0)
+    combined = sp.together(tidy)
+    numerator, _ = sp.fraction(combined)
+    if sp.expand(numerator) == 0:  # (a numerator that expands to 0 is all cancel would find, without its gcds)
+        return True
+    return bool(sp.cancel(combined) == 0)
 
 
 def _numeric_difference(a: Any, b: Any) -> str | None:
