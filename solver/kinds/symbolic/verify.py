@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from solver.i18n import tr
