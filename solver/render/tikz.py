@@ -432,7 +432,7 @@ def _number(value: Any) -> str:
     if isinstance(value, sympy.Basic) and not value.is_number:
         text = latex_values.latex(value)
         return text if latex_notation.latex_width(text) <= 12 else r"\ldots"
-    x = float(sympy.N(value, 17)) if isinstance(value, sympy.Basic) else float(value)
+    x = values.exact_float(value) if isinstance(value, sympy.Basic) else float(value)
     if x == 0:
         return "0"
     if 1e-3 <= abs(x) < 1e4:
