@@ -12,6 +12,7 @@ two floats, a function not known here, an interval too wide) the answer is None 
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -21,22 +22,23 @@ EVALF_BITS = 56  # how close N(v, 17) is to v at least (evalf aims at 60 bits, p
 
 def proved_float(value: Any) -> float | None:
     """``float(sympy.N(value, 17))`` for a real exact number when an enclosure proves it, else None."""
-    from mpmath.libmp import mpf_abs, mpf_add, mpf_shift, mpf_sign, mpf_sub, to_float
-    from sympy import Basic
-    from sympy.core.numbers import mpf_norm
+    import mpmath
+    import sympy
 
-    if not isinstance(value, Basic):
+    if not isinstance(value, sympy.Basic):
         return None
     try:
-        low, high = _enclose(value)._mpi_
+        enclosure = _enclose(value)
     except (_Unknown, ArithmeticError, ValueError, RecursionError):
         return None
-    if not (mpf_sign(low) > 0 or mpf_sign(high) < 0):
+    with mpmath.workprec(WORKING_BITS):  # the ends exactly as the interval holds them
+        low, high = mpmath.mpf(enclosure.a), mpmath.mpf(enclosure.b)
+    if not (low > 0 or high < 0):
         return None  # 0, or a sign the enclosure does not settle
-    low = mpf_sub(low, mpf_abs(mpf_shift(low, -EVALF_BITS)))  # exact: widened by evalf's error bound
-    high = mpf_add(high, mpf_abs(mpf_shift(high, -EVALF_BITS)))
-    a, b = (to_float(mpf_norm(end, 53)) for end in (low, high))  # as sympy's Float.__float__ converts
-    if a != b or a in (float("inf"), float("-inf")) or a == 0:
+    low = mpmath.fsub(low, mpmath.ldexp(abs(low), -EVALF_BITS), exact=True)  # widened by evalf's error bound
+    high = mpmath.fadd(high, mpmath.ldexp(abs(high), -EVALF_BITS), exact=True)
+    a, b = (float(sympy.Float(end, precision=53)) for end in (low, high))  # as N(value, 17) becomes a float
+    if a != b or math.isinf(a) or a == 0:
         return None
     return a
 
@@ -58,7 +60,6 @@ def _context() -> Any:
 @lru_cache(maxsize=16_384)  # sympy forms are immutable and hashable: a shared subform is enclosed once
 def _enclose(value: Any) -> Any:
     """An interval that contains the real number ``value`` (_Unknown for a form it cannot bound)."""
-    import mpmath
     import sympy
 
     iv = _context()
@@ -67,7 +68,7 @@ def _enclose(value: Any) -> Any:
     if value.is_Rational:
         return iv.mpf(int(value.p)) / iv.mpf(int(value.q))
     if value.is_Float:
-        return iv.convert(mpmath.mpf(value._mpf_))
+        return iv.convert(value)
     if value is sympy.E:
         return iv.e
     if value is sympy.pi:
