@@ -358,14 +358,15 @@ def test_a_proved_float_is_evalfs_own(value: object) -> None:
 
 
 def test_what_an_enclosure_cannot_settle_is_left_to_evalf() -> None:
-    """Derivation: log 2 + log 3 − log 6 = 0 has no sign to settle; σ written as an undefined function has
-    no value sympy knows; 1/3 and tanh(1 − tanh(1)/2) are settled (the digits: sympy's N)."""
+    """Derivation: log 2 + log 3 − log 6 = 0 has no sign to settle; an undefined function (σ as shown, or
+    one merely called sigmoid or tanh) has no value sympy knows; 1/3 and tanh(1 − tanh(1)/2) are settled (the digits: sympy's N)."""
     import sympy
 
     from solver.engine.enclosure import proved_float
 
     assert proved_float(sympy.log(2) + sympy.log(3) - sympy.log(6)) is None
-    assert proved_float(sympy.Function("sigma")(1)) is None
+    for name in ("sigma", "sigmoid", "tanh"):  # undefined functions that only share a name
+        assert proved_float(sympy.Function(name)(1)) is None
     assert proved_float(3) is None  # not a sympy number: the caller's evalf decides
     for settled in (sympy.Rational(1, 3), sympy.tanh(1 - sympy.tanh(1) / 2)):
         assert proved_float(settled) == float(sympy.N(settled, 17))

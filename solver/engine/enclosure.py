@@ -88,17 +88,19 @@ def _enclose(value: Any) -> Any:
     if not value.args or len(value.args) != 1:
         raise _Unknown(value)
     x = _enclose(value.args[0])
-    name = type(value).__name__
-    if name == "exp":
+    if isinstance(value, sympy.exp):
         return iv.exp(x)
-    if name == "log":
+    if isinstance(value, sympy.log):
         if not x.a > 0:
             raise _Unknown(value)
         return iv.log(x)
-    if name == "tanh":  # x occurs once: the enclosure stays as tight as e^(2x)'s
+    if isinstance(value, sympy.tanh):  # x occurs once: the enclosure stays as tight as e^(2x)'s
         return 1 - 2 / (iv.exp(2 * x) + 1)
-    if name == "sigmoid":  # dlsolve's logistic function, which evalf takes as 1/(1 + e^(−x))
-        return 1 / (1 + iv.exp(-x))
+    if type(value).__name__ == "sigmoid":  # (only then is the op module asked: it imports numpy)
+        from solver.engine.ops.activations import sigmoid
+
+        if isinstance(value, sigmoid):  # dlsolve's logistic function, which evalf takes as 1/(1 + e^(−x))
+            return 1 / (1 + iv.exp(-x))
     raise _Unknown(value)
 
 
