@@ -244,31 +244,41 @@ def test_a_large_file_libyaml_refuses_gets_pyyamls_message(bad: str, tmp_path: P
 # --- str() with shared term order ----------------------------------------------------------------------
 
 ATOMS = st.sampled_from(["1", "-1", "1/2", "-3/4", "2", "x", "y", "E", "pi"])
+OPERATIONS = ["add", "mul", "exp", "tanh", "pow", "logistic"]
+
+
+def _atom(text: str) -> object:
+    import sympy
+
+    special = {"x": sympy.Symbol("x"), "y": sympy.Symbol("y"), "E": sympy.S.Exp1, "pi": sympy.pi}
+    if text in special:
+        return special[text]
+    return sympy.Float(text) if "." in text else sympy.Rational(text)
 
 
 @st.composite
-def expressions(draw: st.DrawFn, depth: int = 3) -> object:
+def forms(draw: st.DrawFn, atoms: st.SearchStrategy[str] = ATOMS, operations: list[str] = OPERATIONS,
+          depth: int = 3) -> object:
+    """Random nested sympy forms of ``atoms`` and ``operations``."""
     import sympy
 
+    from solver.engine.ops.activations import sigmoid
+
     if depth == 0 or draw(st.integers(0, 3)) == 0:
-        atom = draw(ATOMS)
-        return sympy.Symbol(atom) if atom in "xy" else sympy.S.Exp1 if atom == "E" else sympy.pi if atom == "pi" \
-            else sympy.Rational(atom)
-    kind = draw(st.sampled_from(["add", "mul", "exp", "tanh", "pow", "sigmoid"]))
-    a, b = draw(expressions(depth - 1)), draw(expressions(depth - 1))
-    if kind == "add":
-        return a + b - draw(expressions(depth - 1))
-    if kind == "mul":
-        return a * b
-    if kind == "pow":
-        return a ** sympy.Integer(draw(st.integers(-2, 2)))
-    if kind == "sigmoid":
-        return 1 / (1 + sympy.exp(-a))
-    return sympy.exp(a) if kind == "exp" else sympy.tanh(a)
+        return _atom(draw(atoms))
+    kind = draw(st.sampled_from(operations))
+    a, b = draw(forms(atoms, operations, depth - 1)), draw(forms(atoms, operations, depth - 1))
+    made = {"mul": lambda: a * b, "exp": lambda: sympy.exp(a), "tanh": lambda: sympy.tanh(a),
+            "pow": lambda: a ** sympy.Integer(draw(st.integers(-3, 3))),
+            "logistic": lambda: 1 / (1 + sympy.exp(-a)), "sigmoid": lambda: sigmoid(a),
+            "log": lambda: sympy.log(1 + a**2), "sqrt": lambda: sympy.sqrt(1 + b**2),
+            "root": lambda: (2 + a**2) ** sympy.Rational(1, 3),
+            "add": lambda: a + b - draw(forms(atoms, operations, depth - 1))}
+    return made[kind]()
 
 
 @settings(max_examples=200, deadline=None)
-@given(value=expressions())
+@given(value=forms())
 def test_sympy_str_is_sympys_own_str(value: object) -> None:
     """Source: sympy's own str() of the same value."""
     from solver.engine.exact import sympy_str
@@ -310,39 +320,11 @@ def test_only_the_named_command_is_built_and_all_are_listed_otherwise(monkeypatc
 # --- floats of exact forms by interval enclosures -----------------------------------------------------
 
 NUMBERS = st.sampled_from(["1", "-1", "1/2", "-3/4", "2", "3/7", "E", "pi", "0.1", "-2.5"])
-
-
-@st.composite
-def numbers(draw: st.DrawFn, depth: int = 4) -> object:
-    import sympy
-
-    from solver.engine.ops.activations import sigmoid
-
-    if depth == 0 or draw(st.integers(0, 3)) == 0:
-        atom = draw(NUMBERS)
-        return sympy.S.Exp1 if atom == "E" else sympy.pi if atom == "pi" else \
-            sympy.Float(atom) if "." in atom else sympy.Rational(atom)
-    kind = draw(st.sampled_from(["add", "mul", "exp", "tanh", "pow", "sigmoid", "log", "sqrt", "root"]))
-    a, b = draw(numbers(depth - 1)), draw(numbers(depth - 1))
-    if kind == "add":
-        return a + b - draw(numbers(depth - 1))
-    if kind == "mul":
-        return a * b
-    if kind == "pow":
-        return a ** sympy.Integer(draw(st.integers(-3, 3)))
-    if kind == "sigmoid":
-        return sigmoid(a)
-    if kind == "log":
-        return sympy.log(1 + a**2)
-    if kind == "sqrt":
-        return sympy.sqrt(1 + b**2)
-    if kind == "root":
-        return (2 + a**2) ** sympy.Rational(1, 3)
-    return sympy.exp(a) if kind == "exp" else sympy.tanh(a)
+NUMBER_OPERATIONS = ["add", "mul", "exp", "tanh", "pow", "sigmoid", "log", "sqrt", "root"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(value=numbers())
+@given(value=forms(NUMBERS, NUMBER_OPERATIONS, 4))
 def test_a_proved_float_is_evalfs_own(value: object) -> None:
     """Source: sympy's float(N(value, 17)), which the enclosure stands in for wherever it settles."""
     import sympy
