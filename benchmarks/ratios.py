@@ -1,6 +1,6 @@
 """dlsolve's speed as ratios to a floor measured in the same run (issue 19's budgets).
 
-Run: python benchmarks/ratios.py [problems|startup|scaling|bank|all] [--runs 5]
+Run: python benchmarks/ratios.py [problems|startup|scaling|bank|references|all] [--runs 5]
 
 - problems: every file in problems/ cold (``dlsolve run FILE``) against ``python -c "import sympy"``,
   in pairs taken in turn, the median of the per-pair ratios (budget: 2);
@@ -10,7 +10,11 @@ Run: python benchmarks/ratios.py [problems|startup|scaling|bank|all] [--runs 5]
   T = 2–16 steps (exact and ``--numeric``) and conv2d on 8×8 to 32×32 inputs with a 3×3 kernel, each
   against a PyTorch float64 script that computes and prints the same gradients (``import torch``
   included); budgets: width 64 within 2× of PyTorch, conv2d 32×32 under 4 s;
-- bank: the whole bank in one process, every format.
+- bank: the whole bank in one process, every format;
+- references: plain programs that do the least a problem needs (``benchmarks/reference/``: lstm-step and
+  rnn-bptt written directly in sympy, lstm-params as a typer + rich program that prints the same sheet),
+  each checked to compute (or print) what dlsolve does, against the same floors as dlsolve: how much of a
+  budget the fixed libraries leave before any of dlsolve's own work.
 
 Wall times of fresh processes; the machine should be otherwise idle.
 """
@@ -18,6 +22,8 @@ Wall times of fresh processes; the machine should be otherwise idle.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
 import statistics
 import subprocess
@@ -32,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from graph_scaling import mlp_spec
 from startup import DLSOLVE, ENV, ROOT
 
+REFERENCE = ROOT / "benchmarks" / "reference"
 SYMPY = [sys.executable, "-c", "import sympy"]
 TYPER = [sys.executable, "-c", "import typer, rich.console"]
 # What any sympy problem must import before dlsolve's own code runs, and the first evaluated sum (sympy's
@@ -191,14 +198,56 @@ def bank(runs: int) -> None:
         print(f"  {fmt:9} {statistics.median(times):6.2f} s")
 
 
+def references(runs: int) -> None:
+    """The plain reference programs against the floors, beside dlsolve on the same problems."""
+    print(f"plain programs against the same floors (median of {runs} paired runs):")
+    for problem, script in (("lstm-step", "lstm_step.py"), ("rnn-bptt", "rnn_bptt.py")):
+        plain = [sys.executable, str(REFERENCE / script)]
+        mine = [DLSOLVE, "run", f"problems/{problem}.yaml"]
+        _same_values(problem, plain, mine)
+        plain_ratio, plain_seconds, _ = paired_ratio(plain, SYMPY, runs)
+        my_ratio, my_seconds, _ = paired_ratio(mine, SYMPY, runs)
+        print(f"  {problem:12} plain sympy {plain_seconds:5.2f} s {plain_ratio:5.2f}×   dlsolve {my_seconds:5.2f} s "
+              f"{my_ratio:5.2f}×   (of `import sympy`; budget 2)", flush=True)
+    options = ["--hidden", "500", "--input", "300", "--layers", "2"]
+    sheet = Path(tempfile.gettempdir()) / "ratios-lstm-params.txt"
+    mine = [DLSOLVE, "lstm-params", *options]
+    sheet.write_text(subprocess.run(mine, capture_output=True, text=True, check=True, cwd=ROOT, env=ENV).stdout)
+    plain = [sys.executable, str(REFERENCE / "lstm_params_typer.py"), "lstm-params", *options, "--sheet", str(sheet)]
+    if subprocess.run(plain, capture_output=True, text=True, check=True, cwd=ROOT, env=ENV).stdout != sheet.read_text():
+        raise SystemExit("the typer + rich reference does not print dlsolve's lstm-params sheet")
+    plain_ratio, plain_seconds, _ = paired_ratio(plain, TYPER, runs)
+    my_ratio, my_seconds, _ = paired_ratio(mine, TYPER, runs)
+    print(f"  lstm-params  typer + rich {plain_seconds * 1000:.0f} ms {plain_ratio:5.2f}×   dlsolve "
+          f"{my_seconds * 1000:.0f} ms {my_ratio:5.2f}×   (of `import typer, rich.console`; budget 1.25)")
+
+
+def _same_values(problem: str, plain: list[str], mine: list[str]) -> None:
+    """Stop unless the plain program's values (JSON: name → floats) are dlsolve's answers (``dL/dW`` for W)."""
+    theirs = json.loads(subprocess.run(plain, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+    answers = json.loads(subprocess.run([*mine, "--format", "json"], capture_output=True, text=True, check=True,
+                                        cwd=ROOT, env=ENV).stdout)["answers"]
+
+    def flat(value: object) -> list[float]:
+        return [x for v in value for x in flat(v)] if isinstance(value, list) else [float(value)]  # type: ignore[arg-type]
+
+    for name, values in theirs.items():
+        ours = flat(answers[f"dL/d{name}" if f"dL/d{name}" in answers else name]["value"])
+        if len(ours) != len(values) or not all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+                                               for a, b in zip(ours, values)):
+            raise SystemExit(f"{problem}: the plain program's {name} is {values}, dlsolve's {ours}")
+
+
 def main() -> None:
     """Run the chosen measurements."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", default="all", choices=["problems", "startup", "scaling", "bank", "all"])
+    parser.add_argument("what", nargs="?", default="all",
+                        choices=["problems", "startup", "scaling", "bank", "references", "all"])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="*", help="problems: only the bank files matching this pattern (rnn*)")
     args = parser.parse_args()
-    for name, measure in (("startup", startup), ("problems", problems), ("scaling", scaling), ("bank", bank)):
+    for name, measure in (("startup", startup), ("problems", problems), ("scaling", scaling), ("bank", bank),
+                          ("references", references)):
         if args.what in (name, "all"):
             measure(args.runs, args.only) if name == "problems" else measure(args.runs)
 

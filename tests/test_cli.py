@@ -42,6 +42,13 @@ def test_lstm_params_seed_exam_question() -> None:
     assert "torch.nn.LSTM would count 3,608,000 parameters" in result.stdout
 
 
+@pytest.mark.parametrize(("command", "title"), [("lstm-params", "Parameters of an LSTM"), ("rnn-params", "Parameters of an RNN"),
+                                              ("gru-params", "Parameters of a GRU")])
+def test_a_single_layer_title_takes_the_article_its_cell_is_read_with(command: str, title: str) -> None:
+    """English: "an LSTM", "an RNN" (said el, ar), "a GRU"."""
+    assert run_cli(command, "--hidden", "5", "--input", "3").stdout.splitlines()[1] == f"{title} (hidden 5, input 3)"
+
+
 def test_lstm_params_pytorch_convention_json() -> None:
     result = run_cli("lstm-params", "--hidden", "500", "--input", "300", "--layers", "2", "--convention", "pytorch", "-f", "json")
     answers = json.loads(result.stdout)["answers"]

@@ -54,13 +54,15 @@ def _recurrent(ctx: typer.Context, model: Model, hidden: int, input_size: int, l
                            convention=convention.value)
         # Translators: {cell} is RNN, LSTM or GRU; {layers}, {hidden}, {input} are sizes
         template = ((TITLE_LAYERS_BIDIRECTIONAL if bidirectional else TITLE_LAYERS) if layers > 1 else
-                    (TITLE_BIDIRECTIONAL if bidirectional else TITLE))
+                    (TITLE_BIDIRECTIONAL if bidirectional else TITLE_AN if model in ("rnn", "lstm") else TITLE))
         title = tr(template, layers=layers, cell=CELL_NAMES[model], hidden=hidden, input=input_size)
         solution = solve(params_problem(net, f"{model}-params", title))
         emit([solution], fmt, output, False, color)
 
 
 TITLE = mark("Parameters of a {cell} (hidden {hidden}, input {input})")
+# Translators: as "Parameters of a {cell} …": English writes "an" before RNN and LSTM (said "ar", "el")
+TITLE_AN = mark("Parameters of an {cell} (hidden {hidden}, input {input})")
 TITLE_BIDIRECTIONAL = mark("Parameters of a bidirectional {cell} (hidden {hidden}, input {input})")
 TITLE_LAYERS = mark("Parameters of a {layers}-layer {cell} (hidden {hidden}, input {input})")
 TITLE_LAYERS_BIDIRECTIONAL = mark("Parameters of a {layers}-layer bidirectional {cell} "

@@ -1,0 +1,43 @@
+"""problems/rnn-bptt.yaml written directly in sympy, the plain way: what any sympy program must at least do
+for it (the exact forward pass of a tanh RNN over three steps, backpropagation through time, each value
+printed in 2D with its decimal, and the Jacobian products ∂h3/∂h_k).
+
+No dlsolve, numpy, typer or rich: a floor for the problem's exact work. Prints the gradients' floats as JSON
+so that ``ratios.py references`` can check that it computes what dlsolve computes.
+"""
+
+import json
+
+import sympy as sp
+
+half = sp.Rational(1, 2)
+W_hh = sp.Matrix([[half, 0], [0, -half]])
+W_xh = sp.Matrix([[1], [half]])
+b_h = sp.zeros(2, 1)
+W_hy = sp.Matrix([[1, -1]])
+xs, target = (1, 0, -1), 1
+
+hs = [sp.zeros(2, 1)]
+for x in xs:
+    hs.append((W_hh * hs[-1] + W_xh * x + b_h).applyfunc(sp.tanh))
+y = W_hy * hs[-1]
+loss = half * (y[0] - target) ** 2
+
+grads = {"W_hh": sp.zeros(2, 2), "W_xh": sp.zeros(2, 1), "b_h": sp.zeros(2, 1), "W_hy": (y[0] - target) * hs[-1].T}
+dh = W_hy.T * (y[0] - target)
+shown = [*hs, y, dh]
+for t in range(len(xs), 0, -1):
+    da = dh.multiply_elementwise(hs[t].applyfunc(lambda v: 1 - v**2))
+    grads["W_hh"] += da * hs[t - 1].T
+    grads["W_xh"] += da * xs[t - 1]
+    grads["b_h"] += da
+    dh = W_hh.T * da
+    shown += [da, dh]
+jacobians, product = {}, sp.eye(2)  # ∂h3/∂h_k, the products that make gradients vanish
+for t in range(len(xs), 0, -1):
+    product = product * sp.diag(*[1 - v**2 for v in hs[t]]) * W_hh
+    jacobians[f"dh3/dh{t - 1}"] = product
+for value in [*shown, *grads.values(), *jacobians.values()]:
+    sp.pretty(value)
+    [float(sp.N(entry, 17)) for entry in value]
+print(json.dumps({name: [float(sp.N(entry, 17)) for entry in value] for name, value in {**grads, **jacobians}.items()}))
