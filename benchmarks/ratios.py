@@ -12,7 +12,8 @@ Run: python benchmarks/ratios.py [problems|startup|scaling|bank|references|all] 
   included); budgets: width 64 within 2× of PyTorch, conv2d 32×32 under 4 s;
 - bank: the whole bank in one process, every format;
 - references: plain programs that do the least a problem needs (``benchmarks/reference/``: lstm-step and
-  rnn-bptt written directly in sympy, lstm-params as a typer + rich program that prints the same sheet),
+  rnn-bptt written directly in sympy, alone and with the other libraries dlsolve loads; lstm-params as a
+  typer + rich program that prints the same sheet),
   each checked to compute (or print) what dlsolve does, against the same floors as dlsolve: how much of a
   budget the fixed libraries leave before any of dlsolve's own work.
 
@@ -206,9 +207,11 @@ def references(runs: int) -> None:
         mine = [DLSOLVE, "run", f"problems/{problem}.yaml"]
         _same_values(problem, plain, mine)
         plain_ratio, plain_seconds, _ = paired_ratio(plain, SYMPY, runs)
+        libraries_ratio, libraries_seconds, _ = paired_ratio([*plain, "--with-libraries"], SYMPY, runs)
         my_ratio, my_seconds, _ = paired_ratio(mine, SYMPY, runs)
-        print(f"  {problem:12} plain sympy {plain_seconds:5.2f} s {plain_ratio:5.2f}×   dlsolve {my_seconds:5.2f} s "
-              f"{my_ratio:5.2f}×   (of `import sympy`; budget 2)", flush=True)
+        print(f"  {problem:12} plain sympy {plain_seconds:5.2f} s {plain_ratio:5.2f}×   with dlsolve's other libraries "
+              f"{libraries_seconds:5.2f} s {libraries_ratio:5.2f}×   dlsolve {my_seconds:5.2f} s {my_ratio:5.2f}×   "
+              "(of `import sympy`; budget 2)", flush=True)
     options = ["--hidden", "500", "--input", "300", "--layers", "2"]
     sheet = Path(tempfile.gettempdir()) / "ratios-lstm-params.txt"
     mine = [DLSOLVE, "lstm-params", *options]

@@ -1,13 +1,21 @@
 """problems/lstm-step.yaml written directly in sympy, the plain way: the exact gate, cell and hidden
 values of two LSTM steps, each printed in 2D where a sheet shows it exactly, and every decimal (``N``).
 
-Only sympy (no dlsolve, numpy, typer or rich): a reference for the problem's exact work. Prints the answers'
-floats as JSON so that ``ratios.py references`` can check that it computes what dlsolve computes.
+Only sympy (no dlsolve; numpy, typer, rich and PyYAML are imported with ``--with-libraries``): a reference for the
+problem's exact work. Prints the answers' floats as JSON so that ``ratios.py references`` can check that it computes
+what dlsolve computes.
 """
 
 import json
+import sys
 
 import sympy as sp
+
+if "--with-libraries" in sys.argv:  # the other libraries dlsolve loads on every problem (no more is done with them)
+    import numpy  # noqa: F401
+    import rich.console  # noqa: F401
+    import typer  # noqa: F401
+    import yaml  # noqa: F401
 
 half = sp.Rational(1, 2)
 W_ih = sp.Matrix([[1], [0], [half], [1], [1], [-1], [-1], [half]])  # rows: gates i, f, g, o, two each

@@ -2,13 +2,21 @@
 over three steps, backpropagation through time and the Jacobian products ∂h3/∂h_k, each value printed in 2D
 where a sheet shows it exactly, and every decimal (``N``).
 
-Only sympy (no dlsolve, numpy, typer or rich): a reference for the problem's exact work. Prints the
-gradients' floats as JSON so that ``ratios.py references`` can check that it computes what dlsolve computes.
+Only sympy (no dlsolve; numpy, typer, rich and PyYAML are imported with ``--with-libraries``): a reference for the
+problem's exact work. Prints the gradients' floats as JSON so that ``ratios.py references`` can check that it
+computes what dlsolve computes.
 """
 
 import json
+import sys
 
 import sympy as sp
+
+if "--with-libraries" in sys.argv:  # the other libraries dlsolve loads on every problem (no more is done with them)
+    import numpy  # noqa: F401
+    import rich.console  # noqa: F401
+    import typer  # noqa: F401
+    import yaml  # noqa: F401
 
 half = sp.Rational(1, 2)
 W_hh = sp.Matrix([[half, 0], [0, -half]])
